@@ -1,0 +1,1 @@
+"""PostgreSQL layer: which database, pooled engines, schema, named queries. No Streamlit here."""

@@ -1,0 +1,78 @@
+"""Pooled connections.
+
+Two engines per database URL:
+- `reader()`: what pages use. Every transaction is read-only (`default_transaction_read_only`) and
+  every statement has a timeout, so a page can neither write nor hang a worker.
+- `writer()`: what imports use: read-write, a longer timeout.
+
+Both use a QueuePool with `pool_pre_ping`, so a connection that died with a database restart is
+replaced instead of surfacing as an error on the next page view.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from db import config
+
+READ_TIMEOUT_MS = int(os.environ.get("MTM_STATEMENT_TIMEOUT_MS", "15000"))
+POOL_SIZE = int(os.environ.get("MTM_POOL_SIZE", "8"))
+POOL_OVERFLOW = int(os.environ.get("MTM_POOL_OVERFLOW", "8"))
+POOL_TIMEOUT_S = float(os.environ.get("MTM_POOL_TIMEOUT_S", "10"))
+CONNECT_TIMEOUT_S = int(os.environ.get("MTM_CONNECT_TIMEOUT_S", "5"))
+
+_lock = threading.Lock()
+_engines: dict[tuple[str, str], Engine] = {}
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached; the message is safe to show (no password)."""
+
+
+def _make(url: str, *, read_only: bool) -> Engine:
+    options = [f"-c statement_timeout={READ_TIMEOUT_MS if read_only else 0}",
+               "-c idle_in_transaction_session_timeout=60000"]
+    if read_only:
+        options.append("-c default_transaction_read_only=on")
+    return sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg2://", 1),
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=POOL_TIMEOUT_S,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": " ".join(options),
+            "application_name": "mtm-reader" if read_only else "mtm-writer",
+        },
+    )
+
+
+def engine(url: str | None = None, *, read_only: bool = True) -> Engine:
+    """The shared engine for `url` (default: the configured database)."""
+    url = url or config.database_url()
+    key = (url, "ro" if read_only else "rw")
+    with _lock:
+        eng = _engines.get(key)
+        if eng is None:
+            eng = _engines[key] = _make(url, read_only=read_only)
+        return eng
+
+
+def reader(url: str | None = None) -> Engine:
+    return engine(url, read_only=True)
+
+
+def writer(url: str | None = None) -> Engine:
+    return engine(url, read_only=False)
+
+
+def dispose_all() -> None:
+    with _lock:
+        for eng in _engines.values():
+            eng.dispose()
+        _engines.clear()

@@ -1,0 +1,151 @@
+"""Named SQL: every query the app runs lives in `db/sql/*.sql` as a block
+
+    -- name: search_tracks
+    -- One or more comment lines saying what it returns.
+    -- example: {"q": "love", "limit": 20}
+    select ... where x = :q limit :limit;
+
+Parameters are SQLAlchemy `:name` binds (write a literal colon inside a string as `\\:`), so values
+always travel as bound parameters. `example` gives parameters that make the query meaningful on the
+demo data: the EXPLAIN page starts from them, the benchmarks use them and a test runs every query
+with them.
+
+`run()` executes a named query on the read-only engine with a row cap and a statement timeout and
+reports whether the result was cut short.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+import sqlalchemy as sa
+
+SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sql")
+DEFAULT_ROW_CAP = 10_000
+_PARAM = re.compile(r"(?<![:\\\w]):([A-Za-z_]\w*)")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    doc: str
+    sql: str
+    file: str
+    example: dict = field(default_factory=dict)
+
+    @property
+    def params(self) -> list[str]:
+        """Bind parameter names in order of first use."""
+        seen: list[str] = []
+        for m in _PARAM.finditer(_strip_comments(self.sql)):
+            if m.group(1) not in seen:
+                seen.append(m.group(1))
+        return seen
+
+
+@dataclass
+class Result:
+    df: pd.DataFrame
+    truncated: bool
+    elapsed_ms: float
+    query: str
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def parse(text: str, file: str = "<string>") -> dict[str, Query]:
+    """Parse `-- name:` blocks; raise ValueError on a block without a name or a duplicate name."""
+    out: dict[str, Query] = {}
+    blocks = re.split(r"^--\s*name:\s*", text, flags=re.M)
+    for block in blocks[1:]:
+        header, _, rest = block.partition("\n")
+        name = header.strip()
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise ValueError(f"{file}: bad query name {name!r}")
+        doc_lines, example, body = [], {}, []
+        in_header = True
+        for line in rest.splitlines():
+            stripped = line.strip()
+            if in_header and stripped.startswith("--"):
+                comment = stripped[2:].strip()
+                if comment.startswith("example:"):
+                    example = json.loads(comment[len("example:"):])
+                else:
+                    doc_lines.append(comment)
+                continue
+            in_header = False
+            body.append(line)
+        sql = "\n".join(body).strip().rstrip(";").strip()
+        if name in out:
+            raise ValueError(f"{file}: query {name!r} defined twice")
+        out[name] = Query(name=name, doc=" ".join(doc_lines).strip(), sql=sql, file=file, example=example)
+    return out
+
+
+@lru_cache(maxsize=1)
+def all_queries() -> dict[str, Query]:
+    out: dict[str, Query] = {}
+    for path in sorted(glob.glob(os.path.join(SQL_DIR, "*.sql"))):
+        for name, q in parse(open(path, encoding="utf-8").read(), os.path.basename(path)).items():
+            if name in out:
+                raise ValueError(f"query {name!r} defined in {out[name].file} and {q.file}")
+            out[name] = q
+    return out
+
+
+def get(name: str) -> Query:
+    try:
+        return all_queries()[name]
+    except KeyError:
+        raise KeyError(f"no named query {name!r}") from None
+
+
+def run(name: str, params: dict | None = None, *, url: str | None = None,
+        cap: int = DEFAULT_ROW_CAP, timeout_ms: int | None = None, conn=None) -> Result:
+    """Run named query `name` read-only; at most `cap` rows, `truncated` says whether more existed."""
+    from db import engine as engines
+    from db.schema import ensure_schema
+
+    q = get(name)
+    bound = {k: v for k, v in (params or {}).items() if k in q.params}
+    missing = [p for p in q.params if p not in bound]
+    if missing:
+        raise ValueError(f"query {name}: missing parameters {', '.join(missing)}")
+    stmt = sa.text(q.sql)
+    started = time.perf_counter()
+
+    def _execute(c) -> tuple[list, list]:
+        if timeout_ms is not None:
+            c.execute(sa.text("select set_config('statement_timeout', :t, true)"), {"t": str(int(timeout_ms))})
+        res = c.execute(stmt, bound)
+        if not res.returns_rows:
+            return [], []
+        return list(res.keys()), res.fetchmany(cap + 1)
+
+    if conn is not None:
+        cols, rows = _execute(conn)
+    else:
+        eng = engines.reader(ensure_schema(url))
+        with eng.connect() as c:
+            with c.begin():
+                cols, rows = _execute(c)
+    truncated = len(rows) > cap
+    df = pd.DataFrame([tuple(r) for r in rows[:cap]], columns=cols)
+    return Result(df=df, truncated=truncated, elapsed_ms=(time.perf_counter() - started) * 1000, query=name)
+
+
+def scalar(name: str, params: dict | None = None, **kw):
+    """First column of the first row, or None."""
+    res = run(name, params, cap=1, **kw)
+    return None if res.df.empty else res.df.iat[0, 0]

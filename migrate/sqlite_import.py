@@ -1,0 +1,540 @@
+"""Import a Music Time Machine SQLite file into PostgreSQL.
+
+Order: tracks first, snapshots second (snapshots reference tracks). The whole import is one
+transaction, serialised against other imports by an advisory lock: a run that dies half-way leaves
+nothing behind but its 'running' entry in import_runs, which the next import marks 'interrupted'.
+
+Idempotent and fast on reruns: each track's source row is hashed; a track already in PostgreSQL with
+the same hash is skipped, a changed one is updated, a new one goes in by binary COPY. Snapshots are
+compared on their rank. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
+altered; every other row still lands.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import sqlite3
+import time
+from typing import Callable, Iterator
+
+import orjson
+import psycopg2
+
+from migrate import pgcopy
+from migrate.errors import ImportFailed, UnusableInput
+from migrate.report import Report
+
+Progress = Callable[[str, int, int], None]   # (stage, done, total)
+Notice = Callable[[str], None]
+
+IMPORT_LOCK_KEY = 0x6D746D5F696D70  # 'mtm_imp': one import at a time per database
+CHUNK = 5_000
+TIME_RANGES = ("short_term", "medium_term", "long_term")
+INT4_MAX = 2**31 - 1
+
+TRACK_COLUMNS = ("track_id", "name", "artist_name", "album_name", "duration_ms", "spotify_url", "raw_json")
+SNAPSHOT_COLUMNS = ("track_id", "snapshot_date", "time_range", "rank")
+TRACK_COPY_COLUMNS = TRACK_COLUMNS + ("source_hash",)
+TRACK_COPY_TYPES = ("text", "text", "text", "text", "int4", "text", "jsonb", "bytea")
+SNAPSHOT_COPY_TYPES = ("text", "date", "text", "int4")
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# A JSON escape for NUL preceded by an even number of backslashes: PostgreSQL's jsonb cannot hold it.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Rejected(Exception):
+    """A source row that PostgreSQL cannot hold as it is; the message is the reason."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening the source
+
+
+def open_source(path: str) -> sqlite3.Connection:
+    """Open `path` read-only and check it is a Music Time Machine file; else UnusableInput."""
+    if not os.path.exists(path):
+        raise UnusableInput(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise UnusableInput(f"{path}: is a folder, not a SQLite file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise UnusableInput(f"{path}: cannot be read ({exc.strerror})") from None
+    if head != SQLITE_MAGIC:
+        raise UnusableInput(f"{path}: not a SQLite database")
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con.text_factory = bytes  # decode ourselves, so invalid UTF-8 is a reported reject, not a crash
+        tables = {r[0].decode() for r in con.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise UnusableInput(f"{path}: not a usable SQLite database ({exc})") from None
+    for table, needed in (("tracks", TRACK_COLUMNS), ("snapshots", SNAPSHOT_COLUMNS)):
+        if table not in tables:
+            con.close()
+            raise UnusableInput(f"{path}: table '{table}' is missing")
+        have = {r[1].decode() for r in con.execute(f"pragma table_info({table})")}
+        missing = [c for c in needed if c not in have]
+        if missing:
+            con.close()
+            raise UnusableInput(f"{path}: table '{table}' lacks column(s) {', '.join(missing)}")
+    return con
+
+
+def _has_rowid(con: sqlite3.Connection, table: str) -> bool:
+    try:
+        con.execute(f"select rowid from {table} limit 1")
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: pure functions from a source row to PostgreSQL values, or Rejected(reason)
+
+
+def _text(value, column: str, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise Rejected(f"{column} is missing (NULL)")
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Rejected(f"{column} is not valid UTF-8 text") from None
+    elif isinstance(value, (int, float)):
+        raise Rejected(f"{column} is a number ({value!r}), not text")
+    if "\x00" in value:
+        raise Rejected(f"{column} contains a NUL byte, which PostgreSQL text cannot hold")
+    return value
+
+
+def _integer(value, column: str, *, required: bool = False, minimum: int | None = None) -> int | None:
+    if value is None:
+        if required:
+            raise Rejected(f"{column} is missing (NULL)")
+        return None
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "replace").strip()
+        if not re.fullmatch(r"[+-]?\d{1,12}", text):
+            raise Rejected(f"{column} {_show(text)} is not an integer")
+        value = int(text)
+    elif isinstance(value, float):
+        raise Rejected(f"{column} {value!r} is not an integer")
+    if not -INT4_MAX - 1 <= value <= INT4_MAX:
+        raise Rejected(f"{column} {value} is out of the integer range")
+    if minimum is not None and value < minimum:
+        raise Rejected(f"{column} {value} must be {'positive' if minimum == 1 else f'>= {minimum}'}")
+    return value
+
+
+def _key(value, column: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value).encode()
+    text = _text(value, column, required=True)
+    if not text.strip():
+        raise Rejected(f"{column} is empty")
+    if len(text) > 64:
+        raise Rejected(f"{column} is {len(text)} characters long (at most 64)")
+    return text
+
+
+def parse_raw_json(value) -> bytes | None:
+    """The JSON object text to store for a raw_json value; unwraps a double-encoded object."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.encode("utf-8", "surrogatepass")
+    if not isinstance(value, bytes):
+        raise Rejected(f"raw_json is a {type(value).__name__}, not JSON text")
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise Rejected(f"raw_json is not valid JSON ({str(exc).split(':')[0]})") from None
+    if isinstance(parsed, str):  # double-encoded: a JSON string holding the object's JSON
+        inner = parsed.encode("utf-8", "surrogatepass")
+        try:
+            parsed = orjson.loads(inner)
+        except orjson.JSONDecodeError:
+            raise Rejected("raw_json is a JSON string, not an object") from None
+        if not isinstance(parsed, dict):
+            raise Rejected(f"raw_json is a double-encoded JSON {_json_type(parsed)}, not an object")
+        value = inner
+    elif not isinstance(parsed, dict):
+        raise Rejected(f"raw_json is a JSON {_json_type(parsed)}, not an object")
+    if b"\\u0000" in value and _JSON_NUL.search(value):
+        raise Rejected("raw_json contains a NUL character (\\u0000), which PostgreSQL jsonb cannot hold")
+    return value
+
+
+def _json_type(v) -> str:
+    return {list: "array", bool: "boolean", int: "number", float: "number", type(None): "null"}.get(type(v), "string")
+
+
+def _show(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def clean_track(row) -> tuple:
+    """(track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json bytes)."""
+    track_id, name, artist, album, duration, url, raw = row
+    return (
+        _key(track_id, "track_id"),
+        _text(name, "name", required=True),
+        _text(artist, "artist_name", required=True),
+        _text(album, "album_name"),
+        _integer(duration, "duration_ms", minimum=0),
+        _text(url, "spotify_url"),
+        parse_raw_json(raw),
+    )
+
+
+def parse_date(value) -> dt.date:
+    text = _text(value, "snapshot_date", required=True).strip() if value is not None else None
+    if not text:
+        raise Rejected("snapshot_date is empty")
+    if not _DATE.fullmatch(text):
+        raise Rejected(f"snapshot_date {_show(text)} is not a date (YYYY-MM-DD)")
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise Rejected(f"snapshot_date {_show(text)} is not a possible date") from None
+    if day.year < 1900:
+        raise Rejected(f"snapshot_date {_show(text)} is not a possible date")
+    return day
+
+
+def clean_snapshot(row) -> tuple:
+    """(track_id, snapshot_date, time_range, rank)."""
+    track_id, day, time_range, rank = row
+    tid = _key(track_id, "track_id")
+    date = parse_date(day)
+    tr = _text(time_range, "time_range", required=True)
+    if tr not in TIME_RANGES:
+        raise Rejected(f"time_range {_show(tr)} is not short_term, medium_term or long_term")
+    return tid, date, tr, _integer(rank, "rank", required=True, minimum=1)
+
+
+def _row_key(values) -> str:
+    """A printable key for a source row (raw values; used in reports)."""
+    parts = []
+    for v in values:
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+        s = "NULL" if v is None else str(v)
+        parts.append(s if len(s) <= 80 else s[:80] + "…")
+    return "|".join(parts)
+
+
+def _hash(values: tuple) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for v in values:
+        if v is None:
+            h.update(b"\x00N")
+        else:
+            b = v if isinstance(v, bytes) else str(v).encode("utf-8")
+            h.update(len(b).to_bytes(8, "little"))
+            h.update(b)
+    return h.digest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the source
+
+
+def _source_rows(con: sqlite3.Connection, table: str, columns: tuple[str, ...],
+                 key_columns: tuple[str, ...], report: Report) -> Iterator[list]:
+    """Yield chunks of source rows, keeping only the last copy (by rowid) of a duplicated key."""
+    cols = ", ".join(columns)
+    keys = ", ".join(key_columns)
+    keep_rowids: set[int] = set()
+    dup_keys: set[tuple] = set()
+    rowid = _has_rowid(con, table)
+    if rowid:
+        for row in con.execute(
+                f"select {keys}, max(rowid), count(*) from {table} group by {keys} having count(*) > 1"):
+            dup_keys.add(tuple(row[:len(key_columns)]))
+            keep_rowids.add(row[len(key_columns)])
+            report.table(table).duplicates += row[-1] - 1
+    select = f"select {'rowid' if rowid else 'null'}, {cols} from {table}"
+    cur = con.execute(select)
+    key_idx = [columns.index(k) for k in key_columns]
+    while True:
+        rows = cur.fetchmany(CHUNK)
+        if not rows:
+            return
+        out = []
+        for r in rows:
+            values = r[1:]
+            if dup_keys and r[0] not in keep_rowids and tuple(values[i] for i in key_idx) in dup_keys:
+                continue
+            out.append(values)
+        yield out, len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# The import
+
+
+def import_sqlite(path: str, url: str | None = None, *, progress: Progress | None = None,
+                  notice: Notice | None = None) -> Report:
+    """Import `path` into the database at `url` (default: configured). Returns the report.
+
+    Raises UnusableInput (nothing written) or ImportFailed.
+    """
+    from db import config
+    from db.schema import ensure_schema
+
+    started = time.perf_counter()
+    progress = progress or (lambda stage, done, total: None)
+    notice = notice or (lambda msg: None)
+    source = open_source(path)   # before touching PostgreSQL: a bad file writes nothing
+    report = Report(source=os.path.basename(path), kind="sqlite")
+    try:
+        url = url or config.database_url()
+        ensure_schema(url)
+        conn = psycopg2.connect(url, connect_timeout=10, application_name="mtm-import")
+    except psycopg2.Error as exc:
+        source.close()
+        raise ImportFailed(f"cannot reach the database: {config.redact_text(_first_line(exc))}") from None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(%s)", (IMPORT_LOCK_KEY,))
+            if not cur.fetchone()[0]:
+                notice("Another import is running on this database; waiting for it to finish...")
+                cur.execute("select pg_advisory_lock(%s)", (IMPORT_LOCK_KEY,))
+            conn.commit()
+        report.run_id = _start_run(conn, report, os.path.getsize(path))
+        try:
+            with conn.cursor() as cur:
+                track_keys = _import_tracks(cur, source, report, progress)
+                snapshot_keys = _import_snapshots(cur, source, report, progress)
+                progress("verify", 0, 1)
+                _verify(cur, report, track_keys, snapshot_keys)
+                _refresh_rollups(cur)
+                report.seconds = time.perf_counter() - started
+                _finish_run(cur, report)
+            conn.commit()
+            progress("verify", 1, 1)
+        except BaseException as exc:
+            conn.rollback()
+            _fail_run(conn, report, exc)
+            raise
+    except psycopg2.Error as exc:
+        raise ImportFailed(f"import failed in PostgreSQL: {config.redact_text(_first_line(exc))}") from None
+    finally:
+        source.close()
+        try:
+            conn.close()  # also releases the advisory lock
+        except psycopg2.Error:
+            pass
+    return report
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _start_run(conn, report: Report, size: int) -> int:
+    with conn.cursor() as cur:
+        # Any run still 'running' now died without finishing (we hold the import lock).
+        cur.execute("update import_runs set status = 'interrupted', finished_at = now() "
+                    "where status = 'running'")
+        cur.execute("insert into import_runs (kind, source, source_bytes) values (%s, %s, %s) returning run_id",
+                    (report.kind, report.source, size))
+        run_id = cur.fetchone()[0]
+    conn.commit()
+    return run_id
+
+
+def _finish_run(cur, report: Report) -> None:
+    rows = [(report.run_id, r.table, r.key, r.reason) for r in report.rejects]
+    pgcopy.copy_rows(cur, "import_rejects", ("run_id", "table_name", "row_key", "reason"),
+                     ("int8", "text", "text", "text"), rows)
+    cur.execute("update import_runs set status = 'done', finished_at = now(), summary = %s where run_id = %s",
+                (orjson.dumps(report.to_dict()).decode(), report.run_id))
+
+
+def _fail_run(conn, report: Report, exc: BaseException) -> None:
+    from db.config import redact_text
+
+    try:
+        with conn.cursor() as cur:
+            cur.execute("update import_runs set status = 'failed', finished_at = now(), error = %s "
+                        "where run_id = %s", (redact_text(_first_line(exc))[:500], report.run_id))
+        conn.commit()
+    except psycopg2.Error:
+        pass  # the connection itself is gone; the next import marks the run interrupted
+
+
+def _count(con: sqlite3.Connection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def _import_tracks(cur, source: sqlite3.Connection, report: Report, progress: Progress) -> set[str]:
+    counts = report.table("tracks")
+    total = _count(source, "tracks")
+    counts.read = total
+    cur.execute("select track_id, source_hash from tracks")
+    existing: dict[str, bytes | None] = {tid: (bytes(h) if h is not None else None) for tid, h in cur}
+    accepted: set[str] = set()
+    changed: list[tuple] = []
+    done = 0
+    progress("tracks", 0, total)
+
+    def on_reject(row, reason):
+        counts.inserted -= 1
+        accepted.discard(row[0])
+        report.reject("tracks", row[0], reason)
+
+    for rows, nread in _source_rows(source, "tracks", TRACK_COLUMNS, ("track_id",), report):
+        new = []
+        for raw in rows:
+            try:
+                values = clean_track(raw)
+            except Rejected as why:
+                report.reject("tracks", _row_key(raw[:1]), str(why))
+                continue
+            digest = _hash(values)
+            tid = values[0]
+            if tid in existing:
+                if existing[tid] == digest:
+                    counts.unchanged += 1
+                else:
+                    changed.append(values + (digest,))
+            else:
+                new.append(values + (digest,))
+            accepted.add(tid)
+        counts.inserted += len(new)
+        pgcopy.copy_rows(cur, "tracks", TRACK_COPY_COLUMNS, TRACK_COPY_TYPES, new, on_reject)
+        done += nread
+        progress("tracks", done, total)
+    if changed:
+        cur.execute("create temp table stage_tracks (like tracks including defaults) on commit drop")
+        counts.updated = len(changed)
+
+        def on_reject_changed(row, reason):
+            counts.updated -= 1
+            accepted.discard(row[0])
+            report.reject("tracks", row[0], reason)
+
+        for i in range(0, len(changed), CHUNK):
+            pgcopy.copy_rows(cur, "stage_tracks", TRACK_COPY_COLUMNS, TRACK_COPY_TYPES,
+                             changed[i:i + CHUNK], on_reject_changed)
+        cur.execute("""
+            update tracks t set name = s.name, artist_name = s.artist_name, album_name = s.album_name,
+                   duration_ms = s.duration_ms, spotify_url = s.spotify_url, raw_json = s.raw_json,
+                   source_hash = s.source_hash, imported_at = now()
+            from stage_tracks s where t.track_id = s.track_id""")
+    counts.written = counts.inserted + counts.updated
+    return accepted
+
+
+def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress: Progress) -> set[tuple]:
+    counts = report.table("snapshots")
+    total = _count(source, "snapshots")
+    counts.read = total
+    cur.execute("select track_id from tracks")
+    known_tracks = {r[0] for r in cur}
+    cur.execute("select track_id, snapshot_date, time_range, rank from snapshots")
+    existing = {(t, d, r): rank for t, d, r, rank in cur}
+    rejected_tracks = {r.key for r in report.rejects if r.table == "tracks"}
+    # Dedupe on the parsed key (last row wins), so '2024-01-05' typed twice collapses.
+    latest: dict[tuple, tuple] = {}
+    done = 0
+    progress("snapshots", 0, total)
+    for rows, nread in _source_rows(source, "snapshots", SNAPSHOT_COLUMNS,
+                                    ("track_id", "snapshot_date", "time_range"), report):
+        for raw in rows:
+            try:
+                values = clean_snapshot(raw)
+            except Rejected as why:
+                report.reject("snapshots", _row_key(raw[:3]), str(why))
+                continue
+            if values[0] not in known_tracks:
+                why = ("its track was rejected" if values[0] in rejected_tracks
+                       else "its track is not in tracks")
+                report.reject("snapshots", _row_key(raw[:3]), f"track_id {_show(values[0])}: {why}")
+                continue
+            key = values[:3]
+            if key in latest:
+                counts.duplicates += 1
+            latest[key] = values
+        done += nread
+        progress("snapshots", done, total)
+    new, changed = [], []
+    for key, values in latest.items():
+        old = existing.get(key)
+        if old is None:
+            new.append(values)
+        elif old != values[3]:
+            changed.append(values)
+        else:
+            counts.unchanged += 1
+    accepted = set(latest)
+
+    def on_reject(row, reason):
+        accepted.discard(tuple(row[:3]))
+        report.reject("snapshots", _row_key(row[:3]), reason)
+
+    for i in range(0, len(new), CHUNK * 4):
+        counts.inserted += pgcopy.copy_rows(cur, "snapshots", SNAPSHOT_COLUMNS, SNAPSHOT_COPY_TYPES,
+                                            new[i:i + CHUNK * 4], on_reject)
+    if changed:
+        cur.execute("create temp table stage_snapshots (like snapshots) on commit drop")
+        pgcopy.copy_rows(cur, "stage_snapshots", SNAPSHOT_COLUMNS, SNAPSHOT_COPY_TYPES, changed)
+        cur.execute("""update snapshots t set rank = s.rank from stage_snapshots s
+                       where (t.track_id, t.snapshot_date, t.time_range) = (s.track_id, s.snapshot_date, s.time_range)""")
+        counts.updated = cur.rowcount
+    counts.written = counts.inserted + counts.updated
+    return accepted
+
+
+def _verify(cur, report: Report, track_keys: set[str], snapshot_keys: set[tuple]) -> None:
+    """Counts, JSON shape, foreign keys and a nested field, checked in PostgreSQL itself."""
+    tracks = report.tables["tracks"]
+    expected = tracks.read - tracks.duplicates - tracks.rejected
+    cur.execute("select count(*) from tracks where track_id = any(%s)", (list(track_keys),))
+    found = cur.fetchone()[0]
+    report.check("tracks count", found == expected,
+                 f"source {tracks.read:,} - duplicates {tracks.duplicates:,} - rejected {tracks.rejected:,} "
+                 f"= {expected:,}; in PostgreSQL {found:,}")
+    snaps = report.tables["snapshots"]
+    expected = snaps.read - snaps.duplicates - snaps.rejected
+    keys = list(snapshot_keys)
+    cur.execute("""select count(*) from snapshots s
+                   join unnest(%s::text[], %s::date[], %s::text[]) as k(track_id, snapshot_date, time_range)
+                   using (track_id, snapshot_date, time_range)""",
+                ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]))
+    found = cur.fetchone()[0]
+    report.check("snapshots count", found == expected,
+                 f"source {snaps.read:,} - duplicates {snaps.duplicates:,} - rejected {snaps.rejected:,} "
+                 f"= {expected:,}; in PostgreSQL {found:,}")
+    cur.execute("select count(*) from tracks where raw_json is not null and jsonb_typeof(raw_json) <> 'object'")
+    bad = cur.fetchone()[0]
+    report.check("raw_json objects", bad == 0, f"{bad:,} payloads are not JSON objects")
+    cur.execute("select count(*) from snapshots s where not exists "
+                "(select 1 from tracks t where t.track_id = s.track_id)")
+    orphans = cur.fetchone()[0]
+    report.check("foreign keys", orphans == 0, f"{orphans:,} snapshots without their track")
+    cur.execute("""select count(*) filter (where raw_json is not null),
+                          count(raw_json->'album'->>'release_date')
+                   from tracks where track_id = any(%s)""", (list(track_keys),))
+    with_json, with_date = cur.fetchone()
+    report.check("nested field album.release_date", True,
+                 f"extractable from {with_date:,} of {with_json:,} payloads")
+    report.verified = all(c["ok"] for c in report.checks)
+
+
+def _refresh_rollups(cur) -> None:
+    """Run the named `refresh_*` queries (precomputed inventories, rollups) after the data changed."""
+    from db import queries
+
+    for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
+        cur.execute(queries.get(name).sql.replace("\\:", ":"))

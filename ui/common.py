@@ -1,0 +1,69 @@
+"""Page furniture: header, database-error guard, empty states, CSV downloads."""
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import pandas as pd
+import streamlit as st
+
+log = logging.getLogger("mtm")
+
+EMPTY_HINT = ("No data yet: import a file on the **Admin** page, or run `make run` on an empty "
+              "database to load the demo.")
+
+
+def header(title: str, icon: str, caption: str | None = None) -> None:
+    st.title(f"{icon} {title}")
+    if caption:
+        st.caption(caption)
+
+
+def classify(exc: BaseException) -> str | None:
+    """A user-facing message for a database problem, or None when `exc` is not one."""
+    import psycopg2
+    import sqlalchemy.exc as sa_exc
+
+    from db.config import redact_text
+    from db.engine import DatabaseUnavailable
+
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, psycopg2.errors.QueryCanceled):
+        return ("That query took longer than the time limit and was cancelled. "
+                "Narrow the filters (a shorter date range, a more specific path) and try again.")
+    if isinstance(orig, psycopg2.errors.ReadOnlySqlTransaction):
+        return "This page is read-only and cannot change data."
+    if isinstance(exc, (DatabaseUnavailable, psycopg2.OperationalError, sa_exc.OperationalError,
+                        sa_exc.TimeoutError, sa_exc.InterfaceError)) or isinstance(orig, psycopg2.OperationalError):
+        detail = redact_text(str(orig).strip().splitlines()[0]) if str(orig).strip() else ""
+        return ("The database is unavailable right now" + (f" ({detail})" if detail else "")
+                + ". This page retries by itself on the next interaction; use Rerun (R) to try again.")
+    return None
+
+
+@contextlib.contextmanager
+def guard():
+    """Turn database failures into a clear message instead of a traceback; re-raise anything else."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - classified below
+        message = classify(exc)
+        if message is None:
+            raise
+        log.warning("database problem: %s", message)
+        st.error(message, icon="🛑")
+        st.stop()
+
+
+def empty_state(message: str = EMPTY_HINT) -> None:
+    st.info(message, icon="ℹ️")
+
+
+def download_csv(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"csv-{name}")
+
+
+def truncated_note(result) -> None:
+    if getattr(result, "truncated", False):
+        st.caption(f"Showing the first {len(result.df):,} rows; narrow the filters to see the rest.")
