@@ -73,10 +73,12 @@ def open_source(path: str) -> sqlite3.Connection:
         tables = {r[0].decode() for r in con.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as exc:
         raise UnusableInput(f"{path}: not a usable SQLite database ({exc})") from None
+    missing_tables = [t for t in ("tracks", "snapshots") if t not in tables]
+    if missing_tables:
+        con.close()
+        names = " and ".join(f"'{t}'" for t in missing_tables)
+        raise UnusableInput(f"{path}: table {names} {'is' if len(missing_tables) == 1 else 'are'} missing")
     for table, needed in (("tracks", TRACK_COLUMNS), ("snapshots", SNAPSHOT_COLUMNS)):
-        if table not in tables:
-            con.close()
-            raise UnusableInput(f"{path}: table '{table}' is missing")
         have = {r[1].decode() for r in con.execute(f"pragma table_info({table})")}
         missing = [c for c in needed if c not in have]
         if missing:
@@ -195,7 +197,7 @@ def clean_track(row) -> tuple:
 
 
 def parse_date(value) -> dt.date:
-    text = _text(value, "snapshot_date", required=True).strip() if value is not None else None
+    text = _text(value, "snapshot_date", required=True).strip()
     if not text:
         raise Rejected("snapshot_date is empty")
     if not _DATE.fullmatch(text):

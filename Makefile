@@ -1,0 +1,61 @@
+# Quick start on a fresh clone:  make run   |   make test
+# Both build .venv themselves; pip runs again only when a requirements file changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+STAMP := $(VENV)/.stamp
+DEV_STAMP := $(VENV)/.stamp-dev
+PYTEST_ARGS ?=
+
+.PHONY: help venv dev-venv run test bench clean
+
+help:
+	@echo "make run     set up .venv, load the demo into an empty database, serve on \$${PORT:-8501}"
+	@echo "make test    set up .venv with dev tools, install chromium if possible, run pytest (PYTEST_ARGS=...)"
+	@echo "make bench   run every bench/*.py (they write BENCHMARKS.md)"
+	@echo "make clean   stop the embedded database, remove .venv and .data"
+
+# Runtime venv: rebuilt when requirements.txt changes (or .venv is gone).
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -r requirements.txt
+	@touch $@
+
+# Dev venv: runtime + requirements-dev.txt.
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(PIP) install -q -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)
+dev-venv: $(DEV_STAMP)
+
+run: $(STAMP)
+	$(PY) -m migrate.bootstrap
+	bash scripts/serve.sh
+
+test: $(DEV_STAMP)
+	bash scripts/install_browser.sh
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Each bench/<name>.py runs as module bench.<name> from the repo root, so it can
+# import db, migrate and ui like the app does.
+bench: $(DEV_STAMP)
+	@shopt -s nullglob; ran=0; \
+	for f in bench/*.py; do \
+		name=$$(basename "$$f" .py); \
+		case "$$name" in _*) continue;; esac; \
+		echo "== bench.$$name"; \
+		$(PY) -m "bench.$$name"; \
+		ran=$$((ran + 1)); \
+	done; \
+	if [ "$$ran" -eq 0 ]; then echo "no bench/*.py to run"; fi
+
+clean:
+	@if [ -x $(PY) ]; then $(PY) -m db.embedded stop || echo "embedded database not stopped (not running?)"; fi
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache

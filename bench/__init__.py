@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure and record their figures in BENCHMARKS.md."""

@@ -1,0 +1,85 @@
+"""Shared pieces of the benchmarks: a scratch database, timing, and writing BENCHMARKS.md sections.
+
+Every figure is taken against a baseline measured in the same run (this machine is shared and
+noisy), and each script rewrites only its own section of BENCHMARKS.md, between markers
+`<!-- bench:NAME -->` and `<!-- /bench:NAME -->`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import time
+from contextlib import contextmanager
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "bench", ".work")
+BENCHMARKS = os.path.join(ROOT, "BENCHMARKS.md")
+
+
+def scratch_database(name: str) -> str:
+    """A fresh database `name` (dropped and created) on BENCH_DATABASE_URL's server or the embedded one."""
+    import psycopg2
+    from psycopg2 import sql
+
+    from db.config import normalise_url
+    from db.schema import ensure_schema
+
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if server:
+        server = normalise_url(server)
+    else:
+        from db import embedded
+
+        server = embedded.server_uri()
+    conn = psycopg2.connect(server)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    conn.close()
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = urlunsplit(urlsplit(server)._replace(path="/" + name))
+    ensure_schema(url)
+    return url
+
+
+@contextmanager
+def timer(out: list):
+    start = time.perf_counter()
+    yield
+    out.append(time.perf_counter() - start)
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = (len(s) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace (or append) the section `name` of BENCHMARKS.md with `body`."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    block = f"<!-- bench:{name} -->\n{body.rstrip()}\n\n_Measured {stamp} on {machine()}._\n<!-- /bench:{name} -->"
+    text = open(BENCHMARKS, encoding="utf-8").read() if os.path.exists(BENCHMARKS) else "# Benchmarks\n"
+    pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda m: block, text)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    with open(BENCHMARKS, "w", encoding="utf-8") as fh:
+        fh.write(text)

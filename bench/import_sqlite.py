@@ -1,0 +1,164 @@
+"""Benchmark: the SQLite import against a bare COPY of the same rows, in the same run.
+
+    python -m bench.import_sqlite [--tracks 50000] [--snapshots 75000] [--rounds 3]
+
+Generates (once, cached in bench/.work/) a Music Time Machine file with Spotify-shaped raw_json,
+then per round, on a scratch database:
+  1. baseline: read the rows from SQLite and COPY them (text format, no checks) into the same tables,
+  2. the import (`import_sqlite`) into the emptied tables,
+  3. an unchanged rerun of the import.
+Reports medians and the ratios import / baseline and rerun / import, and writes BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import sqlite3
+import time
+
+import psycopg2
+
+from bench.common import WORK, median, scratch_database, write_section
+
+TABLES = "tracks, snapshots, import_runs, import_rejects"
+
+
+def build_file(path: str, n_tracks: int, n_snapshots: int) -> None:
+    """n_tracks full Spotify track objects and n_snapshots weekly top-50 ranks (3 time ranges)."""
+    from migrate.demo import make_track
+
+    rng = random.Random(7)
+    tmp = path + ".part"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    con = sqlite3.connect(tmp)
+    con.execute("create table tracks(track_id TEXT PRIMARY KEY, name TEXT, artist_name TEXT, album_name TEXT, "
+                "duration_ms INTEGER, spotify_url TEXT, raw_json TEXT)")
+    con.execute("create table snapshots(track_id TEXT, snapshot_date TEXT, time_range TEXT, rank INTEGER, "
+                "PRIMARY KEY (track_id, snapshot_date, time_range))")
+    import json
+
+    ids = []
+    batch = []
+    for _ in range(n_tracks):
+        t = make_track(rng)
+        ids.append(t["id"])
+        batch.append((t["id"], t["name"], t["artists"][0]["name"], t["album"]["name"], t["duration_ms"],
+                      t["external_urls"]["spotify"], json.dumps(t, ensure_ascii=False)))
+        if len(batch) == 5000:
+            con.executemany("insert into tracks values (?,?,?,?,?,?,?)", batch)
+            batch = []
+    con.executemany("insert into tracks values (?,?,?,?,?,?,?)", batch)
+    per_week = 150
+    weeks = max(1, n_snapshots // per_week)
+    end = dt.date(2026, 11, 16)
+    snaps = []
+    for w in range(weeks):
+        day = (end - dt.timedelta(weeks=weeks - 1 - w)).isoformat()
+        for tr in ("short_term", "medium_term", "long_term"):
+            for rank, tid in enumerate(rng.sample(ids, 50), start=1):
+                snaps.append((tid, day, tr, rank))
+    con.executemany("insert into snapshots values (?,?,?,?)", snaps[:n_snapshots])
+    con.commit()
+    con.close()
+    os.replace(tmp, path)
+
+
+def _escape(v) -> str:
+    if v is None:
+        return "\\N"
+    s = str(v)
+    if "\\" in s or "\t" in s or "\n" in s or "\r" in s:
+        s = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return s
+
+
+def bare_copy(path: str, url: str) -> float:
+    """Read every row from SQLite and COPY it unchecked into tracks and snapshots; seconds taken."""
+    started = time.perf_counter()
+    src = sqlite3.connect(path)
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        for table, cols in (("tracks", "track_id, name, artist_name, album_name, duration_ms, spotify_url, raw_json"),
+                            ("snapshots", "track_id, snapshot_date, time_range, rank")):
+            rows = src.execute(f"select {cols} from {table}")
+            while True:
+                chunk = rows.fetchmany(5000)
+                if not chunk:
+                    break
+                buf = io.StringIO("".join("\t".join(map(_escape, r)) + "\n" for r in chunk))
+                cur.copy_expert(f"copy {table} ({cols}) from stdin", buf)
+    conn.close()
+    src.close()
+    return time.perf_counter() - started
+
+
+def truncate(url: str) -> None:
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"truncate {TABLES} restart identity cascade")
+        cur.execute("checkpoint")
+    conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=50_000)
+    parser.add_argument("--snapshots", type=int, default=75_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    args = parser.parse_args()
+
+    from migrate.sqlite_import import import_sqlite
+
+    os.makedirs(WORK, exist_ok=True)
+    path = os.path.join(WORK, f"mtm_{args.tracks}_{args.snapshots}.db")
+    if not os.path.exists(path):
+        t0 = time.perf_counter()
+        build_file(path, args.tracks, args.snapshots)
+        print(f"generated {path} in {time.perf_counter() - t0:.1f} s")
+    size_mb = os.path.getsize(path) / 1e6
+    url = scratch_database("mtm_bench_import")
+    base, first, rerun, ratios = [], [], [], []
+    for r in range(args.rounds):
+        truncate(url)
+        b = bare_copy(path, url)
+        truncate(url)
+        t0 = time.perf_counter()
+        report = import_sqlite(path, url)
+        f = time.perf_counter() - t0
+        assert report.verified and report.tables["tracks"].inserted == args.tracks, report.render()
+        t0 = time.perf_counter()
+        again = import_sqlite(path, url)
+        g = time.perf_counter() - t0
+        assert again.tables["tracks"].written == 0 and again.tables["snapshots"].written == 0
+        base.append(b)
+        first.append(f)
+        rerun.append(g)
+        ratios.append(f / b)
+        print(f"round {r + 1}: bare COPY {b:.2f} s, import {f:.2f} s ({f / b:.2f}x), unchanged rerun {g:.2f} s")
+    body = f"""## SQLite import (`python -m bench.import_sqlite`)
+
+{args.tracks:,} tracks with full Spotify-shaped raw_json and {args.snapshots:,} snapshots ({size_mb:,.0f} MB SQLite
+file); {args.rounds} rounds, medians. Baseline: the same rows read from SQLite and COPYed unchecked (text format)
+into the same tables, indexes and generated search columns included, in the same database in the same run.
+
+| step | median | vs baseline |
+| --- | --- | --- |
+| bare COPY (baseline) | {median(base):.2f} s | 1.00x |
+| import (validate, hash, binary COPY, verify, refresh rollups) | {median(first):.2f} s | **{median(ratios):.2f}x** (median of per-round ratios) |
+| unchanged rerun | {median(rerun):.2f} s | {median(rerun) / median(base):.2f}x ({median(rerun) / median(first):.0%} of the first import) |
+
+Aim: import within 1.5x of the bare COPY; unchanged rerun well under the first run.
+"""
+    print(body)
+    if not args.no_write:
+        write_section("import_sqlite", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
