@@ -1,0 +1,86 @@
+"""The large dataset the page benchmarks run on: 100,000 tracks and two years of weekly snapshots.
+
+    python -m bench.dataset [--tracks 100000]
+
+Built once into the database `mtm_bench_pages` (kept between runs; rebuilt when its size differs).
+Tracks are Spotify-shaped (migrate.demo.make_track); the demo file (~600 tracks by accented and
+non-Latin artists, 110 weeks of top-50 snapshots in three time ranges) is imported too, so searches
+and charts see realistic data.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+import psycopg2
+
+from bench.common import WORK
+
+DATABASE = "mtm_bench_pages"
+
+
+def ensure(tracks: int = 100_000) -> str:
+    """URL of the benchmark database holding `tracks` tracks (builds it when needed)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from bench.common import scratch_database
+    from db.config import normalise_url
+    from db.schema import ensure_schema
+
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if server:
+        server = normalise_url(server)
+    else:
+        from db import embedded
+
+        server = embedded.server_uri()
+    url = urlunsplit(urlsplit(server)._replace(path="/" + DATABASE))
+    try:
+        ensure_schema(url)
+        conn = psycopg2.connect(url)
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from tracks")
+            have = cur.fetchone()[0]
+        conn.close()
+    except psycopg2.OperationalError:
+        have = -1
+    from migrate import demo
+
+    demo_tracks = demo.DEFAULT_TRACKS
+    if have == tracks + demo_tracks:
+        return url
+    url = scratch_database(DATABASE)
+    from bench.import_sqlite import build_file
+    from migrate.sqlite_import import import_sqlite
+
+    os.makedirs(WORK, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        demo_path = os.path.join(tmp, "demo.db")
+        demo.generate(demo_path)
+        import_sqlite(demo_path, url)
+        big = os.path.join(WORK, f"mtm_{tracks}_0.db")
+        if not os.path.exists(big):
+            build_file(big, tracks, 0)
+        import_sqlite(big, url)
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("vacuum analyze")
+    conn.close()
+    print(f"built {DATABASE}: {tracks + demo_tracks:,} tracks in {time.perf_counter() - started:.0f} s")
+    return url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=100_000)
+    args = parser.parse_args()
+    print(ensure(args.tracks))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Benchmark: every named query of the app at 100,000 tracks, with EXPLAIN's index evidence.
+
+    python -m bench.queries [--runs 30]
+
+Each read query (not the `refresh_*` writers) runs with its `-- example:` parameters through the
+app's own read-only pool, as pages run it; p50/p95 are reported next to a `select 1` round trip
+through the same path, measured in the same run (the baseline). EXPLAIN (ANALYZE, FORMAT JSON)
+then lists the indexes each plan uses and any sequential scan of a large table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import sqlalchemy as sa
+
+from bench.common import pct, write_section
+from bench.dataset import ensure
+
+BIG_TABLES = {"tracks", "snapshots", "plays"}
+
+
+def plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def explain(url: str, name: str, params: dict) -> tuple[list[str], list[str]]:
+    from db import engine, queries
+
+    q = queries.get(name)
+    with engine.reader(url).connect() as c, c.begin():
+        plan = c.execute(sa.text("explain (analyze, format json) " + q.sql), params).scalar()
+        c.rollback()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    nodes = list(plan_nodes(plan[0]["Plan"]))
+    indexes = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
+    seq = sorted({n["Relation Name"] for n in nodes
+                  if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in BIG_TABLES})
+    return indexes, seq
+
+
+def time_query(url: str, name: str, params: dict, runs: int) -> list[float]:
+    from db import queries
+
+    for _ in range(2):
+        queries.run(name, params, url=url)
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        queries.run(name, params, url=url)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    from db import engine, queries
+
+    url = ensure(args.tracks)
+    eng = engine.reader(url)
+    base = []
+    for _ in range(args.runs + 2):
+        t0 = time.perf_counter()
+        with eng.connect() as c:
+            c.execute(sa.text("select 1")).scalar()
+        base.append((time.perf_counter() - t0) * 1000)
+    base_p50 = pct(base[2:], 0.5)
+    rows = []
+    for name, q in sorted(queries.all_queries().items(), key=lambda kv: (kv[1].file, kv[0])):
+        if name.startswith("refresh_"):
+            continue
+        params = dict(q.example)
+        try:
+            times = time_query(url, name, params, args.runs)
+            indexes, seq = explain(url, name, params)
+        except Exception as exc:  # report, keep measuring the others
+            rows.append(f"| {q.file} | `{name}` | error: {str(exc).splitlines()[0][:80]} | | | |")
+            continue
+        p50, p95 = pct(times, 0.5), pct(times, 0.95)
+        rows.append(f"| {q.file} | `{name}` | {p50:.1f} | {p95:.1f} | {', '.join(indexes) or '–'} | "
+                    f"{', '.join(seq) or '–'} |")
+        print(f"{name:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  idx {indexes}  seq {seq}")
+    body = f"""## Named queries at {args.tracks:,} tracks (`python -m bench.queries`)
+
+Every read query with its `-- example:` parameters through the app's read-only pool, {args.runs} runs after 2
+warm-ups. Baseline in the same run: a `select 1` round trip through the same pool, p50 {base_p50:.2f} ms.
+Indexes and sequential scans of large tables are read from EXPLAIN (ANALYZE) of the same statement.
+Aim: every page query under 150 ms; search p95 under 30 ms.
+
+| file | query | p50 ms | p95 ms | indexes used | seq scan of |
+| --- | --- | --- | --- | --- | --- |
+""" + "\n".join(rows) + "\n"
+    if not args.no_write:
+        write_section("queries", body)
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
