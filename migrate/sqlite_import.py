@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -154,15 +155,12 @@ def parse_raw_json(value) -> bytes | None:
         value = value.encode("utf-8", "surrogatepass")
     if not isinstance(value, bytes):
         raise Rejected(f"raw_json is a {type(value).__name__}, not JSON text")
-    try:
-        parsed = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise Rejected(f"raw_json is not valid JSON ({str(exc).split(':')[0]})") from None
+    parsed = _loads(value)
     if isinstance(parsed, str):  # double-encoded: a JSON string holding the object's JSON
         inner = parsed.encode("utf-8", "surrogatepass")
         try:
-            parsed = orjson.loads(inner)
-        except orjson.JSONDecodeError:
+            parsed = _loads(inner)
+        except Rejected:
             raise Rejected("raw_json is a JSON string, not an object") from None
         if not isinstance(parsed, dict):
             raise Rejected(f"raw_json is a double-encoded JSON {_json_type(parsed)}, not an object")
@@ -172,6 +170,24 @@ def parse_raw_json(value) -> bytes | None:
     if b"\\u0000" in value and _JSON_NUL.search(value):
         raise Rejected("raw_json contains a NUL character (\\u0000), which PostgreSQL jsonb cannot hold")
     return value
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _loads(data: bytes):
+    """Parse JSON text. orjson first (fast); where it refuses what PostgreSQL may accept (numbers
+    beyond a double such as 1e400), the standard parser decides, and PostgreSQL has the last word
+    through the COPY's per-row fallback."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        first = str(exc).split(":")[0]
+    try:
+        return json.loads(data, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError):
+        raise Rejected(f"raw_json is not valid JSON ({first})") from None
 
 
 def _json_type(v) -> str:

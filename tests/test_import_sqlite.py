@@ -95,6 +95,13 @@ def test_import_unwraps_double_encoded_raw_json(db_url, tmp_path):
         [("object", "1999-03-01")]
 
 
+def test_number_beyond_a_double_is_kept_as_postgresql_accepts_it(db_url, tmp_path):
+    path = make_sqlite(tmp_path / "a.db", [track("t1", raw='{"big": 1e400, "id": "t1"}')])
+    report = import_sqlite(path, db_url)
+    assert report.tables["tracks"].rejected == 0
+    assert pg_rows(db_url, "select (raw_json->>'big')::numeric > 1e399 from tracks") == [(True,)]
+
+
 def test_null_raw_json_stays_null(db_url, tmp_path):
     path = make_sqlite(tmp_path / "a.db", [("t1", "Song", "Artist", None, None, None, None)])
     report = import_sqlite(path, db_url)
@@ -115,7 +122,8 @@ BAD_TRACKS = [
     (("t1", "Song", "Artist", None, None, None, '"just a string"'), "not an object"),
     (("t1", "Song", "Artist", None, None, None, '{"a": NaN}'), "not valid JSON"),
     (("t1", "Song", "Artist", None, None, None, '{"a": "\\u0000"}'), "NUL character"),
-    (("t1", "Song", "Artist", None, None, None, '{"a": "\\ud800"}'), "not valid JSON"),
+    (("t1", "Song", "Artist", None, None, None, '{"a": "\\ud800"}'), "PostgreSQL refused the row"),
+    (("t1", "Song", "Artist", None, None, None, '{"a": 1e999999}'), "PostgreSQL refused the row: value overflows"),
     (("t1", "Song", "Artist", None, None, None, ""), "not valid JSON"),
     (("t1", "Song", "Artist", None, "long", None, None), "not an integer"),
     (("t1", "Song", "Artist", None, 1.5, None, None), "not an integer"),
