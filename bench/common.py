@@ -71,15 +71,16 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def write_section(name: str, body: str) -> None:
-    """Replace (or append) the section `name` of BENCHMARKS.md with `body`."""
+def write_section(name: str, body: str, file: str = BENCHMARKS) -> None:
+    """Replace (or append) the section `name` of BENCHMARKS.md (or `file`) with `body`."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     block = f"<!-- bench:{name} -->\n{body.rstrip()}\n\n_Measured {stamp} on {machine()}._\n<!-- /bench:{name} -->"
-    text = open(BENCHMARKS, encoding="utf-8").read() if os.path.exists(BENCHMARKS) else "# Benchmarks\n"
+    title = "# Benchmarks\n" if file == BENCHMARKS else "# Reliability\n"
+    text = open(file, encoding="utf-8").read() if os.path.exists(file) else title
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
     if pattern.search(text):
         text = pattern.sub(lambda m: block, text)
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
-    with open(BENCHMARKS, "w", encoding="utf-8") as fh:
+    with open(file, "w", encoding="utf-8") as fh:
         fh.write(text)

@@ -375,7 +375,7 @@ def _finish_run(cur, report: Report) -> None:
     rows = [(report.run_id, r.table, r.key, r.reason) for r in report.rejects]
     pgcopy.copy_rows(cur, "import_rejects", ("run_id", "table_name", "row_key", "reason"),
                      ("int8", "text", "text", "text"), rows)
-    cur.execute("update import_runs set status = 'done', finished_at = now(), summary = %s where run_id = %s",
+    cur.execute("update import_runs set status = 'done', finished_at = clock_timestamp(), summary = %s where run_id = %s",
                 (orjson.dumps(report.to_dict()).decode(), report.run_id))
 
 

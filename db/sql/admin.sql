@@ -1,0 +1,33 @@
+-- name: import_runs_recent
+-- The latest import runs, newest first: run id, when it started and finished, status
+-- (running/done/failed/interrupted), kind and source file with its size, seconds the import took, and from the
+-- stored summary the rows read / inserted / updated / unchanged / rejected over all tables, whether
+-- verification passed, and the error of a failed run.
+-- example: {"limit": 20}
+select r.run_id, r.started_at, r.finished_at, r.status, r.kind, r.source, r.source_bytes,
+       round(coalesce((r.summary ->> 'seconds')::numeric,
+                      extract(epoch from (r.finished_at - r.started_at))::numeric), 1) as seconds,
+       t.rows_read, t.inserted, t.updated, t.unchanged,
+       (r.summary ->> 'rejects_total')::bigint as rejected,
+       (r.summary ->> 'verified')::boolean      as verified,
+       r.error
+from import_runs r
+left join lateral (
+  select sum((v ->> 'read')::bigint)      as rows_read,
+         sum((v ->> 'inserted')::bigint)  as inserted,
+         sum((v ->> 'updated')::bigint)   as updated,
+         sum((v ->> 'unchanged')::bigint) as unchanged
+  from jsonb_each(case when jsonb_typeof(r.summary) = 'object' then r.summary else '{}'::jsonb end) as e(k, v)
+  where jsonb_typeof(v) = 'object' and jsonb_typeof(v -> 'inserted') = 'number'
+) t on true
+order by r.started_at desc, r.run_id desc
+limit :limit;
+
+-- name: import_run_rejects
+-- The rows one import run rejected: table, the row's key and the reason, by table then key.
+-- example: {"run_id": 1, "limit": 100}
+select table_name, row_key, reason
+from import_rejects
+where run_id = :run_id
+order by table_name, row_key
+limit :limit;

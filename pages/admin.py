@@ -1,0 +1,296 @@
+"""Admin: import a file (upload or server path), list past imports, EXPLAIN ANALYZE the app's queries.
+
+Protected by ui.auth (ADMIN_PASSWORD). Imports go through migrate.api.run_import, the same import as
+`python -m migrate`; EXPLAIN runs only the app's named queries, read-only and rolled back (db.explain).
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from db import config, explain
+from migrate.api import run_import
+from migrate.errors import ImportError_, UnusableInput
+from ui import admin_view as view
+from ui import auth, cached, charts, common
+
+RUNS_SHOWN = 50
+REJECTS_SHOWN = 1_000
+STATE_REPORT = "admin_last_report"
+STATE_EXPLAINED = "admin_explained"
+
+
+def database_caption() -> str:
+    url = config.configured_url()
+    if url is None:
+        return "Database: the embedded local PostgreSQL (.data/pg)."
+    return f"Database: {config.redact(url)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def do_import(path: str, shown_as: str) -> None:
+    """Run the import of `path` with live progress; keep the report (or the error) in the session."""
+    st.session_state.pop(STATE_REPORT, None)
+    error = None
+    with st.status(f"Importing {shown_as} ...", expanded=True) as status:
+        bar = st.progress(0.0, text="Opening the file")
+
+        def progress(stage: str, done: int, total: int) -> None:
+            fraction = done / total if total else 1.0
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{stage}: {done:,} of {total:,}")
+
+        def notice(message: str) -> None:
+            status.write(config.redact_text(str(message)))
+
+        try:
+            report = run_import(path, progress=progress, notice=notice)
+        except UnusableInput as exc:
+            error = "Nothing was imported: " + view.user_message(exc, path, shown_as)
+        except ImportError_ as exc:
+            error = "The import failed and nothing from it was kept: " + view.user_message(exc, path, shown_as)
+        except Exception as exc:  # noqa: BLE001 - a bug: still one line, never a traceback with secrets
+            error = (f"The import failed unexpectedly ({type(exc).__name__}): "
+                     + view.user_message(exc, path, shown_as))
+        if error:
+            status.update(label=f"Import of {shown_as} stopped", state="error", expanded=False)
+        else:
+            status.update(label=f"Imported {shown_as} in {report.seconds:.1f} s (run {report.run_id})",
+                          state="complete", expanded=False)
+    if error:
+        st.error(error, icon="🛑")
+        return
+    cached.clear()
+    st.session_state[STATE_REPORT] = report
+
+
+def show_report(report) -> None:
+    st.subheader(f"Report: {report.source} (run {report.run_id})")
+    if report.verified:
+        st.success("Verification passed: PostgreSQL holds every accepted row of the file.", icon="✅")
+    else:
+        st.warning("Verification FAILED: see the checks below.", icon="⚠️")
+    tables = view.report_tables_frame(report)
+    st.dataframe(tables, hide_index=True, width="stretch")
+    rejects = view.report_rejects_frame(report)
+    if rejects.empty:
+        st.caption("No rows were rejected.")
+    else:
+        st.markdown(f"**Rejected rows ({len(report.rejects):,})**: kept out of PostgreSQL, everything else landed.")
+        st.dataframe(rejects, hide_index=True, width="stretch")
+        common.download_csv(rejects, f"import_{report.run_id}_rejects", "Download rejected rows (CSV)")
+    st.markdown("**Verification**")
+    st.dataframe(view.report_checks_frame(report), hide_index=True, width="stretch")
+    for note in report.notes:
+        st.caption(note)
+    with st.expander("Full report (as `python -m migrate` prints it)"):
+        st.code(report.render(max_rejects=50), language=None)
+
+
+def import_section() -> None:
+    st.caption("Runs the same import as `python -m migrate`: a Music Time Machine SQLite file "
+               "(.db/.sqlite/.sqlite3) or a Spotify data export (.zip/.json). Importing the same file again "
+               "changes nothing; rejected rows are listed with their reasons.")
+    left, right = st.columns(2)
+    with left:
+        upload = st.file_uploader(f"Upload a file (up to {view.MAX_UPLOAD_MB:,} MB)",
+                                  type=list(view.UPLOAD_TYPES), key="admin_upload")
+        if st.button("Import uploaded file", disabled=upload is None, key="admin_import_upload"):
+            name = view.safe_filename(upload.name)
+            try:
+                with view.staged_upload(upload.name, upload) as path:
+                    do_import(path, name)
+            except view.UploadRejected as exc:
+                st.error(f"Nothing was imported: {exc}", icon="🛑")
+    with right:
+        typed = st.text_input("…or a path on the server", key="admin_import_path",
+                              placeholder="/data/music_time_machine.db")
+        if st.button("Import from path", key="admin_import_path_go"):
+            try:
+                path = view.server_path(typed)
+            except view.UploadRejected as exc:
+                st.error(f"Nothing was imported: {exc}", icon="🛑")
+            else:
+                do_import(path, path)
+    report = st.session_state.get(STATE_REPORT)
+    if report is not None:
+        show_report(report)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import runs
+
+
+RUN_COLUMNS = {
+    "run_id": st.column_config.NumberColumn("Run", format="%d"),
+    "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
+    "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
+    "status": "Status", "kind": "Kind", "source": "Source",
+    "source_bytes": st.column_config.NumberColumn("Bytes", format="localized"),
+    "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
+    "rows_read": st.column_config.NumberColumn("Read", format="localized"),
+    "inserted": st.column_config.NumberColumn("Inserted", format="localized"),
+    "updated": st.column_config.NumberColumn("Updated", format="localized"),
+    "unchanged": st.column_config.NumberColumn("Unchanged", format="localized"),
+    "rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+    "verified": st.column_config.CheckboxColumn("Verified"),
+    "error": "Error",
+}
+
+
+def runs_section() -> None:
+    with common.guard():
+        runs = cached.uncached("import_runs_recent", limit=RUNS_SHOWN).df
+    if runs.empty:
+        st.caption("No imports have run on this database yet.")
+        return
+    st.dataframe(runs, hide_index=True, width="stretch", column_config=RUN_COLUMNS)
+    common.download_csv(runs, "import_runs")
+    with_rejects = [int(r) for r, n in zip(runs["run_id"], runs["rejected"]) if pd.notna(n) and int(n) > 0]
+    if not with_rejects:
+        st.caption("None of these runs rejected any rows.")
+        return
+    run_id = st.selectbox("Rejected rows of run", with_rejects, key="admin_rejects_run")
+    with common.guard():
+        rejected = cached.uncached("import_run_rejects", cap=REJECTS_SHOWN, run_id=run_id, limit=REJECTS_SHOWN + 1)
+    st.dataframe(rejected.df, hide_index=True, width="stretch",
+                 column_config={"table_name": "Table", "row_key": "Key", "reason": "Reason"})
+    common.truncated_note(rejected)
+    common.download_csv(rejected.df, f"import_{run_id}_rejects_all")
+
+
+# ---------------------------------------------------------------------------------------------
+# EXPLAIN ANALYZE
+
+
+PLAN_COLUMNS = {
+    "node": st.column_config.TextColumn("Node", width="large"),
+    "exclusive_ms": st.column_config.NumberColumn("Exclusive ms", format="%.3f",
+                                                  help="Time in this node alone (attributed; clamped at 0)"),
+    "inclusive_ms": st.column_config.NumberColumn("Inclusive ms", format="%.3f",
+                                                  help="Time in this node and everything below it, all loops"),
+    "share": st.column_config.ProgressColumn("Share", min_value=0.0, max_value=1.0, format="percent",
+                                             help="Exclusive time as a share of the execution time"),
+    "est_rows": st.column_config.NumberColumn("Est. rows", format="localized", help="Per loop"),
+    "actual_rows": st.column_config.NumberColumn("Actual rows", format="localized", help="Per loop"),
+    "misestimate": st.column_config.TextColumn("Estimate off by", help="⚠️ when off by 10× or more"),
+    "loops": st.column_config.NumberColumn("Loops", format="localized"),
+    "shared_hit": st.column_config.NumberColumn("Shared hit", format="localized",
+                                                help="Buffers found in shared memory (this node and below)"),
+    "shared_read": st.column_config.NumberColumn("Shared read", format="localized",
+                                                 help="Buffers read from disk or the OS cache (this node and below)"),
+    "index": st.column_config.TextColumn("Index used"),
+    "condition": st.column_config.TextColumn("Condition"),
+}
+
+
+def parameter_form(query) -> tuple[bool, dict, list[str], int]:
+    """The form for `query`'s parameters, prefilled from its example: (submitted, values, errors, timeout)."""
+    values, errors = {}, []
+    with st.form(f"explain_form_{query.name}"):
+        for param in query.params:
+            example = query.example.get(param)
+            kind = view.field_kind(example)
+            key = f"explain_{query.name}_{param}"
+            if kind == "checkbox":
+                raw = st.checkbox(param, value=bool(example), key=key)
+            elif kind == "int":
+                raw = st.number_input(param, value=int(example), step=1, key=key)
+            elif kind == "float":
+                raw = st.number_input(param, value=float(example), key=key)
+            elif kind == "json":
+                raw = st.text_area(f"{param} (JSON)", value=view.json_field_text(example), key=key)
+            else:
+                raw = st.text_input(param, value="" if example is None else str(example), key=key)
+            try:
+                values[param] = view.parse_field(kind, raw)
+            except ValueError as exc:
+                errors.append(f"{param}: {exc}")
+        if not query.params:
+            st.caption("This query takes no parameters.")
+        timeout_s = st.number_input("Statement timeout (seconds)", min_value=1,
+                                    max_value=explain.MAX_TIMEOUT_MS // 1000,
+                                    value=explain.DEFAULT_TIMEOUT_MS // 1000, step=1, key="explain_timeout")
+        submitted = st.form_submit_button("Run EXPLAIN ANALYZE")
+    return submitted, values, errors, int(timeout_s) * 1000
+
+
+def show_plan(result) -> None:
+    s = result.summary
+    cols = st.columns(5)
+    cols[0].metric("Planning time", f"{s.planning_ms:,.3f} ms" if s.planning_ms is not None else "–")
+    cols[1].metric("Execution time", f"{s.execution_ms:,.3f} ms" if s.execution_ms is not None else "–")
+    cols[2].metric("Plan nodes", f"{s.nodes:,}")
+    cols[3].metric("Misestimates ≥10×", f"{s.misestimates:,}")
+    cols[4].metric("Buffers hit / read", f"{s.shared_hit:,} / {s.shared_read:,}")
+    if s.jit_ms:
+        st.caption(f"JIT compilation took {s.jit_ms:,.1f} ms of the execution time.")
+    flagged = [n for n in result.nodes if n.flagged]
+    if flagged:
+        st.warning("Row estimates off by 10× or more: "
+                   + "; ".join(f"{n.label} ({view.misestimate_label(n).removeprefix('⚠️ ')})" for n in flagged[:5])
+                   + (f"; and {len(flagged) - 5} more" if len(flagged) > 5 else ""), icon="⚠️")
+    frame = view.plan_frame(result.nodes, s.execution_ms)
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=PLAN_COLUMNS)
+    common.download_csv(frame, f"plan_{result.name}")
+    st.caption("Times are per node over all loops (wall-clock estimates inside parallel sections). "
+               "Buffers count this node and everything below it. The transaction was rolled back.")
+    with st.expander("Plan as text"):
+        st.code(result.text, language=None)
+    with st.expander("Raw JSON plan"):
+        st.code(result.json_text, language="json")
+
+
+def explain_section() -> None:
+    st.caption("Runs `EXPLAIN (ANALYZE, BUFFERS)` of one of the app's own named queries with the values "
+               "below as bound parameters, read-only, inside a transaction that is rolled back. Only "
+               "these queries can run here, never free SQL.")
+    named = explain.explainable_queries()
+    if not named:
+        st.caption("No named queries found.")
+        return
+    name = st.selectbox("Named query", list(named), key="explain_query",
+                        format_func=lambda n: f"{n}  ({named[n].file})")
+    query = named[name]
+    if query.doc:
+        st.caption(query.doc)
+    with st.expander("SQL"):
+        st.code(query.sql, language="sql")
+    submitted, values, errors, timeout_ms = parameter_form(query)
+    if submitted:
+        st.session_state.pop(STATE_EXPLAINED, None)
+        if errors:
+            st.error("Fix these parameters first: " + "; ".join(errors), icon="✏️")
+        else:
+            try:
+                with common.guard():
+                    st.session_state[STATE_EXPLAINED] = explain.explain(name, values, timeout_ms=timeout_ms)
+            except (explain.ExplainError, explain.ExplainRefused) as exc:
+                st.error(config.redact_text(str(exc)), icon="🛑")
+    result = st.session_state.get(STATE_EXPLAINED)
+    if result is not None and result.name == name:
+        show_plan(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+charts.enable_theme()
+common.header("Admin", "🛠️", "Import data, review past imports, and look inside the app's queries.")
+if not auth.require_admin():
+    st.stop()
+st.caption(database_caption())
+if auth.configured_password() is not None and st.button("Sign out", key="admin_sign_out"):
+    auth.sign_out()
+    st.rerun()
+
+import_tab, runs_tab, explain_tab = st.tabs(["Import", "Import runs", "EXPLAIN ANALYZE"])
+with import_tab:
+    import_section()
+with runs_tab:
+    runs_section()
+with explain_tab:
+    explain_section()
