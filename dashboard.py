@@ -34,8 +34,9 @@ def overview() -> None:
             if top.empty:
                 st.caption("No snapshots for this time range yet.")
                 continue
-            st.dataframe(charts.obsessed_table(top), hide_index=True, use_container_width=True,
-                         column_config=charts.OBSESSED_COLUMNS)
+            table = charts.obsessed_table(top)
+            st.dataframe(table, hide_index=True, width="stretch", column_config=charts.OBSESSED_COLUMNS)
+            common.download_csv(table, f"currently_obsessed_{time_range}")
 
 
 def main() -> None:

@@ -6,7 +6,8 @@
 #   HOST    address to bind (default 0.0.0.0, every interface)
 #   PYTHON  interpreter to use (default: .venv/bin/python if present, else python3)
 #
-# Extra arguments are passed on to `streamlit run`.
+# Extra arguments are passed on to `streamlit run` (through ui/launch.py, which routes every URL,
+# direct links too, through dashboard.py's navigation).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,7 +21,7 @@ else
     PY="$(command -v python3 || command -v python)"
 fi
 
-exec "$PY" -m streamlit run dashboard.py \
+exec "$PY" -m ui.launch \
     --server.port "${PORT:-8501}" \
     --server.address "${HOST:-0.0.0.0}" \
     --server.headless true \

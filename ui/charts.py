@@ -40,3 +40,235 @@ def obsessed_table(df: pd.DataFrame) -> pd.DataFrame:
     out = df[["rank", "name", "artist_name"]].copy()
     out["change"] = df.apply(change, axis=1) if len(df) else []
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Listening history (pages/history.py). Each builder takes the named query's DataFrame as it comes.
+
+CONTENT_COLORS = {"explicit": "#E4572E", "clean": SPOTIFY_GREEN, "unknown": "#B0B0B0"}
+
+
+def _numeric(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy with `columns` as floats: PostgreSQL numeric arrives as Decimal, which the Arrow
+    transfer to Vega-Lite turns into scaled integers (0.25 drawn as 25)."""
+    out = df.copy()
+    for col in columns:
+        if col in out.columns:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out
+
+
+def range_label(time_range: str) -> str:
+    return TIME_RANGE_LABELS.get(time_range, time_range)
+
+
+def with_track_label(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with a `label` column "Track — Artist", made unique when two tracks share both."""
+    out = df.copy()
+    if out.empty:
+        out["label"] = pd.Series(dtype="object")
+        return out
+    out["label"] = out["name"].astype(str) + " — " + out["artist_name"].astype(str)
+    ids = out.groupby("label")["track_id"].transform("nunique")
+    dup = ids > 1
+    out.loc[dup, "label"] = out.loc[dup, "label"] + " (" + out.loc[dup, "track_id"].astype(str).str[:6] + ")"
+    return out
+
+
+def with_gaps(df: pd.DataFrame, label: str = "label") -> pd.DataFrame:
+    """Rows with an empty rank for the snapshot dates (among those in `df`) on which a `label` was
+    not ranked, between its first and last appearance, so its line breaks there instead of
+    bridging the weeks it was out of the list."""
+    if df.empty:
+        return df
+    dates = sorted(df["snapshot_date"].unique())
+    position = {d: i for i, d in enumerate(dates)}
+    gaps = []
+    for key, group in df.groupby(label, sort=False):
+        have = {position[d] for d in group["snapshot_date"]}
+        gaps += [{label: key, "snapshot_date": dates[i]} for i in range(min(have), max(have) + 1) if i not in have]
+    if not gaps:
+        return df
+    return pd.concat([df, pd.DataFrame(gaps)], ignore_index=True).sort_values([label, "snapshot_date"],
+                                                                               ignore_index=True)
+
+
+def bump_chart(df: pd.DataFrame, label: str = "label", legend_title: str = "Track") -> alt.Chart:
+    """Rank over time: a line per `label` with points, rank 1 at the top, broken where the track
+    (or artist) was out of the list; click the legend to highlight one line. Expects columns
+    snapshot_date, rank and `label`."""
+    df = with_gaps(_numeric(df, "rank", "best_rank", "tracks"), label)
+    highlight = alt.selection_point(fields=[label], bind="legend", name="pick")
+    tooltip = [alt.Tooltip(f"{label}:N", title=legend_title),
+               alt.Tooltip("snapshot_date:T", title="Snapshot", format="%Y-%m-%d"),
+               alt.Tooltip("rank:Q", title="Rank")]
+    if "best_rank" in df.columns:
+        tooltip.append(alt.Tooltip("best_rank:Q", title="Best track's rank"))
+    if "tracks" in df.columns:
+        tooltip.append(alt.Tooltip("tracks:Q", title="Tracks ranked"))
+    return (
+        alt.Chart(df)
+        .mark_line(point=True, strokeWidth=2.5, interpolate="monotone")
+        .encode(
+            x=alt.X("snapshot_date:T", title="Snapshot"),
+            y=alt.Y("rank:Q", title="Rank", scale=alt.Scale(reverse=True, zero=False, domainMin=1, nice=False),
+                    axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(f"{label}:N", title=legend_title,
+                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=320, symbolLimit=0)),
+            opacity=alt.condition(highlight, alt.value(1.0), alt.value(0.15)),
+            tooltip=tooltip,
+        )
+        .add_params(highlight)
+        .properties(height=380)
+    )
+
+
+def turnover_chart(df: pd.DataFrame, highlight_range: str | None = None) -> alt.Chart:
+    """Share of new tracks per snapshot, a line per time range (legend selects; `highlight_range`
+    starts selected). Expects snapshot_turnover's columns."""
+    data = _numeric(df, "turnover")
+    data = data.assign(range=data["time_range"].map(range_label)) if len(data) else data.assign(range=[])
+    kwargs = {"value": [{"range": range_label(highlight_range)}]} if highlight_range else {}
+    pick = alt.selection_point(fields=["range"], bind="legend", name="range_pick", **kwargs)
+    return (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=25), interpolate="monotone")
+        .encode(
+            x=alt.X("snapshot_date:T", title="Snapshot"),
+            y=alt.Y("turnover:Q", title="New since previous snapshot", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domainMin=0)),
+            color=alt.Color("range:N", title="Time range", sort=list(TIME_RANGE_LABELS.values()),
+                            legend=alt.Legend(orient="bottom")),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            tooltip=[alt.Tooltip("range:N", title="Time range"),
+                     alt.Tooltip("snapshot_date:T", title="Snapshot", format="%Y-%m-%d"),
+                     alt.Tooltip("previous_date:T", title="Previous", format="%Y-%m-%d"),
+                     alt.Tooltip("new_tracks:Q", title="New tracks"),
+                     alt.Tooltip("tracks:Q", title="Tracks"),
+                     alt.Tooltip("turnover:Q", title="Turnover", format=".0%")],
+        )
+        .add_params(pick)
+        .properties(height=300)
+    )
+
+
+def top_artists_by_month_chart(df: pd.DataFrame) -> alt.Chart:
+    """Heatmap: month across, artist down (strongest overall first), colour = rank-weighted score;
+    click a cell to highlight that artist. Expects top_artists_by_month's columns."""
+    pick = alt.selection_point(fields=["artist_name"], name="artist_pick")
+    n_artists = int(df["artist_name"].nunique()) if len(df) else 1
+    return (
+        alt.Chart(df)
+        .mark_rect(cornerRadius=2)
+        .encode(
+            x=alt.X("yearmonth(month):O", title="Month", axis=alt.Axis(labelAngle=-45, format="%b %Y")),
+            y=alt.Y("artist_name:N", title=None, sort=alt.EncodingSortField("score", op="sum", order="descending"),
+                    axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+            color=alt.Color("score:Q", title="Score", scale=alt.Scale(scheme="greens")),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.3)),
+            tooltip=[alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                     alt.Tooltip("artist_name:N", title="Artist"),
+                     alt.Tooltip("position:Q", title="Place that month"),
+                     alt.Tooltip("score:Q", title="Score"),
+                     alt.Tooltip("placements:Q", title="Placements"),
+                     alt.Tooltip("tracks:Q", title="Tracks")],
+        )
+        .add_params(pick)
+        .properties(height=max(160, 20 * n_artists))
+    )
+
+
+def taste_shift_chart(df: pd.DataFrame) -> alt.Chart:
+    """Month-over-month change of the artist set (Jaccard distance, 0 = same artists, 1 = all new).
+    Expects taste_shift's columns; the first month (no previous) is left out."""
+    data = _numeric(df, "artist_shift", "avg_release_year")
+    data = data[data["artist_shift"].notna()]
+    return (
+        alt.Chart(data)
+        .mark_line(point=True, interpolate="monotone")
+        .encode(
+            x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("artist_shift:Q", title="Artist change vs previous month", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domainMin=0)),
+            tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
+                     alt.Tooltip("artist_shift:Q", title="Artist change", format=".0%"),
+                     alt.Tooltip("artists:Q", title="Artists"),
+                     alt.Tooltip("shared_artists:Q", title="Also the month before"),
+                     alt.Tooltip("avg_release_year:Q", title="Average release year", format=".1f")],
+        )
+        .properties(height=260)
+    )
+
+
+def release_year_trend_chart(df: pd.DataFrame) -> alt.Chart:
+    """Average release year of each month's ranked tracks. Expects taste_shift's columns."""
+    data = _numeric(df, "artist_shift", "avg_release_year")
+    data = data[data["avg_release_year"].notna()]
+    return (
+        alt.Chart(data)
+        .mark_line(point=True, interpolate="monotone", color="#509EE3")
+        .encode(
+            x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("avg_release_year:Q", title="Average release year", scale=alt.Scale(zero=False),
+                    axis=alt.Axis(format="d")),
+            tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
+                     alt.Tooltip("avg_release_year:Q", title="Average release year", format=".1f"),
+                     alt.Tooltip("dated_tracks:Q", title="Tracks with a date"),
+                     alt.Tooltip("tracks:Q", title="Tracks")],
+        )
+        .properties(height=260)
+    )
+
+
+def release_year_chart(df: pd.DataFrame) -> alt.Chart:
+    """Tracks per release year (one bar per year). Expects release_years' columns (year, tracks)."""
+    return (
+        alt.Chart(df)
+        .transform_calculate(year_end="datum.year + 1")
+        .mark_bar(binSpacing=1)
+        .encode(
+            x=alt.X("year:Q", title="Release year", bin="binned", scale=alt.Scale(zero=False),
+                    axis=alt.Axis(format="d")),
+            x2="year_end:Q",
+            y=alt.Y("tracks:Q", title="Tracks"),
+            tooltip=[alt.Tooltip("year:Q", title="Year", format="d"), alt.Tooltip("tracks:Q", title="Tracks")],
+        )
+        .properties(height=260)
+    )
+
+
+def explicit_chart(df: pd.DataFrame) -> alt.Chart:
+    """Explicit / clean / unknown as a donut. Expects explicit_share's columns (content, tracks, share)."""
+    pick = alt.selection_point(fields=["content"], bind="legend", name="content_pick")
+    return (
+        alt.Chart(_numeric(df, "share"))
+        .mark_arc(innerRadius=60)
+        .encode(
+            theta=alt.Theta("tracks:Q"),
+            color=alt.Color("content:N", title="Content",
+                            scale=alt.Scale(domain=list(CONTENT_COLORS), range=list(CONTENT_COLORS.values()))),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.3)),
+            tooltip=[alt.Tooltip("content:N", title="Content"), alt.Tooltip("tracks:Q", title="Tracks"),
+                     alt.Tooltip("share:Q", title="Share", format=".1%")],
+        )
+        .add_params(pick)
+        .properties(height=260)
+    )
+
+
+def histogram_chart(df: pd.DataFrame, x_title: str, unit: str = "") -> alt.Chart:
+    """Pre-binned counts (bin_start, bin_end, tracks) as adjoining bars."""
+    fmt = ".1f" if unit == "min" else "d"
+    return (
+        alt.Chart(_numeric(df, "bin_start", "bin_end"))
+        .mark_bar(binSpacing=1)
+        .encode(
+            x=alt.X("bin_start:Q", title=x_title, bin="binned"),
+            x2="bin_end:Q",
+            y=alt.Y("tracks:Q", title="Tracks"),
+            tooltip=[alt.Tooltip("bin_start:Q", title="From", format=fmt),
+                     alt.Tooltip("bin_end:Q", title="To (excl.)", format=fmt),
+                     alt.Tooltip("tracks:Q", title="Tracks")],
+        )
+        .properties(height=260)
+    )

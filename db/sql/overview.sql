@@ -2,14 +2,19 @@
 -- Headline numbers for the overview: tracks, artists, albums, snapshot dates, first/last snapshot,
 -- total duration of all tracks in hours.
 -- example: {}
-select (select count(*) from tracks)                                    as tracks,
-       (select count(distinct artist_name) from tracks)                 as artists,
-       (select count(distinct (artist_name, album_name)) from tracks
-         where album_name is not null)                                  as albums,
-       (select count(distinct snapshot_date) from snapshots)            as snapshot_dates,
-       (select min(snapshot_date) from snapshots)                       as first_snapshot,
-       (select max(snapshot_date) from snapshots)                       as last_snapshot,
-       (select coalesce(sum(duration_ms), 0) / 3600000.0 from tracks)   as total_hours;
+with albums as (  -- one pass over tracks, grouped by album, serves four figures
+  select artist_name, album_name, count(*) as tracks, sum(duration_ms) as ms
+  from tracks
+  group by artist_name, album_name
+)
+select coalesce(sum(tracks), 0)                                as tracks,
+       count(distinct artist_name)                             as artists,
+       count(*) filter (where album_name is not null)          as albums,
+       (select count(distinct snapshot_date) from snapshots)   as snapshot_dates,
+       (select min(snapshot_date) from snapshots)              as first_snapshot,
+       (select max(snapshot_date) from snapshots)              as last_snapshot,
+       coalesce(sum(ms), 0) / 3600000.0                        as total_hours
+from albums;
 
 -- name: currently_obsessed
 -- The newest snapshot's top tracks for one time range, with whether each is new since the previous

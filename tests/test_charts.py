@@ -1,0 +1,189 @@
+"""Chart builders (ui/charts.py): plain functions returning alt.Chart, checked without Streamlit."""
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from ui import charts
+
+D = dt.date
+
+
+def spec(chart: alt.Chart) -> dict:
+    """The Vega-Lite dict (to_dict validates it against the schema)."""
+    return chart.to_dict()
+
+
+def enc(chart: alt.Chart) -> dict:
+    return spec(chart)["encoding"]
+
+
+def bump_df():
+    return pd.DataFrame({
+        "snapshot_date": [D(2025, 1, 6), D(2025, 1, 13), D(2025, 1, 6), D(2025, 1, 13)],
+        "rank": [1, 3, 2, 1],
+        "label": ["Jóga — Björk", "Jóga — Björk", "Hostile — O'Brien", "Hostile — O'Brien"],
+    })
+
+
+def test_bump_chart_puts_rank_one_at_the_top_with_a_line_per_track():
+    chart = charts.bump_chart(bump_df())
+    assert isinstance(chart, alt.Chart)
+    e = enc(chart)
+    assert (e["x"]["field"], e["x"]["type"]) == ("snapshot_date", "temporal")
+    assert (e["y"]["field"], e["y"]["type"]) == ("rank", "quantitative")
+    assert e["y"]["scale"]["reverse"] is True
+    assert (e["color"]["field"], e["color"]["type"]) == ("label", "nominal")
+    assert [t["field"] for t in e["tooltip"]] == ["label", "snapshot_date", "rank"]
+    assert spec(chart)["mark"]["type"] == "line" and spec(chart)["mark"]["point"] is True
+
+
+def test_bump_chart_highlights_the_track_clicked_in_the_legend():
+    s = spec(charts.bump_chart(bump_df()))
+    (param,) = s["params"]
+    assert param["select"]["type"] == "point" and param["select"]["fields"] == ["label"]
+    assert param["bind"] == "legend"
+    assert s["encoding"]["opacity"]["condition"]["param"] == param["name"]
+
+
+def test_bump_chart_for_artists_adds_their_best_track_and_count_to_the_tooltip():
+    df = pd.DataFrame({"snapshot_date": [D(2025, 1, 6)], "rank": [1], "artist_name": ["Björk"],
+                       "best_rank": [1], "tracks": [2]})
+    e = enc(charts.bump_chart(df, label="artist_name", legend_title="Artist"))
+    assert e["color"]["field"] == "artist_name" and e["color"]["title"] == "Artist"
+    assert [t["field"] for t in e["tooltip"]] == ["artist_name", "snapshot_date", "rank", "best_rank", "tracks"]
+
+
+def test_bump_chart_breaks_a_line_for_the_weeks_a_track_was_out_of_the_list():
+    df = pd.DataFrame({"snapshot_date": [D(2025, 1, 6), D(2025, 1, 13), D(2025, 1, 20), D(2025, 1, 6)],
+                       "rank": [1, 2, 3, 5], "label": ["a", "b", "b", "a"]})
+    gaps = charts.with_gaps(df)
+    # a: ranked on the 6th only (nothing to bridge); b: first seen on the 13th (no gap before)
+    assert len(gaps) == 4
+    df.loc[3, "snapshot_date"] = D(2025, 1, 20)            # a: 6th and 20th, out on the 13th
+    gaps = charts.with_gaps(df)
+    hole = gaps[(gaps["label"] == "a") & (gaps["snapshot_date"] == D(2025, 1, 13))]
+    assert len(hole) == 1 and hole["rank"].isna().all()
+    rows = next(iter(spec(charts.bump_chart(df))["datasets"].values()))
+    assert len(rows) == 5 and sum(r["rank"] is None for r in rows) == 1
+
+
+def test_numeric_columns_from_postgresql_reach_the_chart_as_floats():
+    from decimal import Decimal
+
+    df = turnover_df().assign(turnover=[Decimal("0.2000"), Decimal("0.0200")])
+    rows = next(iter(spec(charts.turnover_chart(df))["datasets"].values()))
+    assert [r["turnover"] for r in rows] == [0.2, 0.02]
+
+
+def test_with_track_label_joins_name_and_artist_and_keeps_two_same_named_tracks_apart():
+    df = pd.DataFrame({"track_id": ["aaaaaa1", "bbbbbb2", "cccccc3"], "name": ["Song", "Song", "Other"],
+                       "artist_name": ["X", "X", "Y"]})
+    labels = charts.with_track_label(df)["label"].tolist()
+    assert labels == ["Song — X (aaaaaa)", "Song — X (bbbbbb)", "Other — Y"]
+    assert charts.with_track_label(df.iloc[0:0]).columns.tolist()[-1] == "label"
+
+
+def turnover_df():
+    return pd.DataFrame({"time_range": ["short_term", "long_term"], "snapshot_date": [D(2025, 1, 13)] * 2,
+                         "previous_date": [D(2025, 1, 6)] * 2, "tracks": [50, 50], "new_tracks": [10, 1],
+                         "turnover": [0.2, 0.02]})
+
+
+def test_turnover_chart_draws_a_percentage_line_per_time_range_with_the_chosen_one_selected():
+    s = spec(charts.turnover_chart(turnover_df(), "long_term"))
+    e = s["encoding"]
+    assert (e["y"]["field"], e["y"]["axis"]["format"]) == ("turnover", "%")
+    assert e["color"]["field"] == "range"
+    (param,) = s["params"]
+    assert param["bind"] == "legend" and param["value"] == [{"range": "All time"}]
+    ranges = set(pd.DataFrame(next(iter(s["datasets"].values())))["range"])
+    assert ranges == {"Last 4 weeks", "All time"}
+
+
+def test_turnover_chart_without_a_highlight_starts_with_nothing_selected():
+    (param,) = spec(charts.turnover_chart(turnover_df()))["params"]
+    assert "value" not in param
+
+
+def test_top_artists_by_month_chart_is_a_heatmap_sorted_by_total_score():
+    df = pd.DataFrame({"month": [D(2025, 1, 1), D(2025, 2, 1)], "position": [1, 1], "artist_name": ["A", "B"],
+                       "score": [100, 50], "placements": [3, 2], "tracks": [1, 1]})
+    chart = charts.top_artists_by_month_chart(df)
+    s = spec(chart)
+    assert s["mark"]["type"] == "rect"
+    assert s["encoding"]["y"]["sort"] == {"field": "score", "op": "sum", "order": "descending"}
+    assert s["encoding"]["color"]["field"] == "score"
+    assert s["params"][0]["select"]["fields"] == ["artist_name"]
+
+
+def taste_df():
+    return pd.DataFrame({"month": [D(2025, 1, 1), D(2025, 2, 1)], "artists": [3, 4], "shared_artists": [0, 2],
+                         "artist_shift": [None, 0.6], "avg_release_year": [1990.5, None],
+                         "dated_tracks": [2, 0], "tracks": [3, 4]})
+
+
+def test_taste_shift_chart_leaves_out_the_month_without_a_previous_one():
+    s = spec(charts.taste_shift_chart(taste_df()))
+    rows = next(iter(s["datasets"].values()))
+    assert [r["artist_shift"] for r in rows] == [0.6]
+    assert s["encoding"]["y"]["scale"]["domainMin"] == 0
+
+
+def test_release_year_trend_chart_skips_months_without_dated_tracks():
+    s = spec(charts.release_year_trend_chart(taste_df()))
+    assert [r["avg_release_year"] for r in next(iter(s["datasets"].values()))] == [1990.5]
+    assert s["encoding"]["y"]["scale"]["zero"] is False
+
+
+def test_release_year_chart_draws_one_bar_a_year():
+    s = spec(charts.release_year_chart(pd.DataFrame({"year": [1974, 1997], "tracks": [1, 2]})))
+    assert s["encoding"]["x"]["field"] == "year" and s["encoding"]["x2"]["field"] == "year_end"
+    assert s["encoding"]["x"]["bin"] == "binned"
+    assert s["transform"] == [{"calculate": "datum.year + 1", "as": "year_end"}]
+
+
+def test_explicit_chart_colours_each_content_kind_consistently():
+    df = pd.DataFrame({"content": ["clean", "explicit", "unknown"], "tracks": [2, 1, 3], "share": [.33, .17, .5]})
+    s = spec(charts.explicit_chart(df))
+    assert s["mark"]["type"] == "arc"
+    assert s["encoding"]["color"]["scale"]["domain"] == ["explicit", "clean", "unknown"]
+    assert s["encoding"]["theta"]["field"] == "tracks"
+
+
+@pytest.mark.parametrize("unit, fmt", [("", "d"), ("min", ".1f")])
+def test_histogram_chart_uses_the_pre_binned_edges(unit, fmt):
+    df = pd.DataFrame({"bin_start": [0, 10], "bin_end": [10, 20], "tracks": [4, 5]})
+    s = spec(charts.histogram_chart(df, "Popularity", unit=unit))
+    assert s["encoding"]["x"]["bin"] == "binned" and s["encoding"]["x2"]["field"] == "bin_end"
+    assert s["encoding"]["tooltip"][0]["format"] == fmt
+
+
+@pytest.mark.parametrize("build", [
+    lambda df: charts.bump_chart(df),
+    lambda df: charts.turnover_chart(df, "short_term"),
+    charts.top_artists_by_month_chart, charts.taste_shift_chart, charts.release_year_trend_chart,
+    charts.release_year_chart, charts.explicit_chart, lambda df: charts.histogram_chart(df, "x"),
+])
+def test_builders_accept_an_empty_result(build):
+    columns = ["snapshot_date", "rank", "label", "time_range", "previous_date", "tracks", "new_tracks", "turnover",
+               "month", "position", "artist_name", "score", "placements", "artist_shift", "avg_release_year",
+               "dated_tracks", "year", "content", "share", "bin_start", "bin_end", "shared_artists"]
+    assert isinstance(build(pd.DataFrame(columns=columns)), alt.Chart)
+
+
+def test_obsessed_table_marks_new_risen_fallen_and_unchanged_tracks():
+    df = pd.DataFrame({"rank": [1, 2, 3, 4], "name": ["a", "b", "c", "d"], "artist_name": ["x"] * 4,
+                       "previous_rank": [None, 5, 1, 4], "is_new": [True, False, False, False]})
+    assert charts.obsessed_table(df)["change"].tolist() == ["🆕 new", "▲ 3", "▼ 2", "="]
+    assert set(charts.OBSESSED_COLUMNS) == set(charts.obsessed_table(df).columns)
+
+
+def test_enable_theme_is_idempotent_and_applies_the_house_theme():
+    charts.enable_theme()
+    charts.enable_theme()
+    assert alt.theme.active == "mtm"
+    assert charts.theme()["config"]["mark"]["color"] == charts.SPOTIFY_GREEN

@@ -1,0 +1,303 @@
+"""The search page's helpers: highlighting, safe links and images, the results list and table, the
+rank-history chart and summary. Plain functions (no Streamlit calls), testable on their own.
+
+Text from the database is never trusted: the results list is HTML built here with every piece of
+track text escaped (a track named `<script>` or `**x**` shows literally), and only http(s) links and
+images from raw_json are used.
+"""
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from urllib.parse import urlsplit
+
+import altair as alt
+import pandas as pd
+
+from db import search
+from ui.charts import TIME_RANGE_LABELS, range_label
+
+MARK_STYLE = "background: rgba(29, 185, 84, 0.35); color: inherit; border-radius: 2px; padding: 0 1px"
+CANDIDATE_CAP = 2000        # search_tracks ranks at most this many full-text matches
+FUZZY_RATIO = 0.75          # a word this close to a query word is highlighted in a 'similar' result
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation character
+RANGE_ORDER = list(TIME_RANGE_LABELS.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Escaping and URLs
+
+
+def escape_markdown(text: object) -> str:
+    """`text` shown literally inside Streamlit markdown (every ASCII punctuation backslash-escaped,
+    line breaks flattened): no emphasis, links, HTML, LaTeX ($) or :directives: can come out of it."""
+    flat = re.sub(r"\s+", " ", "" if text is None else str(text))
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def safe_url(url: object) -> str | None:
+    """`url` when it is a plain http(s) URL (no javascript:, data:, spaces or quotes), else None."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or len(url) > 2048 or any(c.isspace() or c in "\"'<>\\`" for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def smallest_image(images: object) -> str | None:
+    """The URL of the smallest image in a Spotify `album.images` list (any width unknown counts as
+    largest), or None when there is no usable one."""
+    if not isinstance(images, list):
+        return None
+    best: tuple[float, str] | None = None
+    for image in images:
+        if not isinstance(image, dict):
+            continue
+        url = safe_url(image.get("url"))
+        if url is None:
+            continue
+        width = image.get("width")
+        size = float(width) if isinstance(width, (int, float)) and not isinstance(width, bool) else float("inf")
+        if best is None or size < best[0]:
+            best = (size, url)
+    return best[1] if best else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Highlighting
+
+
+def _folded_with_index(word: str) -> tuple[str, list[int]]:
+    """`word` folded, and for each folded character the index of the source character it came from."""
+    folded, index = [], []
+    for i, c in enumerate(word):
+        for f in search.fold_char(c):
+            folded.append(f)
+            index.append(i)
+    return "".join(folded), index
+
+
+def highlight_spans(text: object, needles: list[tuple[str, bool]], fuzzy: bool = False) -> list[tuple[str, bool]]:
+    """Split `text` into (piece, matched) pieces. `needles` are (folded word, prefix?) pairs from
+    SearchQuery.needles(): a word of the text matches when its folded form starts with a prefix
+    needle or equals a whole-word needle (Chinese/Japanese/Korean needles also match inside a word).
+    With `fuzzy` (a typo-tolerant result), words close to a needle are marked whole."""
+    text = "" if text is None else str(text)
+    marks = [False] * len(text)
+    for m in re.finditer(r"[^\W_]+", text):
+        folded, index = _folded_with_index(m.group())
+        if not folded:
+            continue
+        for needle, prefix in needles:
+            if not needle:
+                continue
+            at = -1
+            if folded.startswith(needle) and (prefix or len(folded) == len(needle)):
+                at = 0
+            elif search.unspaced(needle):
+                at = folded.find(needle)
+            if at >= 0:
+                lo, hi = index[at], index[at + len(needle) - 1]
+                for k in range(m.start() + lo, m.start() + hi + 1):
+                    marks[k] = True
+            elif fuzzy and len(needle) >= 4 and \
+                    difflib.SequenceMatcher(None, folded, needle).ratio() >= FUZZY_RATIO:
+                for k in range(m.start(), m.end()):
+                    marks[k] = True
+    pieces: list[tuple[str, bool]] = []
+    for ch, mark in zip(text, marks):
+        if pieces and pieces[-1][1] == mark:
+            pieces[-1] = (pieces[-1][0] + ch, mark)
+        else:
+            pieces.append((ch, mark))
+    return pieces
+
+
+def highlight_html(text: object, needles: list[tuple[str, bool]], fuzzy: bool = False) -> str:
+    """`text` HTML-escaped, with the matched parts in <mark>."""
+    return "".join(f'<mark style="{MARK_STYLE}">{html.escape(piece)}</mark>' if marked else html.escape(piece)
+                   for piece, marked in highlight_spans(text, needles, fuzzy))
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+def prepare_results(df: pd.DataFrame) -> pd.DataFrame:
+    """search_tracks rows with a safe `image` (smallest album image) and `spotify` link, and `year`
+    as a nullable integer."""
+    out = df.copy()
+    out["image"] = [smallest_image(v) for v in out["images"]] if len(out) else pd.Series(dtype="object")
+    out["spotify"] = [safe_url(v) for v in out["spotify_url"]] if len(out) else pd.Series(dtype="object")
+    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    return out.drop(columns=["images"])
+
+
+def result_label(row) -> str:
+    """Plain text naming a result: 'Track — Artist (Album, 1989)'."""
+    extra = ", ".join(str(x) for x in (row["album_name"], row["year"]) if x is not None and not pd.isna(x))
+    return f"{row['name']} — {row['artist_name']}" + (f" ({extra})" if extra else "")
+
+
+def results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str:
+    """The results list: album image, highlighted name, artist and album, year, Spotify link."""
+    rows = []
+    for r in df.to_dict("records"):
+        fuzzy = r.get("match") == "similar"
+        image = (f'<img src="{html.escape(r["image"])}" width="48" height="48" alt="" loading="lazy" '
+                 'style="border-radius: 4px; flex: none; object-fit: cover">' if r.get("image") else
+                 '<div style="width: 48px; height: 48px; flex: none; border-radius: 4px; '
+                 'background: rgba(128, 128, 128, 0.2)"></div>')
+        details = [highlight_html(r["artist_name"], needles, fuzzy)]
+        if r.get("album_name"):
+            details.append(f'<i>{highlight_html(r["album_name"], needles, fuzzy)}</i>')
+        if r.get("year") is not None and not pd.isna(r.get("year")):
+            details.append(str(int(r["year"])))
+        if r.get("spotify"):
+            details.append(f'<a href="{html.escape(r["spotify"])}" target="_blank" '
+                           'rel="noopener noreferrer">Spotify ↗</a>')
+        if fuzzy:
+            details.append('<span style="opacity: 0.7">similar spelling</span>')
+        rows.append(
+            '<div style="display: flex; align-items: center; gap: 0.75rem; padding: 0.3rem 0; '
+            'border-bottom: 1px solid rgba(128, 128, 128, 0.2)">'
+            f'{image}<div style="min-width: 0"><div style="font-weight: 600">'
+            f'{highlight_html(r["name"], needles, fuzzy)}</div>'
+            f'<div style="opacity: 0.85">{" · ".join(details)}</div></div></div>')
+    return '<div class="mtm-search-results">' + "".join(rows) + "</div>"
+
+
+TABLE_COLUMNS = ["image", "name", "artist_name", "album_name", "year", "spotify", "match"]
+
+
+def table_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The results as a table (prepared rows), with a readable match column."""
+    out = df[TABLE_COLUMNS].copy()
+    out["match"] = out["match"].map({"text": "words", "similar": "similar spelling"}).fillna(out["match"])
+    return out
+
+
+def table_column_config() -> dict:
+    import streamlit as st
+
+    return {
+        "image": st.column_config.ImageColumn("", width=40),
+        "name": st.column_config.TextColumn("Track"),
+        "artist_name": st.column_config.TextColumn("Artist"),
+        "album_name": st.column_config.TextColumn("Album"),
+        "year": st.column_config.NumberColumn("Year", format="%d", width=60),
+        "spotify": st.column_config.LinkColumn("Spotify", display_text="Open ↗", width=80),
+        "match": st.column_config.TextColumn("Match", width=110,
+                                             help="words: the words you typed; similar spelling: typo-tolerant"),
+    }
+
+
+def status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float) -> str:
+    """'12 results in 3.4 ms', saying how many came from the typo-tolerant fallback."""
+    n = len(df)
+    similar = int((df["match"] == "similar").sum())
+    text = f"{n:,}{'+' if truncated else ''} result{'s' if n != 1 or truncated else ''}"
+    if similar == n:
+        text += " by similar spelling (nothing matched exactly)"
+    elif similar:
+        text += f" ({similar:,} by similar spelling)"
+    text += f" in {elapsed_ms:,.1f} ms"
+    capped = df["candidates"].dropna()
+    if len(capped) and int(capped.max()) >= CANDIDATE_CAP:
+        text += f" · very many tracks match: the best of the first {CANDIDATE_CAP:,} are shown, type more to narrow down"
+    elif truncated:
+        text += " · the best are shown: type more to narrow down"
+    return text
+
+
+def query_notes(sq: search.SearchQuery) -> list[str]:
+    """Notes on what was left out of the search (as markdown)."""
+    notes = []
+    if sq.cut_chars:
+        notes.append(f"Only the first {search.MAX_QUERY_CHARS} characters are searched.")
+    if sq.cut_terms:
+        notes.append(f"Only the first {search.MAX_TERMS} words are searched.")
+    return notes
+
+
+def no_match_text(sq: search.SearchQuery) -> str:
+    """A friendly 'no match' message (markdown) with suggestions fitting the query."""
+    shown = sq.raw if len(sq.raw) <= 60 else sq.raw[:60] + "…"
+    tips = []
+    if any(t.phrase for c in sq.clauses for t in c):
+        tips.append("remove the quotes (they ask for exactly those words, in that order)")
+    if any(t.negated for c in sq.clauses for t in c):
+        tips.append("drop the -exclusions")
+    if len(sq.positive) > 1:
+        tips.append("use fewer words, or OR between alternatives")
+    tips.append("search for just the artist, or the first few letters of a word")
+    return (f"No track matches “{escape_markdown(shown)}”. Try to " + "; ".join(tips) + ".")
+
+
+EMPTY_QUERY_TEXT = ("Nothing to search for: type a word with letters or digits "
+                    "(a search made only of symbols or -exclusions cannot match anything).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rank history
+
+
+def rank_history_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """track_rank_history rows that have a rank, with a readable `range` and a `segment` number
+    that changes wherever the track was out of the list, so the chart breaks its line there."""
+    out = df.copy()
+    if out.empty:
+        return out.assign(range=pd.Series(dtype="object"), segment=pd.Series(dtype="int64"))
+    out["snapshot_date"] = pd.to_datetime(out["snapshot_date"])
+    out = out.sort_values(["time_range", "snapshot_date"])
+    out["segment"] = out["rank"].isna().groupby(out["time_range"]).cumsum().astype("int64")
+    out = out[out["rank"].notna()].copy()
+    out["rank"] = out["rank"].astype("int64")
+    out["range"] = out["time_range"].map(range_label)
+    return out.reset_index(drop=True)
+
+
+def rank_history_chart(df: pd.DataFrame, title: str = "") -> alt.Chart:
+    """Rank over time, a line per time range, rank 1 at the top; the line breaks where the track
+    was out of that range's list. Expects track_rank_history's columns."""
+    data = rank_history_frame(df)
+    worst = int(data["rank"].max()) if len(data) else 50
+    return (
+        alt.Chart(data, title=title or alt.Undefined)
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X("snapshot_date:T", title="Snapshot"),
+            y=alt.Y("rank:Q", title="Rank",
+                    scale=alt.Scale(reverse=True, domain=[1, max(50, worst)], nice=False, zero=False),
+                    axis=alt.Axis(values=[1, *range(10, max(50, worst) + 1, 10)])),
+            color=alt.Color("range:N", title="Time range", sort=RANGE_ORDER,
+                            scale=alt.Scale(domain=RANGE_ORDER), legend=alt.Legend(orient="bottom")),
+            detail="segment:N",
+            tooltip=[alt.Tooltip("range:N", title="Time range"),
+                     alt.Tooltip("snapshot_date:T", title="Snapshot", format="%Y-%m-%d"),
+                     alt.Tooltip("rank:Q", title="Rank")],
+        )
+        .properties(height=340)
+    )
+
+
+def history_summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per time range: best rank, snapshots in the list, first and last of them, latest rank."""
+    data = rank_history_frame(df)
+    columns = ["Time range", "Best rank", "Snapshots in the list", "First", "Last", "Rank in the last"]
+    if data.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for time_range, g in data.groupby("time_range", sort=False):
+        g = g.sort_values("snapshot_date")
+        rows.append([range_label(time_range), int(g["rank"].min()), len(g),
+                     g["snapshot_date"].iloc[0].date(), g["snapshot_date"].iloc[-1].date(), int(g["rank"].iloc[-1])])
+    out = pd.DataFrame(rows, columns=columns)
+    out["order"] = out["Time range"].map({label: i for i, label in enumerate(RANGE_ORDER)})
+    return out.sort_values("order").drop(columns="order").reset_index(drop=True)
