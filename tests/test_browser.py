@@ -94,13 +94,15 @@ def browser():
 
 def wait_for_run(page, timeout_s: float = 60) -> None:
     """Wait until Streamlit has rendered the app and finished running the script."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_s * 1000)  # every page has a title
     deadline = time.time() + timeout_s
     time.sleep(0.5)
+    quiet = 0
     while time.time() < deadline:
         running = page.locator('[data-testid="stStatusWidget"]').count()
         skeleton = page.locator('[data-testid="stSkeleton"]').count()
-        if not running and not skeleton:
+        quiet = quiet + 1 if not running and not skeleton else 0
+        if quiet >= 4:  # idle for a second: the script run is over
             return
         time.sleep(0.25)
     raise AssertionError("the page was still running after %ss" % timeout_s)
