@@ -70,17 +70,13 @@ def actions():
 
 
 def run_search(text: str, url: str):
-    """The search page's query path when available (db.search), else the named query."""
-    try:
-        from db import search as search_mod
-    except ImportError:
-        search_mod = None
-    if search_mod is not None and hasattr(search_mod, "search"):
-        return search_mod.search(text, url=url)
-    from db import queries
+    """The search page's path: db.search.parse, then the named query search_tracks (50 results)."""
+    from db import queries, search
 
-    q = queries.get("search_tracks")
-    return queries.run("search_tracks", {**q.example, "q": text}, url=url)
+    q = search.parse(text)
+    if q.empty:
+        return None
+    return queries.run("search_tracks", q.params(51), url=url, cap=50)
 
 
 def main() -> int:
