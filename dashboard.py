@@ -9,7 +9,7 @@ PAGES_DIR = "pages"
 
 
 def overview() -> None:
-    common.header("Overview", "🎧", "Your Spotify listening history, from the Music Time Machine's snapshots.")
+    common.header("Overview", ":material/home:", "Your Spotify listening history, from the Music Time Machine's snapshots.")
     with common.guard():
         counts = cached.query("overview_counts").df
     if counts.empty or int(counts.at[0, "tracks"]) == 0:
@@ -44,12 +44,12 @@ def main() -> None:
     charts.enable_theme()
     nav = st.navigation({
         "Browse": [
-            st.Page(overview, title="Overview", icon="🎧", default=True),
-            st.Page(f"{PAGES_DIR}/history.py", title="Listening history", icon="📈"),
-            st.Page(f"{PAGES_DIR}/search.py", title="Search", icon="🔎"),
-            st.Page(f"{PAGES_DIR}/explorer.py", title="raw_json explorer", icon="🧬"),
+            st.Page(overview, title="Overview", icon=":material/home:", default=True),
+            st.Page(f"{PAGES_DIR}/history.py", title="Listening history", icon=":material/show_chart:"),
+            st.Page(f"{PAGES_DIR}/search.py", title="Search", icon=":material/search:"),
+            st.Page(f"{PAGES_DIR}/explorer.py", title="raw_json explorer", icon=":material/data_object:"),
         ],
-        "Admin": [st.Page(f"{PAGES_DIR}/admin.py", title="Admin", icon="🛠️")],
+        "Admin": [st.Page(f"{PAGES_DIR}/admin.py", title="Admin", icon=":material/admin_panel_settings:")],
     })
     nav.run()
 

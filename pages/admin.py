@@ -279,7 +279,7 @@ def explain_section() -> None:
 
 
 charts.enable_theme()
-common.header("Admin", "🛠️", "Import data, review past imports, and look inside the app's queries.")
+common.header("Admin", ":material/admin_panel_settings:", "Import data, review past imports, and look inside the app's queries.")
 if not auth.require_admin():
     st.stop()
 st.caption(database_caption())

@@ -210,7 +210,7 @@ def track_traits(f: filters.HistoryFilters) -> None:
 
 def main() -> None:
     charts.enable_theme()
-    common.header("Listening history", "📈", "How your top lists moved: filters below are kept in the link, "
+    common.header("Listening history", ":material/show_chart:", "How your top lists moved: filters below are kept in the link, "
                   "so a view can be shared.")
     chosen = _filters()
     if chosen is None:

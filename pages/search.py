@@ -47,7 +47,7 @@ def rank_history(df) -> None:
 
 def main() -> None:
     charts.enable_theme()
-    common.header("Search", "🔎", "Find a track by name, artist or album, as you type.")
+    common.header("Search", ":material/search:", "Find a track by name, artist or album, as you type.")
     with common.guard():
         has_tracks = cached.query("search_has_tracks").df
     if has_tracks.empty or not bool(has_tracks.iat[0, 0]):

@@ -14,14 +14,18 @@ MAX_ENTRIES = 256
 
 
 @st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _query(name: str, params: tuple, cap: int) -> queries.Result:
-    return queries.run(name, dict(params), cap=cap)
+def _query(name: str, params: tuple, cap: int, timeout_ms: int | None = None) -> queries.Result:
+    return queries.run(name, dict(params), cap=cap, timeout_ms=timeout_ms)
 
 
-def query(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, **params) -> queries.Result:
-    """Run named query `name` (cached). Parameter values must be hashable (lists become tuples)."""
+def query(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, timeout_ms: int | None = None,
+          **params) -> queries.Result:
+    """Run named query `name` (cached). Parameter values must be hashable (lists become tuples).
+
+    `timeout_ms`: a statement timeout for this query instead of the engine's default.
+    """
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    res = _query(name, items, cap)
+    res = _query(name, items, cap, timeout_ms)
     return res
 
 

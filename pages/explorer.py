@@ -1,0 +1,272 @@
+"""raw_json explorer: every key path in the Spotify payloads, the values at one path, tracks filtered
+by JSON containment or a JSONPath, and one track's whole payload.
+
+The inventory is precomputed at import (from a sample when the table is large); value distributions
+read the same sample; filters run on the whole table under a shorter statement timeout. What the
+user types is checked by db.jsonpaths and bound as a parameter, never formatted into SQL.
+"""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from db import jsonpaths
+from ui import cached, charts, common
+from ui import explorer_view as view
+
+INVENTORY_ROWS = 2_000       # key paths listed (a Spotify payload has ~55; odd data may have more)
+TOP_VALUES = 25              # values in the top-values chart and table
+MAX_VALUES = 50_000          # values read for one path's distribution (available_markets[*]: ~185 a track)
+BINS = 20                    # histogram bins for numbers
+MATCH_ROWS = 1_000           # filter results shown
+LOOKUP_ROWS = 50             # tracks offered by the payload lookup
+
+MODE_CONTAINMENT = "JSON containment (@>)"
+MODE_JSONPATH = "JSONPath (@@ / @?)"
+OPERATORS = {"Auto": None, "Predicate (@@)": jsonpaths.OPERATOR_MATCH, "Path exists (@?)": jsonpaths.OPERATOR_EXISTS}
+FILTER_QUERIES = {jsonpaths.OPERATOR_MATCH: "explorer_filter_jsonpath_match",
+                  jsonpaths.OPERATOR_EXISTS: "explorer_filter_jsonpath_exists"}
+
+
+def _timeout_ms() -> int:
+    """Statement timeout for queries shaped by user input (an unindexed JSONPath scans the table)."""
+    try:
+        return max(1, int(os.environ.get("MTM_EXPLORER_TIMEOUT_MS", "5000")))
+    except ValueError:
+        return 5000
+
+
+def _run(name: str, **params):
+    """cached.query, or None after showing why PostgreSQL refused the input or gave up (timeout)."""
+    try:
+        return cached.query(name, timeout_ms=_timeout_ms(), **params)
+    except Exception as exc:
+        message = jsonpaths.user_error(exc) or common.classify(exc)
+        if message is None:
+            raise
+        st.error(view.md(message), icon="🛑")
+        return None
+
+
+def _show_sql(name: str, params: dict) -> None:
+    with st.expander("Generated SQL", expanded=False):
+        st.caption("The named query as it runs; the values below are sent separately as bound parameters.")
+        st.code(view.generated_sql(name), language="sql", wrap_lines=True)
+        st.code(view.bound_values(params), language="json")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def inventory(info: dict) -> list[str]:
+    """The key-path table; returns every inventory path (for the value picker)."""
+    st.subheader("Key paths")
+    st.caption(view.inventory_caption(info))
+    if not view.as_int(info.get("paths")):
+        st.info("No key-path inventory yet: it is computed after each import, and these tracks were "
+                "imported before it existed. Run an import on the Admin page to compute it; the value "
+                "distribution, the filters and the payload viewer below work without it.", icon="ℹ️")
+        return []
+    text = st.text_input("Filter paths", key="inventory_filter", placeholder="e.g. album or [*]",
+                         help="Shows the paths containing this text (case-insensitive, no wildcards).")
+    try:
+        q = jsonpaths.clean_text(text or "", "filter", 300)
+    except jsonpaths.InputError as exc:
+        st.error(view.md(exc))
+        q = ""
+    with common.guard():
+        res = cached.query("json_path_inventory_list", q=q, limit=INVENTORY_ROWS)
+        every = res if not q else cached.query("json_path_inventory_list", q="", limit=INVENTORY_ROWS)
+    table = view.inventory_table(res.df)
+    if table.empty:
+        st.caption(f"No key path contains {view.md(repr(q))}.")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            **view.INVENTORY_COLUMNS, "tracks": st.column_config.NumberColumn("Tracks", format="localized"),
+            "share": st.column_config.ProgressColumn(
+                "Share of tracks", format="percent", min_value=0.0, max_value=1.0)})
+        common.download_csv(table, "json_path_inventory")
+        common.truncated_note(res)
+    return every.df["path"].tolist()
+
+
+def values_at_path(info: dict, paths: list[str]) -> None:
+    st.subheader("Values at a path")
+    how = st.radio("Path", ("From the inventory", "Type a path"), horizontal=True, key="path_mode",
+                   index=1 if (not paths or st.query_params.get("path")) else 0)
+    if how == "From the inventory":
+        default = view.default_path(paths)
+        chosen = st.selectbox("Key path", paths, index=paths.index(default) if default in paths else None,
+                              key="path_pick", placeholder="Pick a key path")
+    else:
+        chosen = st.text_input("Key path", key="path", bind="query-params",
+                               placeholder='album.images[*].url or album."release-date"',
+                               help="Keys joined by dots; [*] for every array element, [0] for the first; "
+                                    'keys with spaces or punctuation in double quotes.')
+    if not chosen or not chosen.strip():
+        st.caption("Pick or type a key path to see its values.")
+        return
+    try:
+        path = jsonpaths.to_jsonpath(chosen)
+    except jsonpaths.InputError as exc:
+        st.error(view.md(exc))
+        return
+    params = {"path": path, "max_values": MAX_VALUES, "limit": TOP_VALUES}
+    res = _run("json_path_values", **params)
+    if res is None:
+        return
+    summary = view.values_summary(res.df)
+    if res.df.empty:
+        st.info(f"No sampled track has a value at {view.md(path)}.", icon="ℹ️")
+        _show_sql("json_path_values", params)
+        return
+    st.caption(view.values_caption(summary, info, MAX_VALUES))
+    cols = st.columns(3)
+    if summary["capped"]:
+        cols[0].metric("Tracks read before the cap", f"{summary['tracks_with_path']:,}")
+    else:
+        cols[0].metric("Tracks with a value", f"{summary['tracks_with_path']:,} of {summary['scanned_tracks']:,}")
+    cols[1].metric("Values read", f"{summary['total_values']:,}")
+    cols[2].metric("Distinct values", f"{summary['distinct_values']:,}")
+    histogram = None
+    if summary["numeric_values"]:
+        histogram = _run("json_path_histogram", path=path, max_values=MAX_VALUES, bins=BINS)
+    only_numbers = summary["numeric_values"] == summary["total_values"]
+    if histogram is not None and not histogram.df.empty and only_numbers:
+        st.altair_chart(view.histogram_chart(histogram.df, title=f"Numbers at {path}"), width="stretch")
+    st.altair_chart(view.top_values_chart(res.df, title=f"Top values at {path}"), width="stretch")
+    if histogram is not None and not histogram.df.empty and not only_numbers:
+        st.altair_chart(view.histogram_chart(histogram.df, title=f"Numbers at {path}"), width="stretch")
+    table = view.values_table(res.df)
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        **view.VALUES_COLUMNS, "share": st.column_config.NumberColumn("Share of values", format="percent"),
+        "count": st.column_config.NumberColumn("Count", format="localized"),
+        "tracks": st.column_config.NumberColumn("Tracks", format="localized")})
+    common.download_csv(table, "json_path_values")
+    if summary["distinct_values"] > len(table):
+        st.caption(f"The {len(table)} most frequent of {summary['distinct_values']:,} distinct values.")
+    _show_sql("json_path_values", params)
+
+
+def filter_tracks():
+    """Containment / JSONPath filter; returns the matching tracks' frame, or None."""
+    st.subheader("Filter tracks")
+    mode = st.radio("Filter by", (MODE_CONTAINMENT, MODE_JSONPATH), horizontal=True, key="filter_mode")
+    if mode == MODE_CONTAINMENT:
+        text = st.text_input("JSON the payload contains", key="containment", placeholder='{"explicit": true}',
+                             help='An object or array: {"explicit": true}, {"album": {"album_type": "single"}}, '
+                                  '{"artists": [{"name": "Björk"}]}. Uses the raw_json GIN index.')
+        if not (text or "").strip():
+            st.caption('Type a JSON object, such as {"explicit": true} or {"album": {"album_type": "single"}}.')
+            return None
+        try:
+            doc = jsonpaths.parse_containment(text)
+        except jsonpaths.InputError as exc:
+            st.error(view.md(exc))
+            return None
+        name, params = "explorer_filter_containment", {"doc": doc, "limit": MATCH_ROWS + 1}
+    else:
+        cols = st.columns([3, 1])
+        text = cols[0].text_input("JSONPath", key="jsonpath", placeholder="$.popularity > 80",
+                                  help='A predicate such as $.popularity > 80 or $.album.release_date like_regex '
+                                       '"^199" (@@), or a path such as $.album.images[*] ? (@.width > 600) (@?: '
+                                       "matches when it selects anything). Equality tests use the GIN index.")
+        choice = cols[1].selectbox("Operator", list(OPERATORS), key="jsonpath_operator")
+        if not (text or "").strip():
+            st.caption('Type a JSONPath, such as $.popularity > 80 or $.album.release_date like_regex "^199".')
+            return None
+        try:
+            jp = jsonpaths.check_jsonpath(text)
+        except jsonpaths.InputError as exc:
+            st.error(view.md(exc))
+            return None
+        check = _run("jsonpath_check", jsonpath=jp)
+        if check is None:
+            return None
+        if not bool(check.df.at[0, "valid"]):
+            detail = check.df.at[0, "detail"]
+            st.error(view.md(f"That JSONPath is not valid: {check.df.at[0, 'message']}"
+                             + (f" ({detail})" if isinstance(detail, str) and detail else "") + "."))
+            return None
+        operator = OPERATORS[choice] or jsonpaths.jsonpath_operator(jp)
+        name, params = FILTER_QUERIES[operator], {"jsonpath": jp, "limit": MATCH_ROWS + 1}
+    res = _run(name, cap=MATCH_ROWS, **params)
+    _show_sql(name, params)
+    if res is None:
+        return None
+    st.caption(view.match_caption(len(res.df), res.truncated))
+    if res.df.empty:
+        return None
+    st.dataframe(res.df, hide_index=True, width="stretch", column_config=view.MATCH_COLUMNS)
+    common.download_csv(res.df, "raw_json_matches")
+    common.truncated_note(res)
+    return res.df
+
+
+def payload(matches) -> None:
+    st.subheader("One track's payload")
+    labels = view.track_labels(matches) if matches is not None else {}
+    track_id = None
+    if labels:
+        track_id = st.selectbox("A track from the filter results", list(labels), index=None, key="payload_pick",
+                                format_func=lambda tid: labels.get(tid, tid), placeholder="Pick a track")
+    typed = st.text_input("…or a track ID, name, artist or album" if labels else "Track ID, name, artist or album",
+                          key="payload_q")
+    if (typed or "").strip():
+        try:
+            q = jsonpaths.clean_text(typed, "search", 300)
+            pattern = jsonpaths.like_contains(q)
+        except jsonpaths.InputError as exc:
+            st.error(view.md(exc))
+            return
+        found = _run("explorer_track_lookup", q=q, pattern=pattern, limit=LOOKUP_ROWS)
+        if found is None:
+            return
+        found_labels = view.track_labels(found.df)
+        if not found_labels:
+            st.caption(f"No track has the ID {view.md(repr(q))} or a name, artist or album containing it.")
+            return
+        if len(found_labels) == 1:
+            track_id = next(iter(found_labels))
+        else:
+            track_id = st.selectbox(f"Matching tracks ({len(found_labels)}{'+' if found.truncated else ''})",
+                                    list(found_labels), key="payload_found",
+                                    format_func=lambda tid: found_labels.get(tid, tid))
+    if not track_id:
+        st.caption("Pick a track from the filter results or type one to see its whole raw_json.")
+        return
+    res = _run("explorer_track_payload", track_id=track_id)
+    if res is None:
+        return
+    if res.df.empty:
+        st.caption("That track is no longer in the database.")
+        return
+    row = res.df.iloc[0]
+    st.markdown(f"**{view.md(row['name'])}** · {view.md(row['artist_name'])} · "
+                f"{view.md(row['album_name'] or '—')} · {view.md(row['track_id'])}")
+    body = view.payload_body(row["raw_json"])
+    if body is None:
+        st.caption("This track has no raw_json.")
+    else:
+        st.json(body, expanded=2)
+
+
+def main() -> None:
+    charts.enable_theme()
+    common.header("raw_json explorer", ":material/data_object:",
+                  "What is inside the Spotify payloads: key paths and their types, the values at a path, "
+                  "tracks filtered by JSON containment or JSONPath, and any track's whole payload.")
+    with common.guard():
+        info_df = cached.query("json_path_inventory_info").df
+    if info_df.empty or not bool(info_df.at[0, "has_tracks"]):
+        common.empty_state()
+        return
+    info = info_df.iloc[0].to_dict()
+    paths = inventory(info)
+    values_at_path(info, paths)
+    matches = filter_tracks()
+    payload(matches)
+
+
+main()
