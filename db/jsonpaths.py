@@ -311,17 +311,26 @@ def user_error(exc: BaseException) -> str | None:
 
     Timeouts and outages are not the user's input: they return None and ui.common.guard explains them.
     """
+    if isinstance(exc, UnicodeDecodeError):
+        # PostgreSQL's jsonpath scanner quotes `1.5é` back cut inside the é (one byte of its two), so the
+        # message jsonpath_check returns is not valid UTF-8 and psycopg2 cannot read it.
+        return ("PostgreSQL refused that input, and its explanation could not be read: this happens when a "
+                "number is followed directly by a non-ASCII character, such as 1.5é. Check the numbers in it.")
     try:
         import psycopg2.errors as pg
     except ImportError:  # pragma: no cover
         return None
     orig = getattr(exc, "orig", exc)
-    if isinstance(orig, pg.QueryCanceled) or not isinstance(orig, (pg.DataError, pg.SyntaxError)):
+    if isinstance(orig, pg.QueryCanceled) or not isinstance(orig, (pg.DataError, pg.SyntaxError,
+                                                                   pg.UndefinedObject)):
         return None
     detail = (getattr(getattr(orig, "diag", None), "message_primary", None) or str(orig)).strip()
     detail = detail.splitlines()[0] if detail else type(orig).__name__
-    if isinstance(orig, pg.SyntaxError) and "jsonpath" not in detail:
+    if isinstance(orig, (pg.SyntaxError, pg.UndefinedObject)) and "jsonpath" not in detail:
         return None   # our own SQL: a bug to surface, not the user's input
+    if isinstance(orig, pg.UndefinedObject):   # `$x` / `$0` is valid syntax, but the explorer passes no variables
+        return (f"PostgreSQL refused that input: {detail[:300]}. The explorer passes no JSONPath variables, so a "
+                'path starts with $. or $[ (quote an odd key: $."0").')
     if isinstance(orig, pg.UntranslatableCharacter):
         return ("PostgreSQL cannot hold the NUL character (\\u0000) in jsonb or jsonpath, so no track "
                 "contains it; remove it.")

@@ -251,9 +251,12 @@ def test_serve_runs_from_repo_root(tmp_path):
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
 def test_make_run_bootstraps_then_serves():
+    # Under `make test` this make is nested: MAKEFLAGS would add "Entering/Leaving directory" lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     out = subprocess.run(
-        ["make", "-n", "run"],
+        ["make", "--no-print-directory", "-n", "run"],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,

@@ -178,6 +178,8 @@ def parse_field(kind: str, raw):
             return json.loads(raw or "null")
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        except RecursionError:
+            raise ValueError("not valid JSON here (nested too deeply)") from None
     return "" if raw is None else str(raw)
 
 
