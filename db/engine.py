@@ -1,7 +1,8 @@
 """Pooled connections.
 
 Two engines per database URL:
-- `reader()`: what pages use. Every transaction is read-only (`default_transaction_read_only`) and
+- `reader()`: what pages use. Every transaction is read-only (`default_transaction_read_only`), the
+  session runs as the SELECT-only role `mtm_reader` where the server let the schema create it, and
   every statement has a timeout, so a page can neither write nor hang a worker.
 - `writer()`: what imports use: read-write, a longer timeout.
 
@@ -32,12 +33,25 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached; the message is safe to show (no password)."""
 
 
+READER_ROLE = "mtm_reader"
+
+
+def _become_reader(dbapi_conn, _record) -> None:
+    """On each new page connection: switch to the SELECT-only role when the schema could create it."""
+    with dbapi_conn.cursor() as cur:
+        cur.execute("select case when exists (select 1 from pg_roles where rolname = %s) "
+                    "then pg_has_role(%s, 'member') else false end", (READER_ROLE, READER_ROLE))
+        if cur.fetchone()[0]:
+            cur.execute("set role mtm_reader")
+    dbapi_conn.commit()
+
+
 def _make(url: str, *, read_only: bool) -> Engine:
     options = [f"-c statement_timeout={READ_TIMEOUT_MS if read_only else 0}",
                "-c idle_in_transaction_session_timeout=60000"]
     if read_only:
         options.append("-c default_transaction_read_only=on")
-    return sa.create_engine(
+    eng = sa.create_engine(
         url.replace("postgresql://", "postgresql+psycopg2://", 1),
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
@@ -50,6 +64,9 @@ def _make(url: str, *, read_only: bool) -> Engine:
             "application_name": "mtm-reader" if read_only else "mtm-writer",
         },
     )
+    if read_only:
+        sa.event.listen(eng, "connect", _become_reader)
+    return eng
 
 
 def engine(url: str | None = None, *, read_only: bool = True) -> Engine:

@@ -123,3 +123,17 @@ def test_binary_copy_round_trips_every_type(db_url):
     conn.close()
     assert got[:7] == row[:7]
     assert got[7] == '{"a": "\\\\"}' and bytes(got[8]) == b"\x00\x01"
+
+
+def test_page_connections_run_as_the_select_only_role(demo_url):
+    import sqlalchemy as sa
+
+    from db import engine
+
+    with engine.reader(demo_url).connect() as c:
+        assert c.execute(sa.text("select current_user")).scalar() == "mtm_reader"
+        c.rollback()
+        # Even with read-only switched off by SQL, privileges refuse the write.
+        c.execute(sa.text("set transaction read write"))
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            c.execute(sa.text("delete from tracks"))

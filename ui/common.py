@@ -31,7 +31,7 @@ def classify(exc: BaseException) -> str | None:
     if isinstance(orig, psycopg2.errors.QueryCanceled):
         return ("That query took longer than the time limit and was cancelled. "
                 "Narrow the filters (a shorter date range, a more specific path) and try again.")
-    if isinstance(orig, psycopg2.errors.ReadOnlySqlTransaction):
+    if isinstance(orig, (psycopg2.errors.ReadOnlySqlTransaction, psycopg2.errors.InsufficientPrivilege)):
         return "This page is read-only and cannot change data."
     if isinstance(exc, (DatabaseUnavailable, psycopg2.OperationalError, sa_exc.OperationalError,
                         sa_exc.TimeoutError, sa_exc.InterfaceError)) or isinstance(orig, psycopg2.OperationalError):
