@@ -20,6 +20,8 @@ def detect_kind(path: str) -> str:
         raise UnusableInput(f"{path}: cannot be read ({exc.strerror})") from None
     if head.startswith(b"SQLite format 3"):
         return "sqlite"
+    if head.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark before JSON
+        head = head[3:]
     if head.startswith(b"PK\x03\x04") or head.lstrip()[:1] in (b"[", b"{"):
         return "spotify_export"
     if not head:

@@ -39,6 +39,9 @@ class Report:
     verified: bool = False
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # Per source file (Spotify export): {"file", "format", "records", "inserted", ..., "skipped": {reason: n}},
+    # or {"file", "format": "ignored", "reason"} for a file that is not streaming history.
+    files: list[dict] = field(default_factory=list)
 
     def table(self, name: str) -> TableCounts:
         return self.tables.setdefault(name, TableCounts())
@@ -60,6 +63,8 @@ class Report:
         out["verified"] = self.verified
         out["seconds"] = round(self.seconds, 3)
         out["notes"] = self.notes
+        if self.files:
+            out["files"] = self.files
         return out
 
     def render(self, max_rejects: int = 20) -> str:
@@ -68,6 +73,9 @@ class Report:
             lines.append(
                 f"  {name:<10} read {c.read:>8,}  inserted {c.inserted:>8,}  updated {c.updated:>7,}  "
                 f"unchanged {c.unchanged:>8,}  duplicates {c.duplicates:>6,}  rejected {c.rejected:>6,}")
+        if self.files:
+            lines.append("Files:")
+            lines.extend(_file_line(f) for f in self.files)
         if self.rejects:
             lines.append(f"Rejected rows ({len(self.rejects):,}):")
             for r in self.rejects[:max_rejects]:
@@ -79,3 +87,13 @@ class Report:
             lines.append(f"  [{'ok' if c['ok'] else 'FAIL'}] {c['check']}: {c['detail']}")
         lines.extend(f"Note: {n}" for n in self.notes)
         return "\n".join(lines)
+
+
+def _file_line(f: dict) -> str:
+    if f.get("format") == "ignored":
+        return f"  {f['file']}: ignored ({f.get('reason', 'not streaming history')})"
+    skipped = f.get("skipped") or {}
+    why = ", ".join(f"{reason} {n:,}" for reason, n in skipped.items())
+    return (f"  {f['file']} [{f['format']}]: read {f['records']:,}, inserted {f['inserted']:,}, "
+            f"replaced {f['replaced']:,}, already present {f['already_present']:,}, matched {f['matched']:,}, "
+            f"skipped {sum(skipped.values()):,}" + (f" ({why})" if why else ""))

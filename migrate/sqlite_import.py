@@ -23,14 +23,19 @@ from typing import Callable, Iterator
 import orjson
 import psycopg2
 
-from migrate import pgcopy
+from migrate import pgcopy, runs
 from migrate.errors import ImportFailed, UnusableInput
 from migrate.report import Report
+from migrate.runs import IMPORT_LOCK_KEY  # noqa: F401 - tests and older callers import it from here
+from migrate.runs import fail_run as _fail_run
+from migrate.runs import finish_run as _finish_run
+from migrate.runs import first_line as _first_line
+from migrate.runs import refresh_rollups as _refresh_rollups
+from migrate.runs import start_run as _start_run
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 Notice = Callable[[str], None]
 
-IMPORT_LOCK_KEY = 0x6D746D5F696D70  # 'mtm_imp': one import at a time per database
 CHUNK = 5_000
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 INT4_MAX = 2**31 - 1
@@ -306,7 +311,6 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
     Raises UnusableInput (nothing written) or ImportFailed.
     """
     from db import config
-    from db.schema import ensure_schema
 
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
@@ -314,19 +318,12 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
     source = open_source(path)   # before touching PostgreSQL: a bad file writes nothing
     report = Report(source=os.path.basename(path), kind="sqlite")
     try:
-        url = url or config.database_url()
-        ensure_schema(url)
-        conn = psycopg2.connect(url, connect_timeout=10, application_name="mtm-import")
-    except psycopg2.Error as exc:
+        conn, url = runs.connect(url)
+    except ImportFailed:
         source.close()
-        raise ImportFailed(f"cannot reach the database: {config.redact_text(_first_line(exc))}") from None
+        raise
     try:
-        with conn.cursor() as cur:
-            cur.execute("select pg_try_advisory_lock(%s)", (IMPORT_LOCK_KEY,))
-            if not cur.fetchone()[0]:
-                notice("Another import is running on this database; waiting for it to finish...")
-                cur.execute("select pg_advisory_lock(%s)", (IMPORT_LOCK_KEY,))
-            conn.commit()
+        runs.lock(conn, notice)
         report.run_id = _start_run(conn, report, os.path.getsize(path))
         try:
             with conn.cursor() as cur:
@@ -352,43 +349,6 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
         except psycopg2.Error:
             pass
     return report
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _start_run(conn, report: Report, size: int) -> int:
-    with conn.cursor() as cur:
-        # Any run still 'running' now died without finishing (we hold the import lock).
-        cur.execute("update import_runs set status = 'interrupted', finished_at = now() "
-                    "where status = 'running'")
-        cur.execute("insert into import_runs (kind, source, source_bytes) values (%s, %s, %s) returning run_id",
-                    (report.kind, report.source, size))
-        run_id = cur.fetchone()[0]
-    conn.commit()
-    return run_id
-
-
-def _finish_run(cur, report: Report) -> None:
-    rows = [(report.run_id, r.table, r.key, r.reason) for r in report.rejects]
-    pgcopy.copy_rows(cur, "import_rejects", ("run_id", "table_name", "row_key", "reason"),
-                     ("int8", "text", "text", "text"), rows)
-    cur.execute("update import_runs set status = 'done', finished_at = clock_timestamp(), summary = %s where run_id = %s",
-                (orjson.dumps(report.to_dict()).decode(), report.run_id))
-
-
-def _fail_run(conn, report: Report, exc: BaseException) -> None:
-    from db.config import redact_text
-
-    try:
-        with conn.cursor() as cur:
-            cur.execute("update import_runs set status = 'failed', finished_at = now(), error = %s "
-                        "where run_id = %s", (redact_text(_first_line(exc))[:500], report.run_id))
-        conn.commit()
-    except psycopg2.Error:
-        pass  # the connection itself is gone; the next import marks the run interrupted
 
 
 def _count(con: sqlite3.Connection, table: str) -> int:
@@ -548,11 +508,3 @@ def _verify(cur, report: Report, track_keys: set[str], snapshot_keys: set[tuple]
     report.check("nested field album.release_date", True,
                  f"extractable from {with_date:,} of {with_json:,} payloads")
     report.verified = all(c["ok"] for c in report.checks)
-
-
-def _refresh_rollups(cur) -> None:
-    """Run the named `refresh_*` queries (precomputed inventories, rollups) after the data changed."""
-    from db import queries
-
-    for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
-        cur.execute(queries.get(name).sql.replace("\\:", ":"))

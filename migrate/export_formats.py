@@ -1,0 +1,566 @@
+"""Reading a Spotify data export: which files hold streaming history, and their records as plays.
+
+PATH may be one JSON file, a folder, or the zip as downloaded (files in nested folders). History
+files are recognised by name; a JSON file with another name is looked into (its first record) and
+taken when it is history; everything else is ignored and named in the report.
+
+  extended   Streaming_History_Audio_*.json, Streaming_History_Video_*.json (video podcasts: same
+             records, imported like audio), endsong_*.json / endvideo*.json (the older format)
+  account    StreamingHistory_music_*.json, StreamingHistory_podcast_*.json, StreamingHistory*.json
+
+Files are JSON arrays, read incrementally (ijson with its C backend), so a file of any size takes
+constant memory. Each record becomes a `Play` or is refused with a `Skip` (reason label + detail);
+a file that is not a JSON array, or breaks off, raises UnusableInput naming it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import json
+import os
+import re
+import stat
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, NamedTuple
+
+import ijson
+import orjson
+
+from migrate.errors import UnusableInput
+
+EXTENDED, ACCOUNT = "extended", "account"
+# Personal network data: dropped unless the import is asked to keep it.
+NETWORK_FIELDS = frozenset({"ip_addr", "ip_addr_decrypted", "user_agent", "user_agent_decrypted", "username"})
+NETWORK_PREFIXES = ("ip_addr", "user_agent")
+EXTENDED_FIELDS = frozenset({
+    "ts", "username", "platform", "ms_played", "conn_country", "ip_addr", "ip_addr_decrypted",
+    "user_agent_decrypted", "master_metadata_track_name", "master_metadata_album_artist_name",
+    "master_metadata_album_album_name", "spotify_track_uri", "episode_name", "episode_show_name",
+    "spotify_episode_uri", "audiobook_title", "audiobook_uri", "audiobook_chapter_uri",
+    "audiobook_chapter_title", "reason_start", "reason_end", "shuffle", "skipped", "offline",
+    "offline_timestamp", "incognito_mode"})
+
+# Zip limits: a real export is a few hundred MB of JSON that deflates about tenfold.
+ZIP_MAX_TOTAL = 16 * 2**30           # uncompressed bytes in all members
+ZIP_MAX_RATIO = 200                  # uncompressed / compressed, for members over ZIP_RATIO_FROM
+ZIP_RATIO_FROM = 2**20
+ZIP_MAX_MEMBERS = 100_000
+WHOLE_FILE_BYTES = 32 * 2**20       # history files up to this size are parsed at once
+SNIFF_BYTES = 256 * 1024             # how much of an unknown JSON file is read to recognise it
+
+INT4_MAX = 2**31 - 1
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+_TRACK_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+# 19 digits in a row somewhere: maybe an integer beyond 64 bits (a C-speed check: digits -> '0').
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_LONG_DIGITS = b"0" * 19
+_fromiso = dt.datetime.fromisoformat
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+# (pattern on the file's base name, format, variant), first match wins.
+_NAMES = (
+    (re.compile(r"streaming_history_audio.*\.json", re.IGNORECASE), EXTENDED, "audio"),
+    (re.compile(r"streaming_history_video.*\.json", re.IGNORECASE), EXTENDED, "video"),
+    (re.compile(r"endsong.*\.json", re.IGNORECASE), EXTENDED, "endsong"),
+    (re.compile(r"endvideo.*\.json", re.IGNORECASE), EXTENDED, "video"),
+    (re.compile(r"streaminghistory_music.*\.json", re.IGNORECASE), ACCOUNT, "music"),
+    (re.compile(r"streaminghistory_podcast.*\.json", re.IGNORECASE), ACCOUNT, "podcast"),
+    (re.compile(r"streaminghistory.*\.json", re.IGNORECASE), ACCOUNT, "music"),
+)
+_ORDER = {(EXTENDED, "audio"): 0, (EXTENDED, "video"): 1, (EXTENDED, "endsong"): 2,
+          (ACCOUNT, "music"): 3, (ACCOUNT, "podcast"): 4}
+
+
+class Play(NamedTuple):
+    """One stream, as the columns of `plays` (ended_at as a UTC datetime)."""
+    ended_at: dt.datetime
+    ms_played: int
+    kind: str
+    source: str
+    track_id: str | None
+    uri: str | None
+    track: str | None
+    artist: str | None
+    album: str | None
+    platform: str | None
+    country: str | None
+    reason_start: str | None
+    reason_end: str | None
+    shuffle: bool | None
+    skipped: bool | None
+    offline: bool | None
+    incognito: bool | None
+    raw_json: bytes
+    dropped_network: bool       # whether network fields were removed from raw_json
+
+
+class Skip(Exception):
+    """A record that is not imported: `label` groups it in the report, `detail` says why."""
+
+    def __init__(self, label: str, detail: str | None = None):
+        super().__init__(detail or label)
+        self.label = label
+        self.detail = detail or label
+
+
+ZERO_DURATION = "zero duration"
+
+
+@dataclass
+class HistoryFile:
+    name: str                    # path inside the export, '/'-separated, as shown in the report
+    format: str                  # EXTENDED | ACCOUNT
+    variant: str                 # audio, video, endsong | music, podcast
+    size: int                    # bytes (uncompressed)
+    opener: Callable[[], BinaryIO] = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.format} ({self.variant})"
+
+
+@dataclass
+class Export:
+    source: str                  # what PATH was, for the report
+    size: int                    # bytes of PATH (the zip, the file, or the history files of a folder)
+    files: list[HistoryFile]
+    ignored: list[tuple[str, str]]  # (name, why)
+    close: Callable[[], None] = field(repr=False, default=lambda: None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding the history files
+
+
+def classify(name: str) -> tuple[str, str] | None:
+    """(format, variant) for a history file's name, else None."""
+    base = re.split(r"[/\\]", name)[-1]
+    for pattern, fmt, variant in _NAMES:
+        if pattern.fullmatch(base):
+            return fmt, variant
+    return None
+
+
+def _natural(name: str) -> list:
+    return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", name)]
+
+
+def _sort(files: list[HistoryFile]) -> list[HistoryFile]:
+    """Extended audio, video, older extended, then account data; by name (numbers as numbers)."""
+    return sorted(files, key=lambda f: (_ORDER.get((f.format, f.variant), 5), _natural(f.name)))
+
+
+def _junk(name: str) -> bool:
+    """macOS archive litter: __MACOSX/ folders and ._ resource forks."""
+    parts = name.split("/")
+    return "__MACOSX" in parts or parts[-1].startswith("._") or parts[-1] == ".DS_Store"
+
+
+def open_export(path: str) -> Export:
+    """The history files in `path` (a file, folder or zip); UnusableInput when there are none."""
+    if not os.path.exists(path):
+        raise UnusableInput(f"{path}: no such file or folder")
+    if os.path.isdir(path):
+        export = _open_folder(path)
+    else:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(4)
+        except OSError as exc:
+            raise UnusableInput(f"{path}: cannot be read ({exc.strerror})") from None
+        export = _open_zip(path) if head.startswith((b"PK\x03\x04", b"PK\x05\x06")) else _open_file(path)
+    if not export.files:
+        export.close()
+        shown = ", ".join(n for n, _ in export.ignored[:5]) + (" ..." if len(export.ignored) > 5 else "")
+        raise UnusableInput(f"{path}: no Spotify streaming history in it"
+                            + (f" (found only {shown})" if shown else " (it is empty)"))
+    return export
+
+
+def _open_file(path: str) -> Export:
+    name = os.path.basename(path)
+    size = os.path.getsize(path)
+    opener = functools.partial(open, path, "rb")
+    found = classify(name)
+    if found is None:
+        found, why = sniff(opener)
+        if found is None:
+            raise UnusableInput(f"{path}: {why}")
+    return Export(name, size, [HistoryFile(name, *found, size, opener)], [])
+
+
+def _open_folder(path: str) -> Export:
+    files, ignored = [], []
+    for root, dirs, names in os.walk(path):
+        dirs.sort()
+        for base in sorted(names):
+            full = os.path.join(root, base)
+            name = os.path.relpath(full, path).replace(os.sep, "/")
+            if _junk(name):
+                continue
+            if not os.path.isfile(full):
+                ignored.append((name, "not a regular file"))
+                continue
+            opener = functools.partial(open, full, "rb")
+            found = classify(name)
+            if found is None:
+                found, why = sniff(opener) if base.lower().endswith(".json") else (None, "not streaming history")
+                if found is None:
+                    ignored.append((name, why))
+                    continue
+            files.append(HistoryFile(name, *found, os.path.getsize(full), opener))
+    return Export(os.path.basename(os.path.abspath(path)), sum(f.size for f in files), _sort(files), ignored)
+
+
+def _unsafe_name(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return (name.startswith(("/", "\\")) or "\x00" in name or ".." in parts
+            or bool(re.match(r"[A-Za-z]:", name)))
+
+
+def _open_zip(path: str) -> Export:
+    try:
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnusableInput(f"{path}: not a readable zip ({exc})") from None
+    try:
+        if len(infos) > ZIP_MAX_MEMBERS:
+            raise UnusableInput(f"{path}: refused: {len(infos):,} files in the zip (at most {ZIP_MAX_MEMBERS:,})")
+        total = 0
+        for info in infos:
+            if _unsafe_name(info.filename):
+                raise UnusableInput(f"{path}: refused: the zip holds a file named {info.filename!r}, "
+                                    "which points outside the archive (path traversal)")
+            total += info.file_size
+            if (info.file_size > ZIP_RATIO_FROM
+                    and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1)):
+                raise UnusableInput(
+                    f"{path}: refused: {info.filename!r} would unpack {info.compress_size:,} bytes to "
+                    f"{info.file_size:,} (more than {ZIP_MAX_RATIO}x: a zip bomb?)")
+        if total > ZIP_MAX_TOTAL:
+            raise UnusableInput(f"{path}: refused: the zip would unpack to {total / 2**30:.1f} GiB "
+                                f"(at most {ZIP_MAX_TOTAL // 2**30} GiB: a zip bomb?)")
+        files, ignored = [], []
+        for info in infos:
+            name = info.filename
+            if info.is_dir() or _junk(name):
+                continue
+            if stat.S_ISLNK(info.external_attr >> 16):
+                ignored.append((name, "a symbolic link"))
+                continue
+            opener = functools.partial(zf.open, info)
+            found = classify(name)
+            if found is None:
+                found, why = sniff(opener) if name.lower().endswith(".json") else (None, "not streaming history")
+                if found is None:
+                    ignored.append((name, why))
+                    continue
+            files.append(HistoryFile(name, *found, info.file_size, opener))
+    except BaseException:
+        zf.close()
+        raise
+    return Export(os.path.basename(path), os.path.getsize(path), _sort(files), ignored, zf.close)
+
+
+def sniff(opener: Callable[[], BinaryIO]) -> tuple[tuple[str, str] | None, str]:
+    """Recognise a JSON file by its first record: ((format, variant), '') or (None, why not)."""
+    try:
+        with opener() as fh:
+            head = fh.read(SNIFF_BYTES)
+    except (OSError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
+        return None, f"cannot be read ({exc})"
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    if not head.strip():
+        return None, "empty file"
+    if head.lstrip()[:1] not in (b"[", b"{"):
+        return None, "not JSON"
+    not_history = "JSON, but not Spotify streaming history"
+    events = ijson.parse(io.BytesIO(head))
+    keys: set[str] = set()
+    try:
+        if next(events)[1] != "start_array":
+            return None, not_history
+        event = next(events)[1]
+        if event == "end_array":
+            return None, "JSON, but no records in it"
+        if event != "start_map":
+            return None, not_history
+        for prefix, event, value in events:
+            if prefix == "item" and event == "map_key":
+                keys.add(value)
+            elif prefix == "item" and event == "end_map":
+                break
+    except (ijson.JSONError, StopIteration):
+        if not keys:                        # not JSON, or broken before the first record's fields
+            return None, "not valid JSON"
+    if {"ts", "ms_played"} <= keys:
+        return (EXTENDED, "audio"), ""
+    if {"endTime", "msPlayed"} <= keys:
+        return (ACCOUNT, "podcast" if "podcastName" in keys or "episodeName" in keys else "music"), ""
+    return None, not_history
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading records
+
+
+class _Counting:
+    """Wraps a binary stream: drops a UTF-8 BOM, counts the bytes read (for progress)."""
+
+    def __init__(self, fh: BinaryIO, first: bytes):
+        self._fh, self._first = fh, first
+        self.read_bytes = 0
+
+    def read(self, n: int = -1) -> bytes:
+        if n == 0:
+            return b""
+        if self._first:
+            out, self._first = self._first, b""
+        else:
+            out = self._fh.read(n)
+        self.read_bytes += len(out)
+        return out
+
+
+def _json_error(exc: Exception) -> str:
+    text = exc.args[0] if exc.args else str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text).strip().splitlines()[0] if str(text).strip() else type(exc).__name__
+
+
+def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> Iterator[object]:
+    """Every element of the file's top-level array, in order. UnusableInput if the file is not a
+    JSON array or breaks off. `on_bytes(n)` is told how many bytes have been read so far.
+
+    A file of up to WHOLE_FILE_BYTES (Spotify writes files of about 12 MB) is parsed at once with
+    orjson, which is faster; a larger one, or one orjson refuses, incrementally with ijson (whose
+    error message says where the file goes wrong)."""
+    if hf.size <= WHOLE_FILE_BYTES:
+        items = _parse_whole(hf)
+        if items is not None:
+            yield from items
+            if on_bytes is not None:
+                on_bytes(hf.size)
+            return
+    done = 0
+    for backend in ("yajl2_c", "python"):   # the C parser cannot hold integers beyond 64 bits
+        try:
+            with hf.opener() as fh:
+                first = _first_chunk(hf, fh)
+                stream = _Counting(fh, first)
+                items = ijson.get_backend(backend).items(stream, "item", use_float=True)
+                for i, item in enumerate(items):
+                    if i >= done:
+                        done += 1
+                        if on_bytes is not None and not done % 1024:
+                            on_bytes(stream.read_bytes)
+                        yield item
+                if on_bytes is not None:
+                    on_bytes(hf.size)
+            return
+        except ijson.JSONError as exc:
+            why = _json_error(exc)
+            if backend == "yajl2_c" and "integer overflow" in why:
+                continue
+            raise UnusableInput(f"{hf.name}: not valid JSON after {done:,} records ({why})") from None
+        except (zipfile.BadZipFile, EOFError, RuntimeError, OSError) as exc:
+            raise UnusableInput(f"{hf.name}: cannot be read after {done:,} records ({exc})") from None
+
+
+def _first_chunk(hf: HistoryFile, fh: BinaryIO, size: int = 64 * 1024) -> bytes:
+    first = fh.read(size).removeprefix(b"\xef\xbb\xbf")
+    if first.lstrip()[:1] != b"[":
+        what = "empty" if not first.strip() else "not a JSON array of records"
+        raise UnusableInput(f"{hf.name}: {what} (expected Spotify streaming history)")
+    return first
+
+
+def _parse_whole(hf: HistoryFile) -> list | None:
+    """The file's array parsed at once, or None when orjson refuses it."""
+    try:
+        with hf.opener() as fh:
+            data = _first_chunk(hf, fh) + fh.read()
+    except (zipfile.BadZipFile, EOFError, RuntimeError, OSError) as exc:
+        raise UnusableInput(f"{hf.name}: cannot be read ({exc})") from None
+    if _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO):   # orjson would turn integers beyond
+        return None                                        # 64 bits into floats; ijson keeps them
+    try:
+        items = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return items if isinstance(items, list) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Records to plays
+
+
+def _text(value) -> str | None:
+    if value.__class__ is str:
+        return value or None
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None                              # objects, arrays, booleans: only in raw_json
+
+
+def _flag(value) -> bool | None:
+    if value is True or value is False or value is None:
+        return value
+    if value.__class__ is int and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def _ms(value) -> int:
+    if value is None:
+        raise Skip("no duration", "ms_played / msPlayed is missing")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Skip("unreadable duration", f"duration {_show(value)} is not a number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise Skip("unreadable duration", f"duration {value!r} is not a whole number of milliseconds")
+        value = int(value)
+    if value < 0:
+        raise Skip("negative duration", f"duration {value} is negative")
+    if value > INT4_MAX:
+        raise Skip("duration out of range", f"duration {value} ms is more than 24 days")
+    if value == 0:
+        raise Skip(ZERO_DURATION)
+    return value
+
+
+def _show(value, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _when(value, field_name: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise Skip("unreadable timestamp", f"{field_name} {_show(value)} is not a timestamp"
+                   if value is not None else f"{field_name} is missing")
+    text = value.strip()
+    if len(text) < 16 or text[10] not in "T ":
+        raise Skip("unreadable timestamp", f"{field_name} {_show(value)} is not a timestamp")
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Skip("unreadable timestamp", f"{field_name} {_show(value)} is not a timestamp") from None
+    when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+    if not EARLIEST <= when < LATEST:
+        raise Skip("implausible timestamp", f"{field_name} {_show(value)} is before 2000 or after 2100")
+    return when
+
+
+_doomed_by_layout: dict[tuple, tuple] = {}
+
+
+def _network_fields(record: dict) -> tuple:
+    """The network fields among the record's keys; worked out once per layout of keys (a file's
+    records all have the same fields, in the same order)."""
+    layout = tuple(record)
+    doomed = _doomed_by_layout.get(layout)
+    if doomed is None:
+        doomed = tuple(k for k in layout if k in NETWORK_FIELDS
+                       or (k not in EXTENDED_FIELDS and k.startswith(NETWORK_PREFIXES)))
+        if len(_doomed_by_layout) > 1000:
+            _doomed_by_layout.clear()
+        _doomed_by_layout[layout] = doomed
+    return doomed
+
+
+def _dumps_slowly(record: dict) -> bytes:
+    """orjson refuses integers beyond 64 bits; the standard library keeps them exactly."""
+    try:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        raise Skip("invalid text", f"the record cannot be stored as JSON ({exc})") from None
+
+
+def _raw(record: dict, keep_network: bool) -> tuple[bytes, bool]:
+    """The record's JSON for raw_json, less the network fields unless kept."""
+    dropped = False
+    if not keep_network:
+        doomed = _network_fields(record)
+        if doomed:
+            for k in doomed:
+                del record[k]
+            dropped = True
+    try:
+        raw = orjson.dumps(record)
+    except orjson.JSONEncodeError:
+        raw = _dumps_slowly(record)
+    if b"\\u0000" in raw and _JSON_NUL.search(raw):
+        raise Skip("NUL character", "the record contains a NUL character (\\u0000), which PostgreSQL cannot hold")
+    return raw, dropped
+
+
+def to_play(record, variant: str, keep_network: bool = False) -> Play:
+    """The play a record stands for, whichever format it is in (decided by its fields); or Skip."""
+    if not isinstance(record, dict):
+        raise Skip("not a JSON object", f"the record is {_show(record)}, not a JSON object")
+    if "ts" in record:
+        return _extended(record, keep_network)
+    if "endTime" in record:
+        return _account(record, variant)
+    raise Skip("not a streaming record", "the record has neither ts nor endTime")
+
+
+def _extended(r: dict, keep_network: bool) -> Play:
+    """An extended-history record. What was played: a track URI makes it music; else episode
+    fields a podcast, audiobook fields an audiobook, track names music; none of them 'unknown'."""
+    g = r.get
+    ts = r["ts"]
+    if ts.__class__ is str and len(ts) == 20 and ts[19] == "Z":      # the usual 2013-06-29T17:43:45Z
+        try:
+            ended = _fromiso(ts)
+        except ValueError:
+            ended = _when(ts, "ts")
+        if not EARLIEST <= ended < LATEST:
+            ended = _when(ts, "ts")
+    else:
+        ended = _when(ts, "ts")
+    ms = g("ms_played")
+    if ms.__class__ is not int or not 0 < ms <= INT4_MAX:
+        ms = _ms(ms)
+    track_id = None
+    uri = _text(g("spotify_track_uri"))
+    if uri is not None:
+        kind, track = "music", _text(g("master_metadata_track_name"))
+        artist, album = _text(g("master_metadata_album_artist_name")), _text(g("master_metadata_album_album_name"))
+        if uri.startswith("spotify:track:") and _TRACK_ID.fullmatch(uri, 14):
+            track_id = uri[14:]
+    elif g("spotify_episode_uri") or g("episode_name") or g("episode_show_name"):
+        kind, uri, track, artist, album = ("podcast", _text(g("spotify_episode_uri")), _text(g("episode_name")),
+                                           _text(g("episode_show_name")), None)
+    elif g("audiobook_chapter_uri") or g("audiobook_uri") or g("audiobook_title") or g("audiobook_chapter_title"):
+        kind, uri, track, artist, album = ("audiobook", _text(g("audiobook_chapter_uri")) or _text(g("audiobook_uri")),
+                                           _text(g("audiobook_chapter_title")), None, _text(g("audiobook_title")))
+    else:
+        track = _text(g("master_metadata_track_name"))
+        artist, album = _text(g("master_metadata_album_artist_name")), _text(g("master_metadata_album_album_name"))
+        kind = "music" if track or artist or album else "unknown"
+    raw, dropped = _raw(r, keep_network)
+    return Play(ended, ms, kind, EXTENDED, track_id, uri, track, artist, album, _text(g("platform")),
+                _text(g("conn_country")), _text(g("reason_start")), _text(g("reason_end")), _flag(g("shuffle")),
+                _flag(g("skipped")), _flag(g("offline")), _flag(g("incognito_mode")), raw, dropped)
+
+
+def _account(r: dict, variant: str) -> Play:
+    ended = _when(r["endTime"], "endTime")
+    ms = _ms(r.get("msPlayed"))
+    if "podcastName" in r or "episodeName" in r:
+        kind, artist, track = "podcast", _text(r.get("podcastName")), _text(r.get("episodeName"))
+    else:
+        kind = "podcast" if variant == "podcast" else "music"
+        artist, track = _text(r.get("artistName")), _text(r.get("trackName"))
+    raw, _ = _raw(r, True)
+    return Play(ended, ms, kind, ACCOUNT, None, None, track, artist, None, None, None, None, None,
+                None, None, None, None, raw, False)

@@ -1,0 +1,88 @@
+"""What every importer shares: connecting, one import at a time, the import_runs bookkeeping and
+the rollup refresh.
+
+An import runs in one transaction, serialised against other imports by an advisory lock. Its run is
+logged in import_runs as 'running' (committed at once), then 'done' in the import's own transaction;
+a run that dies half-way stays 'running' until the next import marks it 'interrupted'.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+import psycopg2
+
+from migrate import pgcopy
+from migrate.errors import ImportFailed
+from migrate.report import Report
+
+IMPORT_LOCK_KEY = 0x6D746D5F696D70  # 'mtm_imp': one import at a time per database
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect(url: str | None):
+    """(psycopg2 connection, url) to the database at `url` (default: configured), schema applied;
+    ImportFailed when it cannot be reached."""
+    from db import config
+    from db.schema import ensure_schema
+
+    try:
+        url = url or config.database_url()
+        ensure_schema(url)
+        return psycopg2.connect(url, connect_timeout=10, application_name="mtm-import"), url
+    except psycopg2.Error as exc:
+        raise ImportFailed(f"cannot reach the database: {config.redact_text(first_line(exc))}") from None
+
+
+def lock(conn, notice: Callable[[str], None]) -> None:
+    """Take the import lock for this session, telling the user when another import holds it."""
+    with conn.cursor() as cur:
+        cur.execute("select pg_try_advisory_lock(%s)", (IMPORT_LOCK_KEY,))
+        if not cur.fetchone()[0]:
+            notice("Another import is running on this database; waiting for it to finish...")
+            cur.execute("select pg_advisory_lock(%s)", (IMPORT_LOCK_KEY,))
+        conn.commit()
+
+
+def start_run(conn, report: Report, size: int) -> int:
+    with conn.cursor() as cur:
+        # Any run still 'running' now died without finishing (we hold the import lock).
+        cur.execute("update import_runs set status = 'interrupted', finished_at = now() "
+                    "where status = 'running'")
+        cur.execute("insert into import_runs (kind, source, source_bytes) values (%s, %s, %s) returning run_id",
+                    (report.kind, report.source, size))
+        run_id = cur.fetchone()[0]
+    conn.commit()
+    return run_id
+
+
+def finish_run(cur, report: Report) -> None:
+    rows = [(report.run_id, r.table, r.key, r.reason) for r in report.rejects]
+    pgcopy.copy_rows(cur, "import_rejects", ("run_id", "table_name", "row_key", "reason"),
+                     ("int8", "text", "text", "text"), rows)
+    cur.execute("update import_runs set status = 'done', finished_at = now(), summary = %s where run_id = %s",
+                (orjson.dumps(report.to_dict()).decode(), report.run_id))
+
+
+def fail_run(conn, report: Report, exc: BaseException) -> None:
+    from db.config import redact_text
+
+    try:
+        with conn.cursor() as cur:
+            cur.execute("update import_runs set status = 'failed', finished_at = now(), error = %s "
+                        "where run_id = %s", (redact_text(first_line(exc))[:500], report.run_id))
+        conn.commit()
+    except psycopg2.Error:
+        pass  # the connection itself is gone; the next import marks the run interrupted
+
+
+def refresh_rollups(cur) -> None:
+    """Run the named `refresh_*` queries (precomputed inventories, rollups) after the data changed."""
+    from db import queries
+
+    for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
+        cur.execute(queries.get(name).sql.replace("\\:", ":"))
