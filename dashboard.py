@@ -46,6 +46,7 @@ def main() -> None:
         "Browse": [
             st.Page(overview, title="Overview", icon=":material/home:", default=True),
             st.Page(f"{PAGES_DIR}/history.py", title="Listening history", icon=":material/show_chart:"),
+            st.Page(f"{PAGES_DIR}/plays.py", title="Plays", icon=":material/headphones:"),
             st.Page(f"{PAGES_DIR}/search.py", title="Search", icon=":material/search:"),
             st.Page(f"{PAGES_DIR}/explorer.py", title="raw_json explorer", icon=":material/data_object:"),
         ],

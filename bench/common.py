@@ -43,6 +43,9 @@ def scratch_database(name: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     url = urlunsplit(urlsplit(server)._replace(path="/" + name))
+    from db import schema
+
+    schema._applied.discard(url)  # the database is new: apply the schema again
     ensure_schema(url)
     return url
 

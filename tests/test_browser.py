@@ -26,6 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 # on a fresh server it must still go through dashboard.py's navigation (ui/launch.py).
 PAGES = {
     "history": "Listening history",
+    "plays": "Plays",
     "": "Overview",
     "search": "Search",
     "explorer": "explorer",

@@ -1,0 +1,282 @@
+"""Benchmark: every Plays-page query at 1,000,000 plays, next to a `select 1` baseline.
+
+    python -m bench.plays [--runs 20] [--plays 1000000]
+
+The dataset is a demo Spotify export (migrate.demo_export, extended history only) of about
+1,000,000 plays imported into the database `mtm_bench_plays`, kept between runs (rebuilt when its
+play count is off). Every read query of db/sql/plays.sql runs with its `-- example:` parameters
+through the app's read-only pool, as the page runs it, plus the page's variants that matter (a
+half-hour time zone, a short date range, all kinds); p50/p95 sit next to a `select 1` round trip
+measured in the same run. EXPLAIN (ANALYZE) lists the indexes each plan uses and any sequential
+scan of `plays`. Writes the section `plays` of BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+
+import psycopg2
+import sqlalchemy as sa
+
+from bench.common import WORK, pct, write_section
+
+DATABASE = "mtm_bench_plays"
+PLAYS = 1_000_000
+# The demo drops about 1.5% of records (zero duration): generate that many more.
+ZERO_SHARE = 0.0153
+
+
+def _server() -> str:
+    from db.config import normalise_url
+
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if server:
+        return normalise_url(server)
+    from db import embedded
+
+    return embedded.server_uri()
+
+
+def _count(url: str) -> int:
+    from db.schema import ensure_schema
+
+    try:
+        ensure_schema(url)
+        conn = psycopg2.connect(url)
+    except psycopg2.OperationalError:
+        return -1
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from plays")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def ensure(plays: int = PLAYS) -> str:
+    """URL of `mtm_bench_plays` holding about `plays` plays (builds it when needed), with every
+    rollup built (a database imported before a rollup existed gets it built here)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from bench.common import scratch_database
+    from migrate import demo_export
+
+    url = urlunsplit(urlsplit(_server())._replace(path="/" + DATABASE))
+    have = _count(url)
+    if abs(have - plays) > plays * 0.01:
+        from db import schema
+        from migrate.spotify_export import import_export
+
+        schema._applied.discard(url)     # the database is dropped and created again: apply the schema anew
+        url = scratch_database(DATABASE)
+
+        os.makedirs(WORK, exist_ok=True)
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+            demo_export.generate(tmp, records=int(plays * (1 + ZERO_SHARE)), extended_only=True)
+            import_export(tmp, url)
+        print(f"built {DATABASE}: {_count(url):,} plays in {time.perf_counter() - started:.0f} s")
+    _ensure_rollups(url)
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("vacuum analyze")
+    conn.close()
+    return url
+
+
+def _ensure_rollups(url: str) -> None:
+    """Run the refresh queries once when a rollup of plays is empty (the schema grew after the import)."""
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select to_regclass('plays_z_hourly') is not null")
+            if not cur.fetchone()[0]:
+                return
+            cur.execute("select exists (select 1 from plays_z_hourly)")
+            if cur.fetchone()[0]:
+                return
+            from migrate.runs import refresh_rollups
+
+            started = time.perf_counter()
+            cur.execute("set local work_mem = '64MB'")
+            refresh_rollups(cur)
+        conn.commit()
+        print(f"built the rollups in {time.perf_counter() - started:.1f} s")
+    finally:
+        conn.close()
+
+
+# The page's variants that cost most, on top of each query's own example: the whole history, a
+# half-hour time zone (15-minute rollups), tracks rather than artists, every kind.
+ALL_TIME = {"since": "2011-11-01", "until": "2026-12-31"}
+KOLKATA = {"tz": "Asia/Kolkata", "quarter": True}
+VARIANTS = [
+    ("plays_totals", "all time", ALL_TIME),
+    ("plays_totals", "all time, Asia/Kolkata", {**ALL_TIME, **KOLKATA}),
+    ("plays_timeline", "all time per day", {**ALL_TIME, "grain": "day"}),
+    ("plays_timeline", "all time per day, Asia/Kolkata", {**ALL_TIME, **KOLKATA, "grain": "day"}),
+    ("plays_timeline", "all time per week, every kind", {**ALL_TIME, "grain": "week", "kind": "all"}),
+    ("plays_heatmap", "all time", ALL_TIME),
+    ("plays_heatmap", "all time, Asia/Kathmandu", {**ALL_TIME, "tz": "Asia/Kathmandu", "quarter": True}),
+    ("plays_by_hour", "all time, Asia/Kolkata", {**ALL_TIME, **KOLKATA}),
+    ("plays_streaks", "all time", ALL_TIME),
+    ("plays_streaks", "all time, Asia/Kolkata", {**ALL_TIME, **KOLKATA}),
+    ("plays_top", "all time, tracks", {**ALL_TIME, "level": "track"}),
+    ("plays_top", "all time, tracks by minutes, every kind", {**ALL_TIME, "level": "track", "order_by": "minutes",
+                                                               "kind": "all"}),
+    ("plays_top", "all time, albums", {**ALL_TIME, "level": "album"}),
+    ("plays_top", "2 months across a year end, tracks", {"since": "2024-11-20", "until": "2025-01-20",
+                                                         "level": "track"}),
+    ("plays_counts", "all time", ALL_TIME),
+    ("plays_most_skipped", "all time, tracks", {**ALL_TIME, "level": "track"}),
+    ("plays_platforms", "all time", ALL_TIME),
+    ("plays_sessions_summary", "all time", ALL_TIME),
+    ("plays_longest_sessions", "all time, every kind", {**ALL_TIME, "kind": "all"}),
+    ("plays_session_lengths", "all time", ALL_TIME),
+    ("plays_new_artists", "all time, every kind", {**ALL_TIME, "kind": "all"}),
+    ("plays_compare", "tracks, 2024 vs 2025", {"level": "track"}),
+    ("plays_compare", "tracks, two halves of all time", {"since_a": "2011-11-01", "until_a": "2019-06-30",
+                                                         "since_b": "2019-07-01", "until_b": "2026-12-31",
+                                                         "level": "track"}),
+    ("plays_compare_changes", "tracks, 2024 vs 2025", {"level": "track"}),
+    ("plays_forgotten_gems", "every kind", {"kind": "all"}),
+]
+
+
+def plan_of(url: str, name: str, params: dict) -> tuple[list[str], bool]:
+    """Indexes the plan uses, and whether it scans all of `plays` sequentially."""
+    from bench.queries import explain
+
+    indexes, seq = explain(url, name, params)
+    return indexes, "plays" in seq
+
+
+def timings(url: str, name: str, params: dict, runs: int) -> list[float]:
+    from db import queries
+
+    for _ in range(2):
+        queries.run(name, params, url=url, cap=100_000)
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        queries.run(name, params, url=url, cap=100_000)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def refresh_times(url: str) -> dict[str, float]:
+    """Seconds of the plays_z refresh (a) rebuilding everything and (b) after an import that adds one
+    day of plays; each in a transaction that is rolled back, so the database stays as it was."""
+    from db import queries
+
+    names = sorted(n for n in queries.all_queries() if n.startswith("refresh_plays_z_"))
+
+    def refresh(cur) -> float:
+        t0 = time.perf_counter()
+        for name in names:
+            cur.execute(queries.get(name).sql.replace("\\:", ":"))
+        return time.perf_counter() - t0
+
+    out = {}
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set local work_mem = '128MB'")
+            cur.execute("truncate plays_z_hourly, plays_z_quarter, plays_z_items, plays_z_names, plays_z_sessions")
+            out["everything"] = refresh(cur)
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("set local work_mem = '128MB'")
+            # one more day of the last day's plays, as an import would add and list them
+            cur.execute("""
+                with day as (select date_trunc('day', max(ended_at), 'UTC') as d from plays),
+                copied as (
+                  insert into plays (ended_at, ms_played, kind, source, track_id, uri, track, artist, album,
+                                     platform, country, reason_start, reason_end, shuffle, skipped, offline,
+                                     incognito, raw_json)
+                  select p.ended_at + interval '1 day', p.ms_played, p.kind, p.source, p.track_id, p.uri, p.track,
+                         p.artist, p.album, p.platform, p.country, p.reason_start, p.reason_end, p.shuffle,
+                         p.skipped, p.offline, p.incognito, p.raw_json
+                  from plays p, day where p.ended_at >= day.d
+                  returning ended_at)
+                insert into plays_dirty_hours (hour_utc)
+                select distinct date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') from copied""")
+            out["one more day"] = refresh(cur)
+        conn.rollback()
+    finally:
+        conn.close()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--plays", type=int, default=PLAYS)
+    parser.add_argument("--no-refresh", action="store_true", help="skip timing the rollup refresh")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    from db import engine, queries
+
+    url = ensure(args.plays)
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("select count(*), (select count(*) from plays_z_items), (select count(*) from plays_z_sessions) "
+                    "from plays")
+        n_plays, n_items, n_sessions = cur.fetchone()
+    conn.close()
+    eng = engine.reader(url)
+    base = []
+    for _ in range(args.runs + 2):
+        t0 = time.perf_counter()
+        with eng.connect() as c:
+            c.execute(sa.text("select 1")).scalar()
+        base.append((time.perf_counter() - t0) * 1000)
+    base = base[2:]
+
+    cases = [(name, "example", {}) for name, q in sorted(queries.all_queries().items())
+             if q.file == "plays.sql" and not name.startswith("refresh_")]
+    cases += VARIANTS
+    rows, worst = [], 0.0
+    for name, label, overrides in cases:
+        params = {**queries.get(name).example, **overrides}
+        times = timings(url, name, params, args.runs)
+        indexes, seq = plan_of(url, name, params)
+        p50, p95 = pct(times, 0.5), pct(times, 0.95)
+        worst = max(worst, p95)
+        shown = label if label != "example" else "example: " + json.dumps(overrides or queries.get(name).example,
+                                                                          ensure_ascii=False)
+        rows.append(f"| `{name}` | {shown[:90]} | {p50:.1f} | {p95:.1f} | {', '.join(indexes) or '–'} | "
+                    f"{'yes' if seq else 'no'} |")
+        print(f"{name:<26} {label[:40]:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  seq-scan-plays={seq}", flush=True)
+
+    refresh = {} if args.no_refresh else refresh_times(url)
+    refresh_text = "" if not refresh else (
+        "\nRollup refresh (`refresh_plays_z_*`, in a rolled-back transaction): rebuilding everything "
+        f"{refresh['everything']:.1f} s; after an import that adds one day of plays "
+        f"{refresh['one more day']:.2f} s.\n")
+    body = f"""## Plays page at {n_plays:,} plays (`python -m bench.plays`)
+
+Database `mtm_bench_plays`: a demo Spotify export (migrate.demo_export, extended history only) of {n_plays:,}
+plays over 15 years, imported by the real importer; rollups {n_items:,} rows in plays_z_items, {n_sessions:,}
+sessions. Every Plays query through the app's read-only pool, {args.runs} runs after 2 warm-ups, with its
+`-- example:` parameters and then the page's costliest variants. Baseline in the same run: a `select 1`
+round trip through the same pool, p50 {pct(base, 0.5):.2f} ms, p95 {pct(base, 0.95):.2f} ms.
+Indexes and whether the plan scans all of `plays` come from EXPLAIN (ANALYZE) of the same statement.
+Aim: every chart under 300 ms server-side. Worst p95 here: **{worst:.0f} ms**.
+{refresh_text}
+| query | parameters | p50 ms | p95 ms | indexes used | seq scan of plays |
+| --- | --- | --- | --- | --- | --- |
+""" + "\n".join(rows) + "\n"
+    print(body)
+    if not args.no_write:
+        write_section("plays", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

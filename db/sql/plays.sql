@@ -1,0 +1,719 @@
+-- Plays analysis (pages/plays.py) over the rollups of db/schema/30_plays_analysis.sql.
+-- Shared parameters, where a query takes them:
+--   tz           an IANA time zone PostgreSQL knows (plays_time_zone validates it); every day, hour,
+--                week and month is the user's, converted from UTC with AT TIME ZONE.
+--   quarter      true when the zone has a :30 / :45 offset in the data's years (plays_time_zone
+--                says): hour buckets would straddle its local hours, so 15-minute buckets are read.
+--   since, until local dates, inclusive.
+--   kind         music | podcast | audiobook | unknown | all (every kind).
+--   min_seconds  what counts as a play: 0 (every stream), 10, 30 or 60 seconds or more.
+--   level        track | album | artist | platform | country.
+-- Minutes always count every stream; skips are counted over every stream (a skip is `skipped`, or
+-- reason_end 'fwdbtn'; the skip rate's base is the streams that carry either field).
+
+-- In this file, in order: the refresh queries (run by the importer after refresh_plays_rollups; the
+-- names sort in the order they must run); what there is and the time zone; charts over time (from
+-- plays_z_hourly, or plays_z_quarter); what was played (plays_z_items_between: whole months and years
+-- from plays_z_items, the partial months at the ends of a range from `plays`; names from
+-- plays_z_names); sessions (plays_z_sessions: a session belongs to the local dates it starts in);
+-- discovery, first and last listens and forgotten gems (all time, from the year rows); two periods;
+-- on this day (straight from `plays`, one index range scan per earlier year).
+
+-- name: refresh_plays_z_a_backfill
+-- When plays exist but these rollups were never built (the schema grew after an import), lists
+-- every hour of plays as changed, so the refresh below builds everything. Returns the hours listed.
+-- example: {}
+with listed as (
+  insert into plays_z_dirty_hours (hour_utc)
+  select distinct date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') from plays
+  where not exists (select 1 from plays_z_hourly)
+  returning 1
+)
+select count(*) as hours_listed from listed;
+
+-- name: refresh_plays_z_b_hours
+-- Rebuilds plays_z_hourly and plays_z_quarter for the changed hours; returns how many hours.
+-- Changed hours less than a week apart are read as one range of `plays` (few index scans).
+-- example: {}
+with hours as (
+  select distinct hour_utc from plays_z_dirty_hours
+), runs as (
+  select min(hour_utc) as r_lo, max(hour_utc) + interval '1 hour' as r_hi
+  from (select hour_utc,
+               count(*) filter (where gap is null or gap >= interval '7 days') over (order by hour_utc) as run
+        from (select hour_utc, hour_utc - lag(hour_utc) over (order by hour_utc) as gap from hours) g) r
+  group by run
+), src as materialized (
+  select p.ended_at, p.kind, p.ms_played, plays_z_is_skip(p.skipped, p.reason_end) as skip,
+         (p.skipped is not null or p.reason_end is not null) as known
+  from runs r
+  join plays p on p.ended_at >= r.r_lo and p.ended_at < r.r_hi
+  where date_bin('1 hour', p.ended_at, timestamptz '2000-01-01 00:00+00') in (select hour_utc from hours)
+), old_hours as (
+  delete from plays_z_hourly r using hours h where r.hour_utc = h.hour_utc
+), old_quarters as (
+  delete from plays_z_quarter r using hours h
+  where r.quarter_utc >= h.hour_utc and r.quarter_utc < h.hour_utc + interval '1 hour'
+), new_hours as (
+  insert into plays_z_hourly (hour_utc, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known)
+  select date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00'), kind, count(*), count(*) filter (where ms_played >= 10000),
+         count(*) filter (where ms_played >= 30000), count(*) filter (where ms_played >= 60000),
+         sum(ms_played), count(*) filter (where skip), count(*) filter (where known)
+  from src
+  group by 1, 2
+), new_quarters as (
+  insert into plays_z_quarter (quarter_utc, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known)
+  select date_bin('15 minutes', ended_at, timestamptz '2000-01-01 00:00+00'), kind, count(*),
+         count(*) filter (where ms_played >= 10000), count(*) filter (where ms_played >= 30000),
+         count(*) filter (where ms_played >= 60000), sum(ms_played), count(*) filter (where skip),
+         count(*) filter (where known)
+  from src
+  group by 1, 2
+)
+select count(*) as hours_rebuilt from hours;
+
+-- name: refresh_plays_z_c_months
+-- Rebuilds the month rows of plays_z_items (every level, in one pass over the plays with grouping
+-- sets) for the UTC months holding a changed hour, and adds new names to plays_z_names; returns
+-- how many months.
+-- example: {}
+with months as (
+  select distinct date_trunc('month', hour_utc, 'UTC') as month_utc from plays_z_dirty_hours
+), runs as (
+  select min(month_utc) as r_lo, date_add(max(month_utc), interval '1 month', 'UTC') as r_hi
+  from (select month_utc, count(*) filter (where prev is null or month_utc > date_add(prev, interval '1 month', 'UTC'))
+                            over (order by month_utc) as run
+        from (select month_utc, lag(month_utc) over (order by month_utc) as prev from months) m) r
+  group by run
+), grouped as (
+  select date_trunc('month', p.ended_at, 'UTC') as month_utc, p.kind, p.artist, p.track, p.album, p.platform,
+         p.country, grouping(p.artist, p.track, p.album, p.platform, p.country) as unused,
+         count(*) as plays, count(*) filter (where p.ms_played >= 10000) as plays_10s,
+         count(*) filter (where p.ms_played >= 30000) as plays_30s,
+         count(*) filter (where p.ms_played >= 60000) as plays_60s, sum(p.ms_played) as ms_played,
+         count(*) filter (where plays_z_is_skip(p.skipped, p.reason_end)) as skips,
+         count(*) filter (where p.skipped is not null or p.reason_end is not null) as skip_known,
+         min(p.ended_at) as first_at, min(p.ended_at) filter (where p.ms_played >= 10000) as first_10s_at,
+         min(p.ended_at) filter (where p.ms_played >= 30000) as first_30s_at,
+         min(p.ended_at) filter (where p.ms_played >= 60000) as first_60s_at,
+         max(p.ended_at) as last_at, max(p.ended_at) filter (where p.ms_played >= 10000) as last_10s_at,
+         max(p.ended_at) filter (where p.ms_played >= 30000) as last_30s_at,
+         max(p.ended_at) filter (where p.ms_played >= 60000) as last_60s_at,
+         max(p.track_id) as track_id
+  from runs r
+  join plays p on p.ended_at >= r.r_lo and p.ended_at < r.r_hi
+  group by grouping sets ((1, p.kind, p.artist, p.track), (1, p.kind, p.artist, p.album), (1, p.kind, p.artist),
+                          (1, p.kind, p.platform), (1, p.kind, p.country))
+), leveled as materialized (
+  -- grouping() has a bit set for each column a set leaves out: artist, track, album, platform, country
+  select g.*, l.level, l.l_artist, l.l_name, plays_z_key(l.level, g.kind, l.l_artist, l.l_name) as name_key
+  from grouped g
+  cross join lateral (select case g.unused when 7 then 'track' when 11 then 'album' when 15 then 'artist'
+                                           when 29 then 'platform' else 'country' end as level) lv
+  cross join lateral (select lv.level, plays_z_level_artist(lv.level, g.artist) as l_artist,
+                             plays_z_level_name(lv.level, g.track, g.album, g.artist, g.platform, g.country) as l_name) l
+  where l.level = 'track' or l.l_name is not null
+), old_rows as (
+  delete from plays_z_items i using months m where i.period = 'month' and i.period_start = m.month_utc
+), new_rows as (
+  insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
+                             ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
+                             last_at, last_10s_at, last_30s_at, last_60s_at)
+  select 'month', month_utc, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
+         skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at,
+         last_60s_at
+  from leveled
+), new_names as (
+  insert into plays_z_names (name_key, level, kind, name, artist, track_id)
+  select name_key, any_value(level), any_value(kind), any_value(l_name), any_value(l_artist),
+         max(track_id) filter (where level = 'track')
+  from leveled
+  group by name_key
+  on conflict (name_key) do nothing
+)
+select count(*) as months_rebuilt from months;
+
+-- name: refresh_plays_z_d_years
+-- Rebuilds the year rows of plays_z_items from the month rows for the UTC years holding a changed
+-- hour; returns how many years.
+-- example: {}
+with years as (
+  select distinct date_trunc('year', hour_utc, 'UTC') as year_utc from plays_z_dirty_hours
+), old_rows as (
+  delete from plays_z_items i using years y where i.period = 'year' and i.period_start = y.year_utc
+), new_rows as (
+  insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
+                             ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
+                             last_at, last_10s_at, last_30s_at, last_60s_at)
+  select 'year', y.year_utc, i.level, i.name_key, i.kind, sum(i.plays), sum(i.plays_10s), sum(i.plays_30s),
+         sum(i.plays_60s), sum(i.ms_played), sum(i.skips), sum(i.skip_known),
+         min(i.first_at), min(i.first_10s_at), min(i.first_30s_at), min(i.first_60s_at),
+         max(i.last_at), max(i.last_10s_at), max(i.last_30s_at), max(i.last_60s_at)
+  from years y
+  join plays_z_items i on i.period = 'month' and i.period_start >= y.year_utc
+                      and i.period_start < date_add(y.year_utc, interval '1 year', 'UTC')
+  group by y.year_utc, i.level, i.name_key, i.kind
+)
+select count(*) as years_rebuilt from years;
+
+-- name: refresh_plays_z_e_sessions
+-- Rebuilds the listening sessions around the changed hours, per kind and for every kind together:
+-- from the start of the session before the first changed hour to the end of the session after the
+-- last one (sessions outside that window cannot change). Returns how many kinds were redone.
+-- example: {}
+with bounds as (
+  select min(hour_utc) as lo, max(hour_utc) + interval '1 hour' as hi from plays_z_dirty_hours
+), kinds (kind) as (
+  values ('music'), ('podcast'), ('audiobook'), ('unknown'), ('all')
+), win as (
+  select k.kind,
+         coalesce((select max(s.first_end) from plays_z_sessions s where s.kind = k.kind and s.first_end < b.lo),
+                  '-infinity') as w_lo,
+         coalesce((select min(s.last_end) from plays_z_sessions s where s.kind = k.kind and s.last_end >= b.hi),
+                  'infinity') as w_hi
+  from kinds k cross join bounds b
+  where b.lo is not null
+), old_sessions as (
+  delete from plays_z_sessions s using win w
+  where s.kind = w.kind and s.last_end >= w.w_lo and s.first_end <= w.w_hi
+), src as (
+  select w.kind, p.ended_at, p.ms_played,
+         p.ended_at - p.ms_played * interval '1 millisecond' as started_at
+  from win w
+  join plays p on p.ended_at >= w.w_lo and p.ended_at <= w.w_hi and (w.kind = 'all' or p.kind = w.kind)
+), marked as (
+  select kind, ended_at, ms_played, started_at,
+         case when started_at - lag(ended_at) over w <= interval '30 minutes' then 0 else 1 end as starts
+  from src
+  window w as (partition by kind order by ended_at)
+), numbered as (
+  -- peers (equal ended_at) share a number: a tie never starts a session
+  select *, sum(starts) over (partition by kind order by ended_at) as session_no
+  from marked
+), new_sessions as (
+  insert into plays_z_sessions (kind, started_at, first_end, last_end, plays, ms_played)
+  select kind, min(started_at), min(ended_at), max(ended_at), count(*), sum(ms_played)
+  from numbered
+  group by kind, session_no
+)
+select count(*) as kinds_redone from win;
+
+-- name: refresh_plays_z_f_done
+-- Empties the list of changed hours once every rollup above is rebuilt; returns how many there were.
+-- example: {}
+with done as (
+  delete from plays_z_dirty_hours returning 1
+)
+select count(*) as hours_done from done;
+
+-- name: plays_overview
+-- One row: the first and last stream (UTC, and as dates in the zone :tz) and the streams stored per
+-- kind; every count is 0 when nothing was imported. The page's empty state and date limits.
+-- example: {"tz": "Europe/Berlin"}
+with span as (
+  select (select min(ended_at) from plays) as first_at, (select max(ended_at) from plays) as last_at
+)
+select s.first_at, s.last_at,
+       (s.first_at at time zone :tz)::date as first_day,
+       (s.last_at at time zone :tz)::date as last_day,
+       coalesce(sum(h.plays), 0)::bigint as streams,
+       coalesce(sum(h.plays) filter (where h.kind = 'music'), 0)::bigint as music,
+       coalesce(sum(h.plays) filter (where h.kind = 'podcast'), 0)::bigint as podcast,
+       coalesce(sum(h.plays) filter (where h.kind = 'audiobook'), 0)::bigint as audiobook,
+       coalesce(sum(h.plays) filter (where h.kind = 'unknown'), 0)::bigint as unknown
+from span s
+left join plays_z_hourly h on true
+group by s.first_at, s.last_at;
+
+-- name: plays_time_zones
+-- Every time zone name PostgreSQL knows (the posix/ copies left out), with its abbreviation and
+-- offset now: the time zone setting's choices.
+-- example: {}
+select name, abbrev, utc_offset::text as utc_offset
+from pg_timezone_names
+where left(name, 6) <> 'posix/'
+order by name;
+
+-- name: plays_time_zone
+-- The zone :tz when PostgreSQL knows it (exact name; no row otherwise), its offset now, and
+-- `quarter`: whether its offset is not a whole number of hours on some day between the first and
+-- the last stream, in which case the timelines read the 15-minute rollup.
+-- example: {"tz": "Asia/Kolkata"}
+with z as (
+  select name, abbrev, utc_offset, is_dst from pg_timezone_names where name = :tz
+), span as (
+  select coalesce(min(ended_at), now()) as lo, coalesce(max(ended_at), now()) as hi from plays
+)
+select z.name, z.abbrev, z.utc_offset::text as utc_offset, z.is_dst,
+       exists (select 1
+               from span, generate_series(span.lo, span.hi + interval '1 day', interval '1 day') as d
+               where mod(extract(epoch from (d at time zone z.name) - (d at time zone 'UTC'))::bigint, 3600) <> 0)
+         as quarter
+from z;
+
+-- name: plays_totals
+-- One row for the local dates since..until: minutes listened, plays (streams of at least
+-- :min_seconds), every stream, skips and the streams that say whether they were skipped, days with
+-- a play, and the first and last of those days.
+-- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), days as (
+  select (b.bucket_utc at time zone :tz)::date as day, sum(b.ms_played) as ms_played,
+         sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s)) as plays,
+         sum(b.plays) as streams, sum(b.skips) as skips, sum(b.skip_known) as skip_known
+  from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+  group by 1
+)
+select coalesce(sum(ms_played), 0)::float8 / 60000 as minutes,
+       coalesce(sum(plays), 0)::bigint as plays,
+       coalesce(sum(streams), 0)::bigint as streams,
+       coalesce(sum(skips), 0)::bigint as skips,
+       coalesce(sum(skip_known), 0)::bigint as skip_known,
+       count(*) filter (where plays > 0) as days,
+       min(day) filter (where plays > 0) as first_day,
+       max(day) filter (where plays > 0) as last_day
+from days;
+
+-- name: plays_timeline
+-- Minutes, plays (streams of at least :min_seconds), every stream and skips per local day, ISO week
+-- (starting Monday) or month (:grain = day | week | month | year) between since and until;
+-- periods without a stream are left out.
+-- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2024-01-01", "until": "2024-12-31", "kind": "music", "min_seconds": 30, "grain": "day", "limit": 10000}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+)
+select date_trunc(:grain, b.bucket_utc at time zone :tz)::date as period,
+       sum(b.ms_played)::float8 / 60000 as minutes,
+       sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s))::bigint as plays,
+       sum(b.plays)::bigint as streams,
+       sum(b.skips)::bigint as skips
+from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+group by 1
+order by 1
+limit :limit;
+
+-- name: plays_heatmap
+-- Minutes and plays (streams of at least :min_seconds) per local weekday (ISO: 1 = Monday) and hour
+-- of day between since and until: at most 7 x 24 rows.
+-- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2024-01-01", "until": "2024-12-31", "kind": "music", "min_seconds": 30}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), b as (
+  select b.bucket_utc at time zone :tz as local_at, b.*
+  from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+)
+select extract(isodow from local_at)::int as weekday, extract(hour from local_at)::int as hour,
+       sum(ms_played)::float8 / 60000 as minutes,
+       sum(plays_z_pick(:min_seconds, plays, plays_10s, plays_30s, plays_60s))::bigint as plays
+from b
+group by 1, 2
+order by 1, 2;
+
+-- name: plays_by_hour
+-- Per local hour of day (0-23) between since and until: minutes, every stream, skips, the streams
+-- that say whether they were skipped, and the skip rate (null without such streams).
+-- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2024-01-01", "until": "2024-12-31", "kind": "music"}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+)
+select extract(hour from b.bucket_utc at time zone :tz)::int as hour,
+       sum(b.ms_played)::float8 / 60000 as minutes,
+       sum(b.plays)::bigint as streams,
+       sum(b.skips)::bigint as skips,
+       sum(b.skip_known)::bigint as skip_known,
+       sum(b.skips)::float8 / nullif(sum(b.skip_known), 0) as skip_rate
+from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+group by 1
+order by 1;
+
+-- name: plays_streaks
+-- Daily streaks between since and until: runs of consecutive local days with at least one play
+-- (a stream of at least :min_seconds), longest first; `latest` marks the run that ends on the
+-- range's last day with a play.
+-- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2011-01-01", "until": "2026-12-31", "kind": "music", "min_seconds": 30, "limit": 10}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), days as (
+  select (b.bucket_utc at time zone :tz)::date as day
+  from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+  group by 1
+  having sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s)) > 0
+), runs as (
+  select min(day) as first_day, max(day) as last_day, count(*) as days
+  from (select day, day - (row_number() over (order by day))::int as run from days) d
+  group by run
+)
+select first_day, last_day, days, last_day = (select max(day) from days) as latest
+from runs
+order by days desc, last_day desc
+limit :limit;
+
+-- name: plays_top
+-- The top :limit tracks, albums, artists (shows for podcasts), platforms or countries (:level)
+-- between the local dates since and until, by plays (streams of at least :min_seconds) or by
+-- minutes (:order_by = plays | minutes; minutes count every stream); only items with a play. With
+-- every stream, skips, and the first and last play in the range (local time).
+-- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "level": "artist", "min_seconds": 30, "order_by": "plays", "limit": 50}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), t as (
+  select i.name_key,
+         sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
+         sum(i.plays) as streams, sum(i.ms_played) as ms_played, sum(i.skips) as skips,
+         sum(i.skip_known) as skip_known,
+         min(plays_z_pick(:min_seconds, i.first_at, i.first_10s_at, i.first_30s_at, i.first_60s_at)) as first_at,
+         max(plays_z_pick(:min_seconds, i.last_at, i.last_10s_at, i.last_30s_at, i.last_60s_at)) as last_at
+  from r cross join lateral plays_z_items_between(r.lo, r.hi, :level, :kind) i
+  group by i.name_key
+), ranked as (
+  select t.*, rank() over (order by case when :order_by = 'minutes' then t.ms_played else t.plays end desc) as rank
+  from t
+  where t.plays > 0
+  order by rank, t.plays desc, t.ms_played desc
+  limit :limit
+)
+select k.rank, n.name, n.artist, n.kind, k.plays::bigint as plays, k.ms_played::float8 / 60000 as minutes,
+       k.streams::bigint as streams, k.skips::bigint as skips,
+       k.skips::float8 / nullif(k.skip_known, 0) as skip_rate,
+       k.first_at at time zone :tz as first_play, k.last_at at time zone :tz as last_play, n.track_id
+from ranked k
+join plays_z_names n using (name_key)
+order by k.rank, k.plays desc, k.ms_played desc, n.name, n.artist;
+
+-- name: plays_counts
+-- How many distinct tracks, albums and artists had a play (a stream of at least :min_seconds)
+-- between the local dates since and until.
+-- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), levels (level) as (
+  values ('track'), ('album'), ('artist')
+), per_item as (
+  select l.level, i.name_key
+  from r cross join levels l
+  cross join lateral plays_z_items_between(r.lo, r.hi, l.level, :kind) i
+  group by l.level, i.name_key
+  having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
+)
+select count(*) filter (where level = 'track') as tracks,
+       count(*) filter (where level = 'album') as albums,
+       count(*) filter (where level = 'artist') as artists
+from per_item;
+
+-- name: plays_most_skipped
+-- Tracks or artists (:level) skipped most often between the local dates since and until: skip rate
+-- over the streams that say whether they were skipped, for items with at least :min_streams such
+-- streams; highest rate first.
+-- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "level": "track", "min_streams": 5, "limit": 20}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), t as (
+  select i.name_key, sum(i.plays) as streams, sum(i.skips) as skips, sum(i.skip_known) as skip_known
+  from r cross join lateral plays_z_items_between(r.lo, r.hi, :level, :kind) i
+  group by i.name_key
+  having sum(i.skip_known) >= greatest(cast(:min_streams as int), 1)
+  order by sum(i.skips)::float8 / sum(i.skip_known) desc, sum(i.skips) desc
+  limit :limit
+)
+select n.name, n.artist, t.streams::bigint as streams, t.skip_known::bigint as skip_known,
+       t.skips::bigint as skips, t.skips::float8 / t.skip_known as skip_rate
+from t
+join plays_z_names n using (name_key)
+order by skip_rate desc, t.skips desc, n.name, n.artist;
+
+-- name: plays_platforms
+-- Plays (streams of at least :min_seconds), minutes, every stream and skips per platform family
+-- (Android, iOS, Windows, macOS, Linux, web player, speakers and TVs ...) between the local dates
+-- since and until, from the `platform` field of the export; with how many distinct platform
+-- strings each family has and its most played one.
+-- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), t as (
+  select i.name_key,
+         sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
+         sum(i.plays) as streams, sum(i.ms_played) as ms_played, sum(i.skips) as skips,
+         sum(i.skip_known) as skip_known
+  from r cross join lateral plays_z_items_between(r.lo, r.hi, 'platform', :kind) i
+  group by i.name_key
+), named as (
+  select t.*, n.name as platform,
+         case when lower(n.name) like 'web_player%' or lower(n.name) like 'webplayer%' then 'Web player'
+              when lower(n.name) like '%android%' then 'Android'
+              when lower(n.name) like 'ios%' or lower(n.name) like '%iphone%' or lower(n.name) like '%ipad%' then 'iOS'
+              when lower(n.name) like 'windows%' then 'Windows'
+              when lower(n.name) like 'osx%' or lower(n.name) like 'os x%' or lower(n.name) like 'mac%' then 'macOS'
+              when lower(n.name) like 'linux%' then 'Linux'
+              when lower(n.name) like 'partner%' or lower(n.name) like '%sonos%' or lower(n.name) like '%cast%'
+                or lower(n.name) like '%tv%' or lower(n.name) like '%speaker%' then 'Speakers, TVs and cars'
+              else 'Other' end as family
+  from t
+  join plays_z_names n using (name_key)
+)
+select family, sum(plays)::bigint as plays, sum(ms_played)::float8 / 60000 as minutes,
+       sum(streams)::bigint as streams, sum(skips)::bigint as skips, sum(skip_known)::bigint as skip_known,
+       sum(skips)::float8 / nullif(sum(skip_known), 0) as skip_rate, count(distinct platform) as platforms,
+       (array_agg(platform order by streams desc, platform))[1] as most_used
+from named
+group by family
+order by plays desc, streams desc, family;
+
+-- name: plays_sessions_summary
+-- One row for sessions starting between the local dates since and until: how many, hours listened,
+-- average and median length in minutes (first start to last end), the longest, average streams.
+-- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music"}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), s as (
+  select extract(epoch from s.last_end - s.started_at) / 60 as minutes, s.plays, s.ms_played
+  from r join plays_z_sessions s on s.kind = :kind and s.started_at >= r.lo and s.started_at < r.hi
+)
+select count(*) as sessions, coalesce(sum(ms_played), 0)::float8 / 3600000 as hours,
+       avg(minutes)::float8 as avg_minutes,
+       (percentile_cont(0.5) within group (order by minutes))::float8 as median_minutes,
+       max(minutes)::float8 as longest_minutes, avg(plays)::float8 as avg_streams
+from s;
+
+-- name: plays_longest_sessions
+-- The :limit longest sessions starting between the local dates since and until: start and end
+-- (local time), length and minutes actually played, streams.
+-- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "limit": 10}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+)
+select s.started_at at time zone :tz as started, s.last_end at time zone :tz as ended,
+       extract(epoch from s.last_end - s.started_at)::float8 / 60 as minutes,
+       s.ms_played::float8 / 60000 as minutes_played, s.plays as streams
+from r
+join plays_z_sessions s on s.kind = :kind and s.started_at >= r.lo and s.started_at < r.hi
+order by s.last_end - s.started_at desc, s.started_at
+limit :limit;
+
+-- name: plays_session_lengths
+-- Sessions starting between the local dates since and until per length band (under 15 minutes,
+-- 15-30, 30-60 minutes, 1-2, 2-4 hours, 4 hours and more), every band listed, in order.
+-- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music"}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), bands (band, label, lo_min, hi_min) as (
+  values (1, 'under 15 min', 0, 15), (2, '15-30 min', 15, 30), (3, '30-60 min', 30, 60),
+         (4, '1-2 h', 60, 120), (5, '2-4 h', 120, 240), (6, '4 h and more', 240, null)
+), s as (
+  select extract(epoch from s.last_end - s.started_at) / 60 as minutes
+  from r join plays_z_sessions s on s.kind = :kind and s.started_at >= r.lo and s.started_at < r.hi
+)
+select b.band, b.label, count(s.minutes) as sessions
+from bands b
+left join s on s.minutes >= b.lo_min and (b.hi_min is null or s.minutes < b.hi_min)
+group by b.band, b.label
+order by b.band;
+
+-- name: plays_new_artists
+-- Artists (shows, for podcasts) heard for the first time, per local month between since and until:
+-- the month of each one's first play ever (a stream of at least :min_seconds), how many, and the
+-- first three of them.
+-- example: {"tz": "Europe/Berlin", "since": "2011-01-01", "until": "2026-12-31", "kind": "music", "min_seconds": 30}
+with r as (
+  select cast(:since as date)::timestamp at time zone :tz as lo,
+         (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), firsts as (
+  select n.name as artist,
+         min(plays_z_pick(:min_seconds, i.first_at, i.first_10s_at, i.first_30s_at, i.first_60s_at)) as first_at
+  from plays_z_items i
+  join plays_z_names n using (name_key)
+  where i.period = 'year' and i.level = 'artist' and (:kind = 'all' or i.kind = :kind)
+  group by n.name
+), in_range as (
+  select f.artist, f.first_at, date_trunc('month', f.first_at at time zone :tz)::date as month
+  from firsts f, r
+  where f.first_at >= r.lo and f.first_at < r.hi
+), numbered as (
+  select *, row_number() over (partition by month order by first_at, artist) as nth from in_range
+)
+select month, count(*) as new_artists, string_agg(artist, ', ' order by first_at, artist) filter (where nth <= 3) as first_ones
+from numbered
+group by month
+order by month;
+
+-- name: plays_artists
+-- Artists (shows, for podcasts) with a play (a stream of at least :min_seconds) in all time, most
+-- plays first: the first-and-last-listen picker's choices.
+-- example: {"kind": "music", "min_seconds": 30, "limit": 2000}
+select n.name as artist, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s))::bigint as plays
+from plays_z_items i
+join plays_z_names n using (name_key)
+where i.period = 'year' and i.level = 'artist' and (:kind = 'all' or i.kind = :kind)
+group by n.name
+having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
+order by plays desc, artist
+limit :limit;
+
+-- name: plays_first_last
+-- For one artist (exact name): the artist, then each of its tracks, with the first and last play
+-- ever (a stream of at least :min_seconds; local time), plays, minutes, and the first and last
+-- stream of any length. Tracks in order of their first play.
+-- example: {"tz": "Europe/Berlin", "artist": "Mötley Crüe", "kind": "music", "min_seconds": 30, "limit": 500}
+select n.level, n.name, n.kind,
+       sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s))::bigint as plays,
+       sum(i.ms_played)::float8 / 60000 as minutes,
+       min(plays_z_pick(:min_seconds, i.first_at, i.first_10s_at, i.first_30s_at, i.first_60s_at)) at time zone :tz as first_play,
+       max(plays_z_pick(:min_seconds, i.last_at, i.last_10s_at, i.last_30s_at, i.last_60s_at)) at time zone :tz as last_play,
+       min(i.first_at) at time zone :tz as first_stream,
+       max(i.last_at) at time zone :tz as last_stream,
+       any_value(n.track_id) as track_id
+from plays_z_names n
+join plays_z_items i on i.name_key = n.name_key and i.period = 'year'
+where n.artist = :artist and n.level in ('artist', 'track') and (:kind = 'all' or n.kind = :kind)
+group by n.name_key, n.level, n.name, n.kind
+having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
+order by n.level = 'artist' desc, first_play, n.name
+limit :limit;
+
+-- name: plays_forgotten_gems
+-- Tracks played at least :min_plays times (streams of at least :min_seconds) that have had no
+-- stream at all in the :recent_days days before the newest stream stored; most played first, with
+-- the last stream (local time) and how many days before the newest stream it was.
+-- example: {"tz": "Europe/Berlin", "kind": "music", "min_seconds": 30, "min_plays": 10, "recent_days": 90, "limit": 50}
+with newest as (
+  select max(ended_at) as at from plays
+), t as (
+  select i.name_key,
+         sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
+         sum(i.ms_played) as ms_played,
+         min(plays_z_pick(:min_seconds, i.first_at, i.first_10s_at, i.first_30s_at, i.first_60s_at)) as first_at,
+         max(i.last_at) as last_at
+  from plays_z_items i
+  where i.period = 'year' and i.level = 'track' and (:kind = 'all' or i.kind = :kind)
+  group by i.name_key
+), gems as (
+  select t.*, extract(day from newest.at - t.last_at)::int as days_ago
+  from t, newest
+  where t.plays >= greatest(cast(:min_plays as int), 1)
+    and t.last_at < newest.at - make_interval(days => cast(:recent_days as int))
+  order by t.plays desc, t.last_at desc
+  limit :limit
+)
+select n.name, n.artist, g.plays::bigint as plays, g.ms_played::float8 / 60000 as minutes,
+       g.first_at at time zone :tz as first_play, g.last_at at time zone :tz as last_stream, g.days_ago,
+       n.track_id
+from gems g
+join plays_z_names n using (name_key)
+order by g.plays desc, g.last_at desc, n.name;
+
+-- name: plays_compare
+-- Tracks, albums or artists (:level) in the top :top of either period (A = since_a..until_a,
+-- B = since_b..until_b, local dates) by plays (streams of at least :min_seconds): rank and plays in
+-- each, places gained from A to B (positive = up), and `status`: new (no play in A), dropped (no
+-- play in B) or kept. Ordered by rank in B, then rank in A.
+-- example: {"tz": "Europe/Berlin", "since_a": "2024-01-01", "until_a": "2024-12-31", "since_b": "2025-01-01", "until_b": "2025-12-31", "kind": "music", "level": "artist", "min_seconds": 30, "top": 20, "limit": 100}
+with r as not materialized (
+  -- inlined into both periods, so every boundary folds to a constant
+  select cast(:since_a as date)::timestamp at time zone :tz as lo_a,
+         (cast(:until_a as date) + 1)::timestamp at time zone :tz as hi_a,
+         cast(:since_b as date)::timestamp at time zone :tz as lo_b,
+         (cast(:until_b as date) + 1)::timestamp at time zone :tz as hi_b
+), a as (
+  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
+         sum(i.ms_played) as ms_played
+  from r cross join lateral plays_z_items_between(r.lo_a, r.hi_a, :level, :kind) i
+  group by i.name_key
+), b as (
+  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
+         sum(i.ms_played) as ms_played
+  from r cross join lateral plays_z_items_between(r.lo_b, r.hi_b, :level, :kind) i
+  group by i.name_key
+), ra as (
+  select name_key, plays, rank() over (order by plays desc) as rank from a where plays > 0
+), rb as (
+  select name_key, plays, rank() over (order by plays desc) as rank from b where plays > 0
+), both_ as (
+  select coalesce(ra.name_key, rb.name_key) as name_key, ra.rank as rank_a, rb.rank as rank_b,
+         coalesce(ra.plays, 0) as plays_a, coalesce(rb.plays, 0) as plays_b
+  from ra full join rb on rb.name_key = ra.name_key
+  where ra.rank <= :top or rb.rank <= :top
+)
+select x.rank_b, x.rank_a, n.name, n.artist, x.plays_b::bigint as plays_b, x.plays_a::bigint as plays_a,
+       x.rank_a - x.rank_b as change,
+       case when x.rank_a is null then 'new' when x.rank_b is null then 'dropped' else 'kept' end as status
+from both_ x
+join plays_z_names n using (name_key)
+order by x.rank_b nulls last, x.rank_a, n.name, n.artist
+limit :limit;
+
+-- name: plays_compare_changes
+-- Artists (or tracks, albums: :level) new in period B (a play in B, none in A) and dropped (a play
+-- in A, none in B), each list most played first and cut at :limit rows, with the list's full size.
+-- example: {"tz": "Europe/Berlin", "since_a": "2024-01-01", "until_a": "2024-12-31", "since_b": "2025-01-01", "until_b": "2025-12-31", "kind": "music", "level": "artist", "min_seconds": 30, "limit": 50}
+with r as not materialized (
+  -- inlined into both periods, so every boundary folds to a constant
+  select cast(:since_a as date)::timestamp at time zone :tz as lo_a,
+         (cast(:until_a as date) + 1)::timestamp at time zone :tz as hi_a,
+         cast(:since_b as date)::timestamp at time zone :tz as lo_b,
+         (cast(:until_b as date) + 1)::timestamp at time zone :tz as hi_b
+), a as (
+  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
+  from r cross join lateral plays_z_items_between(r.lo_a, r.hi_a, :level, :kind) i
+  group by i.name_key
+), b as (
+  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
+  from r cross join lateral plays_z_items_between(r.lo_b, r.hi_b, :level, :kind) i
+  group by i.name_key
+), changes as (
+  select coalesce(a.name_key, b.name_key) as name_key,
+         case when coalesce(a.plays, 0) = 0 then 'new' else 'dropped' end as status,
+         greatest(coalesce(a.plays, 0), coalesce(b.plays, 0)) as plays
+  from a full join b on b.name_key = a.name_key
+  where (coalesce(a.plays, 0) = 0) <> (coalesce(b.plays, 0) = 0)
+), numbered as (
+  select *, row_number() over (partition by status order by plays desc, name_key) as nth,
+         count(*) over (partition by status) as of_total
+  from changes
+)
+select x.status, n.name, n.artist, x.plays::bigint as plays, x.of_total
+from numbered x
+join plays_z_names n using (name_key)
+where x.nth <= :limit
+order by x.status desc, x.plays desc, n.name, n.artist;
+
+-- name: plays_on_this_day
+-- What was played on the local month and day of :day in each earlier year (since 2000): per year
+-- and track, plays (streams of at least :min_seconds), minutes and the first play's local time;
+-- newest year first. A 29 February is only found in leap years.
+-- example: {"tz": "Europe/Berlin", "day": "2026-03-31", "kind": "music", "min_seconds": 30, "limit": 500}
+with d as (
+  select cast(:day as date) as day
+), days as (
+  select y.y as year, make_date(y.y, extract(month from d.day)::int, 1) + (extract(day from d.day)::int - 1) as day
+  from d, generate_series(2000, extract(year from d.day)::int - 1) as y(y)
+), windows as (
+  select days.year, days.day, days.day::timestamp at time zone :tz as lo,
+         (days.day + 1)::timestamp at time zone :tz as hi
+  from days, d
+  where extract(day from days.day) = extract(day from d.day)
+)
+select w.year, w.day, x.track, x.artist, x.plays, x.minutes, x.first_at at time zone :tz as first_play
+from windows w
+cross join lateral (
+  -- one index range scan of plays per year (grouped inside, so it stays a per-window scan)
+  select p.track, p.artist, count(*) as plays, sum(p.ms_played)::float8 / 60000 as minutes,
+         min(p.ended_at) as first_at
+  from plays p
+  where p.ended_at >= w.lo and p.ended_at < w.hi
+    and (:kind = 'all' or p.kind = :kind) and p.ms_played >= cast(:min_seconds as int) * 1000
+  group by p.track, p.artist
+) x
+order by w.year desc, first_play, x.track
+limit :limit;

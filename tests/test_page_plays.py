@@ -1,0 +1,335 @@
+"""The Plays page (pages/plays.py) driven through its widgets and its link with AppTest, on the demo
+export plus the edge plays of tests/plays_data.py; numbers checked against pandas on the same plays."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from migrate.api import run_import
+from tests import plays_data as data
+from tests.conftest import ROOT, _create, _drop
+from ui import plays_view as view
+
+PAGE = os.path.join(ROOT, "pages", "plays.py")
+D = dt.date
+SECTIONS = {  # section -> its subheaders
+    "Over time": ["Minutes listened", "When you listen", "Calendar"],
+    "Top lists": ["Top tracks, artists and albums"],
+    "Skips": ["Skips"],
+    "Sessions & streaks": ["Listening sessions", "Daily streaks"],
+    "Discovery": ["New artists per month", "First and last listen"],
+    "Two periods": ["Two periods side by side"],
+    "On this day": ["On this day"],
+    "Forgotten gems": ["Forgotten gems"],
+    "Year in review": ["Year in review"],
+    "Platforms & countries": ["Platforms", "Countries"],
+}
+# Widget values that give a section something to show on this data.
+SECTION_INPUTS = {"On this day": {"plays_on_day": D(2026, 10, 27)},
+                  "Forgotten gems": {"plays_gems_days": 30, "plays_gems_min": 3},
+                  "Two periods": {"plays_period_a": (D(2024, 1, 1), D(2024, 12, 31))}}
+HOSTILE = ["'; drop table plays; --", "\\", "%_%", "Europe/Berlin\x00", "x" * 5000, "   ", "🎧", "مرحبا",
+           "-1", "NaN", "1e309", "2026-02-30", "../../etc/passwd", "posix/Europe/Berlin"]
+
+
+@pytest.fixture(scope="module")
+def plays_page_db(server_url, tmp_path_factory):
+    name = f"mtm_plays_page_{os.getpid()}"
+    url = _create(server_url, name)
+    folder = tmp_path_factory.mktemp("export")
+    data.build_export(str(folder))
+    run_import(str(folder), url)
+    yield url
+    _drop(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def plays(plays_page_db) -> pd.DataFrame:
+    return data.read_plays(plays_page_db)
+
+
+@pytest.fixture
+def plays_url(plays_page_db, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", plays_page_db)
+    monkeypatch.delenv("TZ", raising=False)
+    st.cache_data.clear()
+    return plays_page_db
+
+
+def run(query_params: dict | None = None, section: str | None = None, inputs: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if section or inputs:
+        if section:
+            at.session_state["section"] = section
+        for key, value in (inputs or {}).items():
+            at.session_state[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str, nth: int = 0) -> str:
+    """The value of the nth metric labelled `label` (the headline's is the first)."""
+    return [m for m in at.metric if m.label == label][nth].value
+
+
+def plays_metric(at: AppTest, nth: int = 0) -> int:
+    return int(metric(at, "Plays", nth).replace(",", ""))
+
+
+def chart_rows(chart) -> int:
+    return sum(pa.ipc.open_stream(ds.data.data).read_all().num_rows for ds in chart.proto.datasets)
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def counted(plays: pd.DataFrame, tz: str, since: D, until: D, kind: str = "music", min_seconds: int = 30) -> int:
+    df = data.local(plays, tz)
+    df = df if kind == "all" else df[df["kind"] == kind]
+    return int(((df["day"] >= since) & (df["day"] <= until) & (df["ms_played"] >= min_seconds * 1000)).sum())
+
+
+def test_empty_database_shows_how_to_import_an_export(empty_url):
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = run()
+    text = " ".join(i.value for i in at.info)
+    assert "python -m migrate my_spotify_data.zip" in text and "Admin" in text
+    assert not at.metric and not at.get("vega_lite_chart") and not at.tabs
+
+
+def test_page_says_when_plays_are_stored_but_not_analysed_yet_and_the_next_import_fixes_it(db_url, tmp_path):
+    import streamlit as st
+
+    data.build_export(str(tmp_path), records=200, edges=False)
+    run_import(str(tmp_path), db_url)
+    data.execute(db_url, "truncate plays_z_hourly, plays_z_quarter, plays_z_items, plays_z_sessions")
+    st.cache_data.clear()
+    at = run()
+    assert "analysis tables have not been built yet" in " ".join(i.value for i in at.info) and not at.metric
+    run_import(str(tmp_path), db_url)                   # nothing new to insert; the rollups are built anyway
+    st.cache_data.clear()
+    at = run()
+    assert not at.info and plays_metric(at) > 0
+
+
+def test_page_writes_its_default_settings_into_the_url(plays_url, plays):
+    at = run()
+    last = data.local(plays, "UTC")["day"].max()
+    assert dict(at.query_params) == {"tz": "UTC", "from": str(last - dt.timedelta(days=364)), "to": str(last),
+                                     "kind": "music", "min_s": "30"}
+    assert "a play is a stream of 30 seconds or more" in captions(at)
+    assert [s.value for s in at.subheader] == SECTIONS["Over time"]       # the first section is open
+
+
+@pytest.mark.parametrize("section", list(SECTIONS))
+def test_every_section_renders_with_content(plays_url, section):
+    at = run(section=section, inputs=SECTION_INPUTS.get(section))
+    assert [s.value for s in at.subheader] == SECTIONS[section]
+    charts = at.get("vega_lite_chart")
+    assert all(chart_rows(c) > 0 for c in charts)
+    assert len(charts) + len(at.dataframe) > 0
+    assert all(len(d.value) > 0 for d in at.dataframe)
+    assert len(at.download_button) == len(at.dataframe)
+    assert "None." not in captions(at) or section == "Two periods"
+    assert not at.warning
+
+
+def test_headline_numbers_match_pandas(plays_url, plays):
+    at = run({"from": "2024-03-15", "to": "2026-09-10", "tz": "Europe/Berlin"})
+    assert plays_metric(at) == counted(plays, "Europe/Berlin", D(2024, 3, 15), D(2026, 9, 10))
+    df = data.local(plays, "Europe/Berlin")
+    df = df[(df["kind"] == "music") & (df["day"] >= D(2024, 3, 15)) & (df["day"] <= D(2026, 9, 10))]
+    assert metric(at, "Artists") == f"{df[df['ms_played'] >= 30000]['artist'].nunique():,}"
+    assert metric(at, "Skip rate") == f"{df['is_skip'].sum() / df['known'].sum():.0%}"
+
+
+def test_changing_the_time_zone_moves_plays_between_days(plays_url, plays):
+    day = D(2024, 4, 10)            # Kolkata's midnight falls between two edge plays, at 18:30 UTC
+    at = run({"from": str(day), "to": str(day), "tz": "UTC"})
+    in_utc = plays_metric(at)
+    at.selectbox(key="plays_tz").set_value("Asia/Kolkata").run()
+    in_kolkata = plays_metric(at)
+    assert in_utc == counted(plays, "UTC", day, day) == 2
+    assert in_kolkata == counted(plays, "Asia/Kolkata", day, day) == 1
+    assert at.query_params["tz"] == "Asia/Kolkata"
+    at.selectbox(key="plays_tz").set_value("Europe/Berlin").run()
+    assert plays_metric(at) == counted(plays, "Europe/Berlin", day, day)
+
+
+def test_half_hour_zone_says_it_reads_quarter_hours(plays_url, plays):
+    at = run({"tz": "Asia/Kolkata", "from": "2024-04-10", "to": "2024-04-10", "min_s": "0"})
+    assert "15-minute rollups" in captions(at)
+    assert plays_metric(at) == counted(plays, "Asia/Kolkata", D(2024, 4, 10), D(2024, 4, 10), min_seconds=0)
+
+
+def test_time_zone_defaults_to_the_tz_variable_when_the_browser_says_nothing(plays_url, monkeypatch):
+    monkeypatch.setenv("TZ", ":America/New_York")
+    at = run()
+    assert at.query_params["tz"] == "America/New_York"
+    assert "hourly rollups" in captions(at)
+
+
+@pytest.mark.parametrize("min_seconds", [0, 10, 60])
+def test_changing_what_counts_as_a_play_changes_the_plays(plays_url, plays, min_seconds):
+    at = run({"from": "2024-01-01", "to": "2026-12-31"})
+    last = data.local(plays, "UTC")["day"].max()
+    default = plays_metric(at)
+    at.selectbox(key="plays_min_s").set_value(min_seconds).run()
+    assert plays_metric(at) == counted(plays, "UTC", D(2024, 1, 1), last, min_seconds=min_seconds) != default
+    assert at.query_params["min_s"] == str(min_seconds)
+
+
+def test_changing_the_date_range_changes_the_numbers(plays_url, plays):
+    at = run()
+    before = plays_metric(at)
+    at.date_input(key="plays_dates").set_value((D(2026, 9, 1), D(2026, 9, 30))).run()
+    assert plays_metric(at) == counted(plays, "UTC", D(2026, 9, 1), D(2026, 9, 30)) != before
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-09-01", "2026-09-30")
+
+
+def test_kind_selector_keeps_podcasts_out_of_music(plays_url, plays):
+    at = run({"from": "2024-01-01", "to": "2026-12-31"}, section="Top lists", inputs={"plays_level": "artist"})
+    shows = set(plays[plays["kind"] == "podcast"]["artist"])
+    music_artists = set(at.dataframe[0].value["name"])
+    assert music_artists and not music_artists & shows
+    at.radio(key="plays_kind").set_value("podcast").run()
+    assert set(at.dataframe[0].value["name"]) <= shows
+    assert "artists are shows" in captions(at)
+
+
+def test_top_list_follows_level_and_order(plays_url, plays):
+    at = run({"from": "2024-01-01", "to": "2026-12-31", "tz": "UTC"}, section="Top lists")
+    tracks = at.dataframe[0].value
+    df = plays[(plays["kind"] == "music") & (plays["ms_played"] >= 30000)]
+    assert tracks.iloc[0]["plays"] == df.groupby(["artist", "track"]).size().max()
+    at.radio(key="plays_level").set_value("album").run()
+    at.radio(key="plays_order").set_value("minutes").run()
+    albums = at.dataframe[0].value
+    minutes = plays[plays["kind"] == "music"].groupby(["artist", "album"])["ms_played"].sum() / 60000
+    assert albums.iloc[0]["minutes"] == pytest.approx(minutes.max())
+    assert list(albums.columns[:3]) == ["rank", "name", "artist"]
+
+
+def test_first_and_last_listen_shows_the_chosen_artist(plays_url, plays):
+    at = run({"from": "2024-01-01", "to": "2026-12-31"}, section="Discovery")
+    artist = at.selectbox(key="plays_first_artist").options[1]
+    at.selectbox(key="plays_first_artist").set_value(artist).run()
+    tracks = at.dataframe[-1].value
+    mine = plays[(plays["artist"] == artist) & (plays["kind"] == "music") & (plays["ms_played"] >= 30000)]
+    assert set(tracks["name"]) == set(mine["track"])
+    assert any(artist in m.value for m in at.markdown)
+
+
+def test_year_in_review_runs_to_31_december(plays_url, plays):
+    at = run(section="Year in review", inputs={"plays_review_year": 2024})
+    assert "1 January to 31 December 2024" in captions(at)
+    assert plays_metric(at, -1) == counted(plays, "UTC", D(2024, 1, 1), D(2024, 12, 31))
+    assert plays_metric(at, 0) != plays_metric(at, -1)       # the headline keeps the page's dates
+
+
+def test_link_settings_are_used(plays_url):
+    at = run({"tz": "asia/kolkata", "from": "2026-09-01", "to": "2026-09-30", "kind": "all", "min_s": "0",
+              "section": "Skips"})
+    assert at.selectbox(key="plays_tz").value == "Asia/Kolkata"
+    assert at.date_input(key="plays_dates").value == (D(2026, 9, 1), D(2026, 9, 30))
+    assert at.radio(key="plays_kind").value == "all" and at.selectbox(key="plays_min_s").value == 0
+    assert [s.value for s in at.subheader] == SECTIONS["Skips"]
+    assert not at.warning
+
+
+@pytest.mark.parametrize("key", ["tz", "from", "to", "kind", "min_s", "section"])
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_link_values_fall_back_to_defaults(plays_url, key, value):
+    at = run({key: value})
+    assert at.metric, "the page still shows its numbers"
+    params = dict(at.query_params)
+    assert params["kind"] in ("music", "podcast", "audiobook", "all") and params["min_s"] in ("0", "10", "30", "60")
+    assert params["tz"] == "UTC"
+    if key not in ("section",):
+        assert at.warning and "could not be used" in at.warning[0].value
+
+
+# ---------------------------------------------------------------------------------------------
+# ui/plays_view: the settings' rules and the chart frames, without Streamlit
+
+
+ZONES = ["America/New_York", "Asia/Kolkata", "Europe/Berlin", "UTC"]
+
+
+@pytest.mark.parametrize("browser, env, want", [
+    ("Europe/Berlin", "Asia/Kolkata", ("Europe/Berlin", "your browser")),
+    (None, ":Asia/Kolkata", ("Asia/Kolkata", "the server's TZ setting")),
+    ("Mars/Olympus_Mons", "asia/kolkata", ("Asia/Kolkata", "the server's TZ setting")),
+    (None, "/etc/localtime", ("UTC", "the default")),
+    ("", None, ("UTC", "the default")),
+])
+def test_default_zone_is_the_browsers_then_tz_then_utc(browser, env, want):
+    assert view.default_zone(browser, env, ZONES) == want
+
+
+@pytest.mark.parametrize("text", HOSTILE + [None, 42, "Europe/Berlin" * 20])
+def test_zone_from_a_link_is_a_known_name_or_nothing(text):
+    assert view.match_zone(text, ZONES) in (None, *ZONES)
+
+
+def test_zone_names_match_without_case():
+    assert view.parse_zone("europe/BERLIN", ZONES) == ("Europe/Berlin", None)
+    assert view.parse_zone("Europe/Paris", ZONES) == (None, "unknown time zone")
+
+
+@pytest.mark.parametrize("text, want", [("30", 30), (" 0 ", 0), ("60", 60), ("45", 30), ("-1", 30), ("3e1", 30),
+                                        ("", 30), ("x", 30)])
+def test_threshold_from_a_link_is_one_of_the_choices(text, want):
+    assert view.parse_choice(text, view.THRESHOLDS, view.DEFAULT_THRESHOLD, int)[0] == want
+
+
+def test_week_grid_has_every_weekday_and_hour_with_zeros_where_nothing_played():
+    grid = view.full_week_grid(pd.DataFrame({"weekday": [1, 7], "hour": [0, 23], "minutes": [5.0, 2.5],
+                                             "plays": [1, 1]}))
+    assert len(grid) == 7 * 24 and grid["minutes"].sum() == 7.5
+    assert grid.set_index(["day", "hour"]).at[("Sun", 23), "minutes"] == 2.5
+
+
+def test_calendar_frame_holds_every_day_of_the_year_in_monday_weeks():
+    frame = view.calendar_frame(pd.DataFrame({"period": [D(2024, 2, 29)], "minutes": [10.0], "plays": [3]}), 2024)
+    assert len(frame) == 366 and frame["minutes"].sum() == 10
+    monday = frame[frame["date"] == pd.Timestamp(2024, 1, 1)].iloc[0]        # 1 January 2024 was a Monday
+    assert (monday.week, monday.day) == (0, "Mon")
+    assert frame[frame["date"] == pd.Timestamp(2024, 1, 8)].iloc[0].week == 1
+
+
+def test_year_months_chart_shows_all_twelve_months():
+    chart = view.year_months_chart(pd.DataFrame({"period": [D(2024, 3, 1)], "minutes": [60.0], "plays": [2]}), 2024)
+    assert len(chart.data) == 12 and chart.data["minutes"].sum() == 60
+
+
+@pytest.mark.parametrize("code, want", [("DE", "🇩🇪 DE"), ("zz", "zz"), ("ZZ", "ZZ"), (None, view.UNKNOWN),
+                                        ("", view.UNKNOWN), ("D€", "D€"), ("DEU", "DEU")])
+def test_country_codes_get_flags_and_odd_codes_stay_as_they_are(code, want):
+    assert view.flag(code) == want
+
+
+@pytest.mark.parametrize("zone, want", [("Pacific/Kiritimati", D(2026, 1, 2)), ("Pacific/Pago_Pago", D(2026, 1, 1)),
+                                        ("Not/AZone", D(2026, 1, 1)), ("posix/../../etc", D(2026, 1, 1))])
+def test_today_is_the_zones_date(zone, want):
+    assert view.today_in(zone, dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)) == want
+
+
+def test_threshold_text_says_what_counts():
+    assert view.threshold_text(0) == "every stream counts as a play, however short"
+    assert "30 seconds or more" in view.threshold_text(30) and "1 minute or more" in view.threshold_text(60)
