@@ -7,7 +7,8 @@ a run that dies half-way stays 'running' until the next import marks it 'interru
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import orjson
 import psycopg2
@@ -36,6 +37,41 @@ def connect(url: str | None):
         return psycopg2.connect(url, connect_timeout=10, application_name="mtm-import"), url
     except psycopg2.Error as exc:
         raise ImportFailed(f"cannot reach the database: {config.redact_text(first_line(exc))}") from None
+
+
+@contextmanager
+def import_run(url: str | None, report: Report, size: int, notice: Callable[[str], None], source) -> Iterator:
+    """The frame of every import: connect, wait for the import lock, log the run, and yield a cursor
+    inside the import's one transaction. On leaving: the run is finished and committed; on any error
+    it is rolled back and logged as failed. `source` (the open input) and the connection (and so the
+    lock) are always closed. PostgreSQL errors leave as one-line ImportFailed."""
+    from db import config
+
+    try:
+        conn, _ = connect(url)
+    except ImportFailed:
+        source.close()
+        raise
+    try:
+        lock(conn, notice)
+        report.run_id = start_run(conn, report, size)
+        try:
+            with conn.cursor() as cur:
+                yield cur
+                finish_run(cur, report)
+            conn.commit()
+        except BaseException as exc:
+            conn.rollback()
+            fail_run(conn, report, exc)
+            raise
+    except psycopg2.Error as exc:
+        raise ImportFailed(f"import failed in PostgreSQL: {config.redact_text(first_line(exc))}") from None
+    finally:
+        source.close()
+        try:
+            conn.close()  # also releases the advisory lock
+        except psycopg2.Error:
+            pass
 
 
 def lock(conn, notice: Callable[[str], None]) -> None:

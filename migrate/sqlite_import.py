@@ -18,20 +18,14 @@ import os
 import re
 import sqlite3
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import orjson
-import psycopg2
 
 from migrate import pgcopy, runs
-from migrate.errors import ImportFailed, UnusableInput
+from migrate.errors import UnusableInput
 from migrate.report import Report
 from migrate.runs import IMPORT_LOCK_KEY  # noqa: F401 - tests and older callers import it from here
-from migrate.runs import fail_run as _fail_run
-from migrate.runs import finish_run as _finish_run
-from migrate.runs import first_line as _first_line
-from migrate.runs import refresh_rollups as _refresh_rollups
-from migrate.runs import start_run as _start_run
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 Notice = Callable[[str], None]
@@ -310,44 +304,20 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
 
     Raises UnusableInput (nothing written) or ImportFailed.
     """
-    from db import config
 
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
     notice = notice or (lambda msg: None)
     source = open_source(path)   # before touching PostgreSQL: a bad file writes nothing
     report = Report(source=os.path.basename(path), kind="sqlite")
-    try:
-        conn, url = runs.connect(url)
-    except ImportFailed:
-        source.close()
-        raise
-    try:
-        runs.lock(conn, notice)
-        report.run_id = _start_run(conn, report, os.path.getsize(path))
-        try:
-            with conn.cursor() as cur:
-                track_keys = _import_tracks(cur, source, report, progress)
-                snapshot_keys = _import_snapshots(cur, source, report, progress)
-                progress("verify", 0, 1)
-                _verify(cur, report, track_keys, snapshot_keys)
-                _refresh_rollups(cur)
-                report.seconds = time.perf_counter() - started
-                _finish_run(cur, report)
-            conn.commit()
-            progress("verify", 1, 1)
-        except BaseException as exc:
-            conn.rollback()
-            _fail_run(conn, report, exc)
-            raise
-    except psycopg2.Error as exc:
-        raise ImportFailed(f"import failed in PostgreSQL: {config.redact_text(_first_line(exc))}") from None
-    finally:
-        source.close()
-        try:
-            conn.close()  # also releases the advisory lock
-        except psycopg2.Error:
-            pass
+    with runs.import_run(url, report, os.path.getsize(path), notice, source) as cur:
+        track_keys = _import_tracks(cur, source, report, progress)
+        snapshot_keys = _import_snapshots(cur, source, report, progress)
+        progress("verify", 0, 1)
+        _verify(cur, report, track_keys, snapshot_keys)
+        runs.refresh_rollups(cur)
+        report.seconds = time.perf_counter() - started
+    progress("verify", 1, 1)
     return report
 
 
