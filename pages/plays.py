@@ -14,6 +14,7 @@ import streamlit as st
 
 from ui import cached, charts, common
 from ui import plays_view as view
+from ui.filters import url_param, write_url_params
 
 IMPORT_HINT = ("No plays yet. Request your **extended streaming history** from Spotify (Account → Privacy "
                "settings → Download your data), then import the zip it sends: upload it on the **Admin** "
@@ -49,22 +50,6 @@ class Settings:
         return {**self.span(since, until), "quarter": self.quarter, "min_seconds": self.min_seconds}
 
 
-def _param(name: str) -> str | None:
-    try:
-        return st.query_params.get(name)
-    except Exception:  # noqa: BLE001 - a mangled URL is a default, never an exception
-        return None
-
-
-def _write_params(values: dict[str, str | None]) -> None:
-    for key, value in values.items():
-        if value is None:
-            if key in st.query_params:
-                del st.query_params[key]
-        elif st.query_params.get(key) != value:
-            st.query_params[key] = value
-
-
 def _table(df, name: str, column_config: dict | None = None) -> None:
     st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
     common.download_csv(df, name)
@@ -91,7 +76,7 @@ def settings() -> Settings | None:
     with common.guard():
         zones = cached.query("plays_time_zones").df["name"].tolist()
     if KEY_TZ not in st.session_state or st.session_state[KEY_TZ] not in zones:
-        zone, problem = view.parse_zone(_param("tz"), zones)
+        zone, problem = view.parse_zone(url_param("tz"), zones)
         if problem:
             problems.append(problem)
         if zone is None:
@@ -114,7 +99,7 @@ def settings() -> Settings | None:
         from ui import filters
 
         default = view.default_range(first, last)
-        wanted_from, wanted_to = _param("from"), _param("to")
+        wanted_from, wanted_to = url_param("from"), url_param("to")
         if wanted_from is None and wanted_to is None:
             st.session_state[KEY_DATES] = default
         else:
@@ -126,11 +111,11 @@ def settings() -> Settings | None:
         if clamped != tuple(st.session_state[KEY_DATES]):
             st.session_state[KEY_DATES] = clamped
     if KEY_KIND not in st.session_state:
-        kind, problem = view.parse_choice(_param("kind"), view.KINDS, view.DEFAULT_KIND)
+        kind, problem = view.parse_choice(url_param("kind"), view.KINDS, view.DEFAULT_KIND)
         problems += [f"kind: {problem}"] if problem else []
         st.session_state[KEY_KIND] = kind
     if KEY_MIN_S not in st.session_state:
-        min_s, problem = view.parse_choice(_param("min_s"), view.THRESHOLDS, view.DEFAULT_THRESHOLD, int)
+        min_s, problem = view.parse_choice(url_param("min_s"), view.THRESHOLDS, view.DEFAULT_THRESHOLD, int)
         problems += [f"what counts as a play: {problem}"] if problem else []
         st.session_state[KEY_MIN_S] = min_s
     if problems:
@@ -153,7 +138,7 @@ def settings() -> Settings | None:
     chosen = Settings(tz=tz, quarter=quarter, since=since, until=until, kind=kind or view.DEFAULT_KIND,
                       min_seconds=int(min_seconds if min_seconds is not None else view.DEFAULT_THRESHOLD),
                       first=first, last=last)
-    _write_params({"tz": chosen.tz, "from": since.isoformat(), "to": until.isoformat(), "kind": chosen.kind,
+    write_url_params({"tz": chosen.tz, "from": since.isoformat(), "to": until.isoformat(), "kind": chosen.kind,
                    "min_s": str(chosen.min_seconds)})
     st.caption(f"In these numbers {view.threshold_text(chosen.min_seconds)}; minutes count every stream, and skip "
                "rates are taken over every stream that says whether it was skipped (Spotify's `skipped`, or "

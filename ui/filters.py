@@ -106,14 +106,15 @@ def parse_artist(text: str | None, known: Callable[[str], bool]) -> tuple[str | 
 # Widgets
 
 
-def _param(name: str) -> str | None:
+def url_param(name: str) -> str | None:
+    """The URL's value for `name`, or None (also for a mangled URL)."""
     try:
         return st.query_params.get(name)
     except Exception:  # noqa: BLE001 - a mangled URL is a default, never an exception
         return None
 
 
-def _write_params(values: dict[str, str | None]) -> None:
+def write_url_params(values: dict[str, str | None]) -> None:
     """Set the URL's keys to `values` (None removes the key), touching only what changed."""
     for key, value in values.items():
         current = st.query_params.get(key)
@@ -134,15 +135,15 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
     artists = list(artists)
     problems = []
     if KEY_DATES not in st.session_state:
-        (since, until), problem = parse_date_range(_param("from"), _param("to"), first, last)
+        (since, until), problem = parse_date_range(url_param("from"), url_param("to"), first, last)
         problems += [problem] if problem else []
         st.session_state[KEY_DATES] = (since, until)
     if KEY_TIME_RANGE not in st.session_state:
-        time_range, problem = parse_time_range(_param("time_range"))
+        time_range, problem = parse_time_range(url_param("time_range"))
         problems += [problem] if problem else []
         st.session_state[KEY_TIME_RANGE] = time_range
     if KEY_ARTIST not in st.session_state:
-        wanted = _param("artist")
+        wanted = url_param("artist")
         artist, problem = parse_artist(wanted, lambda a: a in artists or known_artist(a))
         problems += [problem] if problem else []
         st.session_state[KEY_ARTIST] = artist or ALL_ARTISTS
@@ -170,7 +171,7 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
     since, until = _as_range(picked, first, last)
     chosen = HistoryFilters(since=since, until=until, time_range=time_range or DEFAULT_TIME_RANGE,
                             artist=artist or None)
-    _write_params({"from": since.isoformat(), "to": until.isoformat(), "time_range": chosen.time_range,
+    write_url_params({"from": since.isoformat(), "to": until.isoformat(), "time_range": chosen.time_range,
                    "artist": chosen.artist})
     return chosen
 
