@@ -42,6 +42,7 @@ run: $(STAMP)
 
 test: $(DEV_STAMP)
 	bash scripts/install_browser.sh
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Each bench/<name>.py runs as module bench.<name> from the repo root, so it can

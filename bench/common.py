@@ -76,7 +76,7 @@ def machine() -> str:
 
 def write_section(name: str, body: str, file: str = BENCHMARKS) -> None:
     """Replace (or append) the section `name` of BENCHMARKS.md (or `file`) with `body`."""
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     block = f"<!-- bench:{name} -->\n{body.rstrip()}\n\n_Measured {stamp} on {machine()}._\n<!-- /bench:{name} -->"
     title = "# Benchmarks\n" if file == BENCHMARKS else "# Reliability\n"
     text = open(file, encoding="utf-8").read() if os.path.exists(file) else title

@@ -10,7 +10,6 @@ import os
 import sys
 import tempfile
 
-
 DEMO_PLAYS = 40_000   # about three years of listening in the demo export
 
 

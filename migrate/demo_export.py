@@ -298,7 +298,7 @@ def generate(out_dir: str | os.PathLike, *, records: int = DEFAULT_RECORDS, seed
         # Account data: the last 12% again (minute precision), then two weeks the extended history lacks.
         music, podcast = [], []
         matched = new = account_zero = 0
-        for t, kind, rec in main[int(len(main) * 0.88):]:
+        for t, _unused, rec in main[int(len(main) * 0.88):]:
             row = _account(rec, t)
             if row:
                 (music if "trackName" in row else podcast).append(row)

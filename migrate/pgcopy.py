@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import struct
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import psycopg2
 
@@ -18,7 +18,7 @@ HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 TRAILER = struct.pack(">h", -1)
 NULL = struct.pack(">i", -1)
 _PG_EPOCH_DATE = dt.date(2000, 1, 1).toordinal()
-_PG_EPOCH_TS = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+_PG_EPOCH_TS = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 _i32 = struct.Struct(">i").pack
 _i64 = struct.Struct(">q").pack

@@ -106,7 +106,7 @@ def wait_for_run(page, timeout_s: float = 60) -> None:
         if quiet >= 4:  # idle for a second: the script run is over
             return
         time.sleep(0.25)
-    raise AssertionError("the page was still running after %ss" % timeout_s)
+    raise AssertionError(f"the page was still running after {timeout_s}s")
 
 
 @pytest.mark.parametrize("path", list(PAGES), ids=[p or "overview" for p in PAGES])

@@ -111,7 +111,7 @@ def test_binary_copy_round_trips_every_type(db_url):
     import datetime as dt
 
     conn = psycopg2.connect(db_url)
-    ts = dt.datetime(2024, 3, 31, 1, 30, 15, 123456, tzinfo=dt.timezone.utc)
+    ts = dt.datetime(2024, 3, 31, 1, 30, 15, 123456, tzinfo=dt.UTC)
     row = ("tëxt\t\\\n", 7, 2**40, 1.5, True, dt.date(1999, 12, 31), ts, b'{"a": "\\\\"}', b"\x00\x01")
     with conn.cursor() as cur:
         cur.execute("create temp table t (a text, b int, c bigint, d float8, e bool, f date, g timestamptz, "

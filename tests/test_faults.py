@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import psycopg2
 import pytest
 
 from tests.conftest import ROOT, pg_rows, truncate_all
