@@ -28,8 +28,9 @@ play (a first import) is COPYed straight into `plays`; any other goes through a 
 table and `insert ... select ... on conflict do nothing`, which also counts what was already there.
 Everything is one transaction under the import lock (migrate.runs): a file that turns out unusable
 half-way (not JSON, cut short) rolls the whole import back with exit code 2. The hours touched are
-listed in plays_dirty_hours, and the `refresh_*` queries (db/sql/plays_refresh.sql) rebuild the
-rollups for just those hours, in the same transaction.
+listed in plays_dirty_hours, and the `refresh_*` queries (db/sql/plays_refresh.sql, plays.sql) rebuild
+the rollups for just those hours, in the same transaction; on a first import they build every
+rollup from all plays at once, with the rollups' secondary indexes dropped until they are filled.
 
 The report has a line per file: records read, inserted, replaced, already present, matched,
 skipped by reason (zero duration is a skip, not an error; a bad record is also listed as a reject
@@ -51,7 +52,6 @@ import psycopg2
 
 from migrate import export_formats as fmt
 from migrate import pgcopy, runs
-from migrate.errors import ImportFailed
 from migrate.report import Report
 
 BATCH = 10_000                 # records per COPY batch (about 10 MB)
@@ -369,49 +369,69 @@ def import_export(path: str, url: str | None = None, *, progress=None, notice=No
     """Import the Spotify export at `path` (file, folder or zip) into the database at `url`
     (default: configured). Returns the report. Raises UnusableInput (nothing written) or ImportFailed.
     """
-    from db import config
-
     started = time.perf_counter()
     progress = progress or (lambda stage, done, total: None)
     notice = notice or (lambda msg: None)
     export = fmt.open_export(path)   # before touching PostgreSQL: a bad input writes nothing
     report = Report(source=export.source, kind="spotify_export")
-    try:
-        conn, url = runs.connect(url)
-    except ImportFailed:
-        export.close()
-        raise
-    try:
-        runs.lock(conn, notice)
-        report.run_id = runs.start_run(conn, report, export.size)
-        try:
-            with conn.cursor() as cur:
-                cur.execute("set temp_buffers = '64MB'")    # a staged batch (about 10 MB) stays in memory
-                cur.execute("select count(*) from plays")
-                before = cur.fetchone()[0]
-                loader = _load(cur, report, export, keep_network_data, progress)
-                progress("rollups", 0, 1)
-                cur.execute("set local work_mem = '128MB'")   # the rollup refresh sorts and hashes in memory
-                runs.refresh_rollups(cur)
-                progress("rollups", 1, 1)
-                _summarise(report, loader, export, keep_network_data)
-                _verify(cur, report, loader, before)
-                report.seconds = time.perf_counter() - started
-                runs.finish_run(cur, report)
-            conn.commit()
-        except BaseException as exc:
-            conn.rollback()
-            runs.fail_run(conn, report, exc)
-            raise
-    except psycopg2.Error as exc:
-        raise ImportFailed(f"import failed in PostgreSQL: {config.redact_text(runs.first_line(exc))}") from None
-    finally:
-        export.close()
-        try:
-            conn.close()  # also releases the advisory lock
-        except psycopg2.Error:
-            pass
+    with runs.import_run(url, report, export.size, notice, export) as cur:
+        cur.execute("set temp_buffers = '64MB'")    # a staged batch (about 10 MB) stays in memory
+        cur.execute("select count(*) from plays")
+        before = cur.fetchone()[0]
+        loader = _load(cur, report, export, keep_network_data, progress)
+        progress("rollups", 0, 1)
+        _refresh(cur)
+        progress("rollups", 1, 1)
+        _summarise(report, loader, export, keep_network_data)
+        _verify(cur, report, loader, before)
+        report.seconds = time.perf_counter() - started
     return report
+
+
+def _refresh(cur) -> None:
+    """Refresh the rollups (every `refresh_*` query, migrate.runs) in the import's transaction.
+
+    Built from scratch (a first import: the refresh_plays_*full* queries), a rollup is filled
+    without its secondary indexes, which are created again afterwards: one index build from sorted
+    keys instead of an index insertion per row (1,000,000 plays: about 3 s less).
+    """
+    cur.execute("set local work_mem = '256MB'")               # the refresh groups and sorts in memory,
+    cur.execute("set local hash_mem_multiplier = 8")          # hash tables up to 2 GB (1M plays: 0.5 GB)
+    cur.execute("set local maintenance_work_mem = '256MB'")   # and the index builds sort in memory
+    rebuild = _drop_rollup_indexes(cur)
+    runs.refresh_rollups(cur)
+    for _, _, definition in rebuild:
+        cur.execute(definition)   # pg_get_indexdef's own CREATE INDEX statement
+
+
+def _drop_rollup_indexes(cur) -> list[tuple[str, str, str]]:
+    """Drop the secondary indexes of the rollups the refresh is about to build from scratch (named
+    query plays_rollup_indexes_to_rebuild; none on a later import) and return them (schema, name,
+    CREATE INDEX statement). Until the import commits, pages reading those rollups wait for it (they
+    were empty until now). The drop waits for pages reading them at that moment; when that takes
+    over 2 s, or would deadlock with one, the indexes stay and the build is only slower.
+    """
+    from psycopg2 import errors, sql
+
+    from db import queries
+
+    cur.execute(queries.get("plays_rollup_indexes_to_rebuild").sql)
+    rebuild = cur.fetchall()
+    if not rebuild:
+        return []
+    cur.execute("select current_setting('lock_timeout')")
+    lock_timeout = cur.fetchone()[0]
+    cur.execute("savepoint mtm_rollup_indexes")
+    cur.execute("set local lock_timeout = '2s'")
+    try:
+        for schema, name, _ in rebuild:
+            cur.execute(sql.SQL("drop index {}").format(sql.Identifier(schema, name)))
+    except (errors.LockNotAvailable, errors.DeadlockDetected):
+        cur.execute("rollback to savepoint mtm_rollup_indexes")   # also restores lock_timeout
+        rebuild = []
+    cur.execute("release savepoint mtm_rollup_indexes")
+    cur.execute("select set_config('lock_timeout', %s, true)", (lock_timeout,))
+    return rebuild
 
 
 def _load(cur, report: Report, export: fmt.Export, keep_network: bool, progress) -> _Loader:

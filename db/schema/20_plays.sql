@@ -47,14 +47,15 @@ create index if not exists plays_track_id_idx on plays (track_id) where track_id
 create index if not exists plays_account_idx on plays (ended_at) where source = 'account';
 
 -- Hours (UTC) whose plays changed since the rollups were last refreshed; filled by the importer,
--- emptied by refresh_plays_rollups (db/sql/plays_refresh.sql).
+-- emptied by refresh_plays_rollups, or refresh_plays_a_full (db/sql/plays_refresh.sql).
 create table if not exists plays_dirty_hours (
   hour_utc timestamptz not null             -- may be listed more than once
 );
 create index if not exists plays_dirty_hours_idx on plays_dirty_hours (hour_utc);
 
 -- Rollups per UTC hour: a time zone with a whole-hour offset converts them exactly, so the user's
--- zone stays a display setting. Rebuilt hour by hour for the dirty hours after every import.
+-- zone stays a display setting. Rebuilt hour by hour for the dirty hours after every import; built
+-- from all plays at once when they are empty (a first import: refresh_plays_a_full).
 -- Totals per hour and kind: timelines, hour-of-day and weekday patterns.
 create table if not exists plays_hourly (
   hour_utc  timestamptz not null,

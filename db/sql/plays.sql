@@ -19,17 +19,159 @@
 -- discovery, first and last listens and forgotten gems (all time, from the year rows); two periods;
 -- on this day (straight from `plays`, one index range scan per earlier year).
 
--- name: refresh_plays_z_a_backfill
--- When plays exist but these rollups were never built (the schema grew after an import), lists
--- every hour of plays as changed, so the refresh below builds everything. Returns the hours listed.
+-- name: refresh_plays_z_a1_full_items
+-- When plays_z_hourly is empty (a first import, or plays stored before these rollups existed),
+-- builds every month and year row of plays_z_items and the names of plays_z_names from all plays;
+-- otherwise touches nothing. Returns how many month rows were built. One pass over the plays with
+-- grouping sets, as refresh_plays_z_c_months does for changed months; the year rows are summed from
+-- those month rows in memory. The a1..a3 queries all ask whether plays_z_hourly is empty, and a3
+-- fills it last, so they agree; a3 then empties plays_z_dirty_hours and b..e have nothing to do.
 -- example: {}
-with listed as (
-  insert into plays_z_dirty_hours (hour_utc)
-  select distinct date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') from plays
-  where not exists (select 1 from plays_z_hourly)
+with go as (
+  select not exists (select 1 from plays_z_hourly) as full_build
+), cleared as (
+  delete from plays_z_items where (select full_build from go)
+), grouped as (
+  select date_trunc('month', p.ended_at, 'UTC') as month_utc, p.kind, p.artist, p.track, p.album, p.platform,
+         p.country, grouping(p.artist, p.track, p.album, p.platform, p.country) as unused,
+         -- integers, as stored: the year sums below then add up integers, not numerics
+         count(*)::int as plays, (count(*) filter (where p.ms_played >= 10000))::int as plays_10s,
+         (count(*) filter (where p.ms_played >= 30000))::int as plays_30s,
+         (count(*) filter (where p.ms_played >= 60000))::int as plays_60s, sum(p.ms_played) as ms_played,
+         (count(*) filter (where plays_z_is_skip(p.skipped, p.reason_end)))::int as skips,
+         (count(*) filter (where p.skipped is not null or p.reason_end is not null))::int as skip_known,
+         min(p.ended_at) as first_at, min(p.ended_at) filter (where p.ms_played >= 10000) as first_10s_at,
+         min(p.ended_at) filter (where p.ms_played >= 30000) as first_30s_at,
+         min(p.ended_at) filter (where p.ms_played >= 60000) as first_60s_at,
+         max(p.ended_at) as last_at, max(p.ended_at) filter (where p.ms_played >= 10000) as last_10s_at,
+         max(p.ended_at) filter (where p.ms_played >= 30000) as last_30s_at,
+         max(p.ended_at) filter (where p.ms_played >= 60000) as last_60s_at,
+         max(p.track_id) as track_id
+  from plays p
+  where (select full_build from go)
+  group by grouping sets ((1, p.kind, p.artist, p.track), (1, p.kind, p.artist, p.album), (1, p.kind, p.artist),
+                          (1, p.kind, p.platform), (1, p.kind, p.country))
+), leveled as materialized (
+  -- grouping() has a bit set for each column a set leaves out: artist, track, album, platform, country
+  select l.level, g.month_utc, plays_z_key(l.level, g.kind, l.l_artist, l.l_name) as name_key, g.kind,
+         g.plays, g.plays_10s, g.plays_30s, g.plays_60s, g.ms_played, g.skips, g.skip_known,
+         g.first_at, g.first_10s_at, g.first_30s_at, g.first_60s_at, g.last_at, g.last_10s_at, g.last_30s_at,
+         g.last_60s_at, l.l_artist, l.l_name, g.track_id
+  from grouped g
+  cross join lateral (select case g.unused when 7 then 'track' when 11 then 'album' when 15 then 'artist'
+                                           when 29 then 'platform' else 'country' end as level) lv
+  cross join lateral (select lv.level, plays_z_level_artist(lv.level, g.artist) as l_artist,
+                             plays_z_level_name(lv.level, g.track, g.album, g.artist, g.platform, g.country) as l_name) l
+  where l.level = 'track' or l.l_name is not null
+), new_months as (
+  insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
+                             ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
+                             last_at, last_10s_at, last_30s_at, last_60s_at)
+  select 'month', month_utc, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
+         skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at,
+         last_60s_at
+  from leveled
+), new_years as (
+  insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
+                             ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
+                             last_at, last_10s_at, last_30s_at, last_60s_at)
+  select 'year', date_trunc('year', month_utc, 'UTC'), level, name_key, kind, sum(plays), sum(plays_10s),
+         sum(plays_30s), sum(plays_60s), sum(ms_played), sum(skips), sum(skip_known),
+         min(first_at), min(first_10s_at), min(first_30s_at), min(first_60s_at),
+         max(last_at), max(last_10s_at), max(last_30s_at), max(last_60s_at)
+  from leveled
+  group by 2, level, name_key, kind
+), new_names as (
+  insert into plays_z_names (name_key, level, kind, name, artist, track_id)
+  select name_key, any_value(level), any_value(kind), any_value(l_name), any_value(l_artist),
+         max(track_id) filter (where level = 'track')
+  from leveled
+  group by name_key
+  on conflict (name_key) do nothing
+)
+select count(*) as months_built from leveled;
+
+-- name: refresh_plays_z_a2_full_sessions
+-- When plays_z_hourly is empty (see refresh_plays_z_a1_full_items), builds every listening session,
+-- per kind and for every kind together, from all plays; otherwise touches nothing. Returns how many
+-- sessions were built. The same sessions as refresh_plays_z_e_sessions, from one ordering of the
+-- plays by when they ended: a play's previous stream of its own kind is the latest one of that kind
+-- in the rows before it, and its session of its kind counts the starts of that kind so far (peers,
+-- equal ended_at, included), so no second ordering per kind is needed.
+-- example: {}
+with go as (
+  select not exists (select 1 from plays_z_hourly) as full_build
+), cleared as (
+  delete from plays_z_sessions where (select full_build from go)
+), ordered as (
+  select p.kind, p.ended_at, p.ms_played, p.ended_at - p.ms_played * interval '1 millisecond' as started_at,
+         max(p.ended_at) over before as prev_all,
+         max(p.ended_at) filter (where p.kind = 'music') over before as prev_music,
+         max(p.ended_at) filter (where p.kind = 'podcast') over before as prev_podcast,
+         max(p.ended_at) filter (where p.kind = 'audiobook') over before as prev_audiobook,
+         max(p.ended_at) filter (where p.kind = 'unknown') over before as prev_unknown
+  from plays p
+  where (select full_build from go)
+  window before as (order by p.ended_at rows between unbounded preceding and 1 preceding)
+), marked as (
+  select kind, ended_at, ms_played, started_at,
+         case when started_at - prev_all <= interval '30 minutes' then 0 else 1 end as starts_all,
+         case when started_at - case kind when 'music' then prev_music when 'podcast' then prev_podcast
+                                          when 'audiobook' then prev_audiobook else prev_unknown end
+                   <= interval '30 minutes' then 0 else 1 end as starts
+  from ordered
+), numbered as (
+  select kind, ended_at, ms_played, started_at, sum(starts_all) over upto as session_all,
+         case kind when 'music' then sum(starts) filter (where kind = 'music') over upto
+                   when 'podcast' then sum(starts) filter (where kind = 'podcast') over upto
+                   when 'audiobook' then sum(starts) filter (where kind = 'audiobook') over upto
+                   else sum(starts) filter (where kind = 'unknown') over upto end as session_no
+  from marked
+  window upto as (order by ended_at)
+), new_sessions as (
+  insert into plays_z_sessions (kind, started_at, first_end, last_end, plays, ms_played)
+  select case when grouping(kind) = 1 then 'all' else kind end, min(started_at), min(ended_at), max(ended_at),
+         count(*), sum(ms_played)
+  from numbered
+  group by grouping sets ((kind, session_no), (session_all))
   returning 1
 )
-select count(*) as hours_listed from listed;
+select count(*) as sessions_built from new_sessions;
+
+-- name: refresh_plays_z_a3_full_hours
+-- When plays_z_hourly is empty (see refresh_plays_z_a1_full_items), builds plays_z_quarter from all
+-- plays and plays_z_hourly from those quarter hours, and empties plays_z_dirty_hours: what a1..a3
+-- built from scratch needs no rebuild by hour. Otherwise touches nothing. Returns how many quarter
+-- hours were built.
+-- example: {}
+with go as (
+  select not exists (select 1 from plays_z_hourly) as full_build
+), cleared as (
+  delete from plays_z_quarter where (select full_build from go)
+), done as (
+  delete from plays_z_dirty_hours where (select full_build from go)
+), quarters as materialized (
+  select date_bin('15 minutes', ended_at, timestamptz '2000-01-01 00:00+00') as quarter_utc, kind,
+         count(*) as plays, count(*) filter (where ms_played >= 10000) as plays_10s,
+         count(*) filter (where ms_played >= 30000) as plays_30s,
+         count(*) filter (where ms_played >= 60000) as plays_60s, sum(ms_played) as ms_played,
+         count(*) filter (where plays_z_is_skip(skipped, reason_end)) as skips,
+         count(*) filter (where skipped is not null or reason_end is not null) as skip_known
+  from plays
+  where (select full_build from go)
+  group by 1, 2
+), new_quarters as (
+  insert into plays_z_quarter (quarter_utc, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known)
+  select quarter_utc, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known
+  from quarters
+), new_hours as (
+  insert into plays_z_hourly (hour_utc, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known)
+  select date_bin('1 hour', quarter_utc, timestamptz '2000-01-01 00:00+00'), kind, sum(plays), sum(plays_10s),
+         sum(plays_30s), sum(plays_60s), sum(ms_played), sum(skips), sum(skip_known)
+  from quarters
+  group by 1, 2
+)
+select count(*) as quarters_built from quarters;
 
 -- name: refresh_plays_z_b_hours
 -- Rebuilds plays_z_hourly and plays_z_quarter for the changed hours; returns how many hours.

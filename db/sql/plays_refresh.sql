@@ -7,6 +7,67 @@
 --     item_key, then join play_items (kind, track_id, uri, artist, album, track) and group by what
 --     is charted: track_id or (artist, track) for tracks, artist, (artist, album), (kind, artist) for shows.
 
+-- name: plays_rollup_indexes_to_rebuild
+-- The secondary indexes of the rollups that the next refresh builds from scratch, which the importer
+-- drops before the refresh and creates again after it (one index build from sorted keys instead of
+-- an index insertion per row): those of plays_hourly, plays_hourly_items and play_items when
+-- plays_hourly is empty, those of the plays_z_* rollups when plays_z_hourly is empty, none without
+-- plays. Unique indexes stay (ON CONFLICT needs them). Schema, name and the CREATE INDEX statement.
+-- example: {}
+select n.nspname as schema_name, i.relname as index_name, pg_get_indexdef(x.indexrelid) as definition
+from pg_index x
+join pg_class i on i.oid = x.indexrelid
+join pg_namespace n on n.oid = i.relnamespace
+where not x.indisunique
+  and exists (select 1 from plays)
+  and ((x.indrelid = any (array['plays_hourly', 'plays_hourly_items', 'play_items']::regclass[])
+        and not exists (select 1 from plays_hourly))
+       or (x.indrelid = any (array['plays_z_hourly', 'plays_z_quarter', 'plays_z_items', 'plays_z_names',
+                                   'plays_z_sessions']::regclass[])
+           and not exists (select 1 from plays_z_hourly)))
+order by 1, 2;
+
+-- name: refresh_plays_a_full
+-- When plays_hourly is empty (a first import, or plays stored before these rollups existed), builds
+-- plays_hourly, plays_hourly_items and play_items from every play and empties plays_dirty_hours, so
+-- that refresh_plays_rollups (next by name) has nothing left to do; otherwise touches nothing.
+-- Returns how many hours were built. A build from scratch needs no dirty-hour lookups and no
+-- per-hour deletes: one scan of `plays` per rollup, grouped in memory (the importer raises work_mem).
+-- example: {}
+with go as (
+  select not exists (select 1 from plays_hourly) as full_build
+), emptied as (
+  delete from plays_dirty_hours where (select full_build from go)
+), old_items as (
+  delete from plays_hourly_items where (select full_build from go)
+), new_totals as (
+  insert into plays_hourly (hour_utc, kind, plays, ms_played, skipped)
+  select date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00'), kind, count(*), sum(ms_played),
+         count(*) filter (where skipped)
+  from plays
+  where (select full_build from go)
+  group by 1, 2
+  returning hour_utc
+), new_hour_items as (
+  insert into plays_hourly_items (hour_utc, item_key, plays, ms_played)
+  select date_bin('1 hour', p.ended_at, timestamptz '2000-01-01 00:00+00'),
+         md5(p.kind || E'\x1f' || coalesce(p.uri, '') || E'\x1f' || coalesce(p.artist, '') || E'\x1f'
+             || coalesce(p.album, '') || E'\x1f' || coalesce(p.track, ''))::uuid, count(*), sum(p.ms_played)
+  from plays p
+  where (select full_build from go)
+  group by 1, 2
+), new_items as (
+  insert into play_items (item_key, kind, track_id, uri, artist, album, track)
+  select md5(kind || E'\x1f' || coalesce(uri, '') || E'\x1f' || coalesce(artist, '') || E'\x1f'
+             || coalesce(album, '') || E'\x1f' || coalesce(track, ''))::uuid,
+         kind, any_value(track_id), any_value(uri), any_value(artist), any_value(album), any_value(track)
+  from plays
+  where (select full_build from go)
+  group by kind, coalesce(uri, ''), coalesce(artist, ''), coalesce(album, ''), coalesce(track, '')
+  on conflict (item_key) do nothing
+)
+select count(distinct hour_utc) as hours_built from new_totals;
+
 -- name: refresh_plays_rollups
 -- Rebuilds plays_hourly, plays_hourly_items and the new play_items for the hours (UTC) listed in
 -- plays_dirty_hours, and empties that list; returns how many hours were rebuilt. With no dirty hour
