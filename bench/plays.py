@@ -169,28 +169,25 @@ def timings(url: str, name: str, params: dict, runs: int) -> list[float]:
 
 
 def refresh_times(url: str) -> dict[str, float]:
-    """Seconds of the plays_z refresh (a) rebuilding everything and (b) after an import that adds one
-    day of plays; each in a transaction that is rolled back, so the database stays as it was."""
-    from db import queries
-
-    names = sorted(n for n in queries.all_queries() if n.startswith("refresh_plays_z_"))
+    """Seconds of the rollup refresh as the importer runs it (migrate.spotify_export._refresh: its
+    memory settings, and the index drop/rebuild of a build from scratch) (a) rebuilding every
+    plays_z rollup and (b) after an import that adds one day of plays; each in a transaction that is
+    rolled back, so the database stays as it was."""
+    from migrate.spotify_export import _refresh
 
     def refresh(cur) -> float:
         t0 = time.perf_counter()
-        for name in names:
-            cur.execute(queries.get(name).sql.replace("\\:", ":"))
+        _refresh(cur)
         return time.perf_counter() - t0
 
     out = {}
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
-            cur.execute("set local work_mem = '128MB'")
             cur.execute("truncate plays_z_hourly, plays_z_quarter, plays_z_items, plays_z_names, plays_z_sessions")
             out["everything"] = refresh(cur)
         conn.rollback()
         with conn.cursor() as cur:
-            cur.execute("set local work_mem = '128MB'")
             # one more day of the last day's plays, as an import would add and list them
             cur.execute("""
                 with day as (select date_trunc('day', max(ended_at), 'UTC') as d from plays),
@@ -256,7 +253,8 @@ def main() -> int:
 
     refresh = {} if args.no_refresh else refresh_times(url)
     refresh_text = "" if not refresh else (
-        "\nRollup refresh (`refresh_plays_z_*`, in a rolled-back transaction): rebuilding everything "
+        "\nRollup refresh (every `refresh_*` query as the importer runs it, in a rolled-back transaction): "
+        "building the plays_z rollups from scratch "
         f"{refresh['everything']:.1f} s; after an import that adds one day of plays "
         f"{refresh['one more day']:.2f} s.\n")
     body = f"""## Plays page at {n_plays:,} plays (`python -m bench.plays`)
