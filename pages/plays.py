@@ -14,7 +14,7 @@ import streamlit as st
 
 from ui import cached, charts, common
 from ui import plays_view as view
-from ui.filters import url_param, write_url_params
+from ui.filters import date_range, url_param, write_url_params
 
 IMPORT_HINT = ("No plays yet. Request your **extended streaming history** from Spotify (Account → Privacy "
                "settings → Download your data), then import the zip it sends: upload it on the **Admin** "
@@ -53,17 +53,6 @@ class Settings:
 def _table(df, name: str, column_config: dict | None = None) -> None:
     st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
     common.download_csv(df, name)
-
-
-def _clamp(value, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
-    """A date widget's value as (since, until) within [first, last]; half-picked ranges end at last."""
-    if isinstance(value, dt.date):
-        value = (value,)
-    value = tuple(v for v in (value or ()) if isinstance(v, dt.date))
-    since = value[0] if value else first
-    until = value[1] if len(value) > 1 else last
-    since, until = max(min(since, last), first), min(max(until, first), last)
-    return (since, until) if since <= until else (first, last)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,7 +96,7 @@ def settings() -> Settings | None:
             problems += [problem.replace("snapshots'", "plays'")] if problem else []
             st.session_state[KEY_DATES] = (since, until) if not problem else default
     else:
-        clamped = _clamp(st.session_state[KEY_DATES], first, last)
+        clamped = date_range(st.session_state[KEY_DATES], first, last)
         if clamped != tuple(st.session_state[KEY_DATES]):
             st.session_state[KEY_DATES] = clamped
     if KEY_KIND not in st.session_state:
@@ -133,7 +122,7 @@ def settings() -> Settings | None:
     min_seconds = cols[3].selectbox("What counts as a play", list(view.THRESHOLDS), key=KEY_MIN_S,
                                     format_func=lambda s: view.THRESHOLDS.get(s, str(s)),
                                     help="Most trackers count streams of 30 seconds or more.")
-    since, until = _clamp(picked, first, last)
+    since, until = date_range(picked, first, last)
     quarter = bool(zone_info.iloc[0].quarter) if len(zone_info) else False
     chosen = Settings(tz=tz, quarter=quarter, since=since, until=until, kind=kind or view.DEFAULT_KIND,
                       min_seconds=int(min_seconds if min_seconds is not None else view.DEFAULT_THRESHOLD),
@@ -358,9 +347,9 @@ def two_periods(s: Settings) -> None:
     default_a = view.previous_period(s.since, s.until)
     default_a = (max(default_a[0], s.first), max(min(default_a[1], s.last), s.first))
     cols = st.columns([2, 2, 3, 1])
-    a = _clamp(cols[0].date_input("Period A", value=default_a, min_value=s.first, max_value=s.last,
+    a = date_range(cols[0].date_input("Period A", value=default_a, min_value=s.first, max_value=s.last,
                                   format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
-    b = _clamp(cols[1].date_input("Period B", value=(s.since, s.until), min_value=s.first, max_value=s.last,
+    b = date_range(cols[1].date_input("Period B", value=(s.since, s.until), min_value=s.first, max_value=s.last,
                                   format="YYYY-MM-DD", key="plays_period_b"), s.first, s.last)
     level = cols[2].radio("Compare", list(view.LEVELS), format_func=view.LEVELS.get, horizontal=True,
                           index=1, key="plays_compare_level")

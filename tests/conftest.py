@@ -123,6 +123,22 @@ def empty_url(db_url):
     return db_url
 
 
+@pytest.fixture(scope="session")
+def plays_export_db(server_url, tmp_path_factory):
+    """A database holding the demo export and the edge plays (tests/plays_data.py), imported at once.
+    Shared by the session: tests only read it."""
+    from migrate.api import run_import
+    from tests import plays_data
+
+    name = f"mtm_plays_{os.getpid()}"
+    url = _create(server_url, name)
+    folder = tmp_path_factory.mktemp("export")
+    plays_data.build_export(str(folder))
+    run_import(str(folder), url)
+    yield url
+    _drop(server_url, name)
+
+
 def pg_rows(url: str, sql: str, params=None) -> list[tuple]:
     conn = psycopg2.connect(url)
     try:

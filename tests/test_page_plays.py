@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.conftest import ROOT, _create, _drop
+from tests.conftest import ROOT
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "pages", "plays.py")
@@ -38,14 +38,8 @@ HOSTILE = ["'; drop table plays; --", "\\", "%_%", "Europe/Berlin\x00", "x" * 50
 
 
 @pytest.fixture(scope="module")
-def plays_page_db(server_url, tmp_path_factory):
-    name = f"mtm_plays_page_{os.getpid()}"
-    url = _create(server_url, name)
-    folder = tmp_path_factory.mktemp("export")
-    data.build_export(str(folder))
-    run_import(str(folder), url)
-    yield url
-    _drop(server_url, name)
+def plays_page_db(plays_export_db):
+    return plays_export_db
 
 
 @pytest.fixture(scope="module")

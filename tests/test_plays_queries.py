@@ -37,15 +37,9 @@ FAMILIES = {"Android OS 13 API 33 (Google, Pixel 7)": "Android", "iOS 17.1.2 (iP
 
 
 @pytest.fixture(scope="module")
-def plays_db(server_url, tmp_path_factory):
+def plays_db(plays_export_db):
     """A database holding the demo export and the edge plays, imported at once."""
-    name = f"mtm_plays_q_{os.getpid()}"
-    url = _create(server_url, name)
-    folder = tmp_path_factory.mktemp("export")
-    data.build_export(str(folder))
-    run_import(str(folder), url)
-    yield url
-    _drop(server_url, name)
+    return plays_export_db
 
 
 @pytest.fixture(scope="module")

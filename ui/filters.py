@@ -149,7 +149,7 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
         st.session_state[KEY_ARTIST] = artist or ALL_ARTISTS
     else:
         # the dates are clamped again in case the data changed under a running session
-        since, until = _as_range(st.session_state[KEY_DATES], first, last)
+        since, until = date_range(st.session_state[KEY_DATES], first, last)
         if (since, until) != tuple(st.session_state[KEY_DATES]):
             st.session_state[KEY_DATES] = (since, until)
     chosen_artist = st.session_state[KEY_ARTIST]
@@ -168,7 +168,7 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
     artist = cols[2].selectbox("Artist", [ALL_ARTISTS, *artists], key=KEY_ARTIST,
                                format_func=lambda a: "All artists" if a == ALL_ARTISTS else a,
                                help="Narrow the lists and charts to one artist.")
-    since, until = _as_range(picked, first, last)
+    since, until = date_range(picked, first, last)
     chosen = HistoryFilters(since=since, until=until, time_range=time_range or DEFAULT_TIME_RANGE,
                             artist=artist or None)
     write_url_params({"from": since.isoformat(), "to": until.isoformat(), "time_range": chosen.time_range,
@@ -176,8 +176,8 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
     return chosen
 
 
-def _as_range(value, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
-    """The date widget's value as (since, until): half-picked ranges end at `last`; clamped."""
+def date_range(value, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    """A date widget's value as (since, until) within [first, last]; half-picked ranges end at `last`."""
     if isinstance(value, dt.date):
         value = (value,)
     value = tuple(v for v in (value or ()) if isinstance(v, dt.date))
