@@ -57,6 +57,20 @@ def timer(out: list):
     out.append(time.perf_counter() - start)
 
 
+def round_trips(eng, runs: int, warmups: int = 2) -> list[float]:
+    """Milliseconds of `runs` `select 1` round trips through the pool `eng`, after `warmups`: the
+    baseline each benchmark measures in its own run."""
+    import sqlalchemy as sa
+
+    out = []
+    for _ in range(runs + warmups):
+        t0 = time.perf_counter()
+        with eng.connect() as c:
+            c.execute(sa.text("select 1")).scalar()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out[warmups:]
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     if not s:

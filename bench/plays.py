@@ -19,9 +19,8 @@ import tempfile
 import time
 
 import psycopg2
-import sqlalchemy as sa
 
-from bench.common import WORK, pct, write_section
+from bench.common import WORK, pct, round_trips, write_section
 
 DATABASE = "mtm_bench_plays"
 PLAYS = 1_000_000
@@ -227,13 +226,7 @@ def main() -> int:
         n_plays, n_items, n_sessions = cur.fetchone()
     conn.close()
     eng = engine.reader(url)
-    base = []
-    for _ in range(args.runs + 2):
-        t0 = time.perf_counter()
-        with eng.connect() as c:
-            c.execute(sa.text("select 1")).scalar()
-        base.append((time.perf_counter() - t0) * 1000)
-    base = base[2:]
+    base = round_trips(eng, args.runs)
 
     cases = [(name, "example", {}) for name, q in sorted(queries.all_queries().items())
              if q.file == "plays.sql" and not name.startswith("refresh_")]

@@ -15,7 +15,7 @@ import time
 
 import sqlalchemy as sa
 
-from bench.common import pct, write_section
+from bench.common import pct, round_trips, write_section
 from bench.dataset import ensure
 
 BIG_TABLES = {"tracks", "snapshots", "plays"}
@@ -66,13 +66,7 @@ def main() -> int:
 
     url = ensure(args.tracks)
     eng = engine.reader(url)
-    base = []
-    for _ in range(args.runs + 2):
-        t0 = time.perf_counter()
-        with eng.connect() as c:
-            c.execute(sa.text("select 1")).scalar()
-        base.append((time.perf_counter() - t0) * 1000)
-    base_p50 = pct(base[2:], 0.5)
+    base_p50 = pct(round_trips(eng, args.runs), 0.5)
     rows = []
     for name, q in sorted(queries.all_queries().items(), key=lambda kv: (kv[1].file, kv[0])):
         if name.startswith("refresh_") or q.file == "plays.sql":
