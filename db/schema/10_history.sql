@@ -14,3 +14,17 @@ return case
          when left(release_date, 4)::integer between 1800 and 2999 then left(release_date, 4)::integer
        end
 end;
+
+-- The distinct tracks in the snapshots the Listening history filters choose (dates, time range, an
+-- artist or null for all): what the raw_json charts of db/sql/history.sql describe. A plain SQL
+-- body, so the planner inlines it into each query as if the SELECT were written there.
+create or replace function mtm_history_tracks(since date, until date, time_range text, artist text)
+returns table (track_id varchar) language sql stable parallel safe
+as $$
+  select distinct s.track_id
+  from snapshots s
+  join tracks t using (track_id)
+  where s.snapshot_date between since and until
+    and s.time_range = mtm_history_tracks.time_range
+    and (artist is null or t.artist_name = artist)
+$$;

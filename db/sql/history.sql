@@ -273,12 +273,8 @@ order by m.month;
 -- at any precision; see mtm_release_year in db/schema/10_history.sql): one row per year with how many tracks.
 -- example: {"since": "2024-01-01", "until": "2026-12-31", "time_range": "short_term", "artist": null}
 with chosen as (
-  select distinct s.track_id
-  from snapshots s
-  join tracks t using (track_id)
-  where s.snapshot_date between cast(:since as date) and cast(:until as date)
-    and s.time_range = :time_range
-    and (cast(:artist as text) is null or t.artist_name = cast(:artist as text))
+  select track_id from mtm_history_tracks(cast(:since as date), cast(:until as date), :time_range,
+                                          cast(:artist as text))
 )
 select mtm_release_year(p.album ->> 'release_date') as year, count(*) as tracks
 from chosen
@@ -294,12 +290,8 @@ order by 1;
 -- a numeric popularity, and the median popularity and duration (minutes).
 -- example: {"since": "2024-01-01", "until": "2026-12-31", "time_range": "short_term", "artist": null}
 with chosen as (
-  select distinct s.track_id
-  from snapshots s
-  join tracks t using (track_id)
-  where s.snapshot_date between cast(:since as date) and cast(:until as date)
-    and s.time_range = :time_range
-    and (cast(:artist as text) is null or t.artist_name = cast(:artist as text))
+  select track_id from mtm_history_tracks(cast(:since as date), cast(:until as date), :time_range,
+                                          cast(:artist as text))
 ), traits as (
   select mtm_release_year(p.album ->> 'release_date') as release_year,
          case when jsonb_typeof(p.explicit) = 'boolean' then (p.explicit #>> '{}')::boolean end as explicit,
@@ -327,12 +319,8 @@ from traits;
 -- 'unknown' when the payload has no boolean there): content, tracks, share of all.
 -- example: {"since": "2024-01-01", "until": "2026-12-31", "time_range": "short_term", "artist": null}
 with chosen as (
-  select distinct s.track_id
-  from snapshots s
-  join tracks t using (track_id)
-  where s.snapshot_date between cast(:since as date) and cast(:until as date)
-    and s.time_range = :time_range
-    and (cast(:artist as text) is null or t.artist_name = cast(:artist as text))
+  select track_id from mtm_history_tracks(cast(:since as date), cast(:until as date), :time_range,
+                                          cast(:artist as text))
 )
 select case jsonb_typeof(p.explicit)
          when 'boolean' then case when (p.explicit #>> '{}')::boolean then 'explicit' else 'clean' end
@@ -351,12 +339,8 @@ order by 1;
 -- distinct tracks in the filtered snapshots, in bins of 10 (90-100 in the last): bin_start, bin_end, tracks.
 -- example: {"since": "2024-01-01", "until": "2026-12-31", "time_range": "short_term", "artist": null}
 with chosen as (
-  select distinct s.track_id
-  from snapshots s
-  join tracks t using (track_id)
-  where s.snapshot_date between cast(:since as date) and cast(:until as date)
-    and s.time_range = :time_range
-    and (cast(:artist as text) is null or t.artist_name = cast(:artist as text))
+  select track_id from mtm_history_tracks(cast(:since as date), cast(:until as date), :time_range,
+                                          cast(:artist as text))
 ), pops as (
   select (p.popularity #>> '{}')::numeric as popularity
   from chosen
@@ -376,12 +360,8 @@ order by bin_start;
 -- half-minute bins: bin_start and bin_end in minutes, tracks; 20 minutes and longer share the last bin.
 -- example: {"since": "2024-01-01", "until": "2026-12-31", "time_range": "short_term", "artist": null}
 with chosen as (
-  select distinct s.track_id
-  from snapshots s
-  join tracks t using (track_id)
-  where s.snapshot_date between cast(:since as date) and cast(:until as date)
-    and s.time_range = :time_range
-    and (cast(:artist as text) is null or t.artist_name = cast(:artist as text))
+  select track_id from mtm_history_tracks(cast(:since as date), cast(:until as date), :time_range,
+                                          cast(:artist as text))
 ), durations as (
   select coalesce(t.duration_ms,
                   case when jsonb_typeof(p.duration_ms) = 'number' then (p.duration_ms #>> '{}')::numeric end
