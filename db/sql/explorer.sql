@@ -261,3 +261,128 @@ union all
  from tracks
  where search_text like mtm_fold(:pattern) escape '\' and track_id <> :q
  limit :limit);
+
+-- ---------------------------------------------------------------------------------------------
+-- Plays (source "Plays" on the page): plays.raw_json holds each Spotify export record. There is
+-- deliberately no GIN index on it (it would slow the import of a 1,000,000-play export), so:
+-- * The inventory is computed by refresh_plays_zz_json_path_inventory after each import from a
+--   fixed-size sample copied into plays_json_sample: every play up to 5,000, else 5,000 spread
+--   evenly over all plays in time order, found through the hourly rollup (plays_hourly) and the
+--   ended_at index, so its cost does not grow with the table.
+-- * Value distributions read that sample (5,000 rows), never `plays`.
+-- * Filters return the newest matching plays, at most :limit: ORDER BY ended_at DESC LIMIT, which
+--   PostgreSQL runs as a backward scan of plays_natural_key (ended_at first) that stops after
+--   :limit matches when matches are common, or as a (parallel) sequential scan and top-N sort when
+--   it expects few matches; either way bounded by the page's statement timeout.
+-- Measured at 1,000,000 plays (mtm_bench_plays): see the comments of each query.
+
+-- name: refresh_plays_zz_json_path_inventory
+-- Recompute plays_json_sample, plays_json_path_inventory (every key path in the sampled plays'
+-- raw_json with its JSON types and how many sampled plays have it) and plays_json_path_inventory_info;
+-- returns one row (scanned, total). Named to sort after the plays rollup refreshes: it reads
+-- plays_hourly (refresh_plays_a_full / refresh_plays_rollups) for the number of plays per hour.
+-- The sample: k = least(5000, total) plays, the floor(i * total / k)-th play in ended_at order
+-- for i = 0..k-1 (every play when total <= 5000). Per hour of plays_hourly, the sample positions
+-- falling in it become offsets within the hour, read by one short range scan of plays_natural_key.
+-- The walk is the one of refresh_json_path_inventory (keep the two in step).
+with hours as materialized (
+  select hour_utc, sum(plays)::bigint as n from plays_hourly group by hour_utc
+),
+total as (
+  select coalesce(sum(n), 0)::bigint as n, least(coalesce(sum(n), 0), 5000)::bigint as k from hours
+),
+cum as (
+  select hour_utc, n, (sum(n) over (order by hour_utc) - n)::bigint as before from hours
+),
+wanted as (
+  -- sample i lies in this hour when before <= floor(i * total / k) < before + n
+  select c.hour_utc, array_agg(i * t.n / t.k - c.before) as offsets, max(i * t.n / t.k - c.before) as last_offset
+  from cum c
+  cross join total t
+  cross join lateral generate_series((c.before * t.k + t.n - 1) / t.n, ((c.before + c.n) * t.k + t.n - 1) / t.n - 1) i
+  where t.k > 0
+  group by c.hour_utc
+),
+picked as materialized (
+  select x.ended_at, x.ms_played, x.raw_json, row_number() over () as play
+  from wanted w
+  cross join lateral (
+    select p.ended_at, p.ms_played, p.raw_json, row_number() over (order by p.ended_at) - 1 as o
+    from plays p
+    where p.ended_at >= w.hour_utc and p.ended_at < w.hour_utc + interval '1 hour'
+    order by p.ended_at
+    limit w.last_offset + 1
+  ) x
+  where x.o = any (w.offsets)
+),
+walked as (
+  select t.play, w.path, w.depth, w.typ
+  from picked t
+  cross join lateral (
+    with recursive walk(path, depth, typ, val) as (
+      select '', 0, jsonb_typeof(t.raw_json),
+             case when jsonb_typeof(t.raw_json) in ('object', 'array') then t.raw_json end
+      union all
+      select w.path || c.seg, w.depth + 1, c.typ, c.val
+      from walk w
+      cross join lateral (
+        -- members of an object
+        select case when e.key ~ '^[A-Za-z_][A-Za-z0-9_]*$' then '.' || e.key
+                    else '.' || to_json(e.key)::text end as seg,
+               jsonb_typeof(e.value) as typ,
+               case when jsonb_typeof(e.value) in ('object', 'array') then e.value end as val
+        from jsonb_each(w.val) e
+        where w.typ = 'object'
+        union all
+        -- scalar elements of an array: their distinct types (one scan when all share the first's)
+        select '[*]', s.typ, null::jsonb
+        from (select case when jsonb_path_exists(w.val, 'strict $[*] ? (@.type() != $t)',
+                                                 jsonb_build_object('t', jsonb_typeof(w.val -> 0)))
+                          then array(select x from unnest(array['string', 'number', 'boolean', 'null']) x
+                                     where jsonb_path_exists(w.val, 'strict $[*] ? (@.type() == $t)',
+                                                             jsonb_build_object('t', x)))
+                          else array[jsonb_typeof(w.val -> 0)] end as typs
+              where w.typ = 'array'
+              offset 0) f
+        cross join unnest(f.typs) as s(typ)
+        where s.typ not in ('object', 'array')
+        union all
+        -- object and array elements of an array: walked further
+        select '[*]', jsonb_typeof(a), a
+        from jsonb_path_query(w.val, 'strict $[*] ? (@.type() == "object" || @.type() == "array")') a
+        where w.typ = 'array'
+      ) c
+      where w.val is not null and w.depth < 100      -- pathological nesting: stop 100 levels down
+    )
+    select path, depth, typ from walk where depth > 0
+  ) w
+),
+inventory as (
+  select case when left(path, 1) = '.' then substr(path, 2) else path end as path,
+         max(depth) as depth,
+         array_agg(distinct typ order by typ) as types,
+         count(distinct play) as plays
+  from walked
+  group by path
+),
+sample_gone as (
+  delete from plays_json_sample
+),
+sample_new as (
+  insert into plays_json_sample (ended_at, ms_played, raw_json) select ended_at, ms_played, raw_json from picked
+),
+paths_gone as (
+  delete from plays_json_path_inventory i where not exists (select 1 from inventory n where n.path = i.path)
+),
+paths_new as (
+  insert into plays_json_path_inventory (path, depth, types, plays)
+  select path, depth, types, plays from inventory
+  on conflict (path) do update set depth = excluded.depth, types = excluded.types, plays = excluded.plays
+)
+insert into plays_json_path_inventory_info (singleton, scanned, total, first_at, last_at, computed_at)
+select true, (select count(*) from picked), (select n from total),
+       (select min(ended_at) from picked), (select max(ended_at) from picked), now()
+on conflict (singleton) do update
+  set scanned = excluded.scanned, total = excluded.total, first_at = excluded.first_at,
+      last_at = excluded.last_at, computed_at = excluded.computed_at
+returning scanned, total;
