@@ -37,7 +37,7 @@ def with_plays(url: str, plays: int) -> int:
         cur.execute("select count(*) from plays")
         have = cur.fetchone()[0]
     conn.close()
-    if have >= plays or plays == 0:
+    if have >= 0.95 * plays:   # an export of N records stores a little under N plays (zero durations)
         return have
     from migrate import demo_export
     from migrate.spotify_export import import_export

@@ -3,7 +3,7 @@
     python -m bench.load [--users 50] [--seconds 60]
 
 Runs on a copy of the 100k-track benchmark database (`mtm_bench_load`, made from `mtm_bench_pages`
-as a template). Each user loops: pick an action the way people use the pages (as-you-type search
+as a template; `python -m bench.browsers --plays 1000000` imports a million plays into that one). Each user loops: pick an action the way people use the pages (as-you-type search
 dominates), run its named queries through `db.queries.run` (the read-only pooled engine the pages
 use), think for 0.1-1.0 s. Meanwhile a separate process imports a 20,000-track file into the same
 database. Reports per query p50/p95/p99, errors, pool time-outs, and writes RELIABILITY.md's
@@ -149,14 +149,19 @@ def main() -> int:
         import_note = f"a 20,000-track import ran alongside (exit {rc})"
     total = sum(len(v) for v in times.values())
     eng = engine.reader(url)
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("select (select count(*) from tracks), (select count(*) from plays)")
+        n_tracks, n_plays = cur.fetchone()
+    conn.close()
     rows = []
     for name, vals in sorted(times.items(), key=lambda kv: -len(kv[1])):
         rows.append(f"| `{name}` | {len(vals):,} | {pct(vals, .5):.1f} | {pct(vals, .95):.1f} | {pct(vals, .99):.1f} |")
     body = f"""## Load (`python -m bench.load --users {args.users} --seconds {args.seconds:.0f}`)
 
 {args.users} simulated users for {elapsed:.0f} s through the app's read-only pool (pool_size {eng.pool.size()},
-overflow {engine.POOL_OVERFLOW}, pool_timeout {engine.POOL_TIMEOUT_S:.0f} s, pool_pre_ping) on the 100k-track
-database, {import_note}. {total:,} queries, **{sum(errors.values())} errors, {pool_timeouts} pool time-outs**.
+overflow {engine.POOL_OVERFLOW}, pool_timeout {engine.POOL_TIMEOUT_S:.0f} s, pool_pre_ping) on a database of
+{n_tracks:,} tracks and {n_plays:,} plays (every page's named queries, Plays charts included), {import_note}. {total:,} queries, **{sum(errors.values())} errors, {pool_timeouts} pool time-outs**.
 {"Errors: " + "; ".join(f"{k} x{v} ({examples[k]})" for k, v in errors.items()) if errors else ""}
 
 | query | runs | p50 ms | p95 ms | p99 ms |
