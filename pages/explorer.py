@@ -1,9 +1,12 @@
-"""raw_json explorer: every key path in the Spotify payloads, the values at one path, tracks filtered
-by JSON containment or a JSONPath, and one track's whole payload.
+"""raw_json explorer: every key path in the Spotify payloads, the values at one path, tracks (or
+plays) filtered by JSON containment or a JSONPath, and one track's (or play's) whole payload.
 
-The inventory is precomputed at import (from a sample when the table is large); value distributions
-read the same sample; filters run on the whole table under a shorter statement timeout. What the
-user types is checked by db.jsonpaths and bound as a parameter, never formatted into SQL.
+Two sources, chosen at the top when there are plays (`?source=plays`): tracks.raw_json (Spotify
+track objects) and plays.raw_json (the export's records). The inventory is precomputed at import
+(from a sample when the table is large); value distributions read the same sample; filters run on
+the whole table under a shorter statement timeout (plays have no raw_json index: their filters read
+the newest plays first). What the user types is checked by db.jsonpaths and bound as a parameter,
+never formatted into SQL.
 """
 from __future__ import annotations
 
@@ -14,19 +17,19 @@ import streamlit as st
 from db import jsonpaths
 from ui import cached, charts, common
 from ui import explorer_view as view
+from ui.filters import url_param, write_url_params
 
 INVENTORY_ROWS = 2_000       # key paths listed (a Spotify payload has ~55; odd data may have more)
 TOP_VALUES = 25              # values in the top-values chart and table
 MAX_VALUES = 50_000          # values read for one path's distribution (available_markets[*]: ~185 a track)
 BINS = 20                    # histogram bins for numbers
 MATCH_ROWS = 1_000           # filter results shown
-LOOKUP_ROWS = 50             # tracks offered by the payload lookup
+LOOKUP_ROWS = 50             # tracks offered by the payload lookup; newest plays offered
+KEY_SOURCE = "explorer_source"
 
 MODE_CONTAINMENT = "JSON containment (@>)"
 MODE_JSONPATH = "JSONPath (@@ / @?)"
 OPERATORS = {"Auto": None, "Predicate (@@)": jsonpaths.OPERATOR_MATCH, "Path exists (@?)": jsonpaths.OPERATOR_EXISTS}
-FILTER_QUERIES = {jsonpaths.OPERATOR_MATCH: "explorer_filter_jsonpath_match",
-                  jsonpaths.OPERATOR_EXISTS: "explorer_filter_jsonpath_exists"}
 
 
 def _timeout_ms() -> int:
@@ -59,16 +62,17 @@ def _show_sql(name: str, params: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def inventory(info: dict) -> list[str]:
+def inventory(src: view.Source, info: dict) -> list[str]:
     """The key-path table; returns every inventory path (for the value picker)."""
     st.subheader("Key paths")
-    st.caption(view.inventory_caption(info))
+    st.caption(view.inventory_caption(info, src))
     if not view.as_int(info.get("paths")):
-        st.info("No key-path inventory yet: it is computed after each import, and these tracks were "
+        st.info(f"No key-path inventory yet: it is computed after each import, and these {src.nouns} were "
                 "imported before it existed. Run an import on the Admin page to compute it; the value "
                 "distribution, the filters and the payload viewer below work without it.", icon="ℹ️")
         return []
-    text = st.text_input("Filter paths", key="inventory_filter", placeholder="e.g. album or [*]",
+    text = st.text_input("Filter paths", key=src.key("inventory_filter"),
+                         placeholder="e.g. album or [*]" if src is view.TRACKS else "e.g. master_metadata",
                          help="Shows the paths containing this text (case-insensitive, no wildcards).")
     try:
         q = jsonpaths.clean_text(text or "", "filter", 300)
@@ -76,32 +80,34 @@ def inventory(info: dict) -> list[str]:
         st.error(view.md(exc))
         q = ""
     with common.guard():
-        res = cached.query("json_path_inventory_list", q=q, limit=INVENTORY_ROWS)
-        every = res if not q else cached.query("json_path_inventory_list", q="", limit=INVENTORY_ROWS)
-    table = view.inventory_table(res.df)
+        res = cached.query(src.inventory_list, q=q, limit=INVENTORY_ROWS)
+        every = res if not q else cached.query(src.inventory_list, q="", limit=INVENTORY_ROWS)
+    table = view.inventory_table(res.df, src.nouns)
     if table.empty:
         st.caption(f"No key path contains {view.md(repr(q))}.")
     else:
         st.dataframe(table, hide_index=True, width="stretch", column_config={
-            **view.INVENTORY_COLUMNS, "tracks": st.column_config.NumberColumn("Tracks", format="localized"),
+            **view.INVENTORY_COLUMNS,
+            src.nouns: st.column_config.NumberColumn(src.nouns.capitalize(), format="localized"),
             "share": st.column_config.ProgressColumn(
-                "Share of tracks", format="percent", min_value=0.0, max_value=1.0)})
-        common.download_csv(table, "json_path_inventory")
+                f"Share of {src.nouns}", format="percent", min_value=0.0, max_value=1.0)})
+        common.download_csv(table, "json_path_inventory" if src is view.TRACKS else f"{src.name}_json_path_inventory")
         common.truncated_note(res)
     return every.df["path"].tolist()
 
 
-def values_at_path(info: dict, paths: list[str]) -> None:
+def values_at_path(src: view.Source, info: dict, paths: list[str]) -> None:
     st.subheader("Values at a path")
-    how = st.radio("Path", ("From the inventory", "Type a path"), horizontal=True, key="path_mode",
-                   index=1 if (not paths or st.query_params.get("path")) else 0)
+    how = st.radio("Path", ("From the inventory", "Type a path"), horizontal=True, key=src.key("path_mode"),
+                   index=1 if (not paths or url_param(src.key("path"))) else 0)
     if how == "From the inventory":
-        default = view.default_path(paths)
+        default = view.default_path(paths, src.preferred_paths)
         chosen = st.selectbox("Key path", paths, index=paths.index(default) if default in paths else None,
-                              key="path_pick", placeholder="Pick a key path")
+                              key=src.key("path_pick"), placeholder="Pick a key path")
     else:
-        chosen = st.text_input("Key path", key="path", bind="query-params",
-                               placeholder='album.images[*].url or album."release-date"',
+        chosen = st.text_input("Key path", key=src.key("path"), bind="query-params",
+                               placeholder=('album.images[*].url or album."release-date"' if src is view.TRACKS
+                                            else "listening_context.type or master_metadata_track_name"),
                                help="Keys joined by dots; [*] for every array element, [0] for the first; "
                                     'keys with spaces or punctuation in double quotes.')
     if not chosen or not chosen.strip():
@@ -113,68 +119,72 @@ def values_at_path(info: dict, paths: list[str]) -> None:
         st.error(view.md(exc))
         return
     params = {"path": path, "max_values": MAX_VALUES, "limit": TOP_VALUES}
-    res = _run("json_path_values", **params)
+    res = _run(src.values, **params)
     if res is None:
         return
-    summary = view.values_summary(res.df)
+    unit = src.nouns
+    summary = view.values_summary(res.df, unit)
     if res.df.empty:
-        st.info(f"No sampled track has a value at {view.md(path)}.", icon="ℹ️")
-        _show_sql("json_path_values", params)
+        st.info(f"No sampled {src.noun} has a value at {view.md(path)}.", icon="ℹ️")
+        _show_sql(src.values, params)
         return
-    st.caption(view.values_caption(summary, info, MAX_VALUES))
+    st.caption(view.values_caption(summary, info, MAX_VALUES, src))
     cols = st.columns(3)
     if summary["capped"]:
-        cols[0].metric("Tracks read before the cap", f"{summary['tracks_with_path']:,}")
+        cols[0].metric(f"{unit.capitalize()} read before the cap", f"{summary['with_path']:,}")
     else:
-        cols[0].metric("Tracks with a value", f"{summary['tracks_with_path']:,} of {summary['scanned_tracks']:,}")
+        cols[0].metric(f"{unit.capitalize()} with a value", f"{summary['with_path']:,} of {summary['scanned']:,}")
     cols[1].metric("Values read", f"{summary['total_values']:,}")
     cols[2].metric("Distinct values", f"{summary['distinct_values']:,}")
     histogram = None
     if summary["numeric_values"]:
-        histogram = _run("json_path_histogram", path=path, max_values=MAX_VALUES, bins=BINS)
+        histogram = _run(src.histogram, path=path, max_values=MAX_VALUES, bins=BINS)
     only_numbers = summary["numeric_values"] == summary["total_values"]
     if histogram is not None and not histogram.df.empty and only_numbers:
         st.altair_chart(view.histogram_chart(histogram.df, title=f"Numbers at {path}"), width="stretch")
-    st.altair_chart(view.top_values_chart(res.df, title=f"Top values at {path}"), width="stretch")
+    st.altair_chart(view.top_values_chart(res.df, title=f"Top values at {path}", unit=unit), width="stretch")
     if histogram is not None and not histogram.df.empty and not only_numbers:
         st.altair_chart(view.histogram_chart(histogram.df, title=f"Numbers at {path}"), width="stretch")
-    table = view.values_table(res.df)
+    table = view.values_table(res.df, unit)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         **view.VALUES_COLUMNS, "share": st.column_config.NumberColumn("Share of values", format="percent"),
         "count": st.column_config.NumberColumn("Count", format="localized"),
-        "tracks": st.column_config.NumberColumn("Tracks", format="localized")})
-    common.download_csv(table, "json_path_values")
+        unit: st.column_config.NumberColumn(unit.capitalize(), format="localized")})
+    common.download_csv(table, "json_path_values" if src is view.TRACKS else f"{src.name}_json_path_values")
     if summary["distinct_values"] > len(table):
         st.caption(f"The {len(table)} most frequent of {summary['distinct_values']:,} distinct values.")
-    _show_sql("json_path_values", params)
+    _show_sql(src.values, params)
 
 
-def filter_tracks():
-    """Containment / JSONPath filter; returns the matching tracks' frame, or None."""
-    st.subheader("Filter tracks")
-    mode = st.radio("Filter by", (MODE_CONTAINMENT, MODE_JSONPATH), horizontal=True, key="filter_mode")
+def filter_records(src: view.Source):
+    """Containment / JSONPath filter; returns the matching tracks' (or plays') frame, or None."""
+    st.subheader(f"Filter {src.nouns}")
+    if src is view.PLAYS:
+        st.caption(view.md(view.plays_scan_note(MATCH_ROWS, _timeout_ms())))
+    mode = st.radio("Filter by", (MODE_CONTAINMENT, MODE_JSONPATH), horizontal=True, key=src.key("filter_mode"))
     if mode == MODE_CONTAINMENT:
-        text = st.text_input("JSON the payload contains", key="containment", placeholder='{"explicit": true}',
-                             help='An object or array: {"explicit": true}, {"album": {"album_type": "single"}}, '
-                                  '{"artists": [{"name": "Björk"}]}. Uses the raw_json GIN index.')
+        text = st.text_input("JSON the payload contains", key=src.key("containment"),
+                             placeholder=src.containment_example, help=src.containment_help)
         if not (text or "").strip():
-            st.caption('Type a JSON object, such as {"explicit": true} or {"album": {"album_type": "single"}}.')
+            st.caption('Type a JSON object, such as {"explicit": true} or {"album": {"album_type": "single"}}.'
+                       if src is view.TRACKS else
+                       'Type a JSON object, such as {"shuffle": true} or {"reason_end": "fwdbtn", "skipped": true}.')
             return None
         try:
             doc = jsonpaths.parse_containment(text)
         except jsonpaths.InputError as exc:
             st.error(view.md(exc))
             return None
-        name, params = "explorer_filter_containment", {"doc": doc, "limit": MATCH_ROWS + 1}
+        name, params = src.filters["containment"], {"doc": doc, "limit": MATCH_ROWS + 1}
     else:
         cols = st.columns([3, 1])
-        text = cols[0].text_input("JSONPath", key="jsonpath", placeholder="$.popularity > 80",
-                                  help='A predicate such as $.popularity > 80 or $.album.release_date like_regex '
-                                       '"^199" (@@), or a path such as $.album.images[*] ? (@.width > 600) (@?: '
-                                       "matches when it selects anything). Equality tests use the GIN index.")
-        choice = cols[1].selectbox("Operator", list(OPERATORS), key="jsonpath_operator")
+        text = cols[0].text_input("JSONPath", key=src.key("jsonpath"), placeholder=src.jsonpath_example,
+                                  help=src.jsonpath_help)
+        choice = cols[1].selectbox("Operator", list(OPERATORS), key=src.key("jsonpath_operator"))
         if not (text or "").strip():
-            st.caption('Type a JSONPath, such as $.popularity > 80 or $.album.release_date like_regex "^199".')
+            st.caption('Type a JSONPath, such as $.popularity > 80 or $.album.release_date like_regex "^199".'
+                       if src is view.TRACKS else
+                       'Type a JSONPath, such as $.ms_played > 600000 or $.ts like_regex "^2024-12".')
             return None
         try:
             jp = jsonpaths.check_jsonpath(text)
@@ -190,16 +200,23 @@ def filter_tracks():
                              + (f" ({detail})" if isinstance(detail, str) and detail else "") + "."))
             return None
         operator = OPERATORS[choice] or jsonpaths.jsonpath_operator(jp)
-        name, params = FILTER_QUERIES[operator], {"jsonpath": jp, "limit": MATCH_ROWS + 1}
+        name, params = src.filters[operator], {"jsonpath": jp, "limit": MATCH_ROWS + 1}
     res = _run(name, cap=MATCH_ROWS, **params)
     _show_sql(name, params)
     if res is None:
         return None
-    st.caption(view.match_caption(len(res.df), res.truncated))
+    st.caption(view.match_caption(len(res.df), res.truncated, src))
     if res.df.empty:
         return None
-    st.dataframe(res.df, hide_index=True, width="stretch", column_config=view.MATCH_COLUMNS)
-    common.download_csv(res.df, "raw_json_matches")
+    if src is view.PLAYS:
+        table = view.play_matches_table(res.df)
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            **view.PLAY_MATCH_COLUMNS, "ended_at": st.column_config.DatetimeColumn("Ended (UTC)"),
+            "ms_played": st.column_config.NumberColumn("Played (ms)", format="localized")})
+        common.download_csv(table, "plays_raw_json_matches")
+    else:
+        st.dataframe(res.df, hide_index=True, width="stretch", column_config=view.MATCH_COLUMNS)
+        common.download_csv(res.df, "raw_json_matches")
     common.truncated_note(res)
     return res.df
 
@@ -252,21 +269,85 @@ def payload(matches) -> None:
         st.json(body, expanded=2)
 
 
+def play_payload(matches) -> None:
+    st.subheader("One play's payload")
+    if matches is not None and not matches.empty:
+        labels = view.play_labels(matches)
+        chosen = st.selectbox("A play from the filter results", list(labels), index=None, key="plays_payload_pick",
+                              format_func=lambda pid: labels.get(pid, pid), placeholder="Pick a play")
+    else:
+        newest = _run("explorer_plays_newest", limit=LOOKUP_ROWS)
+        if newest is None:
+            return
+        labels = view.play_labels(newest.df)
+        chosen = st.selectbox("One of the newest plays (or filter above to pick among the matches)", list(labels),
+                              index=None, key="plays_payload_newest", format_func=lambda pid: labels.get(pid, pid),
+                              placeholder="Pick a play")
+    params = view.parse_play_id(chosen) if chosen else None
+    if not params:
+        st.caption("Pick a play to see its whole raw_json, as the export wrote it.")
+        return
+    res = _run("explorer_play_payload", **params)
+    if res is None:
+        return
+    if res.df.empty:
+        st.caption("That play is no longer in the database.")
+        return
+    row = res.df.iloc[0]
+    st.markdown(view.play_heading(row))
+    body = view.payload_body(row["raw_json"])
+    st.json(body, expanded=2)
+    _show_sql("explorer_play_payload", params)
+
+
+def choose_source() -> tuple[view.Source, dict] | None:
+    """The source choice (only when there are plays), kept in the URL as `source`; returns the chosen
+    source and its inventory info, or None after showing the empty state."""
+    with common.guard():
+        tracks_info = cached.query("json_path_inventory_info").df
+        plays_info = cached.query("plays_json_path_inventory_info").df
+    has_tracks = not tracks_info.empty and bool(tracks_info.at[0, "has_tracks"])
+    has_plays = not plays_info.empty and bool(plays_info.at[0, "has_plays"])
+    if not has_plays:
+        if not has_tracks:
+            common.empty_state()
+            return None
+        return view.TRACKS, tracks_info.iloc[0].to_dict()
+    if KEY_SOURCE not in st.session_state:
+        src, problem = view.parse_source(url_param("source"), has_tracks, has_plays)
+        if problem:
+            st.warning(f"This link's source could not be used ({problem}), so {src.label} is shown.", icon="⚠️")
+        st.session_state[KEY_SOURCE] = src.name
+    name = st.radio("Source", list(view.SOURCES), key=KEY_SOURCE, horizontal=True,
+                    format_func=lambda n: view.SOURCES[n].label,
+                    help="Tracks: the Spotify track objects of your snapshots (tracks.raw_json). Plays: the records "
+                         "of your Spotify data export, one per stream (plays.raw_json).")
+    src = view.SOURCES.get(name, view.TRACKS)
+    write_url_params({"source": src.name})
+    if src is view.TRACKS and not has_tracks:
+        common.empty_state("No tracks yet: import a Music Time Machine file on the **Admin** page, or explore "
+                           "the plays.")
+        return None
+    return src, (tracks_info if src is view.TRACKS else plays_info).iloc[0].to_dict()
+
+
 def main() -> None:
     charts.enable_theme()
     common.header("raw_json explorer", ":material/data_object:",
                   "What is inside the Spotify payloads: key paths and their types, the values at a path, "
-                  "tracks filtered by JSON containment or JSONPath, and any track's whole payload.")
-    with common.guard():
-        info_df = cached.query("json_path_inventory_info").df
-    if info_df.empty or not bool(info_df.at[0, "has_tracks"]):
-        common.empty_state()
+                  "tracks (or plays) filtered by JSON containment or JSONPath, and any track's (or play's) "
+                  "whole payload.")
+    chosen = choose_source()
+    if chosen is None:
         return
-    info = info_df.iloc[0].to_dict()
-    paths = inventory(info)
-    values_at_path(info, paths)
-    matches = filter_tracks()
-    payload(matches)
+    src, info = chosen
+    paths = inventory(src, info)
+    values_at_path(src, info, paths)
+    matches = filter_records(src)
+    if src is view.PLAYS:
+        play_payload(matches)
+    else:
+        payload(matches)
 
 
 main()

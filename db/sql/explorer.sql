@@ -17,6 +17,22 @@
 --   Other predicates (`>`, like_regex) cannot use that index: they scan until :limit rows match,
 --   15-25 ms when matches are common, up to ~220 ms when few tracks match (a full scan), under the
 --   page's shorter statement timeout (5 s).
+--
+-- Plays (source "Plays" on the page): plays.raw_json holds each Spotify export record. There is
+-- deliberately no GIN index on it (it would slow the import of a 1,000,000-play export), so:
+-- * The inventory is computed by refresh_plays_zz_json_path_inventory after each import from a
+--   fixed-size sample copied into plays_json_sample: every play up to 5,000, else 5,000 spread
+--   evenly over all plays in time order, found through the hourly rollup (plays_hourly) and the
+--   ended_at index, so its cost does not grow with the table.
+-- * Value distributions read that sample (5,000 rows), never `plays`.
+-- * Filters return the newest matching plays, at most :limit: ORDER BY ended_at DESC LIMIT, which
+--   PostgreSQL runs as a backward scan of plays_natural_key (ended_at first) that stops after
+--   :limit matches when matches are common, or as a (parallel) sequential scan and top-N sort when
+--   it expects few matches; either way bounded by the page's statement timeout.
+-- Measured at 1,000,000 plays (mtm_bench_plays, 966 MB of plays, warm cache unless said): refresh
+-- 0.35 s (1.0 s cold); inventory list < 1 ms; values 15 ms; histogram 10 ms; a common filter
+-- ({"shuffle": true}) 2-6 ms; a rare or absent one 0.2-0.45 s (a whole scan; 0.6 s when read in
+-- ended_at order); the newest plays and one play's payload < 1 ms.
 
 -- name: refresh_json_path_inventory
 -- Recompute json_path_inventory (every key path with its JSON types and how many scanned tracks
@@ -262,19 +278,6 @@ union all
  where search_text like mtm_fold(:pattern) escape '\' and track_id <> :q
  limit :limit);
 
--- ---------------------------------------------------------------------------------------------
--- Plays (source "Plays" on the page): plays.raw_json holds each Spotify export record. There is
--- deliberately no GIN index on it (it would slow the import of a 1,000,000-play export), so:
--- * The inventory is computed by refresh_plays_zz_json_path_inventory after each import from a
---   fixed-size sample copied into plays_json_sample: every play up to 5,000, else 5,000 spread
---   evenly over all plays in time order, found through the hourly rollup (plays_hourly) and the
---   ended_at index, so its cost does not grow with the table.
--- * Value distributions read that sample (5,000 rows), never `plays`.
--- * Filters return the newest matching plays, at most :limit: ORDER BY ended_at DESC LIMIT, which
---   PostgreSQL runs as a backward scan of plays_natural_key (ended_at first) that stops after
---   :limit matches when matches are common, or as a (parallel) sequential scan and top-N sort when
---   it expects few matches; either way bounded by the page's statement timeout.
--- Measured at 1,000,000 plays (mtm_bench_plays): see the comments of each query.
 
 -- name: refresh_plays_zz_json_path_inventory
 -- Recompute plays_json_sample, plays_json_path_inventory (every key path in the sampled plays'
@@ -284,7 +287,9 @@ union all
 -- The sample: k = least(5000, total) plays, the floor(i * total / k)-th play in ended_at order
 -- for i = 0..k-1 (every play when total <= 5000). Per hour of plays_hourly, the sample positions
 -- falling in it become offsets within the hour, read by one short range scan of plays_natural_key.
--- The walk is the one of refresh_json_path_inventory (keep the two in step).
+-- The walk is the one of refresh_json_path_inventory (keep the two in step). At 1,000,000 plays:
+-- 0.35 s (1.0 s with a cold cache): ~30 ms for the hours, ~100-250 ms for 5,000 short index range
+-- scans, ~150 ms for the walk; the same at any size above 5,000 plays.
 with hours as materialized (
   select hour_utc, sum(plays)::bigint as n from plays_hourly group by hour_utc
 ),
@@ -386,3 +391,165 @@ on conflict (singleton) do update
   set scanned = excluded.scanned, total = excluded.total, first_at = excluded.first_at,
       last_at = excluded.last_at, computed_at = excluded.computed_at
 returning scanned, total;
+
+-- name: plays_json_path_inventory_info
+-- When the plays inventory was computed, from how many sampled plays (scanned) out of how many
+-- (total), and the time span of the sample (first_at, last_at); whether any play exists now
+-- (has_plays). No inventory row yet: scanned and total are null.
+-- example: {}
+select i.scanned, i.total, i.first_at, i.last_at, i.computed_at, (i.scanned < i.total) as sampled,
+       exists (select 1 from plays) as has_plays,
+       (select count(*) from plays_json_path_inventory) as paths
+from (select 1) as one
+left join plays_json_path_inventory_info i on true;
+
+-- name: plays_json_path_inventory_list
+-- Key paths of the plays' raw_json containing :q (case-insensitive, plain text: no wildcards;
+-- '' = all), in path order, with their JSON types, how many sampled plays have them and that as a
+-- share of the sampled plays. Reads the precomputed inventory only (~25 rows for Spotify's format).
+-- example: {"q": "master_metadata", "limit": 500}
+select p.path, p.types, p.plays,
+       round(p.plays::numeric / nullif(i.scanned, 0), 4) as share,
+       p.depth
+from plays_json_path_inventory p
+left join plays_json_path_inventory_info i on true
+where strpos(lower(p.path), lower(:q)) > 0
+order by p.path
+limit :limit;
+
+-- name: plays_json_path_values
+-- Top values at SQL/JSON path :path over the sampled plays (plays_json_sample; when it is empty,
+-- the newest 5,000 plays), reading at most :max_values values: each value as text (strings
+-- unquoted, other JSON as JSON text, cut at 300 characters), its JSON type, how often it occurs
+-- (count, share of all values read) and in how many plays; then totals repeated per row. Never
+-- reads more than 5,000 plays, whatever the size of `plays` (15 ms at 1,000,000 plays).
+-- example: {"path": "$.reason_end", "max_values": 50000, "limit": 20}
+with sample as (
+  select raw_json from plays_json_sample
+  union all
+  (select raw_json from plays
+   where not exists (select 1 from plays_json_sample)
+   order by ended_at desc limit 5000)
+),
+numbered as (
+  select row_number() over () as play, raw_json from sample
+),
+vals as (
+  select s.play, v.value, v.ord
+  from numbered s
+  cross join lateral jsonb_path_query(s.raw_json, cast(:path as jsonpath)) with ordinality as v(value, ord)
+  limit :max_values
+),
+per_play as (
+  select value, play, count(*) as n from vals group by value, play
+),
+grouped as (
+  select value, sum(n) as n, count(*) as plays from per_play group by value
+)
+select left(case when jsonb_typeof(value) = 'string' then value #>> '{}' else value::text end, 300) as value,
+       jsonb_typeof(value)                                             as type,
+       n                                                               as count,
+       round(n::numeric / sum(n) over (), 4)                           as share,
+       plays,
+       sum(n) over ()                                                  as total_values,
+       count(*) over ()                                                as distinct_values,
+       coalesce(sum(n) filter (where jsonb_typeof(value) = 'number') over (), 0) as numeric_values,
+       (select count(*) from vals where ord = 1)                       as plays_with_path,
+       (select count(*) from sample)                                   as scanned_plays,
+       sum(n) over () >= :max_values                                   as capped
+from grouped
+order by n desc, value
+limit :limit;
+
+-- name: plays_json_path_histogram
+-- Histogram of the numbers at SQL/JSON path :path over the same sampled plays as
+-- plays_json_path_values (at most :max_values numbers): :bins equal-width bins between the
+-- smallest and largest number, one row per non-empty bin with its bounds and count (10 ms at any size).
+-- example: {"path": "$.ms_played", "max_values": 50000, "bins": 20}
+with sample as (
+  select raw_json from plays_json_sample
+  union all
+  (select raw_json from plays
+   where not exists (select 1 from plays_json_sample)
+   order by ended_at desc limit 5000)
+),
+nums as (
+  select v.value::numeric as x
+  from sample s
+  cross join lateral jsonb_path_query(s.raw_json, cast(:path as jsonpath)) as v(value)
+  where jsonb_typeof(v.value) = 'number'
+  limit :max_values
+),
+bounds as (
+  select min(x) as lo, max(x) as hi from nums
+),
+binned as (
+  select case when b.hi > b.lo then least(width_bucket(n.x, b.lo, b.hi, :bins), :bins) else 1 end as bin,
+         count(*) as n
+  from nums n cross join bounds b
+  group by 1
+)
+select k.bin,
+       b.lo + (k.bin - 1) * (b.hi - b.lo) / :bins as bin_start,
+       case when b.hi > b.lo then b.lo + k.bin * (b.hi - b.lo) / :bins else b.hi end as bin_end,
+       k.n as count
+from binned k cross join bounds b
+order by k.bin;
+
+-- name: explorer_plays_filter_containment
+-- The newest plays whose raw_json contains the JSON document :doc (raw_json @> doc), at most
+-- :limit, newest first, with what identifies each play (ended_at, ms_played, item_key: the
+-- plays_natural_key hash, for explorer_play_payload). No index on raw_json: a common match such
+-- as {"shuffle": true} reads plays_natural_key backwards and stops after :limit matches (~3 ms
+-- warm at 1,000,000 plays); a rare or absent one scans the table (~0.4 s, parallel seq scan + top-N sort).
+-- example: {"doc": "{\"shuffle\": true}", "limit": 1001}
+select ended_at, kind, track, artist, album, ms_played, platform, country,
+       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+from plays
+where raw_json @> cast(:doc as jsonb)
+order by ended_at desc
+limit :limit;
+
+-- name: explorer_plays_filter_jsonpath_match
+-- The newest plays for which the JSONPath predicate :jsonpath is true (raw_json @@ jsonpath, e.g.
+-- `$.ms_played > 600000`), at most :limit, newest first; scanned as explorer_plays_filter_containment.
+-- example: {"jsonpath": "$.reason_end == \"fwdbtn\"", "limit": 1001}
+select ended_at, kind, track, artist, album, ms_played, platform, country,
+       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+from plays
+where raw_json @@ cast(:jsonpath as jsonpath)
+order by ended_at desc
+limit :limit;
+
+-- name: explorer_plays_filter_jsonpath_exists
+-- The newest plays in which the JSONPath :jsonpath selects at least one item (raw_json @? jsonpath,
+-- e.g. `$.listening_context ? (@.type == "playlist")`), at most :limit, newest first; scanned as
+-- explorer_plays_filter_containment.
+-- example: {"jsonpath": "$.episode_show_name ? (@ != null)", "limit": 1001}
+select ended_at, kind, track, artist, album, ms_played, platform, country,
+       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+from plays
+where raw_json @? cast(:jsonpath as jsonpath)
+order by ended_at desc
+limit :limit;
+
+-- name: explorer_plays_newest
+-- The newest :limit plays (to pick one whose payload to show when no filter is set), as the filters
+-- return them. A backward read of plays_natural_key.
+-- example: {"limit": 50}
+select ended_at, kind, track, artist, album, ms_played, platform, country,
+       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+from plays
+order by ended_at desc
+limit :limit;
+
+-- name: explorer_play_payload
+-- One play's whole raw_json with when it ended, what it was and for how long; the play is named by
+-- its natural key (:ended_at as ISO text with an offset, :ms_played, :item_key as the filters
+-- return them), found through plays_natural_key. No row for an unknown play.
+-- example: {"ended_at": "2026-11-15T21:56:46+00:00", "ms_played": 352238, "item_key": "aabf3ad9-0a26-d76d-c2bf-f7843bd658e6"}
+select ended_at, kind, track, artist, album, ms_played, platform, country, source, raw_json
+from plays
+where ended_at = cast(:ended_at as timestamptz)
+  and ms_played = :ms_played
+  and md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid = cast(:item_key as uuid);
