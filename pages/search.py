@@ -1,6 +1,9 @@
 """Search: ranked, accent-insensitive, prefix-aware and typo-tolerant search over track name, artist
-and album, as the user types; choosing a result shows its rank history. The query is in the URL
-(?q=...), so a search can be shared."""
+and album, as the user types; choosing a result shows its rank history. When a Spotify export was
+imported, the same search also covers everything played ("In your plays": tracks, podcast episodes,
+audiobooks), and choosing a played item shows its plays per month, first and last listen, and its
+rank history when it is also in the library. The query is in the URL (?q=...), so a search can be
+shared."""
 from __future__ import annotations
 
 import streamlit as st
@@ -26,6 +29,28 @@ def _pick_from_table() -> None:
         st.session_state["search-pick"] = ids[rows[0]]
 
 
+def _pick_play_from_table() -> None:
+    """A row chosen in the played items table becomes the item whose history is shown."""
+    state = st.session_state.get("plays-table")
+    rows = state.selection.rows if state is not None else []
+    keys = st.session_state.get("plays-ids", [])
+    if rows and rows[0] < len(keys):
+        st.session_state["plays-pick"] = keys[rows[0]]
+
+
+def rank_chart(track_id: str, title: str, empty_text: str) -> None:
+    """A library track's rank history chart, per-range summary and CSV (or `empty_text`)."""
+    with common.guard():
+        history = cached.query("track_rank_history", track_id=track_id).df
+    if history.empty or history["rank"].notna().sum() == 0:
+        st.info(empty_text, icon="ℹ️")
+        return
+    st.altair_chart(view.rank_history_chart(history, title=title), width="stretch")
+    summary = view.history_summary(history)
+    st.dataframe(summary, hide_index=True, width="stretch")
+    common.download_csv(history[history["rank"].notna()], "rank_history")
+
+
 def rank_history(df) -> None:
     st.subheader("Rank history")
     labels = {r["track_id"]: view.result_label(r) for r in df.to_dict("records")}
@@ -34,40 +59,39 @@ def rank_history(df) -> None:
         st.session_state["search-pick"] = options[0]
     track_id = st.selectbox("Track", options, format_func=lambda t: labels.get(t, t), key="search-pick",
                             help="Or choose a row in the Table tab.")
+    rank_chart(track_id, labels[track_id], "This track has not been in any snapshot's top list yet.")
+
+
+def play_history(df) -> None:
+    """The chosen played item: plays per month, totals, first and last listen; its rank history too
+    when the track is in the library."""
+    st.subheader("Play history")
+    rows = {r["name_key"]: r for r in df.to_dict("records")}
+    labels = {k: view.play_label(r) for k, r in rows.items()}
+    if st.session_state.get("plays-pick") not in rows:
+        st.session_state["plays-pick"] = next(iter(rows))
+    key = st.selectbox("Played item", list(rows), format_func=lambda k: labels.get(k, k), key="plays-pick",
+                       help="Or choose a row in the Table tab.")
     with common.guard():
-        history = cached.query("track_rank_history", track_id=track_id).df
-    if history.empty or history["rank"].notna().sum() == 0:
-        st.info("This track has not been in any snapshot's top list yet.", icon="ℹ️")
+        history = cached.query("play_item_history", name_key=key).df
+    if history.empty:
+        st.info("No plays of this item are counted yet: run an import again to build the plays rollups.",
+                icon="ℹ️")
         return
-    st.altair_chart(view.rank_history_chart(history, title=labels[track_id]), width="stretch")
-    summary = view.history_summary(history)
-    st.dataframe(summary, hide_index=True, width="stretch")
-    common.download_csv(history[history["rank"].notna()], "rank_history")
+    for col, (label, value, help_text) in zip(st.columns(4), view.play_summary(history)):
+        col.metric(label, value, help=help_text)
+    frame = view.play_history_frame(history)
+    st.altair_chart(charts.play_history_chart(frame, title=labels[key]), width="stretch")
+    common.download_csv(frame, "play_history")
+    chosen = rows[key]
+    if view.in_library(chosen):
+        st.markdown("**Rank in your Music Time Machine top lists**")
+        rank_chart(chosen["track_id"], labels[key], "This track is in your library but has not been in any "
+                   "snapshot's top list yet.")
 
 
-def main() -> None:
-    charts.enable_theme()
-    common.header("Search", ":material/search:", "Find a track by name, artist or album, as you type.")
-    with common.guard():
-        has_tracks = cached.query("search_has_tracks").df
-    if has_tracks.empty or not bool(has_tracks.iat[0, 0]):
-        common.empty_state()
-        return
-
-    raw = st.text_input("Search tracks, artists and albums", key="q", type="search", live=True,
-                        bind="query-params", placeholder=f"Try  {EXAMPLES}", help=HELP)
-    query = search.parse(raw)
-    for note in view.query_notes(query):
-        st.caption(note)
-    if query.empty:
-        if (raw or "").strip():
-            st.info(view.EMPTY_QUERY_TEXT, icon="ℹ️")
-        else:
-            st.caption(f"Type to search. Examples: {view.escape_markdown(EXAMPLES)}")
-        return
-
-    with common.guard():
-        result = cached.uncached("search_tracks", cap=PAGE_SIZE, **query.params(PAGE_SIZE + 1))
+def library(query: search.SearchQuery, result) -> None:
+    """The library's results (tracks of the Music Time Machine top lists) and the chosen one's rank history."""
     df = view.prepare_results(result.df)
     if df.empty:
         st.info(view.no_match_text(query), icon="🔍")
@@ -85,6 +109,89 @@ def main() -> None:
                      on_select=_pick_from_table, selection_mode="single-row")
     common.download_csv(df.drop(columns=["image", "spotify", "score", "candidates"]), "search_results")
     rank_history(df)
+
+
+def plays(query: search.SearchQuery, result) -> None:
+    """What was played matching the search, and the chosen item's play history."""
+    df = view.prepare_plays(result.df)
+    if df.empty:
+        st.info(view.no_match_text(query, view.NO_PLAY_MATCH), icon="🔍")
+        st.caption(f"Searched in {result.elapsed_ms:,.1f} ms.")
+        return
+    st.caption(view.plays_status_text(df, result.truncated, result.elapsed_ms))
+    st.session_state["plays-ids"] = df["name_key"].tolist()
+
+    as_list, as_table = st.tabs(["Results", "Table"])
+    with as_list:
+        st.html(view.plays_results_html(df, query.needles()))
+    with as_table:
+        st.dataframe(view.plays_table_frame(df), hide_index=True, width="stretch",
+                     column_config=view.plays_table_column_config(), key="plays-table",
+                     on_select=_pick_play_from_table, selection_mode="single-row")
+    common.download_csv(df.drop(columns=["spotify", "score", "candidates"]), "search_plays")
+    play_history(df)
+
+
+SCOPES = {"library": ":material/library_music: Library", "plays": ":material/headphones: In your plays"}
+
+
+def scope(counts: dict[str, tuple[int, bool]]) -> str:
+    """Library or plays, when both can be searched: a switch naming how many each found. It moves by
+    itself only away from a side that found nothing while the other found something."""
+    found = {k: n > 0 for k, (n, _) in counts.items()}
+    current = st.session_state.get("search-scope")
+    if current not in SCOPES or (not found[current] and any(found.values())):
+        st.session_state["search-scope"] = "library" if found["library"] or not found["plays"] else "plays"
+
+    def label(k: str) -> str:
+        n, more = counts[k]
+        return f"{SCOPES[k]} · {n:,}{'+' if more else ''}"
+
+    return st.segmented_control("Results from", list(SCOPES), format_func=label, key="search-scope",
+                                required=True, label_visibility="collapsed") or "library"
+
+
+def main() -> None:
+    charts.enable_theme()
+    common.header("Search", ":material/search:", "Find a track by name, artist or album, as you type.")
+    with common.guard():
+        has_tracks = cached.query("search_has_tracks").df
+        has_plays = cached.query("search_has_plays").df
+    tracks = not has_tracks.empty and bool(has_tracks.iat[0, 0])
+    played = not has_plays.empty and bool(has_plays.iat[0, 0])
+    if not tracks and not played:
+        common.empty_state()
+        return
+
+    raw = st.text_input("Search tracks, artists and albums", key="q", type="search", live=True,
+                        bind="query-params", placeholder=f"Try  {EXAMPLES}", help=HELP)
+    query = search.parse(raw)
+    for note in view.query_notes(query):
+        st.caption(note)
+    if query.empty:
+        if (raw or "").strip():
+            st.info(view.EMPTY_QUERY_TEXT, icon="ℹ️")
+        else:
+            st.caption(f"Type to search. Examples: {view.escape_markdown(EXAMPLES)}")
+        return
+
+    with common.guard():
+        found_tracks = cached.uncached("search_tracks", cap=PAGE_SIZE, **query.params(PAGE_SIZE + 1)) \
+            if tracks else None
+        found_plays = cached.uncached("search_play_items", cap=PAGE_SIZE, **query.params(PAGE_SIZE + 1)) \
+            if played else None
+    if found_plays is None:
+        library(query, found_tracks)
+    elif found_tracks is None:
+        st.caption("Searching everything you played (tracks, podcast episodes, audiobooks).")
+        plays(query, found_plays)
+    else:
+        counts = {"library": (len(found_tracks.df), found_tracks.truncated),
+                  "plays": (len(found_plays.df), found_plays.truncated)}
+        if scope(counts) == "plays":
+            plays(query, found_plays)
+        else:
+            library(query, found_tracks)
 
 
 main()

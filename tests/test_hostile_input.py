@@ -323,6 +323,37 @@ def test_search_box_returns_results_for_any_text(db, raw):
         view.table_frame(df)
 
 
+@pytest.fixture
+def search_played_db(plays_export_db, monkeypatch):
+    """The demo export's database (plays, no library); the test fails if anything in it changed."""
+    monkeypatch.setenv("DATABASE_URL", plays_export_db)
+    with unchanged(plays_export_db):
+        yield plays_export_db
+
+
+@HOSTILE
+@given(hostile(TSQUERY_BITS))
+def test_search_box_finds_plays_for_any_text(search_played_db, raw):
+    """pages/search.py's "In your plays": search_play_items -> ui.search_view -> play_item_history."""
+    q = search.parse(raw)
+    if q.empty:
+        event("nothing to search for")
+        return
+    res = queries.run("search_play_items", q.params(51), cap=50)
+    event("results" if len(res.df) else "no match")
+    assert len(res.df) <= 50
+    df = view.prepare_plays(res.df)
+    if df.empty:
+        one_line(view.no_match_text(q, view.NO_PLAY_MATCH))
+        return
+    one_line(view.plays_status_text(df, res.truncated, res.elapsed_ms))
+    view.plays_results_html(df, q.needles())
+    view.plays_table_frame(df)
+    view.play_label(df.iloc[0])
+    history = queries.run("play_item_history", {"name_key": df.iloc[0]["name_key"]}).df
+    assert int(history["plays"].sum()) == int(df.iloc[0]["plays"])
+
+
 # ---------------------------------------------------------------------------------------------
 # Explorer (pages/explorer.py: db.jsonpaths -> explorer.sql)
 
@@ -536,3 +567,120 @@ def test_every_named_query_takes_any_text_without_writing(db, target, text):
     except ValueError as exc:       # psycopg2 itself refuses a NUL before sending anything
         assert "\x00" in text and "NUL" in str(exc)
         event("NUL refused by psycopg2")
+
+
+# ---------------------------------------------------------------------------------------------
+# Explorer over plays (pages/explorer.py with source "Plays": db.jsonpaths -> explorer.sql's plays
+# queries), on the demo export: no raw_json index, so the filters scan under the explorer's timeout.
+
+PLAYS_HOSTILE = examples(250)
+PLAYS_FILTER_QUERIES = {jsonpaths.OPERATOR_MATCH: "explorer_plays_filter_jsonpath_match",
+                        jsonpaths.OPERATOR_EXISTS: "explorer_plays_filter_jsonpath_exists"}
+PLAY_KEYS = ["shuffle", "skipped", "reason_end", "ms_played", "ts", "platform", "conn_country", "listening_context",
+             "master_metadata_track_name", "episode_show_name", "offline_timestamp", "msPlayed", "endTime"]
+plays_containment_docs = st.one_of(
+    st.dictionaries(st.one_of(st.sampled_from(PLAY_KEYS), any_key), json_values, max_size=4),
+    st.sampled_from([{"shuffle": True}, {"reason_end": "fwdbtn", "skipped": True}, {"conn_country": "DE"},
+                     {"listening_context": {"type": "playlist"}}, {"ms_played": 30000}]),
+).map(lambda doc: json.dumps(doc, ensure_ascii=False))
+play_ids = st.one_of(
+    st.builds(lambda when, ms, key: f"{when}|{ms}|{key}",
+              st.one_of(st.sampled_from(["2026-11-15T21:56:46+00:00", "2024-03-31T00:40:00Z", "infinity", "epoch",
+                                         "2024-02-30T00:00:00+00:00", "0001-01-01 BC"]), hostile(DATE_BITS)),
+              st.one_of(st.integers(0, 10**12).map(str), hostile([])),
+              st.one_of(st.uuids().map(str), hostile(["00000000-0000-0000-0000-000000000000"]))),
+    hostile(["|", "||", "|1|"]))
+
+
+@pytest.fixture(scope="module")
+def plays_module(plays_export_db):
+    """The demo export's database, checked once for the whole module as demo_module is."""
+    before = checksums(plays_export_db)
+    yield plays_export_db
+    assert checksums(plays_export_db) == before, "the hostile-input tests changed the plays database"
+
+
+@pytest.fixture
+def plays_db(plays_module, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", plays_module)
+    with unchanged(plays_module):
+        yield plays_module
+
+
+@PLAYS_HOSTILE
+@given(st.one_of(key_paths, st.sampled_from(PLAY_KEYS), mixed(PATH_BITS, PLAY_KEYS, max_parts=12), hostile(PATH_BITS)))
+def test_plays_values_take_any_accepted_key_path(plays_db, text):
+    try:
+        path = jsonpaths.to_jsonpath(text)
+    except jsonpaths.InputError as exc:
+        one_line(exc)
+        event("InputError")
+        return
+    for name in ("plays_json_path_values", "plays_json_path_histogram"):
+        res = queries.run(name, {"path": path, "max_values": 50_000, "limit": 25, "bins": 20},
+                          timeout_ms=EXPLORER_TIMEOUT_MS)
+        assert res.df is not None
+    event("values" if len(res.df) else "no values")
+
+
+@PLAYS_HOSTILE
+@given(st.one_of(plays_containment_docs, plays_containment_docs, json_docs, mixed(JSON_BITS, max_parts=12),
+                 hostile(JSON_BITS)))
+def test_plays_containment_gives_plays_or_a_one_line_message(plays_db, text):
+    try:
+        doc = jsonpaths.parse_containment(text)
+    except jsonpaths.InputError as exc:
+        one_line(exc)
+        event("InputError")
+        return
+    res = page_run("explorer_plays_filter_containment", doc=doc, limit=1001, cap=1000)
+    assert isinstance(res, (queries.Result, str))
+    event("refused by PostgreSQL" if isinstance(res, str) else "matches" if len(res.df) else "no match")
+
+
+@PLAYS_HOSTILE
+@given(st.one_of(jsonpaths_structured, jsonpaths_structured, mixed(JSONPATH_BITS, PLAY_KEYS, max_parts=8),
+                 hostile(JSONPATH_BITS)))
+@example("$.ms_played > 1.5é")
+@example("$x")
+def test_plays_jsonpath_filter_gives_plays_or_a_one_line_message(plays_db, text):
+    try:
+        jp = jsonpaths.check_jsonpath(text)
+    except jsonpaths.InputError as exc:
+        one_line(exc)
+        event("InputError")
+        return
+    check_res = page_run("jsonpath_check", jsonpath=jp)
+    if isinstance(check_res, str) or not bool(check_res.df.at[0, "valid"]):
+        event("not valid jsonpath")
+        return
+    for operator in {jsonpaths.jsonpath_operator(jp), jsonpaths.OPERATOR_MATCH, jsonpaths.OPERATOR_EXISTS}:
+        res = page_run(PLAYS_FILTER_QUERIES[operator], jsonpath=jp, limit=1001, cap=1000)
+        assert isinstance(res, (queries.Result, str))
+        event(f"{operator} " + ("refused by PostgreSQL" if isinstance(res, str) else "ran"))
+
+
+@PLAYS_HOSTILE
+@given(hostile(PATH_BITS, PLAY_KEYS, ["%", "_", "\\%", "[*]"]), play_ids)
+def test_plays_inventory_filter_and_payload_ids_take_any_text(plays_db, text, play_id):
+    try:
+        q = jsonpaths.clean_text(text, "filter", 300)
+    except jsonpaths.InputError as exc:
+        one_line(exc)
+    else:
+        listed = queries.run("plays_json_path_inventory_list", {"q": q, "limit": 2_000})
+        if q.isascii():
+            assert all(q.lower() in p.lower() for p in listed.df["path"])
+    from ui import explorer_view
+
+    params = explorer_view.parse_play_id(play_id)
+    if params is None:
+        event("not a play id")
+        return
+    try:
+        res = page_run("explorer_play_payload", **params)
+    except ValueError as exc:       # psycopg2 refuses a NUL before sending anything
+        assert "\x00" in play_id and "NUL" in str(exc)
+        return
+    assert isinstance(res, (queries.Result, str))
+    event("refused by PostgreSQL" if isinstance(res, str) else "found" if len(res.df) else "no such play")

@@ -1,5 +1,6 @@
 """The search page's helpers: highlighting, safe links and images, the results list and table, the
-rank-history chart and summary. Plain functions (no Streamlit calls), testable on their own.
+rank-history chart and summary; the same for what was played ("In your plays": search_play_items
+rows and one item's monthly plays). Plain functions (no Streamlit calls), testable on their own.
 
 Text from the database is never trusted: the results list is HTML built here with every piece of
 track text escaped (a track named `<script>` or `**x**` shows literally), and only http(s) links and
@@ -7,12 +8,14 @@ images from raw_json are used.
 """
 from __future__ import annotations
 
+import base64
 import difflib
 import html
 import re
 from urllib.parse import urlsplit
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from db import search
@@ -129,12 +132,18 @@ def highlight_html(text: object, needles: list[tuple[str, bool]], fuzzy: bool = 
 # Results
 
 
+def _objects(values: list, index) -> pd.Series:
+    """`values` as an object column: a missing link stays None (pandas would read a list of
+    strings and None as a string column holding NaN, which is truthy)."""
+    return pd.Series(values, index=index, dtype="object")
+
+
 def prepare_results(df: pd.DataFrame) -> pd.DataFrame:
     """search_tracks rows with a safe `image` (smallest album image) and `spotify` link, and `year`
     as a nullable integer."""
     out = df.copy()
-    out["image"] = [smallest_image(v) for v in out["images"]] if len(out) else pd.Series(dtype="object")
-    out["spotify"] = [safe_url(v) for v in out["spotify_url"]] if len(out) else pd.Series(dtype="object")
+    out["image"] = _objects([smallest_image(v) for v in out["images"]], out.index)
+    out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
     out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
     return out.drop(columns=["images"])
 
@@ -198,11 +207,13 @@ def table_column_config() -> dict:
     }
 
 
-def status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float) -> str:
-    """'12 results in 3.4 ms', saying how many came from the typo-tolerant fallback."""
+def status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float, noun: str = "result",
+                what: str = "tracks") -> str:
+    """'12 results in 3.4 ms', saying how many came from the typo-tolerant fallback. `noun` names a
+    row ('played item': '12 played items'), `what` the things searched ('very many tracks match')."""
     n = len(df)
     similar = int((df["match"] == "similar").sum())
-    text = f"{n:,}{'+' if truncated else ''} result{'s' if n != 1 or truncated else ''}"
+    text = f"{n:,}{'+' if truncated else ''} {noun}{'s' if n != 1 or truncated else ''}"
     if similar == n:
         text += " by similar spelling (nothing matched exactly)"
     elif similar:
@@ -210,7 +221,7 @@ def status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float) -> str:
     text += f" in {elapsed_ms:,.1f} ms"
     capped = df["candidates"].dropna()
     if len(capped) and int(capped.max()) >= CANDIDATE_CAP:
-        text += f" · very many tracks match: the best of the first {CANDIDATE_CAP:,} are shown, type more to narrow down"
+        text += f" · very many {what} match: the best of the first {CANDIDATE_CAP:,} are shown, type more to narrow down"
     elif truncated:
         text += " · the best are shown: type more to narrow down"
     return text
@@ -226,8 +237,9 @@ def query_notes(sq: search.SearchQuery) -> list[str]:
     return notes
 
 
-def no_match_text(sq: search.SearchQuery) -> str:
-    """A friendly 'no match' message (markdown) with suggestions fitting the query."""
+def no_match_text(sq: search.SearchQuery, subject: str = "No track matches") -> str:
+    """A friendly 'no match' message (markdown) with suggestions fitting the query; `subject` says
+    what was searched ('Nothing you played matches')."""
     shown = sq.raw if len(sq.raw) <= 60 else sq.raw[:60] + "…"
     tips = []
     if any(t.phrase for c in sq.clauses for t in c):
@@ -237,7 +249,7 @@ def no_match_text(sq: search.SearchQuery) -> str:
     if len(sq.positive) > 1:
         tips.append("use fewer words, or OR between alternatives")
     tips.append("search for just the artist, or the first few letters of a word")
-    return (f"No track matches “{escape_markdown(shown)}”. Try to " + "; ".join(tips) + ".")
+    return (f"{subject} “{escape_markdown(shown)}”. Try to " + "; ".join(tips) + ".")
 
 
 EMPTY_QUERY_TEXT = ("Nothing to search for: type a word with letters or digits "
@@ -301,3 +313,197 @@ def history_summary(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=columns)
     out["order"] = out["Time range"].map({label: i for i, label in enumerate(RANGE_ORDER)})
     return out.sort_values("order").drop(columns="order").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# In your plays (search_play_items, play_item_history)
+
+KIND_LABELS = {"music": "Track", "podcast": "Podcast episode", "audiobook": "Audiobook", "unknown": "Unknown"}
+# Material Icons' music_note, mic, book and help paths as SVG images (a data: URI: st.html strips
+# inline <svg>; no emoji font is needed), grey to suit light and dark themes.
+_ICON_PATHS = {
+    "music": "M12 3v10.55c-.59-.34-1.27-.55-2-.55-2.21 0-4 1.79-4 4s1.79 4 4 4 4-1.79 4-4V7h4V3h-6z",
+    "podcast": "M12 14c1.66 0 2.99-1.34 2.99-3L15 5c0-1.66-1.34-3-3-3S9 3.34 9 5v6c0 1.66 1.34 3 3 3zm5.3-3c0 "
+               "3-2.54 5.1-5.3 5.1S6.7 14 6.7 11H5c0 3.41 2.72 6.23 6 6.72V21h2v-3.28c3.28-.48 6-3.3 6-6.72h-1.7z",
+    "audiobook": "M18 2H6c-1.1 0-2 .9-2 2v16c0 1.1.9 2 2 2h12c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2zM6 4h5v8l-2.5-1.5"
+                 "L6 12V4z",
+    "unknown": "M11 18h2v-2h-2v2zm1-16C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm0 18c-4.41 "
+               "0-8-3.59-8-8s3.59-8 8-8 8 3.59 8 8-3.59 8-8 8zm0-14c-2.21 0-4 1.79-4 4h2c0-1.1.9-2 2-2s2 .9 2 2c0 "
+               "2-3 1.75-3 5h2c0-2.25 3-2.5 3-5 0-2.21-1.79-4-4-4z",
+}
+KIND_ICONS = {k: '<img width="26" height="26" alt="" src="data:image/svg+xml;base64,' + base64.b64encode(
+    f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="#8a8a8a"><path d="{d}"/></svg>'.encode()
+).decode() + '">' for k, d in _ICON_PATHS.items()}
+UNKNOWN_NAME = "(no name)"
+PLAYS_NOUN, PLAYS_WHAT = "played item", "played items"
+NO_PLAY_MATCH = "Nothing you played matches"
+
+
+def _present(value: object) -> bool:
+    """Whether `value` is there: not None, NaN, NaT or pd.NA."""
+    if value is None:
+        return False
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):   # a list or array is there
+        return True
+
+
+def in_library(row) -> bool:
+    """Whether a search_play_items row's track is in the library (has a rank history)."""
+    value = row.get("in_library")
+    return isinstance(value, (bool, np.bool_)) and bool(value) and _present(row.get("track_id"))
+
+
+def kind_label(kind: object) -> str:
+    return KIND_LABELS.get(kind, str(kind)) if isinstance(kind, str) else KIND_LABELS["unknown"]
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    """Timestamps as naive UTC (the database may answer in any session time zone)."""
+    return pd.to_datetime(values, utc=True, errors="coerce").dt.tz_localize(None)
+
+
+def prepare_plays(df: pd.DataFrame) -> pd.DataFrame:
+    """search_play_items rows with a safe `spotify` link, `plays` as a nullable integer, `minutes`
+    as a float, first/last played as naive UTC timestamps (null until the plays rollups are built)."""
+    out = df.copy()
+    out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
+    out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
+    out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64")
+    for col in ("first_played", "last_played"):
+        out[col] = _utc(out[col])
+    out["name_key"] = out["name_key"].astype(str)
+    return out
+
+
+def play_label(row) -> str:
+    """Plain text naming a played item: 'Track — Artist', with its kind unless it is music."""
+    name = row["name"] if _present(row.get("name")) else UNKNOWN_NAME
+    text = f"{name} — {row['artist']}" if _present(row.get("artist")) else str(name)
+    return text if row.get("kind") == "music" else f"{text} ({kind_label(row.get('kind')).lower()})"
+
+
+def _day(value: object) -> str | None:
+    return pd.Timestamp(value).strftime("%Y-%m-%d") if _present(value) else None
+
+
+def plays_text(row) -> str:
+    """'123 plays · 7 h · first 2014-03-02 · last 2024-11-01' (plain text)."""
+    if not _present(row.get("plays")):
+        return "plays not counted yet (run an import again to build the plays rollups)"
+    n = int(row["plays"])
+    parts = [f"{n:,} play{'s' if n != 1 else ''}", hours_text(row.get("minutes"))]
+    first, last = _day(row.get("first_played")), _day(row.get("last_played"))
+    if first:
+        parts.append(f"first {first}" if first == last or not last else f"{first} → {last}")
+    return " · ".join(parts)
+
+
+def hours_text(minutes: object) -> str:
+    """Minutes as '42 min' or '7.5 h'."""
+    try:
+        m = float(minutes)
+    except (TypeError, ValueError):
+        return "0 min"
+    if pd.isna(m):
+        return "0 min"
+    return f"{m:,.0f} min" if m < 120 else f"{m / 60:,.1f} h"
+
+
+def plays_results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str:
+    """The played items list: a kind icon, highlighted name, artist (or show) and album, kind,
+    whether it is in the library, Spotify link, and its plays, time and first → last day."""
+    rows = []
+    for r in df.to_dict("records"):
+        fuzzy = r.get("match") == "similar"
+        icon = ('<div style="width: 48px; height: 48px; flex: none; border-radius: 4px; display: flex; '
+                'align-items: center; justify-content: center; '
+                f'background: rgba(128, 128, 128, 0.2)" title="{html.escape(kind_label(r.get("kind")))}">'
+                f'{KIND_ICONS.get(r.get("kind"), KIND_ICONS["unknown"])}</div>')
+        name = r["name"] if _present(r.get("name")) else None
+        title = highlight_html(name, needles, fuzzy) if name is not None else html.escape(UNKNOWN_NAME)
+        details = []
+        if _present(r.get("artist")):
+            details.append(highlight_html(r["artist"], needles, fuzzy))
+        if _present(r.get("album")):
+            details.append(f'<i>{highlight_html(r["album"], needles, fuzzy)}</i>')
+        if r.get("kind") != "music":
+            details.append(html.escape(kind_label(r.get("kind"))))
+        if in_library(r):
+            details.append('<span title="In your Music Time Machine top lists: it has a rank history">'
+                           "in your library</span>")
+        if r.get("spotify"):
+            details.append(f'<a href="{html.escape(r["spotify"])}" target="_blank" '
+                           'rel="noopener noreferrer">Spotify ↗</a>')
+        if fuzzy:
+            details.append('<span style="opacity: 0.7">similar spelling</span>')
+        rows.append(
+            '<div style="display: flex; align-items: center; gap: 0.75rem; padding: 0.3rem 0; '
+            'border-bottom: 1px solid rgba(128, 128, 128, 0.2)">'
+            f'{icon}<div style="min-width: 0"><div style="font-weight: 600">{title}</div>'
+            f'<div style="opacity: 0.85">{" · ".join(details)}</div>'
+            f'<div style="opacity: 0.7; font-size: 0.9em">{html.escape(plays_text(r))}</div></div></div>')
+    return '<div class="mtm-play-results">' + "".join(rows) + "</div>"
+
+
+PLAYS_TABLE_COLUMNS = ["name", "artist", "album", "kind", "plays", "minutes", "first_played", "last_played",
+                       "in_library", "spotify", "match"]
+
+
+def plays_table_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The played items as a table (prepared rows), with readable kind and match columns."""
+    out = df[PLAYS_TABLE_COLUMNS].copy()
+    out["kind"] = [kind_label(k) for k in out["kind"]]
+    out["match"] = out["match"].map({"text": "words", "similar": "similar spelling"}).fillna(out["match"])
+    return out
+
+
+def plays_table_column_config() -> dict:
+    import streamlit as st
+
+    return {
+        "name": st.column_config.TextColumn("Track, episode or book"),
+        "artist": st.column_config.TextColumn("Artist or show"),
+        "album": st.column_config.TextColumn("Album"),
+        "kind": st.column_config.TextColumn("Kind", width=110),
+        "plays": st.column_config.NumberColumn("Plays", format="%d", width=70, help="Every stream counts"),
+        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f", width=80),
+        "first_played": st.column_config.DatetimeColumn("First played (UTC)", format="YYYY-MM-DD HH:mm"),
+        "last_played": st.column_config.DatetimeColumn("Last played (UTC)", format="YYYY-MM-DD HH:mm"),
+        "in_library": st.column_config.CheckboxColumn("In library", width=80,
+                                                      help="In your Music Time Machine top lists"),
+        "spotify": st.column_config.LinkColumn("Spotify", display_text="Open ↗", width=80),
+        "match": st.column_config.TextColumn("Match", width=110,
+                                             help="words: the words you typed; similar spelling: typo-tolerant"),
+    }
+
+
+def plays_status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float) -> str:
+    """'12 played items in 3.4 ms · plays count every stream; times are UTC'."""
+    return (status_text(df, truncated, elapsed_ms, noun=PLAYS_NOUN, what=PLAYS_WHAT)
+            + " · plays count every stream; times are UTC")
+
+
+def play_history_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """play_item_history rows for the chart and the CSV: month as a date, plays and minutes numbers."""
+    out = df[["month", "plays", "minutes"]].copy()
+    out["month"] = pd.to_datetime(out["month"]).dt.date if len(out) else pd.Series(dtype="object")
+    out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
+    out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64").round(1)
+    return out
+
+
+def play_summary(history: pd.DataFrame) -> list[tuple[str, str, str | None]]:
+    """The chosen item's metrics as (label, value, help): plays, time listened, first and last listen
+    (the day as the value, the UTC time in the help)."""
+    plays = pd.to_numeric(history["plays"], errors="coerce").sum() if len(history) else 0
+    minutes = pd.to_numeric(history["minutes"], errors="coerce").sum() if len(history) else 0.0
+    first = _utc(history["first_played"]).min() if len(history) else None
+    last = _utc(history["last_played"]).max() if len(history) else None
+    return [("Plays", f"{int(plays):,}", "Every stream counts"), ("Listened", hours_text(minutes), None),
+            ("First listen", _day(first) or "–", _minute(first)), ("Last listen", _day(last) or "–", _minute(last))]
+
+
+def _minute(value: object) -> str | None:
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC") if _present(value) else None

@@ -93,3 +93,142 @@ from dates d
 cross join ranges r
 left join mine m on m.snapshot_date = d.snapshot_date and m.time_range = r.time_range
 order by r.time_range, d.snapshot_date;
+
+-- name: search_has_plays
+-- Whether anything was played (a Spotify export imported): the search page adds its "In your
+-- plays" section only then.
+-- example: {}
+select exists (select 1 from play_items) as has_plays;
+
+-- name: search_play_items
+-- What was played matching a search, best first; at most :limit rows. The same parameters, matching
+-- and ranking as search_tracks, over play_items (one row per distinct played item: tracks, podcast
+-- episodes, audiobook chapters; db/schema/25_plays_search.sql): full-text matches (match = 'text',
+-- play_items_search_idx; track, episode or chapter name A, artist or show B, album or book C),
+-- ranked among the first 2,000 matching items (`candidates`), and when under 5 results match, the
+-- typo-tolerant and Chinese/Japanese/Korean fallback (match = 'similar', play_items_search_trgm_idx,
+-- play_items_cjk_grams_idx; the closest among the first 2,000 similar items, so that a typo of a
+-- much-played artist's name stays fast).
+-- A row is a played track as the Plays page counts it (kind, artist and name: the same song on two
+-- albums is one row), a podcast episode, or an audiobook (its chapters together); `name_key` is
+-- its key (play_items.group_key = plays_z_items.name_key), which play_item_history takes. Each
+-- row: kind, name (track, episode or audiobook title), track (the best-matching item's track,
+-- episode or chapter name), artist (or show), album (music: the best-matching item's album),
+-- track_id (one of its Spotify track ids, one in `tracks` when there is one), spotify_url (that
+-- track's, else from the item's URI; a chapter opens as an episode, as Spotify links it), in_library (that track is in `tracks`, so it has a rank history), plays (every
+-- stream), minutes, first_played and last_played (UTC), from its plays_z_items year rows
+-- (plays_z_items_year_key_idx; null until the plays rollups are built). Unlike search_tracks, ranks
+-- are not normalised by length, so equal matches (every track of an artist) tie and the most
+-- played comes first.
+-- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "limit": 51}
+with matched as (
+  select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search
+  from play_items i
+  where i.search @@ to_tsquery('simple_unaccent', :tsq)
+  limit 2000
+), ranked as (
+  select m.item_key, m.group_key, m.kind, m.track, m.artist, m.album, m.uri, count(*) over () as candidates,
+         ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq), 0)
+         + ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_exact), 0)
+           as rank
+  from matched m
+  order by rank desc
+  limit 200
+), fts_items as (
+  select r.item_key, r.group_key, r.candidates, r.uri is not null as linked,
+         r.rank
+         + case when mtm_fold(n.name) = mtm_fold(:q) then 2
+                when starts_with(mtm_fold(n.name), mtm_fold(:q)) then 1
+                else 0 end
+         + case when mtm_fold(coalesce(r.artist, '')) = mtm_fold(:q) then 1 else 0 end as score
+  from ranked r
+  cross join lateral (select case when r.kind = 'audiobook' and r.album is not null then r.album
+                                  else coalesce(r.track, '') end as name) n
+), fts as (
+  select group_key, max(score) as score, max(candidates) as candidates,
+         (array_agg(item_key order by score desc, linked desc, item_key))[1] as best
+  from fts_items
+  group by group_key
+), fuzzy_matched as (
+  select i.item_key, i.group_key, i.uri is not null as linked, i.search_text
+  from play_items i
+  where (select count(*) from fts) < 5
+    and ((:fuzzy <> '' and mtm_fold(:fuzzy) <% i.search_text)
+         or (:infix <> ''
+             and i.search_text ~ '[ぁ-ヿ㐀-䶿一-鿿豈-﫿가-힯𠀀-𿿽]'
+             and mtm_cjk_grams(i.search_text) @> mtm_cjk_grams(mtm_fold(:infix))
+             and i.search_text like '%' || replace(replace(replace(
+                   mtm_fold(:infix), '\', '\\'), '%', '\%'), '_', '\_') || '%'))
+    and i.group_key not in (select group_key from fts)
+  limit 2000
+), fuzzy_items as (
+  select f.item_key, f.group_key, f.linked, word_similarity(mtm_fold(:fuzzy), f.search_text) as score
+  from fuzzy_matched f
+  order by score desc, f.item_key
+  limit 200
+), fuzzy as (
+  select group_key, max(score) as score, (array_agg(item_key order by score desc, linked desc, item_key))[1] as best
+  from fuzzy_items
+  group by group_key
+), hits as (
+  select group_key, best, 'text' as match, score::float8 as score, 1 as tier, candidates from fts
+  union all
+  select group_key, best, 'similar', score::float8, 2, null from fuzzy
+), counted as (
+  select h.*, z.plays, z.ms_played, z.first_at, z.last_at
+  from hits h
+  cross join lateral (
+    select sum(y.plays)::bigint as plays, sum(y.ms_played)::bigint as ms_played, min(y.first_at) as first_at,
+           max(y.last_at) as last_at
+    from plays_z_items y
+    where y.period = 'year' and y.name_key = h.group_key) z
+  order by h.tier, h.score desc, z.plays desc nulls last, h.group_key
+  limit :limit
+)
+select c.group_key::text as name_key, b.kind,
+       case when b.kind = 'audiobook' and b.album is not null then b.album else b.track end as name,
+       b.track, b.artist, case when b.kind = 'music' then b.album end as album,
+       coalesce(l.track_id, b.track_id) as track_id,
+       case when coalesce(l.track_id, b.track_id) ~ '^[0-9A-Za-z]{1,64}$'
+            then 'https://open.spotify.com/track/' || coalesce(l.track_id, b.track_id)
+            when b.uri ~ '^spotify:(track|episode|chapter|show|album|artist):[0-9A-Za-z]{1,64}$'
+            then 'https://open.spotify.com/'
+                 || case split_part(b.uri, ':', 2) when 'chapter' then 'episode' else split_part(b.uri, ':', 2) end
+                 || '/' || split_part(b.uri, ':', 3) end as spotify_url,
+       coalesce(l.in_library, false) as in_library,
+       c.plays, c.ms_played::float8 / 60000 as minutes, c.first_at as first_played, c.last_at as last_played,
+       c.match, round(c.score::numeric, 4) as score, c.candidates
+from counted c
+join play_items b on b.item_key = c.best
+left join lateral (
+  select i.track_id, exists (select 1 from tracks t where t.track_id = i.track_id) as in_library
+  from play_items i
+  where i.group_key = c.group_key and i.track_id is not null
+  order by 2 desc, i.item_key = c.best desc, i.track_id
+  limit 1) l on true
+order by c.tier, c.score desc, c.plays desc nulls last, name, c.group_key;
+
+-- name: play_item_history
+-- One search_play_items row's plays per UTC month (:name_key, its name_key) with minutes, from the
+-- hourly rollup of its items (play_items_group_key_idx, then plays_hourly_items_item_idx: an index-
+-- only range per item); each row also carries the first and last stream ever (UTC, its
+-- plays_z_items year rows). Naturally small: one row per month with a play. The example is the
+-- demo export's audiobook "Pride and Prejudice".
+-- example: {"name_key": "35973aaf-76b5-b6a5-0499-c50398bb1bbb"}
+with items as (
+  select item_key from play_items where group_key = cast(:name_key as uuid)
+), months as (
+  select date_trunc('month', h.hour_utc, 'UTC') as month_utc, sum(h.plays)::bigint as plays,
+         sum(h.ms_played)::float8 / 60000 as minutes
+  from items i
+  join plays_hourly_items h on h.item_key = i.item_key
+  group by 1
+), ever as (
+  select min(y.first_at) as first_played, max(y.last_at) as last_played
+  from plays_z_items y
+  where y.period = 'year' and y.name_key = cast(:name_key as uuid)
+)
+select (m.month_utc at time zone 'UTC')::date as month, m.plays, m.minutes, e.first_played, e.last_played
+from months m
+cross join ever e
+order by m.month_utc;

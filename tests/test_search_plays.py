@@ -1,0 +1,607 @@
+"""Search over what was played ("In your plays"): the plays schema (db/schema/25_plays_search.sql),
+the named queries search_play_items and play_item_history (db/sql/search.sql) against a plain
+computation from `plays`, the page helpers (ui/search_view.py) and the Search page under AppTest.
+
+Data: a handmade Spotify export (extended history and account data) with accented, Japanese,
+podcast and audiobook items, the same song on two albums and in the account data, and hostile
+names; one of its tracks is also in the library (a Music Time Machine file) with a rank history.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from db import queries, search
+from migrate.api import run_import
+from tests import plays_data as data
+from tests.conftest import ROOT, _create, _drop, make_sqlite, pg_rows
+from ui import charts
+from ui import search_view as view
+
+PAGE = os.path.join(ROOT, "pages", "search.py")
+ACCOUNT_FILE = os.path.join("Spotify Account Data", "StreamingHistory_music_0.json")
+
+
+def _uri(kind: str, *parts: str) -> str:
+    return f"spotify:{kind}:" + hashlib.md5("\x1f".join(parts).encode()).hexdigest()[:22]
+
+
+CRAZY_ALBUM = _uri("track", "Beyoncé", "Crazy in Love", "Dangerously in Love")
+CRAZY_REMIX = _uri("track", "Beyoncé", "Crazy in Love", "Remixes")
+LIBRARY_ID = CRAZY_ALBUM.rsplit(":", 1)[1]
+
+
+def _at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def music(ts: str, ms: int, track: str, artist: str, album: str, uri: str | None = None) -> dict:
+    rec = data.record(_at(ts), ms, track, artist, album=album)
+    rec["spotify_track_uri"] = uri or _uri("track", artist, track, album)
+    return rec
+
+
+def podcast(ts: str, ms: int, episode: str, show: str) -> dict:
+    rec = data.record(_at(ts), ms, "x")
+    rec.update({"master_metadata_track_name": None, "master_metadata_album_artist_name": None,
+                "master_metadata_album_album_name": None, "spotify_track_uri": None, "episode_name": episode,
+                "episode_show_name": show, "spotify_episode_uri": _uri("episode", show, episode)})
+    return rec
+
+
+def chapter(ts: str, ms: int, book: str, title: str) -> dict:
+    rec = data.record(_at(ts), ms, "x")
+    rec.update({"master_metadata_track_name": None, "master_metadata_album_artist_name": None,
+                "master_metadata_album_album_name": None, "spotify_track_uri": None,
+                "audiobook_title": book, "audiobook_uri": _uri("audiobook", book),
+                "audiobook_chapter_uri": _uri("chapter", book, title), "audiobook_chapter_title": title})
+    return rec
+
+
+EXTENDED = [
+    music("2019-03-01 10:00:00", 200_000, "Crazy in Love", "Beyoncé", "Dangerously in Love", CRAZY_ALBUM),
+    music("2019-03-15 18:30:00", 180_000, "Crazy in Love", "Beyoncé", "Dangerously in Love", CRAZY_ALBUM),
+    music("2021-07-04 09:00:00", 30_000, "Crazy in Love", "Beyoncé", "Dangerously in Love", CRAZY_ALBUM),
+    music("2020-01-10 22:15:00", 100_000, "Crazy in Love", "Beyoncé", "Remixes", CRAZY_REMIX),
+    music("2022-05-05 07:00:00", 210_000, "Halo", "Beyoncé", "I Am... Sasha Fierce"),
+    music("2018-02-02 20:00:00", 240_000, "Kickstart My Heart", "Mötley Crüe", "Dr. Feelgood"),
+    music("2023-02-02 20:00:00", 120_000, "Kickstart My Heart", "Mötley Crüe", "Dr. Feelgood"),
+    music("2017-06-01 12:00:00", 260_000, "Karma Police", "Radiohead", "OK Computer"),
+    music("2024-06-01 12:00:00", 250_000, "Karma Police", "Radiohead", "OK Computer"),
+    music("2020-12-24 23:00:00", 300_000, "Merry Christmas Mr. Lawrence", "坂本龍一", "Coda"),
+    music("2021-01-01 00:10:00", 90_000, "<script>alert(1)</script>", "**bold** $x$", "<b>Album</b>",
+          "javascript:alert(1)"),
+    podcast("2022-03-01 06:00:00", 1_800_000, "Folge 12: Über Käse", "Zwei Stühle, eine Meinung"),
+    podcast("2022-03-02 06:00:00", 600_000, "Folge 12: Über Käse", "Zwei Stühle, eine Meinung"),
+    chapter("2023-01-01 20:00:00", 1_500_000, "Pride and Prejudice", "Chapter 1"),
+    chapter("2023-01-02 20:00:00", 900_000, "Pride and Prejudice", "Chapter 1"),
+    chapter("2023-02-03 20:00:00", 1_200_000, "Pride and Prejudice", "Chapter 2"),
+    chapter("2023-03-01 20:00:00", 1_100_000, "Der Zauberberg", "Chapter 1"),
+]
+# Account data: names only, no URI: the same song as above (one result with it), a minute precision.
+ACCOUNT = [{"endTime": "2025-02-01 12:00", "artistName": "Beyoncé", "trackName": "Crazy in Love", "msPlayed": 150_000}]
+
+
+def _export(folder) -> None:
+    data.write(str(folder), "Streaming_History_Audio_2017-2024_search.json", EXTENDED)
+    path = os.path.join(str(folder), ACCOUNT_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(ACCOUNT, fh, ensure_ascii=False)
+
+
+def _library(folder) -> str:
+    tracks = [(LIBRARY_ID, "Crazy in Love", "Beyoncé", "Dangerously in Love", 236_000, None, "{}")]
+    snaps = [(LIBRARY_ID, d, "short_term", r) for d, r in (("2024-01-01", 3), ("2024-01-08", 1), ("2024-01-15", 7))]
+    return make_sqlite(folder / "library.db", tracks, snaps)
+
+
+@pytest.fixture(scope="module")
+def played_db(server_url, tmp_path_factory):
+    """The handmade export and a library holding one of its tracks."""
+    name = f"mtm_search_plays_{os.getpid()}"
+    url = _create(server_url, name)
+    folder = tmp_path_factory.mktemp("search_plays")
+    run_import(_library(folder), url)
+    _export(folder / "export")
+    run_import(str(folder / "export"), url)
+    yield url
+    _drop(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def played_only_db(server_url, tmp_path_factory):
+    """The handmade export alone: plays, no library."""
+    name = f"mtm_search_plays_only_{os.getpid()}"
+    url = _create(server_url, name)
+    folder = tmp_path_factory.mktemp("search_plays_only")
+    _export(folder)
+    run_import(str(folder), url)
+    yield url
+    _drop(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def plays(played_db) -> pd.DataFrame:
+    return data.read_plays(played_db)
+
+
+def find(url: str, text: str, limit: int = 51) -> pd.DataFrame:
+    q = search.parse(text)
+    assert not q.empty
+    return queries.run("search_play_items", q.params(limit), url=url).df
+
+
+def names(df: pd.DataFrame) -> list[str]:
+    return df["name"].tolist()
+
+
+def expected(plays: pd.DataFrame) -> pd.DataFrame:
+    """Per search result (a track, an episode, an audiobook): plays, minutes, first and last stream,
+    computed from the plays themselves."""
+    p = plays.copy()
+    book = (p["kind"] == "audiobook") & p["album"].notna()
+    p["r_name"] = p["track"].where(~book, p["album"])
+    p["r_artist"] = p["artist"].where(~book, None)
+    g = p.groupby(["kind", "r_artist", "r_name"], dropna=False)
+    return g.agg(plays=("ms_played", "size"), minutes=("ms_played", lambda s: s.sum() / 60000),
+                 first=("ended_at", "min"), last=("ended_at", "max")).reset_index()
+
+
+def expected_row(plays: pd.DataFrame, row) -> pd.Series:
+    e = expected(plays)
+    artist = row["artist"] if row["kind"] != "audiobook" else None
+    match = e[(e["kind"] == row["kind"]) & (e["r_name"] == row["name"])
+              & ((e["r_artist"] == artist) | (e["r_artist"].isna() & (artist is None)))]
+    assert len(match) == 1, (row, match)
+    return match.iloc[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema
+
+
+def test_result_key_equals_the_plays_rollup_key_of_every_played_item(plays_export_db, played_db):
+    for url in (plays_export_db, played_db):
+        assert pg_rows(url, """
+            select count(*) from play_items
+            where group_key <> case when kind = 'audiobook' and album is not null
+                                    then plays_z_key('album', kind, artist, album)
+                                    else plays_z_key('track', kind, artist, track) end""") == [(0,)]
+        assert pg_rows(url, """select count(*) from play_items i
+                               where not exists (select 1 from plays_z_items z
+                                                 where z.period = 'year' and z.name_key = i.group_key)""") == [(0,)]
+
+
+def test_play_items_search_columns_fold_accents_and_weigh_track_artist_album(played_db):
+    rows = pg_rows(played_db, """select search::text, search_text from play_items
+                                 where track = 'Kickstart My Heart'""")
+    vector, text = rows[0]
+    assert "'kickstart':1A" in vector and "'motley':4B" in vector and "'feelgood':7C" in vector
+    assert text == "kickstart my heart motley crue dr. feelgood"
+
+
+# ---------------------------------------------------------------------------------------------
+# search_play_items
+
+
+@pytest.mark.parametrize("text", ["beyonce", "BEYONCE", "Beyoncé", "beyon"])
+def test_search_plays_finds_a_played_beyonce_item_without_accents(played_db, text):
+    df = find(played_db, text)
+    assert {"Crazy in Love", "Halo"} <= set(names(df))
+    assert (df["artist"] == "Beyoncé").all() and (df["match"] == "text").all()
+
+
+def test_search_plays_finds_by_the_start_of_a_word(played_db):
+    df = find(played_db, "kickst")
+    assert names(df) == ["Kickstart My Heart"]
+    assert df.iloc[0]["artist"] == "Mötley Crüe" and df.iloc[0]["album"] == "Dr. Feelgood"
+
+
+def test_search_plays_finds_a_misspelt_artist_by_similar_spelling(played_db):
+    df = find(played_db, "radiohaed")
+    assert names(df) == ["Karma Police"]
+    assert df.iloc[0]["match"] == "similar"
+
+
+@pytest.mark.parametrize("text", ["龍一", "坂本", "坂本龍一"])
+def test_search_plays_finds_part_of_a_japanese_name(played_db, text):
+    assert "Merry Christmas Mr. Lawrence" in names(find(played_db, text))
+
+
+def test_search_plays_finds_a_played_track_that_is_not_in_the_library(played_db):
+    assert pg_rows(played_db, "select count(*) from tracks where name = 'Kickstart My Heart'") == [(0,)]
+    row = find(played_db, "kickstart my heart").iloc[0]
+    assert row["name"] == "Kickstart My Heart" and not bool(row["in_library"])
+    assert row["spotify_url"].startswith("https://open.spotify.com/track/")
+
+
+def test_search_plays_marks_a_track_that_is_in_the_library(played_db):
+    df = find(played_db, "crazy in love")
+    assert len(df) == 1, "the album, the remix album and the account data are one song"
+    row = df.iloc[0]
+    assert bool(row["in_library"]) and row["track_id"] == LIBRARY_ID
+    assert row["spotify_url"] == f"https://open.spotify.com/track/{LIBRARY_ID}"
+
+
+@pytest.mark.parametrize("text", ["beyonce", "crazy", "kickstart", "radiohaed", "龍一", "zwei stuhle", "kase",
+                                  "chapter", "pride", "zauberberg", "script"])
+def test_search_plays_counts_equal_a_plain_computation_from_plays(played_db, plays, text):
+    df = find(played_db, text)
+    assert len(df)
+    for row in df.to_dict("records"):
+        want = expected_row(plays, row)
+        assert row["plays"] == want["plays"], row
+        assert row["minutes"] == pytest.approx(want["minutes"])
+        assert pd.Timestamp(row["first_played"]) == want["first"]
+        assert pd.Timestamp(row["last_played"]) == want["last"]
+
+
+def test_search_plays_counts_the_same_song_across_albums_and_the_account_data(played_db):
+    row = find(played_db, "crazy in love").iloc[0]
+    assert row["plays"] == 5
+    assert pd.Timestamp(row["last_played"]) == pd.Timestamp("2025-02-01 12:00", tz="UTC")
+
+
+def test_search_plays_shows_podcasts_and_audiobooks_with_their_kind(played_db):
+    episode = find(played_db, "zwei stuhle").iloc[0]
+    assert (episode["kind"], episode["name"], episode["artist"]) == ("podcast", "Folge 12: Über Käse",
+                                                                     "Zwei Stühle, eine Meinung")
+    assert episode["spotify_url"].startswith("https://open.spotify.com/episode/")
+    books = find(played_db, "chapter 1")
+    assert set(zip(books["kind"], books["name"])) == {("audiobook", "Pride and Prejudice"),
+                                                      ("audiobook", "Der Zauberberg")}
+    pride = books[books["name"] == "Pride and Prejudice"].iloc[0]
+    assert pride["plays"] == 3 and pride["album"] is None          # every chapter of the book together
+
+
+def test_search_plays_links_only_spotify_uris(played_db):
+    row = find(played_db, "script").iloc[0]
+    assert row["name"] == "<script>alert(1)</script>" and row["spotify_url"] is None
+
+
+def test_search_plays_ranks_most_played_first_among_equal_matches(played_db):
+    df = find(played_db, "beyonce")
+    assert names(df)[:2] == ["Crazy in Love", "Halo"]
+
+
+def test_search_plays_returns_nothing_for_random_strings(played_db):
+    assert find(played_db, "qzxjvkw").empty
+
+
+def test_search_plays_results_are_unique_and_capped(plays_export_db):
+    df = find(plays_export_db, "a", limit=21)
+    assert len(df) == 21 and df["name_key"].is_unique
+
+
+def test_search_plays_counts_equal_a_plain_computation_on_the_demo_export(plays_export_db):
+    plays = data.read_plays(plays_export_db)
+    for text in ("radiohead", "episode", "chapter", "beyonce", "love"):
+        for row in find(plays_export_db, text).to_dict("records"):
+            want = expected_row(plays, row)
+            assert (row["plays"], pd.Timestamp(row["first_played"]), pd.Timestamp(row["last_played"])) == \
+                (want["plays"], want["first"], want["last"]), row
+
+
+def test_search_has_plays(played_db, empty_url):
+    assert bool(queries.scalar("search_has_plays", url=played_db))
+    assert not bool(queries.scalar("search_has_plays", url=empty_url))
+
+
+def test_search_plays_on_a_database_without_plays_is_empty(demo_url):
+    assert find(demo_url, "radiohead").empty
+
+
+# ---------------------------------------------------------------------------------------------
+# play_item_history
+
+
+def test_play_item_history_counts_plays_per_utc_month(played_db, plays):
+    key = find(played_db, "crazy in love").iloc[0]["name_key"]
+    df = queries.run("play_item_history", {"name_key": key}, url=played_db).df
+    mine = plays[(plays["track"] == "Crazy in Love") & (plays["artist"] == "Beyoncé")]
+    months = mine.groupby(mine["ended_at"].dt.tz_localize(None).dt.to_period("M"))
+    assert [str(pd.Timestamp(m).to_period("M")) for m in df["month"]] == [str(m) for m in months.groups]
+    assert df["plays"].tolist() == months.size().tolist()
+    assert df["minutes"].tolist() == pytest.approx((months["ms_played"].sum() / 60000).tolist())
+    assert pd.Timestamp(df["first_played"].iloc[0]) == mine["ended_at"].min()
+    assert pd.Timestamp(df["last_played"].iloc[0]) == mine["ended_at"].max()
+
+
+def test_play_item_history_of_an_audiobook_sums_its_chapters(played_db):
+    key = find(played_db, "pride").iloc[0]["name_key"]
+    df = queries.run("play_item_history", {"name_key": key}, url=played_db).df
+    assert [str(m) for m in df["month"]] == ["2023-01-01", "2023-02-01"]
+    assert df["plays"].tolist() == [2, 1]
+
+
+def test_play_item_history_example_is_an_audiobook_of_the_demo_export(plays_export_db):
+    q = queries.get("play_item_history")
+    assert not queries.run(q.name, q.example, url=plays_export_db).df.empty, (
+        "the example name_key of play_item_history is not in the demo export (the generator changed?)")
+
+
+@pytest.mark.parametrize("key", ["", "nope", "00000000-0000-0000-0000-000000000000", "'; drop table plays; --"])
+def test_play_item_history_of_an_unknown_or_malformed_key_is_empty_or_refused(played_db, key):
+    try:
+        assert queries.run("play_item_history", {"name_key": key}, url=played_db).df.empty
+    except sa.exc.DataError:
+        assert key != "00000000-0000-0000-0000-000000000000"
+
+
+# ---------------------------------------------------------------------------------------------
+# Index use (sequential scans discouraged: the test data is small enough for the planner to prefer them)
+
+
+def _plan_indexes(url: str, name: str, params: dict) -> set[str]:
+    from db import engine
+
+    def walk(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from walk(child)
+
+    with engine.reader(url).connect() as c, c.begin():
+        c.execute(sa.text("set local enable_seqscan = off"))
+        plan = c.execute(sa.text("explain (analyze, format json) " + queries.get(name).sql), params).scalar()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    return {n["Index Name"] for n in walk(plan[0]["Plan"]) if "Index Name" in n}
+
+
+@pytest.mark.parametrize("text, index", [
+    ("beyonce", "play_items_search_idx"),
+    ("radiohaed", "play_items_search_trgm_idx"),
+    ("龍一", "play_items_cjk_grams_idx"),
+    ("beyonce", "plays_z_items_year_key_idx"),
+])
+def test_search_plays_can_use_its_indexes(played_db, text, index):
+    assert index in _plan_indexes(played_db, "search_play_items", search.parse(text).params(51))
+
+
+def test_play_item_history_reads_its_items_by_index(played_db):
+    key = find(played_db, "crazy in love").iloc[0]["name_key"]
+    used = _plan_indexes(played_db, "play_item_history", {"name_key": key})
+    assert {"play_items_group_key_idx", "plays_hourly_items_item_idx"} <= used
+
+
+# ---------------------------------------------------------------------------------------------
+# Any text: results or nothing, never an error
+
+HOSTILE = [
+    "'", '"', "\\", "%", "_", "%_%", "' OR 1=1 --", "'; drop table play_items; --", "a:*", ":*", "!(a | b)", "(((",
+    "<->", "a\x00b", "\x00", "x" * 5000, " " * 5000, "é" * 3000, "坂" * 3000, "🎸 Guns N' Roses 🎸", "ليلة",
+    "עידן רייכל", "\u202egnp.exe", "-", "OR OR OR", '-"', "$x$ :red[y] **z** <b>w</b>", "\ud800\udfff", "\r\n\t",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(h[:24]) for h in HOSTILE])
+def test_search_plays_takes_hostile_input(played_db, text):
+    q = search.parse(text)
+    if q.empty:
+        return
+    res = queries.run("search_play_items", q.params(51), url=played_db, cap=50)
+    df = view.prepare_plays(res.df)
+    if df.empty:
+        assert view.no_match_text(q, view.NO_PLAY_MATCH)
+    else:
+        view.plays_results_html(df, q.needles())
+        view.plays_table_frame(df)
+        view.plays_status_text(df, res.truncated, res.elapsed_ms)
+
+
+@pytest.mark.parametrize("param", ["q", "fuzzy", "infix"])
+@pytest.mark.parametrize("value", ["'", "\\", "%_%", "' OR 1=1 --", "坂本%", "x" * 200, "", " "])
+def test_search_plays_sql_takes_any_text_in_its_text_parameters(played_db, param, value):
+    params = search.parse("radiohaed").params(20)
+    params[param] = value
+    queries.run("search_play_items", params, url=played_db)
+
+
+TEXT = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=st.sampled_from(list("'\"\\&|!():*<>-%_ ORaé龍\t\x00")), max_size=40),
+    st.lists(st.sampled_from(["kick", "Beyoncé", '"', "-", "OR", "'", ":*", "!", "(", ")", "龍一", "\\", "&"]),
+             max_size=8).map(" ".join),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(text=TEXT)
+def test_any_text_makes_a_plays_query_postgresql_accepts(played_db, text):
+    q = search.parse(text)
+    if q.empty:
+        return
+    queries.run("search_play_items", q.params(10), url=played_db)
+
+
+# ---------------------------------------------------------------------------------------------
+# Page helpers (pure)
+
+
+def test_plays_results_html_shows_hostile_names_literally(played_db):
+    df = view.prepare_plays(find(played_db, "script"))
+    out = view.plays_results_html(df, search.parse("script").needles())
+    assert "&lt;" in out and "<script" not in out and "<b>Album" not in out and "javascript:" not in out
+    assert "**bold** $x$" in out
+
+
+def test_plays_results_html_names_kind_counts_and_library(played_db):
+    out = view.plays_results_html(view.prepare_plays(find(played_db, "crazy in love")),
+                                  search.parse("crazy in love").needles())
+    assert "5 plays" in out and "2019-03-01 → 2025-02-01" in out and "in your library" in out
+    assert '<mark style="' + view.MARK_STYLE + '">Crazy</mark>' in out
+    books = view.plays_results_html(view.prepare_plays(find(played_db, "pride")), search.parse("pride").needles())
+    assert "Audiobook" in books and 'title="Audiobook"><img' in books
+
+
+def test_play_label_names_the_kind_of_podcasts_and_audiobooks():
+    assert view.play_label({"name": "Halo", "artist": "Beyoncé", "kind": "music"}) == "Halo — Beyoncé"
+    assert view.play_label({"name": "Ep 1", "artist": "Show", "kind": "podcast"}) == "Ep 1 — Show (podcast episode)"
+    assert view.play_label({"name": "Book", "artist": None, "kind": "audiobook"}) == "Book (audiobook)"
+    assert view.play_label({"name": None, "artist": None, "kind": "music"}) == view.UNKNOWN_NAME
+
+
+def test_plays_text_before_the_rollups_are_built():
+    assert "not counted yet" in view.plays_text({"plays": pd.NA})
+
+
+def test_play_history_chart_draws_a_bar_per_month():
+    df = pd.DataFrame({"month": ["2019-03-01", "2020-01-01"], "plays": [2, 1], "minutes": [6.3, 1.7]})
+    spec = charts.play_history_chart(view.play_history_frame(df), "Crazy in Love — Beyoncé").to_dict()
+    assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["field"] == "plays"
+    assert spec["encoding"]["x2"]["field"] == "month_end"
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def app(url: str, monkeypatch, query: str | None = None) -> AppTest:
+    import streamlit
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    streamlit.cache_data.clear()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    if query is not None:
+        at.text_input[0].input(query).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "info", "error", "warning", "success", "caption")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def html_of(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def plays_table(at: AppTest) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if "first_played" in d.value.columns]
+    assert frames, "no played items table"
+    return frames[0]
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def scope_switch(at: AppTest):
+    groups = [g for g in at.get("button_group") if g.key == "search-scope"]
+    return groups[0] if groups else None
+
+
+def test_page_with_plays_keeps_the_query_box_first(played_db, monkeypatch):
+    at = app(played_db, monkeypatch)
+    assert at.text_input[0].label == "Search tracks, artists and albums"
+    assert "Type to search" in texts(at)
+
+
+def test_page_offers_library_and_plays_with_their_counts(played_db, monkeypatch):
+    at = app(played_db, monkeypatch, "beyonce")
+    switch = scope_switch(at)
+    assert switch is not None and switch.value == "library"
+    assert any("In your plays · 2" in o for o in switch.options) and any("Library · 1" in o for o in switch.options)
+    assert "Crazy in Love" in html_of(at)
+
+
+def test_page_shows_played_items_with_counts_history_and_rank_history(played_db, monkeypatch):
+    at = app(played_db, monkeypatch, "beyonce")
+    scope_switch(at).set_value("plays").run()
+    assert not at.exception, at.exception
+    table = plays_table(at)
+    assert table["name"].tolist() == ["Crazy in Love", "Halo"]
+    assert table.iloc[0]["plays"] == 5 and bool(table.iloc[0]["in_library"])
+    body = html_of(at)
+    assert "5 plays" in body and '<mark style="' + view.MARK_STYLE + '">Beyoncé</mark>' in body
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Plays"], metrics["First listen"], metrics["Last listen"]) == ("5", "2019-03-01", "2025-02-01")
+    specs = chart_specs(at)
+    assert any(s["mark"]["type"] == "bar" for s in specs), "the monthly plays chart"
+    assert any(s.get("encoding", {}).get("y", {}).get("scale", {}).get("reverse") for s in specs), \
+        "the rank history of a track that is also in the library"
+
+
+def test_page_shows_the_history_of_the_chosen_played_item(played_db, monkeypatch):
+    at = app(played_db, monkeypatch, "beyonce")
+    scope_switch(at).set_value("plays").run()
+    box = at.selectbox(key="plays-pick")
+    halo = at.session_state["plays-ids"][1]
+    box.select(halo).run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["Plays"] == "1"
+    specs = chart_specs(at)
+    assert [s for s in specs if s["mark"]["type"] == "bar"][0]["title"] == "Halo — Beyoncé"
+    assert not any(s.get("encoding", {}).get("y", {}).get("scale", {}).get("reverse") for s in specs), \
+        "Halo is not in the library: no rank history"
+
+
+def test_page_switches_to_plays_when_only_plays_match(played_db, monkeypatch):
+    at = app(played_db, monkeypatch, "kickst")
+    assert scope_switch(at).value == "plays"
+    assert "Kickstart My Heart" in set(plays_table(at)["name"])
+    assert "in your library" not in html_of(at)
+
+
+def test_page_shows_podcasts_and_audiobooks_with_their_kind(played_db, monkeypatch):
+    at = app(played_db, monkeypatch, "chapter 1")
+    table = plays_table(at)
+    assert set(table["kind"]) == {"Audiobook"}
+    assert set(table["name"]) == {"Pride and Prejudice", "Der Zauberberg"}
+    at.text_input[0].input("zwei stuhle").run()
+    assert plays_table(at).iloc[0]["kind"] == "Podcast episode"
+    assert 'href="https://open.spotify.com/episode/' in html_of(at)
+
+
+def test_page_with_only_plays_searches_them_without_a_switch(played_only_db, monkeypatch):
+    at = app(played_only_db, monkeypatch, "radiohaed")
+    assert scope_switch(at) is None
+    assert "Searching everything you played" in texts(at)
+    assert plays_table(at)["name"].tolist() == ["Karma Police"]
+    assert "similar spelling" in texts(at) + html_of(at)
+
+
+def test_page_no_played_match_is_a_friendly_message(played_only_db, monkeypatch):
+    at = app(played_only_db, monkeypatch, "qzxjvkw")
+    assert any("Nothing you played matches" in i.value for i in at.info)
+
+
+def test_page_without_plays_looks_as_before(demo_url, monkeypatch):
+    at = app(demo_url, monkeypatch, "beyonce")
+    assert scope_switch(at) is None
+    assert "In your plays" not in texts(at) and "played item" not in texts(at)
+    assert not [d for d in at.dataframe if "first_played" in d.value.columns]
+    assert at.selectbox(key="search-pick") is not None
+
+
+@pytest.mark.parametrize("text", [
+    '"', "\\", "%", "_", "' OR 1=1 --", "'; drop table play_items; --", "a\x00b", "x" * 5000, " " * 50, "-love",
+    ":*", "(((", "!!!", "<script>alert(1)</script>", "**bold** $x$ :red[y]", "🎸", "ليلة", '"unterminated', "OR",
+    "\u202egnp.exe", "坂" * 300,
+], ids=lambda t: repr(t[:20]))
+def test_page_with_plays_survives_hostile_input(played_only_db, monkeypatch, text):
+    at = app(played_only_db, monkeypatch, text)
+    friendly = [i.value for i in at.info] + [c.value for c in at.caption]
+    assert at.get("html") or any(("Nothing you played matches" in m) or ("Nothing to search for" in m) or
+                                 ("Type to search" in m) for m in friendly)
+
+
+def test_page_shows_hostile_played_names_literally(played_only_db, monkeypatch):
+    at = app(played_only_db, monkeypatch, "script")
+    body = html_of(at)
+    assert "&lt;" in body and "<script" not in body and "javascript:" not in body
+    assert plays_table(at).iloc[0]["spotify"] is None
