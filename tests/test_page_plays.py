@@ -312,6 +312,16 @@ def test_year_months_chart_shows_all_twelve_months():
     assert len(chart.data) == 12 and chart.data["minutes"].sum() == 60
 
 
+@pytest.mark.parametrize("chart", [
+    lambda: view.timeline_chart(pd.DataFrame({"period": [D(2024, 3, 1)], "minutes": [60.0], "plays": [2],
+                                              "streams": [2], "skips": [0]}), "month"),
+    lambda: view.new_artists_chart(pd.DataFrame({"month": [D(2024, 3, 1)], "new_artists": [4]}))])
+def test_period_bars_rise_from_zero_to_their_value(chart):
+    """Bars spanning a period (x to x2) need y2 at zero: without it Vega-Lite draws a thin tick at y."""
+    spec = chart().to_dict()
+    assert spec["encoding"]["y2"] == {"datum": 0} and "x2" in spec["encoding"]
+
+
 @pytest.mark.parametrize("code, want", [("DE", "🇩🇪 DE"), ("zz", "zz"), ("ZZ", "ZZ"), (None, view.UNKNOWN),
                                         ("", view.UNKNOWN), ("D€", "D€"), ("DEU", "DEU")])
 def test_country_codes_get_flags_and_odd_codes_stay_as_they_are(code, want):

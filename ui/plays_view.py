@@ -230,6 +230,7 @@ def timeline_chart(df: pd.DataFrame, grain: str, measure: str = "minutes") -> al
             x=alt.X("period:T", title=GRAINS.get(grain, grain)),
             x2="period_end:T",
             y=alt.Y(f"{measure}:Q", title=title),
+            y2=alt.datum(0),   # with x and x2 both set, Vega-Lite would otherwise draw a thin tick at y
             tooltip=[alt.Tooltip("period:T", title=GRAINS.get(grain, grain), format=fmt),
                      alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
                      alt.Tooltip("plays:Q", title="Plays", format=","),
@@ -436,6 +437,7 @@ def new_artists_chart(df: pd.DataFrame) -> alt.Chart:
             x=alt.X("month:T", title="Month"),
             x2="month_end:T",
             y=alt.Y("new_artists:Q", title="New artists"),
+            y2=alt.datum(0),
             tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
                      alt.Tooltip("new_artists:Q", title="New artists"),
                      alt.Tooltip("first_ones:N", title="First of them")],
