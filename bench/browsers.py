@@ -28,6 +28,7 @@ from bench.dataset import ensure
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PATHS = ["", "history", "plays", "search?q=radiohead", "search?q=beyonce", "explorer", "explorer?path=album.name",
+         "explorer?source=plays",
          "admin"]
 
 

@@ -70,13 +70,15 @@ def actions():
 
 
 def run_search(text: str, url: str):
-    """The search page's path: db.search.parse, then the named query search_tracks (50 results)."""
+    """The search page's path: db.search.parse, then the named queries search_tracks and, with plays
+    in the database, search_play_items (50 results each), as the page runs them per keystroke."""
     from db import queries, search
 
     q = search.parse(text)
     if q.empty:
         return None
-    return queries.run("search_tracks", q.params(51), url=url, cap=50)
+    queries.run("search_tracks", q.params(51), url=url, cap=50)
+    return queries.run("search_play_items", q.params(51), url=url, cap=50)
 
 
 def main() -> int:

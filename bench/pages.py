@@ -54,9 +54,13 @@ def main() -> int:
         rows.append(f"| `{name}` | {pct(cold, .5):,.0f} | {pct(cold, .95):,.0f} | {pct(warm, .5):,.0f} | "
                     f"{pct(warm, .5) / pct(base, .5):.1f}x |")
         print(rows[-1])
+    from db import queries
+
+    streams = queries.run("plays_overview", {"tz": "UTC"}, url=os.environ["DATABASE_URL"]).df["streams"]
+    plays = int(streams.fillna(0).iloc[0]) if len(streams) else 0
     body = f"""## Page renders under AppTest (`python -m bench.pages`)
 
-Each page's whole script run under `streamlit.testing.v1.AppTest` on the 100,600-track database, {args.runs} runs
+Each page's whole script run under `streamlit.testing.v1.AppTest` on the 100,600-track database ({plays:,} plays), {args.runs} runs
 each: cold = `st.cache_data` cleared before every run (all queries hit PostgreSQL), warm = cached reads.
 Baseline in the same run: a page that only writes a title, p50 {pct(base, .5):,.0f} ms (Streamlit's fixed cost).
 

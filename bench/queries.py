@@ -67,6 +67,8 @@ def main() -> int:
     url = ensure(args.tracks)
     eng = engine.reader(url)
     base_p50 = pct(round_trips(eng, args.runs), 0.5)
+    n_plays = queries.run("search_has_plays", {}, url=url).df.iloc[0, 0] and \
+        queries.run("plays_overview", {"tz": "UTC"}, url=url).df.iloc[0]["streams"]
     rows = []
     for name, q in sorted(queries.all_queries().items(), key=lambda kv: (kv[1].file, kv[0])):
         if name.startswith("refresh_") or q.file == "plays.sql":
@@ -82,7 +84,8 @@ def main() -> int:
         rows.append(f"| {q.file} | `{name}` | {p50:.1f} | {p95:.1f} | {', '.join(indexes) or '–'} | "
                     f"{', '.join(seq) or '–'} |")
         print(f"{name:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  idx {indexes}  seq {seq}")
-    body = f"""## Named queries at {args.tracks:,} tracks (`python -m bench.queries`)
+    plays_text = f" and {int(n_plays):,} plays" if n_plays else ""
+    body = f"""## Named queries at {args.tracks:,} tracks{plays_text} (`python -m bench.queries`)
 
 Every read query (the Plays page's are in their own section, at 1,000,000 plays) with its `-- example:` parameters through the app's read-only pool, {args.runs} runs after 2
 warm-ups. Baseline in the same run: a `select 1` round trip through the same pool, p50 {base_p50:.2f} ms.
