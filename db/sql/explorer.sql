@@ -38,10 +38,8 @@
 -- Recompute json_path_inventory (every key path with its JSON types and how many scanned tracks
 -- have it), json_path_sample and json_path_inventory_info; returns one row (scanned, total).
 -- One statement, idempotent: paths no longer seen are deleted, the others upserted.
--- The walk runs per track (lateral recursive CTE, small and in memory); an array's scalar element
--- types come from one jsonpath scan of the array instead of one row per element, so a
--- 185-market array costs one step, not 185. Sample: 5,000 tracks, chosen by md5(track_id).
--- Paths deeper than 100 levels are not listed (their container at level 100 is).
+-- The walk runs per track (mtm_json_key_paths, db/schema/10_explorer.sql: a recursive CTE, small
+-- and in memory). Sample: 5,000 tracks, chosen by md5(track_id).
 with total as (
   select count(*) as n from tracks
 ),
@@ -52,44 +50,7 @@ walked as (
   select t.track_id, w.path, w.depth, w.typ
   from picked p
   join tracks t using (track_id)
-  cross join lateral (
-    with recursive walk(path, depth, typ, val) as (
-      select '', 0, jsonb_typeof(t.raw_json),
-             case when jsonb_typeof(t.raw_json) in ('object', 'array') then t.raw_json end
-      union all
-      select w.path || c.seg, w.depth + 1, c.typ, c.val
-      from walk w
-      cross join lateral (
-        -- members of an object
-        select case when e.key ~ '^[A-Za-z_][A-Za-z0-9_]*$' then '.' || e.key
-                    else '.' || to_json(e.key)::text end as seg,
-               jsonb_typeof(e.value) as typ,
-               case when jsonb_typeof(e.value) in ('object', 'array') then e.value end as val
-        from jsonb_each(w.val) e
-        where w.typ = 'object'
-        union all
-        -- scalar elements of an array: their distinct types (one scan when all share the first's)
-        select '[*]', s.typ, null::jsonb
-        from (select case when jsonb_path_exists(w.val, 'strict $[*] ? (@.type() != $t)',
-                                                 jsonb_build_object('t', jsonb_typeof(w.val -> 0)))
-                          then array(select x from unnest(array['string', 'number', 'boolean', 'null']) x
-                                     where jsonb_path_exists(w.val, 'strict $[*] ? (@.type() == $t)',
-                                                             jsonb_build_object('t', x)))
-                          else array[jsonb_typeof(w.val -> 0)] end as typs
-              where w.typ = 'array'
-              offset 0) f
-        cross join unnest(f.typs) as s(typ)
-        where s.typ not in ('object', 'array')
-        union all
-        -- object and array elements of an array: walked further
-        select '[*]', jsonb_typeof(a), a
-        from jsonb_path_query(w.val, 'strict $[*] ? (@.type() == "object" || @.type() == "array")') a
-        where w.typ = 'array'
-      ) c
-      where w.val is not null and w.depth < 100      -- pathological nesting: stop 100 levels down
-    )
-    select path, depth, typ from walk where depth > 0
-  ) w
+  cross join lateral mtm_json_key_paths(t.raw_json) w
 ),
 inventory as (
   select case when left(path, 1) = '.' then substr(path, 2) else path end as path,
@@ -287,7 +248,7 @@ union all
 -- The sample: k = least(5000, total) plays, the floor(i * total / k)-th play in ended_at order
 -- for i = 0..k-1 (every play when total <= 5000). Per hour of plays_hourly, the sample positions
 -- falling in it become offsets within the hour, read by one short range scan of plays_natural_key.
--- The walk is the one of refresh_json_path_inventory (keep the two in step). At 1,000,000 plays:
+-- The walk is mtm_json_key_paths (db/schema/10_explorer.sql), as for tracks. At 1,000,000 plays:
 -- 0.35 s (1.0 s with a cold cache): ~30 ms for the hours, ~100-250 ms for 5,000 short index range
 -- scans, ~150 ms for the walk; the same at any size above 5,000 plays.
 with hours as materialized (
@@ -323,44 +284,7 @@ picked as materialized (
 walked as (
   select t.play, w.path, w.depth, w.typ
   from picked t
-  cross join lateral (
-    with recursive walk(path, depth, typ, val) as (
-      select '', 0, jsonb_typeof(t.raw_json),
-             case when jsonb_typeof(t.raw_json) in ('object', 'array') then t.raw_json end
-      union all
-      select w.path || c.seg, w.depth + 1, c.typ, c.val
-      from walk w
-      cross join lateral (
-        -- members of an object
-        select case when e.key ~ '^[A-Za-z_][A-Za-z0-9_]*$' then '.' || e.key
-                    else '.' || to_json(e.key)::text end as seg,
-               jsonb_typeof(e.value) as typ,
-               case when jsonb_typeof(e.value) in ('object', 'array') then e.value end as val
-        from jsonb_each(w.val) e
-        where w.typ = 'object'
-        union all
-        -- scalar elements of an array: their distinct types (one scan when all share the first's)
-        select '[*]', s.typ, null::jsonb
-        from (select case when jsonb_path_exists(w.val, 'strict $[*] ? (@.type() != $t)',
-                                                 jsonb_build_object('t', jsonb_typeof(w.val -> 0)))
-                          then array(select x from unnest(array['string', 'number', 'boolean', 'null']) x
-                                     where jsonb_path_exists(w.val, 'strict $[*] ? (@.type() == $t)',
-                                                             jsonb_build_object('t', x)))
-                          else array[jsonb_typeof(w.val -> 0)] end as typs
-              where w.typ = 'array'
-              offset 0) f
-        cross join unnest(f.typs) as s(typ)
-        where s.typ not in ('object', 'array')
-        union all
-        -- object and array elements of an array: walked further
-        select '[*]', jsonb_typeof(a), a
-        from jsonb_path_query(w.val, 'strict $[*] ? (@.type() == "object" || @.type() == "array")') a
-        where w.typ = 'array'
-      ) c
-      where w.val is not null and w.depth < 100      -- pathological nesting: stop 100 levels down
-    )
-    select path, depth, typ from walk where depth > 0
-  ) w
+  cross join lateral mtm_json_key_paths(t.raw_json) w
 ),
 inventory as (
   select case when left(path, 1) = '.' then substr(path, 2) else path end as path,
