@@ -168,18 +168,24 @@ def results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str:
             details.append(f'<i>{highlight_html(r["album_name"], needles, fuzzy)}</i>')
         if r.get("year") is not None and not pd.isna(r.get("year")):
             details.append(str(int(r["year"])))
-        if r.get("spotify"):
-            details.append(f'<a href="{html.escape(r["spotify"])}" target="_blank" '
-                           'rel="noopener noreferrer">Spotify ↗</a>')
-        if fuzzy:
-            details.append('<span style="opacity: 0.7">similar spelling</span>')
-        rows.append(
-            '<div style="display: flex; align-items: center; gap: 0.75rem; padding: 0.3rem 0; '
-            'border-bottom: 1px solid rgba(128, 128, 128, 0.2)">'
-            f'{image}<div style="min-width: 0"><div style="font-weight: 600">'
-            f'{highlight_html(r["name"], needles, fuzzy)}</div>'
-            f'<div style="opacity: 0.85">{" · ".join(details)}</div></div></div>')
+        rows.append(_result_row(image, highlight_html(r["name"], needles, fuzzy), details, r.get("spotify"), fuzzy))
     return '<div class="mtm-search-results">' + "".join(rows) + "</div>"
+
+
+def _result_row(picture: str, title: str, details: list[str], spotify: str | None, fuzzy: bool,
+                footer: str | None = None) -> str:
+    """One result of either list: picture, title (HTML), details (HTML) joined by dots and ending
+    with the Spotify link and "similar spelling" when they apply, an optional plain-text footer."""
+    if spotify:
+        details = [*details, f'<a href="{html.escape(spotify)}" target="_blank" '
+                             'rel="noopener noreferrer">Spotify ↗</a>']
+    if fuzzy:
+        details = [*details, '<span style="opacity: 0.7">similar spelling</span>']
+    below = f'<div style="opacity: 0.7; font-size: 0.9em">{html.escape(footer)}</div>' if footer else ""
+    return ('<div style="display: flex; align-items: center; gap: 0.75rem; padding: 0.3rem 0; '
+            'border-bottom: 1px solid rgba(128, 128, 128, 0.2)">'
+            f'{picture}<div style="min-width: 0"><div style="font-weight: 600">{title}</div>'
+            f'<div style="opacity: 0.85">{" · ".join(details)}</div>{below}</div></div>')
 
 
 TABLE_COLUMNS = ["image", "name", "artist_name", "album_name", "year", "spotify", "match"]
@@ -433,17 +439,7 @@ def plays_results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str
         if in_library(r):
             details.append('<span title="In your Music Time Machine top lists: it has a rank history">'
                            "in your library</span>")
-        if r.get("spotify"):
-            details.append(f'<a href="{html.escape(r["spotify"])}" target="_blank" '
-                           'rel="noopener noreferrer">Spotify ↗</a>')
-        if fuzzy:
-            details.append('<span style="opacity: 0.7">similar spelling</span>')
-        rows.append(
-            '<div style="display: flex; align-items: center; gap: 0.75rem; padding: 0.3rem 0; '
-            'border-bottom: 1px solid rgba(128, 128, 128, 0.2)">'
-            f'{icon}<div style="min-width: 0"><div style="font-weight: 600">{title}</div>'
-            f'<div style="opacity: 0.85">{" · ".join(details)}</div>'
-            f'<div style="opacity: 0.7; font-size: 0.9em">{html.escape(plays_text(r))}</div></div></div>')
+        rows.append(_result_row(icon, title, details, r.get("spotify"), fuzzy, plays_text(r)))
     return '<div class="mtm-play-results">' + "".join(rows) + "</div>"
 
 
