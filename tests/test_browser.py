@@ -55,11 +55,21 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(demo_db):
+    yield from _serve(demo_db, "browser-server.log")
+
+
+@pytest.fixture(scope="module")
+def plays_server(plays_export_db):
+    """The dashboard on a database holding the demo Spotify export (plays, no library)."""
+    yield from _serve(plays_export_db, "browser-plays-server.log")
+
+
+def _serve(url: str, log_name: str):
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=demo_db, PORT=str(port), HOST="127.0.0.1", PYTHON=sys.executable)
+    env = dict(os.environ, DATABASE_URL=url, PORT=str(port), HOST="127.0.0.1", PYTHON=sys.executable)
     env.pop("ADMIN_PASSWORD", None)
     os.makedirs(os.path.join(ROOT, "test-artifacts"), exist_ok=True)
-    log = open(os.path.join(ROOT, "test-artifacts", "browser-server.log"), "w")
+    log = open(os.path.join(ROOT, "test-artifacts", log_name), "w")
     proc = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -139,5 +149,30 @@ def test_search_as_a_person_types_in_chromium(server, browser):
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "Beyoncé" in page.locator('[data-testid="stMain"]').inner_text() or \
             page.locator('[data-testid="stDataFrame"]').count() > 0
+    finally:
+        page.close()
+
+
+# Pages with plays: path -> text the rendered page must show.
+PLAYS_PAGES = {
+    "plays": "Minutes listened",
+    "search?q=beyonce": "Beyoncé",           # a played item found without its accent, its monthly plays drawn
+    "explorer?source=plays": "Pick a play to see its whole raw_json",
+}
+
+
+@pytest.mark.parametrize("path", list(PLAYS_PAGES), ids=["plays", "search-plays", "explorer-plays"])
+def test_page_with_plays_renders_in_chromium_with_charts_and_no_exception(plays_server, browser, path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{plays_server}/{path}", wait_until="domcontentloaded")
+        wait_for_run(page)
+        name = path.replace("?", "-").replace("=", "-")
+        page.screenshot(path=os.path.join(ARTIFACTS, f"with-plays-{name}.png"), full_page=True)
+        exceptions = page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        main = page.locator('[data-testid="stMain"]')
+        assert PLAYS_PAGES[path].lower() in main.inner_text().lower()
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() > 0, "no chart drawn"
     finally:
         page.close()
