@@ -15,7 +15,7 @@ import time
 
 import sqlalchemy as sa
 
-from bench.common import pct, round_trips, write_section
+from bench.common import median, pct, round_trips, write_section
 from bench.dataset import ensure
 
 BIG_TABLES = {"tracks", "snapshots", "plays"}
@@ -55,6 +55,33 @@ def time_query(url: str, name: str, params: dict, runs: int) -> list[float]:
     return out
 
 
+def inventory_times(url: str, runs: int = 3) -> str:
+    """Median seconds of each explorer inventory refresh (refresh_* of explorer.sql) and what it returned."""
+    import psycopg2
+
+    from db import queries
+
+    out = []
+    for name, q in sorted(queries.all_queries().items()):
+        if q.file != "explorer.sql" or not name.startswith("refresh_"):
+            continue
+        times, result = [], None
+        for _ in range(runs):
+            conn = psycopg2.connect(url)
+            try:
+                with conn.cursor() as cur:
+                    t0 = time.perf_counter()
+                    cur.execute(q.sql.replace("\\:", ":"))
+                    result = cur.fetchone()
+                    times.append(time.perf_counter() - t0)
+            finally:
+                conn.rollback()
+                conn.close()
+        scanned, total = (result or (0, 0))[:2]
+        out.append(f"`{name}` {median(times) * 1000:,.0f} ms ({scanned:,} of {total:,} scanned)")
+    return "; ".join(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -85,6 +112,7 @@ def main() -> int:
                     f"{', '.join(seq) or '–'} |")
         print(f"{name:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  idx {indexes}  seq {seq}")
     plays_text = f" and {int(n_plays):,} plays" if n_plays else ""
+    inventories = inventory_times(url)
     body = f"""## Named queries at {args.tracks:,} tracks{plays_text} (`python -m bench.queries`)
 
 Every read query (the Plays page's are in their own section, at 1,000,000 plays) with its `-- example:` parameters through the app's read-only pool, {args.runs} runs after 2
@@ -94,7 +122,11 @@ Aim: every page query under 150 ms; search p95 under 30 ms.
 
 | file | query | p50 ms | p95 ms | indexes used | seq scan of |
 | --- | --- | --- | --- | --- | --- |
-""" + "\n".join(rows) + "\n"
+""" + "\n".join(rows) + f"""
+
+The explorer's key-path inventories, recomputed by every import (each run in a transaction that is
+rolled back; median of 3): {inventories}.
+"""
     if not args.no_write:
         write_section("queries", body)
     print(body)
