@@ -2,15 +2,19 @@
 and album, as the user types; choosing a result shows its rank history. When a Spotify export was
 imported, the same search also covers everything played ("In your plays": tracks, podcast episodes,
 audiobooks), and choosing a played item shows its plays per month, first and last listen, and its
-rank history when it is also in the library. The query is in the URL (?q=...), so a search can be
-shared."""
+rank history when it is also in the library. Played times and months are in the user's time zone,
+chosen as on the Plays page: the link's ?tz=..., else the browser's, else TZ, else UTC. The query is
+in the URL (?q=...), so a search can be shared."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import streamlit as st
 
 from db import search
-from ui import cached, charts, common
+from ui import cached, charts, common, plays_view
 from ui import search_view as view
+from ui.filters import url_param
 
 PAGE_SIZE = 50
 EXAMPLES = 'beyonce · "sigur ros" · kickst · radiohaed · queen OR bowie · love -live'
@@ -18,6 +22,25 @@ HELP = ("Every word must match, as a whole word or the start of one (accents and
         '"Quotes" ask for exactly those words in that order; OR between two words matches either; '
         "-word leaves out tracks with that word. When few tracks match, tracks with a similar spelling "
         f"follow. At most {search.MAX_QUERY_CHARS} characters and {search.MAX_TERMS} words are searched.")
+
+
+@dataclass(frozen=True)
+class Zone:
+    name: str                  # a zone PostgreSQL knows
+    source: str                # where it came from: "the link", "your browser", ...
+    link_refused: bool         # the link's tz was there but not a known zone
+
+
+def time_zone() -> Zone:
+    """The zone played times and months are shown in, by the Plays page's rule (its functions): the
+    link's `tz` when PostgreSQL knows it, else the browser's zone, else TZ, else UTC."""
+    with common.guard():
+        zones = cached.query("plays_time_zones").df["name"].tolist()
+    zone, problem = plays_view.parse_zone(url_param("tz"), zones)
+    if zone is not None:
+        return Zone(zone, "the link", False)
+    zone, source = plays_view.default_zone(getattr(st.context, "timezone", None), plays_view.env_zone(), zones)
+    return Zone(zone, source, problem is not None)
 
 
 def _pick_from_table() -> None:
@@ -62,9 +85,9 @@ def rank_history(df) -> None:
     rank_chart(track_id, labels[track_id], "This track has not been in any snapshot's top list yet.")
 
 
-def play_history(df) -> None:
-    """The chosen played item: plays per month, totals, first and last listen; its rank history too
-    when the track is in the library."""
+def play_history(df, zone: Zone) -> None:
+    """The chosen played item: plays per month, totals, first and last listen (in `zone`); its rank
+    history too when the track is in the library."""
     st.subheader("Play history")
     rows = {r["name_key"]: r for r in df.to_dict("records")}
     labels = {k: view.play_label(r) for k, r in rows.items()}
@@ -73,15 +96,20 @@ def play_history(df) -> None:
     key = st.selectbox("Played item", list(rows), format_func=lambda k: labels.get(k, k), key="plays-pick",
                        help="Or choose a row in the Table tab.")
     with common.guard():
-        history = cached.query("play_item_history", name_key=key).df
+        history = cached.query("play_item_history", name_key=key, tz=zone.name).df
     if history.empty:
         st.info("No plays of this item are counted yet: run an import again to build the plays rollups.",
                 icon="ℹ️")
         return
-    for col, (label, value, help_text) in zip(st.columns(4), view.play_summary(history)):
+    for col, (label, value, help_text) in zip(st.columns(4), view.play_summary(history, zone.name)):
         col.metric(label, value, help=help_text)
     frame = view.play_history_frame(history)
-    st.altair_chart(charts.play_history_chart(frame, title=labels[key]), width="stretch")
+    st.altair_chart(charts.play_history_chart(frame, labels[key], zone.name), width="stretch")
+    with common.guard():
+        zone_info = cached.query("plays_time_zone", tz=zone.name).df
+    note = view.months_note(zone.name, bool(zone_info.iloc[0].quarter) if len(zone_info) else False)
+    if note:
+        st.caption(note)
     common.download_csv(frame, "play_history")
     chosen = rows[key]
     if view.in_library(chosen):
@@ -112,13 +140,16 @@ def library(query: search.SearchQuery, result) -> None:
 
 
 def plays(query: search.SearchQuery, result) -> None:
-    """What was played matching the search, and the chosen item's play history."""
-    df = view.prepare_plays(result.df)
+    """What was played matching the search, and the chosen item's play history, in the user's zone."""
+    zone = time_zone()
+    if zone.link_refused:
+        st.caption(f"The link's time zone (tz) is not one PostgreSQL knows, so {zone.name} ({zone.source}) is used.")
+    df = view.prepare_plays(result.df, zone.name)
     if df.empty:
         st.info(view.no_match_text(query, view.NO_PLAY_MATCH), icon="🔍")
         st.caption(f"Searched in {result.elapsed_ms:,.1f} ms.")
         return
-    st.caption(view.plays_status_text(df, result.truncated, result.elapsed_ms))
+    st.caption(view.plays_status_text(df, result.truncated, result.elapsed_ms, zone.name, zone.source))
     st.session_state["plays-ids"] = df["name_key"].tolist()
 
     as_list, as_table = st.tabs(["Results", "Table"])
@@ -126,10 +157,10 @@ def plays(query: search.SearchQuery, result) -> None:
         st.html(view.plays_results_html(df, query.needles()))
     with as_table:
         st.dataframe(view.plays_table_frame(df), hide_index=True, width="stretch",
-                     column_config=view.plays_table_column_config(), key="plays-table",
+                     column_config=view.plays_table_column_config(zone.name), key="plays-table",
                      on_select=_pick_play_from_table, selection_mode="single-row")
     common.download_csv(df.drop(columns=["spotify", "score", "candidates"]), "search_plays")
-    play_history(df)
+    play_history(df, zone)
 
 
 SCOPES = {"library": ":material/library_music: Library", "plays": ":material/headphones: In your plays"}

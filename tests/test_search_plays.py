@@ -86,6 +86,10 @@ EXTENDED = [
     chapter("2023-01-02 20:00:00", 900_000, "Pride and Prejudice", "Chapter 1"),
     chapter("2023-02-03 20:00:00", 1_200_000, "Pride and Prejudice", "Chapter 2"),
     chapter("2023-03-01 20:00:00", 1_100_000, "Der Zauberberg", "Chapter 1"),
+    # just before midnight UTC at a month's end, and early on a month's first day: their local months
+    # differ from the UTC ones far east (Pacific/Kiritimati, UTC+14) and west (America/Los_Angeles)
+    music("2019-03-31 23:30:00", 200_000, "Midnight City", "M83", "Hurry Up, We're Dreaming"),
+    music("2019-05-01 06:30:00", 240_000, "Midnight City", "M83", "Hurry Up, We're Dreaming"),
 ]
 # Account data: names only, no URI: the same song as above (one result with it), a minute precision.
 ACCOUNT = [{"endTime": "2025-02-01 12:00", "artistName": "Beyoncé", "trackName": "Crazy in Love", "msPlayed": 150_000}]
@@ -307,19 +311,20 @@ def test_search_plays_on_a_database_without_plays_is_empty(demo_url):
 
 def test_play_item_history_counts_plays_per_utc_month(played_db, plays):
     key = find(played_db, "crazy in love").iloc[0]["name_key"]
-    df = queries.run("play_item_history", {"name_key": key}, url=played_db).df
+    df = queries.run("play_item_history", {"name_key": key, "tz": "UTC"}, url=played_db).df
     mine = plays[(plays["track"] == "Crazy in Love") & (plays["artist"] == "Beyoncé")]
     months = mine.groupby(mine["ended_at"].dt.tz_localize(None).dt.to_period("M"))
     assert [str(pd.Timestamp(m).to_period("M")) for m in df["month"]] == [str(m) for m in months.groups]
     assert df["plays"].tolist() == months.size().tolist()
     assert df["minutes"].tolist() == pytest.approx((months["ms_played"].sum() / 60000).tolist())
-    assert pd.Timestamp(df["first_played"].iloc[0]) == mine["ended_at"].min()
-    assert pd.Timestamp(df["last_played"].iloc[0]) == mine["ended_at"].max()
+    # local times in :tz (here UTC), without a zone
+    assert pd.Timestamp(df["first_played"].iloc[0]) == mine["ended_at"].min().tz_localize(None)
+    assert pd.Timestamp(df["last_played"].iloc[0]) == mine["ended_at"].max().tz_localize(None)
 
 
 def test_play_item_history_of_an_audiobook_sums_its_chapters(played_db):
     key = find(played_db, "pride").iloc[0]["name_key"]
-    df = queries.run("play_item_history", {"name_key": key}, url=played_db).df
+    df = queries.run("play_item_history", {"name_key": key, "tz": "UTC"}, url=played_db).df
     assert [str(m) for m in df["month"]] == ["2023-01-01", "2023-02-01"]
     assert df["plays"].tolist() == [2, 1]
 
@@ -333,7 +338,7 @@ def test_play_item_history_example_is_an_audiobook_of_the_demo_export(plays_expo
 @pytest.mark.parametrize("key", ["", "nope", "00000000-0000-0000-0000-000000000000", "'; drop table plays; --"])
 def test_play_item_history_of_an_unknown_or_malformed_key_is_empty_or_refused(played_db, key):
     try:
-        assert queries.run("play_item_history", {"name_key": key}, url=played_db).df.empty
+        assert queries.run("play_item_history", {"name_key": key, "tz": "UTC"}, url=played_db).df.empty
     except sa.exc.DataError:
         assert key != "00000000-0000-0000-0000-000000000000"
 
@@ -369,7 +374,7 @@ def test_search_plays_can_use_its_indexes(played_db, text, index):
 
 def test_play_item_history_reads_its_items_by_index(played_db):
     key = find(played_db, "crazy in love").iloc[0]["name_key"]
-    used = _plan_indexes(played_db, "play_item_history", {"name_key": key})
+    used = _plan_indexes(played_db, "play_item_history", {"name_key": key, "tz": "UTC"})
     assert {"play_items_group_key_idx", "plays_hourly_items_item_idx"} <= used
 
 
@@ -605,3 +610,127 @@ def test_page_shows_hostile_played_names_literally(played_only_db, monkeypatch):
     body = html_of(at)
     assert "&lt;" in body and "<script" not in body and "javascript:" not in body
     assert plays_table(at).iloc[0]["spotify"] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Time zones: months, first and last listen in the user's zone (the Plays page's rule)
+
+# Midnight City's plays: 2019-03-31 23:30 and 2019-05-01 06:30 UTC
+MIDNIGHT = {
+    "UTC": (["2019-03-01", "2019-05-01"], "2019-03-31 23:30", "2019-05-01 06:30"),
+    "America/Los_Angeles": (["2019-03-01", "2019-04-01"], "2019-03-31 16:30", "2019-04-30 23:30"),
+    "Pacific/Kiritimati": (["2019-04-01", "2019-05-01"], "2019-04-01 13:30", "2019-05-01 20:30"),
+}
+
+
+@pytest.mark.parametrize("tz", list(MIDNIGHT))
+def test_play_item_history_counts_months_and_first_last_listen_in_the_zone(played_db, tz):
+    months, first, last = MIDNIGHT[tz]
+    key = find(played_db, "midnight city").iloc[0]["name_key"]
+    df = queries.run("play_item_history", {"name_key": key, "tz": tz}, url=played_db).df
+    assert [str(m) for m in df["month"]] == months
+    assert df["plays"].tolist() == [1, 1]
+    assert df["minutes"].tolist() == pytest.approx([200_000 / 60000, 240_000 / 60000])
+    assert pd.Timestamp(df["first_played"].iloc[0]) == pd.Timestamp(first)
+    assert pd.Timestamp(df["last_played"].iloc[0]) == pd.Timestamp(last)
+
+
+@pytest.mark.parametrize("tz", list(MIDNIGHT))
+def test_played_items_first_and_last_play_show_in_the_zone(played_db, tz):
+    _, first, last = MIDNIGHT[tz]
+    row = view.prepare_plays(find(played_db, "midnight city"), tz).iloc[0]
+    assert (row["first_played"], row["last_played"]) == (pd.Timestamp(first), pd.Timestamp(last))
+    assert view.plays_text(row) == f"2 plays · 7 min · {first[:10]} → {last[:10]}"
+
+
+def test_play_summary_names_the_zone_of_first_and_last_listen():
+    history = pd.DataFrame({"month": ["2019-04-01"], "plays": [2], "minutes": [7.3],
+                            "first_played": [pd.Timestamp("2019-04-01 13:30")],
+                            "last_played": [pd.Timestamp("2019-05-01 20:30")]})
+    summary = {label: (value, help_text) for label, value, help_text in
+               view.play_summary(history, "Pacific/Kiritimati")}
+    assert summary["First listen"] == ("2019-04-01", "2019-04-01 13:30 Pacific/Kiritimati")
+    assert summary["Last listen"] == ("2019-05-01", "2019-05-01 20:30 Pacific/Kiritimati")
+
+
+def test_months_note_only_for_zones_with_a_part_hour_offset():
+    assert view.months_note("Europe/Berlin", False) is None
+    assert "not a whole number of hours" in view.months_note("Asia/Kolkata", True)
+
+
+def test_played_times_fall_back_to_utc_for_a_zone_python_does_not_know():
+    df = pd.DataFrame({"spotify_url": [None], "plays": [1], "minutes": [1.0], "name_key": ["k"],
+                       "first_played": [pd.Timestamp("2019-03-31 23:30", tz="UTC")],
+                       "last_played": [pd.Timestamp("2019-03-31 23:30", tz="UTC")]})
+    assert view.prepare_plays(df, "Nowhere/Atlantis").iloc[0]["first_played"] == pd.Timestamp("2019-03-31 23:30")
+
+
+def bar_months(at: AppTest) -> list[str]:
+    """The months of the monthly plays chart (its data travels as Arrow, beside the spec)."""
+    import pyarrow as pa
+
+    bars = [c for c in at.get("vega_lite_chart") if json.loads(c.proto.spec)["mark"]["type"] == "bar"]
+    assert bars, "no monthly plays chart"
+    months = [m for ds in bars[0].proto.datasets
+              for m in pa.ipc.open_stream(ds.data.data).read_all().column("month").to_pylist()]
+    return sorted(str(pd.Timestamp(m).date()) for m in months)
+
+
+def zoned_app(url: str, monkeypatch, tz: str | None, env_tz: str | None = None) -> AppTest:
+    import streamlit
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    if env_tz is None:
+        monkeypatch.delenv("TZ", raising=False)
+    else:
+        monkeypatch.setenv("TZ", env_tz)
+    streamlit.cache_data.clear()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    if tz is not None:
+        at.query_params["tz"] = tz
+    at.query_params["q"] = "midnight city"
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "America/Los_Angeles", "pacific/kiritimati"])
+def test_page_shows_played_times_and_months_in_the_links_time_zone(played_db, monkeypatch, tz):
+    zone = "Pacific/Kiritimati" if tz.lower() == "pacific/kiritimati" else tz
+    months, first, last = MIDNIGHT[zone]
+    at = zoned_app(played_db, monkeypatch, tz)
+    assert at.text_input[0].label == "Search tracks, artists and albums"
+    assert f"times in {zone} (the link)" in texts(at)
+    row = plays_table(at).iloc[0]
+    assert (row["name"], row["first_played"], row["last_played"]) == ("Midnight City", pd.Timestamp(first),
+                                                                      pd.Timestamp(last))
+    metrics = {m.label: m for m in at.metric}
+    assert (metrics["First listen"].value, metrics["Last listen"].value) == (first[:10], last[:10])
+    assert metrics["First listen"].help == f"{first} {zone}"
+    assert bar_months(at) == months
+
+
+def test_page_uses_the_tz_setting_without_a_link_zone(played_db, monkeypatch):
+    at = zoned_app(played_db, monkeypatch, None, env_tz="America/Los_Angeles")
+    assert "times in America/Los_Angeles (the server's TZ setting)" in texts(at)
+    assert bar_months(at) == MIDNIGHT["America/Los_Angeles"][0]
+
+
+def test_page_says_months_are_by_hour_in_a_half_hour_zone(played_db, monkeypatch):
+    at = zoned_app(played_db, monkeypatch, "Asia/Kolkata")
+    assert "times in Asia/Kolkata (the link)" in texts(at)
+    assert "Months are local to Asia/Kolkata, built from hourly counts" in texts(at)
+    assert "hourly counts" not in texts(zoned_app(played_db, monkeypatch, "Europe/Berlin"))
+
+
+@pytest.mark.parametrize("tz", ["'; drop table plays; --", "UTC' or '1'='1", "Europe/Berlin\x00", "x" * 5000,
+                                "", " ", "Mars/Olympus_Mons", "posix/Europe/Berlin", "%", "🎸"],
+                         ids=lambda t: repr(t[:20]))
+def test_page_with_a_hostile_link_zone_falls_back_to_the_default(played_db, monkeypatch, tz):
+    at = zoned_app(played_db, monkeypatch, tz)
+    shown = texts(at)
+    assert "times in UTC (the default)" in shown
+    assert bar_months(at) == MIDNIGHT["UTC"][0]
+    assert plays_table(at).iloc[0]["first_played"] == pd.Timestamp(MIDNIGHT["UTC"][1])
+    if tz.strip():
+        assert "The link's time zone (tz) is not one PostgreSQL knows, so UTC (the default) is used." in shown

@@ -278,9 +278,10 @@ def histogram_chart(df: pd.DataFrame, x_title: str, unit: str = "") -> alt.Chart
 # Search (pages/search.py): one played item's history
 
 
-def play_history_chart(df: pd.DataFrame, title: str = "") -> alt.Chart:
-    """Plays per month of one played track, episode or audiobook: a bar per UTC month with a play,
-    each as wide as its month; minutes in the tooltip. Expects play_item_history's columns."""
+def play_history_chart(df: pd.DataFrame, title: str = "", zone: str = "UTC") -> alt.Chart:
+    """Plays per month of one played track, episode or audiobook: a bar per month with a play (months
+    local to `zone`, as play_item_history grouped them), each as wide as its month; minutes in the
+    tooltip. Expects play_item_history's columns."""
     data = _numeric(df, "plays", "minutes")
     data["month"] = pd.to_datetime(data["month"])
     data["month_end"] = data["month"] + pd.DateOffset(months=1)
@@ -288,7 +289,7 @@ def play_history_chart(df: pd.DataFrame, title: str = "") -> alt.Chart:
         alt.Chart(data, title=title or alt.Undefined)
         .mark_bar(color=SPOTIFY_GREEN, stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("month:T", title="Month (UTC)"),
+            x=alt.X("month:T", title=f"Month ({zone})"),
             x2="month_end:T",
             y=alt.Y("plays:Q", title="Plays", axis=alt.Axis(tickMinStep=1)),
             y2=alt.datum(0),   # with x and x2 both set, Vega-Lite would otherwise draw a thin tick at y

@@ -13,6 +13,7 @@ import difflib
 import html
 import re
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import altair as alt
 import numpy as np
@@ -366,19 +367,35 @@ def kind_label(kind: object) -> str:
 
 
 def _utc(values: pd.Series) -> pd.Series:
-    """Timestamps as naive UTC (the database may answer in any session time zone)."""
+    """Timestamps as naive UTC (the database may answer in any session time zone); naive values are
+    taken as they are (play_item_history's local times)."""
     return pd.to_datetime(values, utc=True, errors="coerce").dt.tz_localize(None)
 
 
-def prepare_plays(df: pd.DataFrame) -> pd.DataFrame:
+def shown_zone(zone: object) -> str:
+    """`zone` when Python's zone database knows it (the names come from PostgreSQL's), else UTC."""
+    try:
+        ZoneInfo(str(zone))
+        return str(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return "UTC"
+
+
+def _local(values: pd.Series, zone: str) -> pd.Series:
+    """Instants as naive local times in `zone` (see shown_zone)."""
+    return pd.to_datetime(values, utc=True, errors="coerce").dt.tz_convert(shown_zone(zone)).dt.tz_localize(None)
+
+
+def prepare_plays(df: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
     """search_play_items rows with a safe `spotify` link, `plays` as a nullable integer, `minutes`
-    as a float, first/last played as naive UTC timestamps (null until the plays rollups are built)."""
+    as a float, first/last played as naive local timestamps in `zone` (null until the plays rollups
+    are built)."""
     out = df.copy()
     out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
     out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
     out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64")
     for col in ("first_played", "last_played"):
-        out[col] = _utc(out[col])
+        out[col] = _local(out[col], zone)
     out["name_key"] = out["name_key"].astype(str)
     return out
 
@@ -455,7 +472,7 @@ def plays_table_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def plays_table_column_config() -> dict:
+def plays_table_column_config(zone: str = "UTC") -> dict:
     import streamlit as st
 
     return {
@@ -465,8 +482,10 @@ def plays_table_column_config() -> dict:
         "kind": st.column_config.TextColumn("Kind", width=110),
         "plays": st.column_config.NumberColumn("Plays", format="%d", width=70, help="Every stream counts"),
         "minutes": st.column_config.NumberColumn("Minutes", format="%.0f", width=80),
-        "first_played": st.column_config.DatetimeColumn("First played (UTC)", format="YYYY-MM-DD HH:mm"),
-        "last_played": st.column_config.DatetimeColumn("Last played (UTC)", format="YYYY-MM-DD HH:mm"),
+        "first_played": st.column_config.DatetimeColumn("First played", format="YYYY-MM-DD HH:mm",
+                                                        help=f"Local time in {zone}"),
+        "last_played": st.column_config.DatetimeColumn("Last played", format="YYYY-MM-DD HH:mm",
+                                                       help=f"Local time in {zone}"),
         "in_library": st.column_config.CheckboxColumn("In library", width=80,
                                                       help="In your Music Time Machine top lists"),
         "spotify": st.column_config.LinkColumn("Spotify", display_text="Open ↗", width=80),
@@ -475,10 +494,25 @@ def plays_table_column_config() -> dict:
     }
 
 
-def plays_status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float) -> str:
-    """'12 played items in 3.4 ms · plays count every stream; times are UTC'."""
+def zone_text(zone: str, source: str | None = None) -> str:
+    """'times in Europe/Berlin (your browser)'."""
+    return f"times in {zone}" + (f" ({source})" if source else "")
+
+
+def plays_status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float, zone: str = "UTC",
+                      source: str | None = None) -> str:
+    """'12 played items in 3.4 ms · plays count every stream; times in Europe/Berlin (your browser)'."""
     return (status_text(df, truncated, elapsed_ms, noun=PLAYS_NOUN, what=PLAYS_WHAT)
-            + " · plays count every stream; times are UTC")
+            + " · plays count every stream; " + zone_text(zone, source))
+
+
+def months_note(zone: str, quarter: bool) -> str | None:
+    """What to say about play_item_history's months in `zone` (quarter: its offset is not a whole
+    number of hours, plays_time_zone's flag): None when they are exact."""
+    if not quarter:
+        return None
+    return (f"Months are local to {zone}, built from hourly counts: this zone's offset is not a whole number "
+            "of hours, so a play in the last minutes of a month (or the first) may count in the month next to it.")
 
 
 def play_history_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -490,16 +524,17 @@ def play_history_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def play_summary(history: pd.DataFrame) -> list[tuple[str, str, str | None]]:
+def play_summary(history: pd.DataFrame, zone: str = "UTC") -> list[tuple[str, str, str | None]]:
     """The chosen item's metrics as (label, value, help): plays, time listened, first and last listen
-    (the day as the value, the UTC time in the help)."""
+    (play_item_history's local times in `zone`: the day as the value, the time in the help)."""
     plays = pd.to_numeric(history["plays"], errors="coerce").sum() if len(history) else 0
     minutes = pd.to_numeric(history["minutes"], errors="coerce").sum() if len(history) else 0.0
     first = _utc(history["first_played"]).min() if len(history) else None
     last = _utc(history["last_played"]).max() if len(history) else None
     return [("Plays", f"{int(plays):,}", "Every stream counts"), ("Listened", hours_text(minutes), None),
-            ("First listen", _day(first) or "–", _minute(first)), ("Last listen", _day(last) or "–", _minute(last))]
+            ("First listen", _day(first) or "–", _minute(first, zone)),
+            ("Last listen", _day(last) or "–", _minute(last, zone))]
 
 
-def _minute(value: object) -> str | None:
-    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC") if _present(value) else None
+def _minute(value: object, zone: str = "UTC") -> str | None:
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M ") + zone if _present(value) else None

@@ -115,11 +115,12 @@ select exists (select 1 from play_items) as has_plays;
 -- row: kind, name (track, episode or audiobook title), track (the best-matching item's track,
 -- episode or chapter name), artist (or show), album (music: the best-matching item's album),
 -- track_id (one of its Spotify track ids, one in `tracks` when there is one), spotify_url (that
--- track's, else from the item's URI; a chapter opens as an episode, as Spotify links it), in_library (that track is in `tracks`, so it has a rank history), plays (every
--- stream), minutes, first_played and last_played (UTC), from its plays_z_items year rows
--- (plays_z_items_year_key_idx; null until the plays rollups are built). Unlike search_tracks, ranks
--- are not normalised by length, so equal matches (every track of an artist) tie and the most
--- played comes first.
+-- track's, else from the item's URI; a chapter opens as an episode, as Spotify links it),
+-- in_library (that track is in `tracks`, so it has a rank history), plays (every stream), minutes,
+-- first_played and last_played (timestamptz; the page shows them in the user's time zone), from
+-- its plays_z_items year rows (plays_z_items_year_key_idx; null until the plays rollups are
+-- built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
+-- of an artist) tie and the most played comes first.
 -- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "limit": 51}
 with matched as (
   select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search
@@ -209,16 +210,19 @@ left join lateral (
 order by c.tier, c.score desc, c.plays desc nulls last, name, c.group_key;
 
 -- name: play_item_history
--- One search_play_items row's plays per UTC month (:name_key, its name_key) with minutes, from the
--- hourly rollup of its items (play_items_group_key_idx, then plays_hourly_items_item_idx: an index-
--- only range per item); each row also carries the first and last stream ever (UTC, its
--- plays_z_items year rows). Naturally small: one row per month with a play. The example is the
--- demo export's audiobook "Pride and Prejudice".
--- example: {"name_key": "35973aaf-76b5-b6a5-0499-c50398bb1bbb"}
+-- One search_play_items row's plays per month in the time zone :tz (:name_key, its name_key; :tz a
+-- zone name PostgreSQL knows, as the Plays page checks it) with minutes, from the hourly rollup of
+-- its items (play_items_group_key_idx, then plays_hourly_items_item_idx: an index-only range per
+-- item); each row also carries the first and last stream ever as local times in :tz (its
+-- plays_z_items year rows). Months are made of whole UTC hours: exact for a zone whose offset is a
+-- whole number of hours; in a :30 / :45 zone an hour straddling local midnight at a month's end
+-- counts in the month it starts in. Naturally small: one row per month with a play. The example is
+-- the demo export's audiobook "Pride and Prejudice".
+-- example: {"name_key": "35973aaf-76b5-b6a5-0499-c50398bb1bbb", "tz": "America/Los_Angeles"}
 with items as (
   select item_key from play_items where group_key = cast(:name_key as uuid)
 ), months as (
-  select date_trunc('month', h.hour_utc, 'UTC') as month_utc, sum(h.plays)::bigint as plays,
+  select date_trunc('month', h.hour_utc, :tz) as month_start, sum(h.plays)::bigint as plays,
          sum(h.ms_played)::float8 / 60000 as minutes
   from items i
   join plays_hourly_items h on h.item_key = i.item_key
@@ -228,7 +232,8 @@ with items as (
   from plays_z_items y
   where y.period = 'year' and y.name_key = cast(:name_key as uuid)
 )
-select (m.month_utc at time zone 'UTC')::date as month, m.plays, m.minutes, e.first_played, e.last_played
+select (m.month_start at time zone :tz)::date as month, m.plays, m.minutes,
+       e.first_played at time zone :tz as first_played, e.last_played at time zone :tz as last_played
 from months m
 cross join ever e
-order by m.month_utc;
+order by m.month_start;
