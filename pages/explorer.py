@@ -24,7 +24,7 @@ TOP_VALUES = 25              # values in the top-values chart and table
 MAX_VALUES = 50_000          # values read for one path's distribution (available_markets[*]: ~185 a track)
 BINS = 20                    # histogram bins for numbers
 MATCH_ROWS = 1_000           # filter results shown
-LOOKUP_ROWS = 50             # tracks offered by the payload lookup; newest plays offered
+LOOKUP_ROWS = 50             # tracks offered by the payload lookup; newest plays offered (also by name)
 KEY_SOURCE = "explorer_source"
 
 MODE_CONTAINMENT = "JSON containment (@>)"
@@ -283,9 +283,18 @@ def play_payload(matches) -> None:
         chosen = st.selectbox("One of the newest plays (or filter above to pick among the matches)", list(labels),
                               index=None, key="plays_payload_newest", format_func=lambda pid: labels.get(pid, pid),
                               placeholder="Pick a play")
+    typed = st.text_input("…or find a play: a track, artist, album, show or episode", key="plays_payload_q",
+                          placeholder="e.g. motley crue",
+                          help="Accents and case do not matter; every word may be the start of a word. Offers "
+                               f"the newest {LOOKUP_ROWS} plays of what matches.")
+    if (typed or "").strip():
+        found = find_plays(typed)
+        if found is None:
+            return
+        chosen = found
     params = view.parse_play_id(chosen) if chosen else None
     if not params:
-        st.caption("Pick a play to see its whole raw_json, as the export wrote it.")
+        st.caption("Pick a play or type a name to see its whole raw_json, as the export wrote it.")
         return
     res = _run("explorer_play_payload", **params)
     if res is None:
@@ -298,6 +307,25 @@ def play_payload(matches) -> None:
     body = view.payload_body(row["raw_json"])
     st.json(body, expanded=2)
     _show_sql("explorer_play_payload", params)
+
+
+def find_plays(typed: str) -> str | None:
+    """The lookup below the play pickers: the newest plays of the items matching `typed`, to pick
+    from; returns the chosen play's id, or None after saying why there is none."""
+    params = view.play_lookup_params(typed, LOOKUP_ROWS)
+    if params is None:
+        st.caption("Type a word of a track, artist, album, show or episode name (letters or digits).")
+        return None
+    found = _run("explorer_plays_lookup", **params)
+    if found is None:
+        return None
+    similar = not found.df.empty and (found.df["match"] == "similar").all()
+    st.caption(view.md(view.play_lookup_caption(len(found.df), LOOKUP_ROWS, similar, typed)))
+    labels = view.play_lookup_labels(found.df)
+    if not labels:
+        return None
+    return st.selectbox(f"Plays found ({len(labels)})", list(labels), key="plays_payload_found",
+                        format_func=lambda pid: labels.get(pid, pid))
 
 
 def choose_source() -> tuple[view.Source, dict] | None:

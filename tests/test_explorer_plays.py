@@ -615,3 +615,140 @@ def test_play_ids_round_trip():
                                                      "ms_played": 1234, "item_key": "k"}
     assert view.play_label({**row, "track": None, "artist": float("nan"), "kind": "unknown"}) == \
         "2024-05-01 10:00:00 UTC · (unknown)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding a play by name (explorer_plays_lookup)
+
+LOOKUP_ORDER = f"order by ended_at desc, ms_played desc, {ITEM_KEY}"
+
+
+def lookup(url: str, text: str, limit: int = 50) -> pd.DataFrame:
+    params = view.play_lookup_params(text, limit)
+    assert params is not None
+    return q(url, "explorer_plays_lookup", **params)
+
+
+def newest_matching_plays(url: str, text: str, limit: int = 50) -> list[tuple]:
+    """The plain computation: every play whose own names match the same tsquery, read from `plays`
+    (no rollup, no play_items), the newest `limit`."""
+    tsq = view.play_lookup_params(text, limit)["tsq"]
+    return pg_rows(url, f"""select ended_at, ms_played, {ITEM_KEY} from plays
+                           where to_tsvector('simple_unaccent', coalesce(track, '') || ' ' || coalesce(artist, '')
+                                             || ' ' || coalesce(album, '')) @@ to_tsquery('simple_unaccent', %s)
+                           {LOOKUP_ORDER} limit {int(limit)}""", (tsq,))
+
+
+def lookup_keys(df: pd.DataFrame) -> list[tuple]:
+    return [(pd.Timestamp(r.ended_at), int(r.ms_played), r.item_key) for r in df.itertuples()]
+
+
+@pytest.mark.parametrize("text,artist", [("motley crue", "Mötley Crüe"), ("MOTLEY", "Mötley Crüe"),
+                                         ("francoise hardy", "Françoise Hardy"), ("sigur ros", "Sigur Rós"),
+                                         ("edith", "Édith Piaf")])
+def test_lookup_finds_plays_of_an_accented_artist_typed_without_accents(xp_db, text, artist):
+    df = lookup(xp_db, text)
+    assert len(df) and set(df["artist"]) == {artist} and set(df["match"]) == {"text"}
+    assert list(df.columns) == ["ended_at", "kind", "track", "artist", "album", "ms_played", "platform", "country",
+                                "item_key", "match"]
+
+
+@pytest.mark.parametrize("text,limit", [("motley crue", 50), ("francoise", 50), ("francoise", 7), ("sigur", 50),
+                                        ("edge case quartet", 50), ("odd", 3), ("hörspiel", 50), ("鄧麗君", 50)])
+def test_lookup_returns_exactly_the_newest_plays_of_the_matching_items(xp_db, text, limit):
+    got = lookup(xp_db, text, limit)
+    want = newest_matching_plays(xp_db, text, limit)
+    assert want and lookup_keys(got) == [(pd.Timestamp(t), ms, k) for t, ms, k in want]
+
+
+def test_lookup_payload_ids_open_the_play_they_name(xp_db, records):
+    df = lookup(xp_db, "motley crue", 5)
+    for row in df.itertuples():
+        got = q(xp_db, "explorer_play_payload", **view.parse_play_id(view.play_id(row._asdict())))
+        assert len(got) == 1 and got.at[0, "raw_json"]["master_metadata_album_artist_name"] == "Mötley Crüe"
+
+
+def test_lookup_falls_back_to_similar_names_for_a_typo(xp_db):
+    df = lookup(xp_db, "motley crüee")
+    assert len(df) and "Mötley Crüe" in set(df["artist"]) and set(df["match"]) == {"similar"}
+
+
+@pytest.mark.parametrize("text", ["zzqxj", "'; drop table plays; --", "zz\x00qx%_\\", "x" * 5000, "ﷺ" * 40])
+def test_lookup_of_nothing_played_finds_no_play(xp_db, text):
+    assert q(xp_db, "explorer_plays_lookup", **view.play_lookup_params(text, 50)).empty
+
+
+@pytest.mark.parametrize("text", ["", "   ", "%", "!!", "-motley", "\x00"])
+def test_lookup_of_nothing_to_look_for_runs_no_query(text):
+    assert view.play_lookup_params(text, 50) is None
+
+
+def test_lookup_of_an_artist_with_over_1000_items_is_exact_too(empty_url):
+    """1,100 tracks of one artist (more than 1,000 matching items: the hourly rollup read newest
+    hour first) without URIs, several plays of one track in one hour, and a near miss."""
+    insert_plays(empty_url, """select timestamptz '2020-01-01 00:00+00' + (g % 700) * interval '97 minutes'
+                                      + (g / 700) * interval '1 minute', 1000 + g % 5, 'music', 'extended',
+                                      'Song ' || (g % 1100), 'Björk', jsonb_build_object('g', g)
+                               from generate_series(1, 2500) g""")
+    insert_plays(empty_url, """select timestamptz '2021-01-01 00:00+00' + g * interval '1 second', 2000, 'music',
+                                      'extended', 'Bjornstad', 'Other', '{}'::jsonb
+                               from generate_series(1, 300) g""")
+    insert_plays(empty_url, """select timestamptz '2020-02-17 07:00+00' + g * interval '77 seconds', 3000, 'music',
+                                      'extended', 'Song 5', 'Björk', '{}'::jsonb
+                               from generate_series(1, 40) g""")      # one item many times in a few hours
+    refresh(empty_url)
+    assert pg_rows(empty_url, "select count(*) from play_items where artist = 'Björk'") == [(1100,)]
+    for limit in (50, 7):
+        got = lookup(empty_url, "bjork", limit)
+        want = newest_matching_plays(empty_url, "bjork", limit)
+        assert len(want) == limit and lookup_keys(got) == [(pd.Timestamp(t), ms, k) for t, ms, k in want]
+    few = lookup(empty_url, "bjork song 17", 50)       # a few items: the per-item path
+    assert lookup_keys(few) == [(pd.Timestamp(t), ms, k) for t, ms, k in newest_matching_plays(
+        empty_url, "bjork song 17", 50)] and len(few)
+
+
+def test_lookup_reads_plays_only_through_the_natural_key(xp_db):
+    params = view.play_lookup_params("motley crue", 50)
+    with engine.reader(xp_db).connect() as c, c.begin():
+        c.execute(sa.text("set local enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in c.execute(sa.text("explain " + queries.get("explorer_plays_lookup").sql),
+                                                 params))
+    assert "plays_natural_key on plays" in plan and "plays_hourly_items_item_idx" in plan
+
+
+def test_typing_a_name_offers_its_newest_plays_and_shows_the_chosen_payload(xp_url, records):
+    at = plays_page()
+    at.text_input(key="plays_payload_q").set_value("motley crue").run()
+    found = ok(at).selectbox(key="plays_payload_found")
+    want = newest_matching_plays(xp_url, "motley crue")
+    assert len(found.options) == len(want) == 50
+    assert "Mötley Crüe" in found.options[0] and "(music)" in found.options[0]
+    assert "The newest 50 plays of the matching" in texts(at, "caption")
+    body = json.loads(at.json[0].value)                 # the newest is shown at once
+    newest = records[(records["ended_at"] == want[0][0]) & (records["item_key"] == want[0][2])]
+    assert body == newest["raw_json"].iloc[0]
+    found.select_index(3).run()
+    body = json.loads(ok(at).json[0].value)
+    third = records[(records["ended_at"] == want[3][0]) & (records["item_key"] == want[3][2])]
+    assert body == third["raw_json"].iloc[0] and body["master_metadata_album_artist_name"] == "Mötley Crüe"
+    assert "Mötley Crüe" in texts(at, "markdown")
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("zzqxj", "No track, artist, album, show or episode you played matches 'zzqxj'"),
+    ("'; drop table plays; --", "matches"), ("%%%", "letters or digits"), ("   ", None),
+    ("a\x00" * 2500, None), ("ﷺ" * 40, None),
+])
+def test_the_lookup_box_takes_any_text(xp_url, text, fragment):
+    at = plays_page()
+    at.text_input(key="plays_payload_q").set_value(text).run()
+    ok(at)
+    assert [s.value for s in at.subheader] == PLAY_SUBHEADERS
+    if fragment:
+        assert fragment in texts(at, "caption")
+
+
+def test_without_plays_there_is_no_play_lookup_box(demo_url):
+    at = run()
+    assert "payload_q" in [t.key for t in at.text_input]
+    assert "plays_payload_q" not in [t.key for t in at.text_input]

@@ -350,7 +350,7 @@ def test_search_box_finds_plays_for_any_text(search_played_db, raw):
     view.plays_results_html(df, q.needles())
     view.plays_table_frame(df)
     view.play_label(df.iloc[0])
-    history = queries.run("play_item_history", {"name_key": df.iloc[0]["name_key"]}).df
+    history = queries.run("play_item_history", {"name_key": df.iloc[0]["name_key"], "tz": "UTC"}).df
     assert int(history["plays"].sum()) == int(df.iloc[0]["plays"])
 
 
@@ -684,3 +684,27 @@ def test_plays_inventory_filter_and_payload_ids_take_any_text(plays_db, text, pl
         return
     assert isinstance(res, (queries.Result, str))
     event("refused by PostgreSQL" if isinstance(res, str) else "found" if len(res.df) else "no such play")
+
+
+@PLAYS_HOSTILE
+@given(hostile(TSQUERY_BITS, PLAY_KEYS, ["Mötley Crüe", "motley", "crue", "%", "_", "\\%", "OR", "-"]))
+@example("x" * 5000)
+@example(" " * 40)
+@example("motley\x00crue")
+def test_explorer_plays_lookup_by_name_gives_plays_or_a_friendly_no_match(plays_db, text):
+    """pages/explorer.py's "find a play" box: ui.explorer_view.play_lookup_params -> explorer_plays_lookup."""
+    from ui import explorer_view
+
+    params = explorer_view.play_lookup_params(text, 50)
+    if params is None:
+        event("nothing to look for")
+        return
+    res = page_run("explorer_plays_lookup", **params)
+    assert isinstance(res, queries.Result), res
+    assert len(res.df) <= 50 and res.df["ended_at"].is_monotonic_decreasing
+    similar = not res.df.empty and (res.df["match"] == "similar").all()
+    one_line(explorer_view.play_lookup_caption(len(res.df), 50, similar, text))
+    for _, row in res.df.iterrows():
+        assert explorer_view.parse_play_id(explorer_view.play_id(row)) is not None
+        one_line(explorer_view.play_lookup_label(row))
+    event("plays" if len(res.df) else "no match")

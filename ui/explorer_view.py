@@ -10,7 +10,7 @@ from decimal import Decimal
 import altair as alt
 import pandas as pd
 
-from db import queries
+from db import queries, search
 
 LABEL_CHARS = 60
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
@@ -380,3 +380,46 @@ def payload_body(raw) -> object:
         except json.JSONDecodeError:
             return raw
     return raw
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding a play by name (explorer_plays_lookup)
+
+
+def play_lookup_params(text, limit: int) -> dict | None:
+    """explorer_plays_lookup's parameters for what the user typed (any text: db.search cleans it, cuts
+    it at 200 characters and builds a tsquery no input can break), or None when it holds nothing to
+    look for (blank, only symbols, only -exclusions)."""
+    q = search.parse(text)
+    if q.empty:
+        return None
+    params = q.params(limit)
+    return {"tsq": params["tsq"], "fuzzy": params["fuzzy"], "limit": int(limit)}
+
+
+def play_lookup_label(row) -> str:
+    """'2024-05-01 12:00:00 UTC · Track — Artist · Album (music)': a found play, for a selectbox."""
+    album, kind = row.get("album"), row.get("kind")
+    text = play_label(row)
+    if not _blank(album):
+        text += f" · {album}"
+    return f"{text} ({kind})" if not _blank(kind) else text
+
+
+def play_lookup_labels(df: pd.DataFrame) -> dict[str, str]:
+    """play_id -> play_lookup_label, in the frame's order (newest first)."""
+    if df is None or df.empty:
+        return {}
+    return {play_id(r): play_lookup_label(r) for _, r in df.iterrows()}
+
+
+def play_lookup_caption(rows: int, limit: int, similar: bool, typed: str) -> str:
+    """What the lookup found, as a caption (shown literally: pass it through md())."""
+    text = search.clean(typed)[0]
+    shown = text if len(text) <= 60 else text[:59] + "…"
+    if rows == 0:
+        return f"No track, artist, album, show or episode you played matches {shown!r}."
+    what = "similar names (nothing matched exactly)" if similar else "the matching tracks, artists, shows or episodes"
+    if rows >= limit:
+        return f"The newest {rows:,} plays of {what}."
+    return f"All {rows:,} play{'s' if rows != 1 else ''} of {what}, newest first."

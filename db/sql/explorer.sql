@@ -32,7 +32,8 @@
 -- Measured at 1,000,000 plays (mtm_bench_plays, 966 MB of plays, warm cache unless said): refresh
 -- 0.35 s (1.0 s cold); inventory list < 1 ms; values 15 ms; histogram 10 ms; a common filter
 -- ({"shuffle": true}) 2-6 ms; a rare or absent one 0.2-0.45 s (a whole scan; 0.6 s when read in
--- ended_at order); the newest plays and one play's payload < 1 ms.
+-- ended_at order); the newest plays and one play's payload < 1 ms; the lookup by name
+-- (explorer_plays_lookup) 2-23 ms, ~50 ms for a typo.
 
 -- name: refresh_json_path_inventory
 -- Recompute json_path_inventory (every key path with its JSON types and how many scanned tracks
@@ -465,6 +466,86 @@ select ended_at, kind, track, artist, album, ms_played, platform, country,
        md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
 from plays
 order by ended_at desc
+limit :limit;
+
+-- name: explorer_plays_lookup
+-- The newest :limit plays of what matches a typed name, newest first, as the filters return them
+-- plus `match` ('text' or 'similar'): the play_items (one per distinct kind, uri, artist, album,
+-- track) whose track, episode or chapter, artist or show, or album or book matches the tsquery
+-- :tsq (db.search builds it: accent-folded, every plain word also a prefix; play_items_search_idx),
+-- or, when none does, the 20 items whose text is most similar to :fuzzy (a typo;
+-- play_items_search_trgm_idx). From items to plays without touching `plays` beyond the answer:
+-- the hours each item was played in (plays_hourly_items), newest first, give the :limit newest
+-- (item, hour) rows, which hold at least :limit plays and every play newer than the :limit-th;
+-- each is then one short plays_natural_key range (that hour, that item's natural-key hash).
+-- Up to 1,000 items: the newest :limit hours of each (plays_hourly_items_item_idx, backwards);
+-- more (an artist with thousands of tracks): plays_hourly_items read newest hour first
+-- (plays_hourly_items_hour_idx) keeping the rows whose item matches (play_items primary key).
+-- 1,000,000 plays (mtm_bench_plays, warm, median through db.queries.run): 2-14 ms for an artist
+-- or a track, 22 ms for Radiohead (6,490 items) or a one-letter prefix, ~50 ms for a typo (the
+-- trigram fallback), ~1 ms for no match; `plays` is only read through plays_natural_key.
+-- example: {"tsq": "'motley':* & 'crue':*", "fuzzy": "motley crue", "limit": 50}
+with fts as (
+  select i.item_key, i.kind, i.uri, i.artist, i.album, i.track
+  from play_items i
+  where i.search @@ to_tsquery('simple_unaccent', :tsq)
+), fuzzy as (
+  select i.item_key, i.kind, i.uri, i.artist, i.album, i.track
+  from play_items i
+  where not exists (select 1 from fts)
+    and :fuzzy <> '' and mtm_fold(:fuzzy) <% i.search_text
+  order by word_similarity(mtm_fold(:fuzzy), i.search_text) desc, i.item_key
+  limit 20
+), matched as materialized (
+  select f.*, 'text' as match from fts f
+  union all
+  select z.*, 'similar' from fuzzy z
+), items as (
+  select count(*) as n from matched
+), few as (
+  select h.hour_utc, m.item_key
+  from matched m
+  cross join lateral (select x.hour_utc from plays_hourly_items x where x.item_key = m.item_key
+                      order by x.hour_utc desc limit :limit) h
+  where (select n from items) <= 1000
+), many as (
+  select x.hour_utc
+  from plays_hourly_items x
+  where (select n from items) > 1000
+    and exists (select 1 from play_items i
+                where i.item_key = x.item_key and i.search @@ to_tsquery('simple_unaccent', :tsq))
+  order by x.hour_utc desc
+  limit :limit
+), cut as (
+  select min(hour_utc) as hour_utc
+  from (select hour_utc from few union all select hour_utc from many order by hour_utc desc limit :limit) t
+), hours as materialized (
+  select f.hour_utc, f.item_key from few f where f.hour_utc >= (select hour_utc from cut)
+  union all
+  select x.hour_utc, x.item_key from plays_hourly_items x
+  where (select n from items) > 1000 and x.hour_utc >= (select hour_utc from cut)
+    and exists (select 1 from play_items i
+                where i.item_key = x.item_key and i.search @@ to_tsquery('simple_unaccent', :tsq))
+), keyed as materialized (
+  select h.hour_utc, h.item_key, m.match,
+         md5(coalesce(m.uri, coalesce(m.artist, '') || E'\x1f' || coalesce(m.track, '')))::uuid as natural_key
+  from hours h
+  join matched m using (item_key)
+)
+select p.ended_at, p.kind, p.track, p.artist, p.album, p.ms_played, p.platform, p.country,
+       k.natural_key::text as item_key, k.match
+from keyed k
+cross join lateral (
+  select q.ended_at, q.kind, q.track, q.artist, q.album, q.ms_played, q.platform, q.country
+  from plays q
+  where q.ended_at >= k.hour_utc and q.ended_at < k.hour_utc + interval '1 hour'
+    and md5(coalesce(q.uri, coalesce(q.artist, '') || E'\x1f' || coalesce(q.track, '')))::uuid = k.natural_key
+    and md5(q.kind || E'\x1f' || coalesce(q.uri, '') || E'\x1f' || coalesce(q.artist, '') || E'\x1f'
+            || coalesce(q.album, '') || E'\x1f' || coalesce(q.track, ''))::uuid = k.item_key
+  order by q.ended_at desc
+  limit :limit
+) p
+order by p.ended_at desc, p.ms_played desc, k.natural_key
 limit :limit;
 
 -- name: explorer_play_payload
