@@ -157,7 +157,7 @@ def test_search_as_a_person_types_in_chromium(server, browser):
 PLAYS_PAGES = {
     "plays": "Minutes listened",
     "search?q=beyonce": "Beyoncé",           # a played item found without its accent, its monthly plays drawn
-    "explorer?source=plays": "Pick a play to see its whole raw_json",
+    "explorer?source=plays": "whole raw_json, as the export wrote it",
 }
 
 
