@@ -74,6 +74,11 @@ def show_report(report) -> None:
         st.warning("Verification FAILED: see the checks below.", icon="⚠️")
     tables = view.report_tables_frame(report)
     st.dataframe(tables, hide_index=True, width="stretch")
+    files = view.report_files_frame(report)
+    if not files.empty:
+        st.markdown(f"**Files ({len(files):,})**: what each file of the export added; files that are not "
+                    "streaming history are listed as ignored.")
+        st.dataframe(files, hide_index=True, width="stretch")
     rejects = view.report_rejects_frame(report)
     if rejects.empty:
         st.caption("No rows were rejected.")

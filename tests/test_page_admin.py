@@ -285,3 +285,40 @@ def test_parameter_fields_follow_the_example_type(example, kind, raw, value):
 def test_bad_json_parameter_is_a_readable_error():
     with pytest.raises(ValueError, match="not valid JSON"):
         view.parse_field("json", "[1, 2")
+
+
+def test_spotify_export_zip_uploaded_on_the_admin_page_imports_every_play_and_reruns_add_nothing(
+        empty_url, monkeypatch, tmp_path):
+    """The zip as Spotify sends it (files in a nested folder, other files beside them) through the
+    upload box: the same import as the CLI, its per-file report, and the plays in the database."""
+    import zipfile
+
+    from tests import plays_data
+
+    folder = tmp_path / "export"
+    plays_data.build_export(str(folder), records=300, edges=False)
+    zipped = tmp_path / "my_spotify_data.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                zf.write(path, "Spotify Account Data/" + str(path.relative_to(folder)))
+        zf.writestr("Spotify Account Data/ReadMeFirst.pdf", b"%PDF-1.4")
+    expected = {"plays": None}
+    for attempt in (1, 2):
+        at = admin_app(monkeypatch)
+        at.file_uploader(key="admin_upload").set_value((zipped.name, zipped.read_bytes(), "application/zip"))
+        at.run()
+        at.button(key="admin_import_upload").click().run()
+        assert not at.exception, at.exception
+        stored = pg_rows(empty_url, "select count(*) from plays")[0][0]
+        if attempt == 1:
+            assert stored > 0
+            expected["plays"] = stored
+            files = frame_with(at, "already present").set_index("file")
+            assert files.loc[files["format"] != "ignored", "inserted"].sum() == stored
+            assert files.loc["Spotify Account Data/ReadMeFirst.pdf", "format"] == "ignored"
+        else:
+            assert stored == expected["plays"]                     # the rerun adds nothing
+            assert frame_with(at, "already present")["inserted"].fillna(0).sum() == 0
+        runs = frame_with(at, "run_id")
+        assert runs.iloc[0]["source"] == zipped.name and len(runs) == attempt

@@ -236,6 +236,29 @@ def report_tables_frame(report) -> pd.DataFrame:
                          for name, t in report.tables.items()], columns=cols)
 
 
+FILE_COLUMNS = ["file", "format", "read", "inserted", "replaced", "already present", "matched", "skipped", "why"]
+
+
+def report_files_frame(report) -> pd.DataFrame:
+    """A Spotify export's report per file: records read, inserted, replaced, already present, matched
+    and skipped (with the reasons), and the files that were ignored with why. Empty for other imports."""
+    rows = []
+    for f in report.files or []:
+        if f.get("format") == "ignored":
+            rows.append({"file": f.get("file"), "format": "ignored", "why": f.get("reason", "not streaming history")})
+            continue
+        skipped = f.get("skipped") or {}
+        rows.append({"file": f.get("file"), "format": f.get("format"), "read": f.get("records"),
+                     "inserted": f.get("inserted"), "replaced": f.get("replaced"),
+                     "already present": f.get("already_present"), "matched": f.get("matched"),
+                     "skipped": sum(skipped.values()),
+                     "why": ", ".join(f"{reason} {n:,}" for reason, n in skipped.items())})
+    frame = pd.DataFrame(rows, columns=FILE_COLUMNS)
+    counts = FILE_COLUMNS[2:8]
+    frame[counts] = frame[counts].astype("Int64")   # ignored files have no counts: blank, not NaN floats
+    return frame
+
+
 def report_rejects_frame(report, limit: int = 10_000) -> pd.DataFrame:
     return pd.DataFrame([{"table": r.table, "key": r.key, "reason": r.reason} for r in report.rejects[:limit]],
                         columns=["table", "key", "reason"])
