@@ -75,7 +75,14 @@ def test_search_page_shows_year_spotify_link_and_album_image(demo_url):
     assert row["spotify"].startswith("https://open.spotify.com/track/")
     assert row["image"].startswith("https://i.scdn.co/image/")
     body = results_html(at)
-    assert 'href="https://open.spotify.com/track/' in body and '<img src="https://i.scdn.co/image/' in body
+    assert 'href="https://open.spotify.com/track/' in body and "url('https://i.scdn.co/image/" in body
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://x.test/a') ; background: url('https://evil",
+                                 'https://x.test/"><script>', "data:image/png;base64,AAAA", None, 42, ""])
+def test_album_tile_keeps_unsafe_urls_out_of_the_css(url):
+    tile = view.album_tile(url)
+    assert "url(" not in tile and "<script" not in tile and tile.startswith("<div") and tile.count("<div") == 1
 
 
 def test_search_page_finds_misspelt_artist_and_says_it_is_a_similar_spelling(demo_url):

@@ -405,7 +405,7 @@ def test_results_html_shows_hostile_names_literally_and_drops_unsafe_links(tiny_
     out = view.results_html(df, search.parse("script").needles())
     assert "&lt;" in out and "<script" not in out and "javascript:" not in out
     assert "**x** $y$ :red[z]" in out                 # plain text in HTML, not markdown
-    assert 'src="https://img.example/small.jpg"' in out
+    assert "url('https://img.example/small.jpg')" in out
 
 
 @pytest.mark.parametrize("url, safe", [

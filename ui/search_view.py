@@ -155,15 +155,22 @@ def result_label(row) -> str:
     return f"{row['name']} — {row['artist_name']}" + (f" ({extra})" if extra else "")
 
 
+def album_tile(url: object) -> str:
+    """A 48 px album tile: the image as a background over a grey square, so an image that cannot
+    load (offline, a removed cover) leaves the grey square instead of a broken-image icon. Only a
+    safe_url (no quotes, spaces or backslashes) reaches the CSS url('...')."""
+    url = safe_url(url)
+    picture = f" url('{html.escape(url)}') center / cover no-repeat" if url else ""
+    return ('<div style="width: 48px; height: 48px; flex: none; border-radius: 4px; '
+            f'background: rgba(128, 128, 128, 0.2){picture}"></div>')
+
+
 def results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str:
     """The results list: album image, highlighted name, artist and album, year, Spotify link."""
     rows = []
     for r in df.to_dict("records"):
         fuzzy = r.get("match") == "similar"
-        image = (f'<img src="{html.escape(r["image"])}" width="48" height="48" alt="" loading="lazy" '
-                 'style="border-radius: 4px; flex: none; object-fit: cover">' if r.get("image") else
-                 '<div style="width: 48px; height: 48px; flex: none; border-radius: 4px; '
-                 'background: rgba(128, 128, 128, 0.2)"></div>')
+        image = album_tile(r.get("image"))
         details = [highlight_html(r["artist_name"], needles, fuzzy)]
         if r.get("album_name"):
             details.append(f'<i>{highlight_html(r["album_name"], needles, fuzzy)}</i>')
