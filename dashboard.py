@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui import cached, charts, common
 
-PAGES_DIR = "pages"
+PAGES_DIR = "app_pages"
 
 
 def overview() -> None:

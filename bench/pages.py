@@ -2,7 +2,7 @@
 
     python -m bench.pages [--runs 5]
 
-Each page (dashboard.py's overview and every file in pages/) is run with AppTest against the
+Each page (dashboard.py's overview and every file in app_pages/) is run with AppTest against the
 100,600-track database: cold (st.cache_data cleared first, so every query goes to PostgreSQL) and
 warm (cached reads, as most page views are). Baseline in the same run: an AppTest render of a page
 that only writes a title, which is Streamlit's own fixed cost.
@@ -46,7 +46,7 @@ def main() -> int:
     base = [render(baseline_page, False) for _ in range(args.runs)]
     os.unlink(baseline_page)
     rows = []
-    files = [os.path.join(ROOT, "dashboard.py")] + sorted(glob.glob(os.path.join(ROOT, "pages", "*.py")))
+    files = [os.path.join(ROOT, "dashboard.py")] + sorted(glob.glob(os.path.join(ROOT, "app_pages", "*.py")))
     for path in files:
         name = os.path.relpath(path, ROOT)
         cold = [render(path, True) for _ in range(args.runs)]
@@ -69,7 +69,7 @@ Baseline in the same run: a page that only writes a title, p50 {pct(base, .5):,.
 """ + "\n".join(rows) + "\n"
     print(body)
     if not args.no_write:
-        write_section("pages", body)
+        write_section("app_pages", body)
     return 0
 
 

@@ -6,8 +6,9 @@
 #   HOST    address to bind (default 0.0.0.0, every interface)
 #   PYTHON  interpreter to use (default: .venv/bin/python if present, else python3)
 #
-# Extra arguments are passed on to `streamlit run` (through ui/launch.py, which routes every URL,
-# direct links too, through dashboard.py's navigation).
+# Extra arguments are passed on to `streamlit run dashboard.py` (the page files live in app_pages/,
+# not pages/, so Streamlit's legacy multipage convention never applies: every URL, direct links too,
+# goes through dashboard.py's st.navigation, exactly as plain `streamlit run dashboard.py` does).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,7 +22,7 @@ else
     PY="$(command -v python3 || command -v python)"
 fi
 
-exec "$PY" -m ui.launch \
+exec "$PY" -m streamlit run dashboard.py \
     --server.port "${PORT:-8501}" \
     --server.address "${HOST:-0.0.0.0}" \
     --server.headless true \

@@ -23,7 +23,7 @@ ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # url path under st.navigation -> text the page must show once rendered. A direct link comes first:
-# on a fresh server it must still go through dashboard.py's navigation (ui/launch.py).
+# on a fresh server it must still go through dashboard.py's navigation (app_pages/ is not the legacy pages/ folder).
 PAGES = {
     "history": "Listening history",
     "plays": "Plays",

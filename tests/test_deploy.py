@@ -226,9 +226,9 @@ def _serve_argv(tmp_path: Path, **env_overrides: str) -> list[str]:
 
 def test_serve_binds_port_all_interfaces_headless(tmp_path):
     argv = _serve_argv(tmp_path, PORT="43210")
-    # ui.launch is `streamlit run dashboard.py` with every URL routed through st.navigation.
-    assert argv[:2] == ["-m", "ui.launch"]
-    flags = dict(zip(argv[2::2], argv[3::2]))
+    # Plain `streamlit run dashboard.py`: app_pages/ is not Streamlit's legacy pages/ folder.
+    assert argv[:4] == ["-m", "streamlit", "run", "dashboard.py"]
+    flags = dict(zip(argv[4::2], argv[5::2]))
     assert flags == {
         "--server.port": "43210",
         "--server.address": "0.0.0.0",

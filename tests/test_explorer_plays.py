@@ -1,6 +1,6 @@
 """The raw_json explorer over plays (source "Plays"): the plays inventory and its sample, value
 distributions, containment and JSONPath filters, one play's payload (db/sql/explorer.sql), and the
-page (pages/explorer.py) driven through its widgets.
+page (app_pages/explorer.py) driven through its widgets.
 
 The data: a few tracks (so the page offers both sources), the demo Spotify export with the edge plays
 of tests/plays_data.py, and a file of odd records (unknown nested fields, arrays, keys that need
@@ -28,7 +28,7 @@ from tests import plays_data as data
 from tests.conftest import ROOT, _create, _drop, make_sqlite, pg_rows
 from ui import explorer_view as view
 
-PAGE = os.path.join(ROOT, "pages", "explorer.py")
+PAGE = os.path.join(ROOT, "app_pages", "explorer.py")
 TRACK_SUBHEADERS = ["Key paths", "Values at a path", "Filter tracks", "One track's payload"]
 PLAY_SUBHEADERS = ["Key paths", "Values at a path", "Filter plays", "One play's payload"]
 ODD_FILE = "Streaming_History_Audio_2025_odd.json"

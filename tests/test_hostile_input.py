@@ -49,7 +49,7 @@ def examples(n: int) -> settings:
 HOSTILE = examples(500)       # each example runs queries on the demo database
 PURE = examples(1500)         # no database
 EXPLORER_TIMEOUT_MS = 5_000          # the explorer page's statement timeout for user-shaped queries
-FILTER_QUERIES = {jsonpaths.OPERATOR_MATCH: "explorer_filter_jsonpath_match",     # as pages/explorer.py
+FILTER_QUERIES = {jsonpaths.OPERATOR_MATCH: "explorer_filter_jsonpath_match",     # as app_pages/explorer.py
                   jsonpaths.OPERATOR_EXISTS: "explorer_filter_jsonpath_exists"}
 
 
@@ -246,7 +246,7 @@ def pg_error(exc: BaseException):
 
 
 def page_run(name: str, cap: int = queries.DEFAULT_ROW_CAP, **params) -> queries.Result | str:
-    """What pages/explorer.py's _run does: the result, or the one-line message it shows for an input
+    """What app_pages/explorer.py's _run does: the result, or the one-line message it shows for an input
     PostgreSQL refused or a timeout; anything else (a bug) propagates."""
     try:
         return queries.run(name, params, cap=cap, timeout_ms=EXPLORER_TIMEOUT_MS)
@@ -274,7 +274,7 @@ def db(demo_module, demo_url):
 
 
 # ---------------------------------------------------------------------------------------------
-# Search box (pages/search.py: db.search.parse -> search_tracks -> ui.search_view)
+# Search box (app_pages/search.py: db.search.parse -> search_tracks -> ui.search_view)
 
 
 @PURE
@@ -334,7 +334,7 @@ def search_played_db(plays_export_db, monkeypatch):
 @HOSTILE
 @given(hostile(TSQUERY_BITS))
 def test_search_box_finds_plays_for_any_text(search_played_db, raw):
-    """pages/search.py's "In your plays": search_play_items -> ui.search_view -> play_item_history."""
+    """app_pages/search.py's "In your plays": search_play_items -> ui.search_view -> play_item_history."""
     q = search.parse(raw)
     if q.empty:
         event("nothing to search for")
@@ -355,7 +355,7 @@ def test_search_box_finds_plays_for_any_text(search_played_db, raw):
 
 
 # ---------------------------------------------------------------------------------------------
-# Explorer (pages/explorer.py: db.jsonpaths -> explorer.sql)
+# Explorer (app_pages/explorer.py: db.jsonpaths -> explorer.sql)
 
 
 @PURE
@@ -570,7 +570,7 @@ def test_every_named_query_takes_any_text_without_writing(db, target, text):
 
 
 # ---------------------------------------------------------------------------------------------
-# Explorer over plays (pages/explorer.py with source "Plays": db.jsonpaths -> explorer.sql's plays
+# Explorer over plays (app_pages/explorer.py with source "Plays": db.jsonpaths -> explorer.sql's plays
 # queries), on the demo export: no raw_json index, so the filters scan under the explorer's timeout.
 
 PLAYS_HOSTILE = examples(250)
@@ -692,7 +692,7 @@ def test_plays_inventory_filter_and_payload_ids_take_any_text(plays_db, text, pl
 @example(" " * 40)
 @example("motley\x00crue")
 def test_explorer_plays_lookup_by_name_gives_plays_or_a_friendly_no_match(plays_db, text):
-    """pages/explorer.py's "find a play" box: ui.explorer_view.play_lookup_params -> explorer_plays_lookup."""
+    """app_pages/explorer.py's "find a play" box: ui.explorer_view.play_lookup_params -> explorer_plays_lookup."""
     from ui import explorer_view
 
     params = explorer_view.play_lookup_params(text, 50)

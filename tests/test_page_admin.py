@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT, make_sqlite, pg_rows
 from ui import admin_view as view
 
-PAGE = os.path.join(ROOT, "pages", "admin.py")
+PAGE = os.path.join(ROOT, "app_pages", "admin.py")
 PASSWORD = "admin test password"
 ALBUM = {"id": "al1", "name": "Alb", "release_date": "1999-03-01", "release_date_precision": "day"}
 

@@ -1,4 +1,4 @@
-"""The raw_json explorer page (pages/explorer.py) driven through its widgets, and its chart builders."""
+"""The raw_json explorer page (app_pages/explorer.py) driven through its widgets, and its chart builders."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,7 @@ from tests.conftest import ROOT, pg_rows
 from ui import common
 from ui import explorer_view as view
 
-PAGE = os.path.join(ROOT, "pages", "explorer.py")
+PAGE = os.path.join(ROOT, "app_pages", "explorer.py")
 SUBHEADERS = ["Key paths", "Values at a path", "Filter tracks", "One track's payload"]
 
 

@@ -1,4 +1,4 @@
-"""The Listening history page (pages/history.py) driven through its widgets with AppTest."""
+"""The Listening history page (app_pages/history.py) driven through its widgets with AppTest."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from migrate import demo
 from tests.conftest import ROOT
 
-PAGE = os.path.join(ROOT, "pages", "history.py")
+PAGE = os.path.join(ROOT, "app_pages", "history.py")
 D = dt.date
 LAST = demo.DEFAULT_END                                             # the demo's snapshot dates
 FIRST = LAST - dt.timedelta(weeks=demo.DEFAULT_WEEKS - 1)

@@ -1,4 +1,4 @@
-"""The Plays page (pages/plays.py) driven through its widgets and its link with AppTest, on the demo
+"""The Plays page (app_pages/plays.py) driven through its widgets and its link with AppTest, on the demo
 export plus the edge plays of tests/plays_data.py; numbers checked against pandas on the same plays."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests import plays_data as data
 from tests.conftest import ROOT
 from ui import plays_view as view
 
-PAGE = os.path.join(ROOT, "pages", "plays.py")
+PAGE = os.path.join(ROOT, "app_pages", "plays.py")
 D = dt.date
 SECTIONS = {  # section -> its subheaders
     "Over time": ["Minutes listened", "When you listen", "Calendar"],

@@ -13,7 +13,7 @@ from tests.conftest import ROOT, make_sqlite
 from ui import common
 from ui import search_view as view
 
-PAGE = os.path.join(ROOT, "pages", "search.py")
+PAGE = os.path.join(ROOT, "app_pages", "search.py")
 
 
 def app(query: str | None = None, url_q: str | None = None) -> AppTest:

@@ -44,7 +44,7 @@ from tests.test_hostile_input import (
 )
 from ui import common, filters, search_view
 
-PAGES = os.path.join(ROOT, "pages")
+PAGES = os.path.join(ROOT, "app_pages")
 PAGE_EXAMPLES = examples(30)      # an AppTest run of a page is ~0.1-0.3 s on the demo data
 READ_ONLY_MESSAGE = "This page is read-only and cannot change data."
 ADMIN_PASSWORD = "hostile input test password"
@@ -284,12 +284,12 @@ def test_a_page_showing_a_write_attempt_shows_the_read_only_message(db, writing_
 # Static checks: who can write at all
 
 
-APP_FILES = sorted(glob.glob(os.path.join(ROOT, "pages", "*.py")) + glob.glob(os.path.join(ROOT, "ui", "*.py"))
+APP_FILES = sorted(glob.glob(os.path.join(ROOT, "app_pages", "*.py")) + glob.glob(os.path.join(ROOT, "ui", "*.py"))
                    + [os.path.join(ROOT, "dashboard.py")])
 # Error classes only (to classify a failure); anything else from these packages is a connection.
 ALLOWED_DRIVER_IMPORTS = {("ui/common.py", "psycopg2"), ("ui/common.py", "sqlalchemy.exc"),
                           ("ui/common.py", "db.engine")}
-ALLOWED_MIGRATE_IMPORTS = {("pages/admin.py", "migrate.api"), ("pages/admin.py", "migrate.errors")}
+ALLOWED_MIGRATE_IMPORTS = {("app_pages/admin.py", "migrate.api"), ("app_pages/admin.py", "migrate.errors")}
 CONNECTING_CALLS = {"writer", "create_engine", "connect", "raw_connection", "cursor", "execute", "executemany",
                     "import_sqlite", "ensure_schema"}
 

@@ -27,7 +27,7 @@ from tests.conftest import ROOT, _create, _drop, make_sqlite, pg_rows
 from ui import charts
 from ui import search_view as view
 
-PAGE = os.path.join(ROOT, "pages", "search.py")
+PAGE = os.path.join(ROOT, "app_pages", "search.py")
 ACCOUNT_FILE = os.path.join("Spotify Account Data", "StreamingHistory_music_0.json")
 
 

@@ -43,7 +43,7 @@ def obsessed_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Listening history (pages/history.py). Each builder takes the named query's DataFrame as it comes.
+# Listening history (app_pages/history.py). Each builder takes the named query's DataFrame as it comes.
 
 CONTENT_COLORS = {"explicit": "#E4572E", "clean": SPOTIFY_GREEN, "unknown": "#B0B0B0"}
 
@@ -275,7 +275,7 @@ def histogram_chart(df: pd.DataFrame, x_title: str, unit: str = "") -> alt.Chart
 
 
 # ---------------------------------------------------------------------------------------------
-# Search (pages/search.py): one played item's history
+# Search (app_pages/search.py): one played item's history
 
 
 def play_history_chart(df: pd.DataFrame, title: str = "", zone: str = "UTC") -> alt.Chart:

@@ -1,4 +1,4 @@
--- raw_json explorer support (pages/explorer.py, db/sql/explorer.sql). Idempotent.
+-- raw_json explorer support (app_pages/explorer.py, db/sql/explorer.sql). Idempotent.
 -- All three tables are filled by the named query refresh_json_path_inventory, which the importer
 -- runs after every import inside its transaction.
 

@@ -1,4 +1,4 @@
--- Listening history support (pages/history.py, db/sql/history.sql). Idempotent.
+-- Listening history support (app_pages/history.py, db/sql/history.sql). Idempotent.
 
 -- The year of a Spotify album.release_date, or null. release_date comes at year ('1989'), month
 -- ('1989-09') or day ('1989-09-01') precision, so its first four characters are the year whatever

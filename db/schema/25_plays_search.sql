@@ -1,4 +1,4 @@
--- Search over what was played (pages/search.py, "In your plays"; db/sql/search.sql,
+-- Search over what was played (app_pages/search.py, "In your plays"; db/sql/search.sql,
 -- search_play_items and play_item_history): play_items (20_plays.sql) searchable the way tracks are
 -- (00_core.sql, 05_search.sql), and the lookups that give a search result its plays.
 -- Every statement is idempotent. The secondary indexes below are rollup indexes: a first import

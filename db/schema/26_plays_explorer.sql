@@ -1,4 +1,4 @@
--- raw_json explorer over plays (pages/explorer.py, source "Plays"; db/sql/explorer.sql). Idempotent.
+-- raw_json explorer over plays (app_pages/explorer.py, source "Plays"; db/sql/explorer.sql). Idempotent.
 -- All three tables are filled by the named query refresh_plays_zz_json_path_inventory, which the
 -- importer runs after every import inside its transaction (after the plays rollups, which it reads
 -- to find the sample). There is deliberately no GIN index on plays.raw_json: it would slow the

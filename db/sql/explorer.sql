@@ -1,4 +1,4 @@
--- raw_json explorer (pages/explorer.py). Key paths are written `album.images[*].url`; the page
+-- raw_json explorer (app_pages/explorer.py). Key paths are written `album.images[*].url`; the page
 -- turns them into SQL/JSON paths (`$.album.images[*].url`, db/jsonpaths.py) and binds them as
 -- :path. User JSON and JSONPath arrive as bound text and are cast here, never formatted into SQL.
 --

@@ -1,4 +1,4 @@
--- Listening history (pages/history.py). Shared filters, where a query takes them:
+-- Listening history (app_pages/history.py). Shared filters, where a query takes them:
 --   since, until  snapshot dates, inclusive;
 --   time_range    'short_term' | 'medium_term' | 'long_term' (null = every range, where allowed);
 --   artist        exact artist_name, or null for every artist.
