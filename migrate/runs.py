@@ -20,6 +20,9 @@ from migrate.report import Report
 
 # One import at a time per database, and never during a schema migration (the same lock).
 IMPORT_LOCK_KEY = MIGRATION_LOCK_KEY
+# One rollup refresh at a time (a transaction lock, held until commit): an import's last step and
+# submitted listens (api/store.py), which never take the import lock.
+ROLLUP_LOCK_KEY = 0x6D746D5F726F6C  # 'mtm_rol'
 
 
 def first_line(exc: BaseException) -> str:
@@ -122,9 +125,17 @@ def fail_run(conn, report: Report, exc: BaseException) -> None:
         pass  # the connection itself is gone; the next import marks the run interrupted
 
 
+def lock_rollups(cur) -> None:
+    """Wait for the rollup lock, held until this transaction ends. Every refresh takes it first: the
+    refresh statements then see every play committed before, so two writers' refreshes (an import
+    and submitted listens) never rebuild the same hour from different plays at once."""
+    cur.execute("select pg_advisory_xact_lock(%s)", (ROLLUP_LOCK_KEY,))
+
+
 def refresh_rollups(cur) -> None:
     """Run the named `refresh_*` queries (precomputed inventories, rollups) after the data changed."""
     from db import queries
 
+    lock_rollups(cur)
     for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
         cur.execute(queries.get(name).sql.replace("\\:", ":"))

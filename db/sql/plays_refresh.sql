@@ -27,6 +27,37 @@ where not x.indisunique
            and not exists (select 1 from plays_z_hourly)))
 order by 1, 2;
 
+-- name: refresh_plays_0_listens_matched
+-- Submitted listens (source 'listenbrainz', api/) that a Spotify export holds too are counted once:
+-- deletes the listen's play when a play of another source started within 90 s of the listen's start
+-- (listened_at = ended_at - ms_played) and has the same track name (case-folded) or Spotify track
+-- id, and marks its hour dirty; returns how many. Run first by both writers: after an import (the
+-- export's plays may be listens already stored) and after listens (the export may be stored
+-- already). Looks at listens ending within 7 hours of a dirty hour (a stream up to 6 hours long),
+-- each probing 6.5 hours of plays by ended_at (plays_listen_idx, plays_natural_key).
+-- example: {}
+with bounds as (
+  select min(hour_utc) - interval '7 hours' as lo, max(hour_utc) + interval '8 hours' as hi
+  from plays_dirty_hours
+), gone as (
+  delete from plays l
+  using bounds b
+  where l.source = 'listenbrainz' and l.ended_at >= b.lo and l.ended_at < b.hi
+    and exists (
+      select 1 from plays e
+      where e.source <> 'listenbrainz'
+        and e.ended_at >= l.ended_at - l.ms_played * interval '1 millisecond' - interval '90 seconds'
+        and e.ended_at < l.ended_at - l.ms_played * interval '1 millisecond' + interval '6 hours 90 seconds'
+        and abs(extract(epoch from (e.ended_at - e.ms_played * interval '1 millisecond')
+                                   - (l.ended_at - l.ms_played * interval '1 millisecond'))) <= 90
+        and (lower(e.track) = lower(l.track) or e.track_id = l.track_id))
+  returning l.ended_at
+), dirty as (
+  insert into plays_dirty_hours (hour_utc)
+  select distinct date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') from gone
+)
+select count(*) as listens_matched from gone;
+
 -- name: refresh_plays_a_full
 -- When plays_hourly is empty (a first import, or plays stored before these rollups existed), builds
 -- plays_hourly, plays_hourly_items and play_items from every play and empties plays_dirty_hours, so

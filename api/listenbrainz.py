@@ -1,0 +1,153 @@
+"""The ListenBrainz endpoints: POST /1/submit-listens and GET /1/validate-token.
+
+Requests and answers as ListenBrainz documents them, so a ListenBrainz client pointed at our base
+URL works unchanged: `Authorization: Token <token>`, answers {"status": "ok"}, errors
+{"code": 4xx, "error": "..."} (a listen's 400 also echoes the listen's fields, as ListenBrainz
+does), rate-limit headers on every answer. The token is checked before the body is read: a request
+without a valid token is refused having read none of it, and a body over ListenBrainz's limit
+(MAX_LISTEN_PAYLOAD_SIZE) is refused as soon as it is known to be too large. Database work runs in
+the thread pool (psycopg2 is blocking), never on the event loop.
+"""
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api import listens as lb
+from api import store, tokens
+from api.ratelimit import DEFAULT, DEFAULT_ANONYMOUS, RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str, body: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body = body or {"code": status, "error": message}
+
+
+def _token_of(request: Request, *, query_too: bool = False) -> str | None:
+    """The token of `Authorization: Token <token>` (ListenBrainz reads the word after the first
+    space); None without the header. validate-token also reads ?token= (ListenBrainz does)."""
+    header = request.headers.get("authorization")
+    if query_too:
+        if header and header.lower().startswith("token "):
+            return header.split(" ")[1]
+        return request.query_params.get("token") or None
+    if not header:
+        return None
+    parts = header.split(" ")
+    if len(parts) < 2:
+        raise Refused(401, "Provided Authorization header is invalid.")
+    return parts[1]
+
+
+async def _body(request: Request) -> bytes:
+    """The body, refused as soon as it is longer than ListenBrainz's limit (by Content-Length when
+    the client sends one, else while reading)."""
+    limit = lb.MAX_LISTEN_PAYLOAD_SIZE
+    too_large = f"Payload too large. Payload cannot exceed {limit} bytes"
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise Refused(400, too_large)
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Refused(400, too_large)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Refused(400, "The request body was cut short.") from None
+    return b"".join(chunks)
+
+
+class ListenBrainzAPI:
+    def __init__(self, url: str | None = None, limiter: RateLimiter | None = None,
+                 anonymous: RateLimiter | None = None):
+        self.url = url
+        self.limiter = limiter or RateLimiter.from_env("MTM_API_RATE_LIMIT", DEFAULT)
+        self.anonymous = anonymous or RateLimiter.from_env("MTM_API_RATE_LIMIT_ANONYMOUS", DEFAULT_ANONYMOUS)
+
+    def routes(self) -> list[Route]:
+        return [Route("/submit-listens", self.submit_listens, methods=["POST"]),
+                Route("/validate-token", self.validate_token, methods=["GET"])]
+
+    def _db(self, fn, *args):
+        conn = store.connection(self.url)
+        try:
+            return fn(conn, *args)
+        finally:
+            conn.close()
+
+    async def _identify(self, request: Request, text: str | None) -> tuple[tokens.Token | None, dict]:
+        """(the valid token or None, rate-limit headers); Refused(429) over the limit. Requests
+        without a valid token count against their address, whose limit is checked before the
+        database is asked."""
+        address = "ip:" + (request.client.host if request.client else "?")
+        token = None
+        if text:
+            spent = self.anonymous.spent(address)
+            if spent is not None:     # this address sent too many bad tokens: no database lookup
+                raise _with_headers(Refused(429, "Too many requests. Please wait and try again."), spent.headers)
+            token = await run_in_threadpool(self._db, tokens.verify, text)
+        verdict = self.limiter.hit(f"token:{token.token_id}") if token else self.anonymous.hit(address)
+        if not verdict.allowed:
+            raise _with_headers(Refused(429, "Too many requests. Please wait and try again."), verdict.headers)
+        return token, verdict.headers
+
+    async def submit_listens(self, request: Request) -> JSONResponse:
+        headers: dict = {}
+        try:
+            token, headers = await self._identify(request, _token_of(request))
+            if token is None:
+                if not request.headers.get("authorization"):
+                    raise Refused(401, "You need to provide an Authorization header.")
+                raise Refused(401, "Invalid authorization token.")
+            raw = await _body(request)
+            listen_type, payload = lb.parse(raw)
+            if listen_type == "playing_now":
+                await run_in_threadpool(self._db, store.playing_now, token.token_id, lb.to_now_playing(payload[0]))
+            else:
+                plays = [lb.to_play(listen) for listen in payload]
+                await run_in_threadpool(self._db, store.submit, token.token_id, plays)
+            return JSONResponse({"status": "ok"}, headers=headers)
+        except lb.BadRequest as exc:
+            return JSONResponse(exc.to_dict(), status_code=400, headers=headers)
+        except Refused as exc:
+            return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **getattr(exc, "headers", {})})
+        except store.Busy:
+            return JSONResponse({"code": 503, "error": "Cannot submit listens at this time, please try again later."},
+                                status_code=503, headers={**headers, "Retry-After": "5"})
+        except Exception:   # noqa: BLE001 - the client gets ListenBrainz's shape, the log the traceback
+            log.exception("submit-listens failed")
+            return JSONResponse({"code": 503, "error": "Cannot submit listens at this time, please try again later."},
+                                status_code=503, headers=headers)
+
+    async def validate_token(self, request: Request) -> JSONResponse:
+        headers: dict = {}
+        try:
+            text = _token_of(request, query_too=True)
+            if not text:
+                raise Refused(400, "You need to provide an Authorization token.")
+            token, headers = await self._identify(request, text)
+            if token is None:
+                return JSONResponse({"code": 200, "message": "Token invalid.", "valid": False}, headers=headers)
+            return JSONResponse({"code": 200, "message": "Token valid.", "valid": True, "user_name": token.name},
+                                headers=headers)
+        except Refused as exc:
+            return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **getattr(exc, "headers", {})})
+        except Exception:   # noqa: BLE001
+            log.exception("validate-token failed")
+            return JSONResponse({"code": 503, "error": "Cannot check the token at this time, please try again later."},
+                                status_code=503, headers=headers)
+
+
+def _with_headers(exc: Refused, headers: dict) -> Refused:
+    exc.headers = headers
+    return exc
