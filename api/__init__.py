@@ -1,4 +1,5 @@
-"""The HTTP API served next to the pages: ListenBrainz-compatible listen submission under /1.
+"""The HTTP API served next to the pages: ListenBrainz-compatible listen submission under /1
+(api/listenbrainz.py) and a read API with its OpenAPI description under /api (api/read.py).
 
     app = st.App("dashboard.py", routes=api.routes())      # or Starlette(routes=api.routes())
 
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 
 def routes(url: str | None = None) -> list:
-    """Starlette routes: Mount('/1', ListenBrainz's submit-listens and validate-token).
+    """Starlette routes: Mount('/1', ListenBrainz's submit-listens and validate-token) and
+    Mount('/api', the read API and /api/openapi.json).
     `url`: the database (default: the configured one, read at each request)."""
     from starlette.routing import Mount
 
     from api.listenbrainz import ListenBrainzAPI
+    from api.read import ReadAPI
 
-    return [Mount("/1", routes=ListenBrainzAPI(url).routes())]
+    return [Mount("/1", routes=ListenBrainzAPI(url).routes()), Mount("/api", routes=ReadAPI(url).routes())]
 
 
 def playing_now(url: str | None = None) -> list[dict]:

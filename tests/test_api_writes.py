@@ -1,0 +1,173 @@
+"""Listens and imports writing at once, listens matching export plays, and the token commands."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+from starlette.routing import Mount
+
+from api.listenbrainz import ListenBrainzAPI
+from api.ratelimit import RateLimiter
+from tests import plays_data
+from tests.api_server import listen, new_token, serve
+from tests.conftest import ROOT, pg_rows
+
+# Every rollup agrees with the plays (rebuilt from scratch here, compared row by row).
+ROLLUPS_MATCH_PLAYS = """
+with truth as (
+  select date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') as hour_utc, kind,
+         count(*) as plays, sum(ms_played) as ms
+  from plays group by 1, 2
+), z as (
+  select hour_utc, kind, plays, ms_played from plays_z_hourly
+)
+select (select count(*) from truth t full join plays_hourly h using (hour_utc, kind)
+        where t.plays is distinct from h.plays or t.ms is distinct from h.ms_played),
+       (select count(*) from truth t full join z using (hour_utc, kind)
+        where t.plays is distinct from z.plays or t.ms is distinct from z.ms_played),
+       (select coalesce(sum(plays), 0) from plays_z_sessions where kind = 'all') - (select count(*) from plays),
+       (select coalesce(sum(plays), 0) from plays_z_items where period = 'year' and level = 'artist')
+         - (select count(*) from plays where artist is not null)
+"""
+
+
+def _routes(url):
+    return [Mount("/1", routes=ListenBrainzAPI(url, limiter=RateLimiter(100_000, 10),
+                                               anonymous=RateLimiter(100_000, 10)).routes())]
+
+
+@pytest.fixture
+def server(db_url):
+    with serve(_routes(db_url)) as url:
+        yield url, new_token(db_url)
+
+
+def submit(base, token, listens, listen_type="import"):
+    r = requests.post(f"{base}/1/submit-listens", json={"listen_type": listen_type, "payload": listens},
+                      headers={"Authorization": f"Token {token}"}, timeout=60)
+    assert r.status_code == 200, r.text
+
+
+def test_listens_during_an_import_are_each_stored_once(server, db_url, tmp_path):
+    """An export import (its own long transaction, holding the import lock) and four clients
+    submitting listens at the same time: every listen is one play, the import's report holds,
+    and the rollups agree with the plays."""
+    from migrate.api import run_import
+
+    base, token = server
+    folder = tmp_path / "export"
+    plays_data.build_export(str(folder), records=30_000, edges=False)
+    report: dict = {}
+    import_done = threading.Event()
+
+    def do_import():
+        try:
+            report["r"] = run_import(str(folder), db_url)
+        finally:
+            import_done.set()
+
+    during = []     # listens whose request finished while the import had not committed
+
+    def client(n):
+        start = int(time.time()) - 86_400 * 2 + n * 10_000
+        for i in range(25):
+            # Clients listen while the import runs; every other one repeats its previous listen.
+            at = start + 300 * (i - i % 2)
+            submit(base, token, [listen(at, f"Client {n} song {i - i % 2}", duration_ms=200_000)], "single")
+            if not import_done.is_set():
+                during.append((n, i))
+
+    importer = threading.Thread(target=do_import)
+    importer.start()
+    deadline = time.monotonic() + 60
+    while not pg_rows(db_url, "select count(*) from import_runs where status = 'running'")[0][0]:
+        assert time.monotonic() < deadline and importer.is_alive()
+        time.sleep(0.01)
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    importer.join()
+
+    r = report["r"]
+    assert r.verified, r.checks
+    print("during", len(during), "import s", r.seconds)
+    assert during, "no listen was accepted while the import was running"
+    listens = pg_rows(db_url, "select count(*) from plays where source = 'listenbrainz'")[0][0]
+    assert listens == 4 * 13
+    exported = pg_rows(db_url, "select count(*) from plays where source <> 'listenbrainz'")[0][0]
+    assert exported == r.tables["plays"].inserted
+    assert pg_rows(db_url, ROLLUPS_MATCH_PLAYS)[0] == (0, 0, 0, 0)
+    assert pg_rows(db_url, "select count(*) from data_changes where source = 'listen'")[0][0] == 4 * 13
+
+
+def _export_with(folder, ended: dt.datetime, ms: int, track: str) -> str:
+    plays_data.write(str(folder), "Streaming_History_Audio_2025.json",
+                     [plays_data.record(ended, ms, track, "Band")])
+    return str(folder)
+
+
+STARTED = dt.datetime(2025, 3, 1, 20, 0, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("offset_s, kept", [(30, 1), (-45, 1), (300, 2)])
+def test_export_first_then_the_same_stream_as_a_listen_is_one_play(server, db_url, tmp_path, offset_s, kept):
+    from migrate.api import run_import
+
+    base, token = server
+    run_import(_export_with(tmp_path, STARTED + dt.timedelta(seconds=200), 200_000, "Same Song"), db_url)
+    at = int(STARTED.timestamp()) + offset_s
+    submit(base, token, [listen(at, "same song", "Band", duration_ms=210_000)], "single")
+    assert pg_rows(db_url, "select count(*) from plays")[0][0] == kept
+    assert pg_rows(db_url, "select count(*) from listens")[0][0] == 1
+    assert pg_rows(db_url, ROLLUPS_MATCH_PLAYS)[0] == (0, 0, 0, 0)
+    submit(base, token, [listen(at, "same song", "Band", duration_ms=210_000)], "single")    # retried
+    assert pg_rows(db_url, "select count(*) from plays")[0][0] == kept
+
+
+def test_listen_first_then_an_export_with_the_same_stream_keeps_the_export_play(server, db_url, tmp_path):
+    from migrate.api import run_import
+
+    base, token = server
+    at = int(STARTED.timestamp()) + 20
+    submit(base, token, [listen(at, "Same Song", "Band"), listen(at + 3600, "Other Song", "Band")])
+    r = run_import(_export_with(tmp_path, STARTED + dt.timedelta(seconds=95), 95_000, "Same Song"), db_url)
+    assert r.verified, r.checks
+    assert pg_rows(db_url, "select source, track from plays order by ended_at") == [
+        ("extended", "Same Song"), ("listenbrainz", "Other Song")]
+    assert pg_rows(db_url, ROLLUPS_MATCH_PLAYS)[0] == (0, 0, 0, 0)
+    submit(base, token, [listen(at, "Same Song", "Band")])          # a client retrying: still one play
+    assert pg_rows(db_url, "select count(*) from plays")[0][0] == 2
+
+
+def _cli(*args, url):
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "api", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=120)
+
+
+def test_token_commands(db_url):
+    with serve(_routes(db_url)) as base:
+        made = _cli("token", "create", "phone", url=db_url)
+        assert made.returncode == 0, made.stderr
+        token = made.stdout.strip().splitlines()[-1]
+        check = requests.get(f"{base}/1/validate-token", headers={"Authorization": f"Token {token}"}, timeout=10)
+        assert check.json()["user_name"] == "phone"
+        assert _cli("token", "create", "phone", url=db_url).returncode == 2      # a valid token has the name
+        listed = _cli("token", "list", url=db_url)
+        assert "phone\tvalid" in listed.stdout and token not in listed.stdout
+        assert pg_rows(db_url, "select count(*) from api_tokens where token_sha256 = sha256(%s::bytea)",
+                       (token.encode(),))[0][0] == 1          # stored hashed
+        assert _cli("token", "revoke", "phone", url=db_url).returncode == 0
+        check = requests.get(f"{base}/1/validate-token", headers={"Authorization": f"Token {token}"}, timeout=10)
+        assert check.json()["valid"] is False
+        assert _cli("token", "revoke", "phone", url=db_url).returncode == 2
+        again = _cli("token", "create", "phone", url=db_url)                      # a revoked name is reusable
+        assert again.returncode == 0 and again.stdout.strip().splitlines()[-1] != token
