@@ -31,18 +31,26 @@ order by 1, 2;
 -- Submitted listens (source 'listenbrainz', api/) that a Spotify export holds too are counted once:
 -- deletes the listen's play when a play of another source started within 90 s of the listen's start
 -- (listened_at = ended_at - ms_played) and has the same track name (case-folded) or Spotify track
--- id, and marks its hour dirty; returns how many. Run first by both writers: after an import (the
--- export's plays may be listens already stored) and after listens (the export may be stored
--- already). Looks at listens ending within 7 hours of a dirty hour (a stream up to 6 hours long),
--- each probing 6.5 hours of plays by ended_at (plays_listen_idx, plays_natural_key).
+-- id, and marks its hour dirty; returns how many. Run first, by both writers. Pairs are looked for
+-- from both sides of what changed: listens in a dirty hour probe the plays near their start, and
+-- other plays in a dirty hour (only within the time span of the listens) probe the listens near
+-- theirs, through plays_natural_key and plays_listen_idx (ended_at). Streams up to 6 hours long.
 -- example: {}
-with bounds as (
-  select min(hour_utc) - interval '7 hours' as lo, max(hour_utc) + interval '8 hours' as hi
-  from plays_dirty_hours
-), gone as (
-  delete from plays l
-  using bounds b
-  where l.source = 'listenbrainz' and l.ended_at >= b.lo and l.ended_at < b.hi
+with hours as (
+  select distinct hour_utc from plays_dirty_hours
+), bounds as materialized (
+  -- read as scalar subqueries below: values known before the scans, so the indexes bound them
+  select min(hour_utc) as lo, max(hour_utc) + interval '1 hour' as hi from hours
+), span as materialized (
+  select (select ended_at from plays where source = 'listenbrainz' order by ended_at limit 1)
+           - interval '6 hours 90 seconds' as lo,
+         (select ended_at from plays where source = 'listenbrainz' order by ended_at desc limit 1)
+           + interval '6 hours 90 seconds' as hi
+), listen_side as (
+  select l.ctid as row_id
+  from plays l
+  where l.source = 'listenbrainz' and l.ended_at >= (select lo from bounds) and l.ended_at < (select hi from bounds)
+    and date_bin('1 hour', l.ended_at, timestamptz '2000-01-01 00:00+00') in (select hour_utc from hours)
     and exists (
       select 1 from plays e
       where e.source <> 'listenbrainz'
@@ -51,7 +59,30 @@ with bounds as (
         and abs(extract(epoch from (e.ended_at - e.ms_played * interval '1 millisecond')
                                    - (l.ended_at - l.ms_played * interval '1 millisecond'))) <= 90
         and (lower(e.track) = lower(l.track) or e.track_id = l.track_id))
-  returning l.ended_at
+), others as materialized (
+  select e.ended_at - e.ms_played * interval '1 millisecond' as started_at, e.track, e.track_id
+  from plays e
+  where e.source <> 'listenbrainz'
+    and (select lo from span) is not null           -- no listens: nothing to look for (greatest skips nulls)
+    and e.ended_at >= greatest((select lo from bounds), (select lo from span))
+    and e.ended_at < least((select hi from bounds), (select hi from span))
+    and date_bin('1 hour', e.ended_at, timestamptz '2000-01-01 00:00+00') in (select hour_utc from hours)
+), export_side as (
+  select l.row_id
+  from others e
+  cross join lateral (
+    select l.ctid as row_id
+    from plays l
+    where l.source = 'listenbrainz'
+      and l.ended_at >= e.started_at - interval '90 seconds'
+      and l.ended_at < e.started_at + interval '6 hours 90 seconds'
+      and abs(extract(epoch from e.started_at - (l.ended_at - l.ms_played * interval '1 millisecond'))) <= 90
+      and (lower(e.track) = lower(l.track) or e.track_id = l.track_id)
+    offset 0) l    -- kept as a subquery: one index range per play of `others`, never all listens per play
+), gone as (
+  delete from plays p
+  where p.ctid in (select row_id from listen_side union select row_id from export_side)
+  returning p.ended_at
 ), dirty as (
   insert into plays_dirty_hours (hour_utc)
   select distinct date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') from gone
