@@ -97,3 +97,23 @@ def _due(token_id: int) -> bool:
             return False
         _last_used[token_id] = now
         return True
+
+
+def _with_connection(fn, *args, url: str | None = None):
+    from api.store import connection
+
+    conn = connection(url)
+    try:
+        return fn(conn, *args)
+    finally:
+        conn.close()
+
+
+def create_named(name: str, url: str | None = None) -> str:
+    """create() on a connection of its own (the Admin page): the new token."""
+    return _with_connection(create, name, url=url)
+
+
+def revoke_named(name: str, url: str | None = None) -> None:
+    """revoke() on a connection of its own (the Admin page)."""
+    _with_connection(revoke, name, url=url)

@@ -1,4 +1,5 @@
-"""Admin: import a file (upload or server path), list past imports, EXPLAIN ANALYZE the app's queries.
+"""Admin: import a file (upload or server path), list past imports, API tokens, EXPLAIN ANALYZE the
+app's queries.
 
 Protected by ui.auth (ADMIN_PASSWORD). Imports go through migrate.api.run_import, the same import as
 `python -m migrate`; EXPLAIN runs only the app's named queries, read-only and rolled back (db.explain).
@@ -167,6 +168,45 @@ def runs_section() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# API tokens (api/: ListenBrainz clients submit listens with one)
+
+
+def tokens_section() -> None:
+    from api import tokens
+
+    st.caption("Point a ListenBrainz client (multi-scrobbler, Pano Scrobbler, Web Scrobbler, Navidrome...) at "
+               "this server's address as its ListenBrainz URL, with a token from here. A token is shown once; "
+               "only its hash is stored.")
+    with st.form("admin_token_create", clear_on_submit=True):
+        name = st.text_input("New token's name (the client, say)", key="admin_token_name", max_chars=100)
+        if st.form_submit_button("Create token"):
+            try:
+                made = tokens.create_named(name)
+            except tokens.TokenError as exc:
+                st.error(str(exc).capitalize())
+            else:
+                st.success(f"Token {name.strip()!r} created. Copy it now: it is not shown again.")
+                st.code(made, language=None)
+    with common.guard():
+        listed = cached.uncached("api_tokens_list").df
+    if listed.empty:
+        st.caption("No tokens yet.")
+        return
+    st.dataframe(listed, hide_index=True, width="stretch", column_config={
+        "name": "Name", "created_at": st.column_config.DatetimeColumn("Created"),
+        "last_used_at": st.column_config.DatetimeColumn("Last used"),
+        "revoked_at": st.column_config.DatetimeColumn("Revoked"),
+        "listens": st.column_config.NumberColumn("Listens", format="localized")})
+    valid = listed.loc[listed["revoked_at"].isna(), "name"].tolist()
+    if valid:
+        cols = st.columns([3, 1], vertical_alignment="bottom")
+        gone = cols[0].selectbox("Revoke", valid, key="admin_token_revoke")
+        if cols[1].button("Revoke token", key="admin_token_revoke_go"):
+            tokens.revoke_named(gone)
+            st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
 # EXPLAIN ANALYZE
 
 
@@ -292,10 +332,12 @@ if auth.configured_password() is not None and st.button("Sign out", key="admin_s
     auth.sign_out()
     st.rerun()
 
-import_tab, runs_tab, explain_tab = st.tabs(["Import", "Import runs", "EXPLAIN ANALYZE"])
+import_tab, runs_tab, tokens_tab, explain_tab = st.tabs(["Import", "Import runs", "API tokens", "EXPLAIN ANALYZE"])
 with import_tab:
     import_section()
 with runs_tab:
     runs_section()
+with tokens_tab:
+    tokens_section()
 with explain_tab:
     explain_section()
