@@ -10,6 +10,7 @@ PAGES_DIR = "app_pages"
 
 def overview() -> None:
     common.header("Overview", ":material/home:", "Your Spotify listening history, from the Music Time Machine's snapshots.")
+    playing_now()
     with common.guard():
         counts = cached.query("overview_counts").df
     if counts.empty or int(counts.at[0, "tracks"]) == 0:
@@ -37,6 +38,18 @@ def overview() -> None:
             table = charts.obsessed_table(top)
             st.dataframe(table, hide_index=True, width="stretch", column_config=charts.OBSESSED_COLUMNS)
             common.download_csv(table, f"currently_obsessed_{time_range}")
+
+
+def playing_now() -> None:
+    """What ListenBrainz clients say is playing (api/, listen_type playing_now): not cached, a tiny read."""
+    from ui.search_view import escape_markdown as md
+
+    with common.guard():
+        now = cached.uncached("playing_now").df
+    for r in now.itertuples():
+        album = f" · {md(r.album)}" if r.album else ""
+        st.info(f"Playing now: **{md(r.track)}** by {md(r.artist)}{album} ({md(r.token)})",
+                icon=":material/play_circle:")
 
 
 def main() -> None:

@@ -226,3 +226,28 @@ def test_rollups_after_listens_equal_a_rebuild(server, db_url, tmp_path):
     submit(base, token, [listen(late + 7200, track, artist, duration_ms=20_000)], "single")
     assert pg_rows(db_url, "select count(*) from plays where source = 'listenbrainz'")[0][0] == 5
     assert rollups_differ_from_a_rebuild(db_url) == dict.fromkeys(ROLLUPS, 0)
+
+
+def test_a_listen_waits_for_a_refresh_in_progress_then_gives_503_and_writes_nothing(server, db_url, monkeypatch):
+    """Another writer's rollup refresh (an import's last step) holds the rollup lock: a listen waits
+    for it up to LOCK_WAIT, then answers ListenBrainz's 503 with nothing written; retried, it lands."""
+    import psycopg2
+
+    from api import store
+    from migrate.runs import ROLLUP_LOCK_KEY
+
+    base, token = server
+    monkeypatch.setattr(store, "LOCK_WAIT", "300ms")
+    holder = psycopg2.connect(db_url)
+    with holder.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", (ROLLUP_LOCK_KEY,))
+    body = {"listen_type": "single", "payload": [listen(int(time.time()) - 600, "Waited")]}
+    r = requests.post(f"{base}/1/submit-listens", json=body, headers={"Authorization": f"Token {token}"}, timeout=30)
+    assert r.status_code == 503
+    assert r.json() == {"code": 503, "error": "Cannot submit listens at this time, please try again later."}
+    assert pg_rows(db_url, "select count(*) from plays")[0][0] == 0
+    assert pg_rows(db_url, "select count(*) from listens")[0][0] == 0
+    holder.rollback()
+    holder.close()
+    submit(base, token, body["payload"], "single")
+    assert pg_rows(db_url, "select count(*) from plays")[0][0] == 1

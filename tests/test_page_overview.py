@@ -79,3 +79,20 @@ def test_a_command_line_import_shows_on_the_next_rerun(empty_url, tmp_path):
     time.sleep(cached.VERSION_TTL_S + 0.2)    # the version is read at most this often
     at.run()
     assert metrics(at)["Tracks"] == "1"
+
+
+def test_overview_shows_what_a_listenbrainz_client_is_playing_now(empty_url):
+    import psycopg2
+
+    from api import listens, store, tokens
+
+    conn = psycopg2.connect(empty_url)
+    tokens.create(conn, "phone")
+    with conn.cursor() as cur:
+        cur.execute("select token_id from api_tokens")
+        token_id = cur.fetchone()[0]
+    store.playing_now(conn, token_id, listens.to_now_playing(
+        {"track_metadata": {"artist_name": "Massive Attack", "track_name": "Angel *live*"}}))
+    conn.close()
+    at = run()
+    assert [i.value for i in at.info][0] == "Playing now: **Angel \\*live\\*** by Massive Attack (phone)"
