@@ -11,6 +11,8 @@ the thread pool (psycopg2 is blocking), never on the event loop.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -22,6 +24,7 @@ from api import store, tokens
 from api.ratelimit import DEFAULT, DEFAULT_ANONYMOUS, RateLimiter
 
 log = logging.getLogger(__name__)
+DRAIN_EVERY_S = 1.0     # how often the background drain tries the rollup lock while listens wait
 
 
 class Refused(Exception):
@@ -73,6 +76,9 @@ class ListenBrainzAPI:
         self.url = url
         self.limiter = limiter or RateLimiter.from_env("MTM_API_RATE_LIMIT", DEFAULT)
         self.anonymous = anonymous or RateLimiter.from_env("MTM_API_RATE_LIMIT_ANONYMOUS", DEFAULT_ANONYMOUS)
+        self._drain_lock = threading.Lock()
+        self._draining = False
+        self._drain_wanted = False
 
     def routes(self) -> list[Route]:
         return [Route("/submit-listens", self.submit_listens, methods=["POST"]),
@@ -115,7 +121,9 @@ class ListenBrainzAPI:
                 await run_in_threadpool(self._db, store.playing_now, token.token_id, lb.to_now_playing(payload[0]))
             else:
                 plays = [lb.to_play(listen) for listen in payload]
-                await run_in_threadpool(self._db, store.submit, token.token_id, plays)
+                stored = await run_in_threadpool(self._db, store.submit, token.token_id, plays)
+                if stored.deferred:
+                    self.schedule_drain()
             return JSONResponse({"status": "ok"}, headers=headers)
         except lb.BadRequest as exc:
             return JSONResponse(exc.to_dict(), status_code=400, headers=headers)
@@ -128,6 +136,32 @@ class ListenBrainzAPI:
             log.exception("submit-listens failed")
             return JSONResponse({"code": 503, "error": "Cannot submit listens at this time, please try again later."},
                                 status_code=503, headers=headers)
+
+    def schedule_drain(self) -> None:
+        """Make sure a background thread rebuilds the rollups of deferred listens (store.drain) as
+        soon as the writer holding the rollup lock lets go."""
+        with self._drain_lock:
+            self._drain_wanted = True
+            if self._draining:
+                return
+            self._draining = True
+        threading.Thread(target=self._drain_loop, name="mtm-listen-drain", daemon=True).start()
+
+    def _drain_loop(self) -> None:
+        while True:
+            time.sleep(DRAIN_EVERY_S)
+            with self._drain_lock:
+                self._drain_wanted = False
+            try:
+                done = self._db(store.drain)
+            except Exception:   # noqa: BLE001 - the database is away: try again later
+                log.exception("draining deferred listens failed")
+                continue
+            if done == 0:
+                with self._drain_lock:
+                    if not self._drain_wanted:
+                        self._draining = False
+                        return
 
     async def validate_token(self, request: Request) -> JSONResponse:
         headers: dict = {}

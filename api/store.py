@@ -11,14 +11,17 @@ Concurrency with imports. An import holds the import lock (a session advisory lo
 transaction for its whole run, but it touches the rollups only in its last step (the refresh).
 The rollup refresh deletes and rebuilds whole hours, months, years and sessions, so two refreshes
 of the same period at once could both miss each other's plays or add theirs twice. Every refresh
-therefore takes ROLLUP_LOCK_KEY (a transaction advisory lock, migrate.runs.lock_rollups) first:
-listens refresh one after another, and during an import's load (tens of seconds for a large
-export) they go on as usual; only during the import's own refresh and commit do they wait
-(LOCK_WAIT, then 503 and the client retries). A listen never takes the import lock. A refresh
-statement starts after the lock is granted, so it sees every play committed before it, whoever
-wrote it: each play is counted once, and a listen plus an import that hold the same stream keep
-one (refresh_plays_0_listens_matched deletes the listen's play; the `listens` row stays, so the
-listen submitted again still adds nothing).
+therefore takes ROLLUP_LOCK_KEY (a transaction advisory lock, migrate.runs.lock_rollups) first,
+and a refresh statement starts after the lock is granted, so it sees every play committed before
+it, whoever wrote it. Listens refresh one after another (milliseconds each). A listen never takes
+the import lock: during an import's load (tens of seconds for a large export) listens go on as
+usual. When the rollup lock stays taken longer than LOCK_TRY (an import's refresh, seconds), the
+listen does not wait: its plays and a data_changes row commit at once and its hours go to
+listen_pending_hours; the next writer to take the lock (the API's background drain, the next
+listen, an import) moves them into plays_dirty_hours and rebuilds them. Until then the pages see
+the play itself (plays, search of plays, explorer) but not yet in the rollup-based charts.
+A listen and an export holding the same stream keep one play (refresh_plays_0_listens_matched
+deletes the listen's play; the `listens` row stays, so the listen submitted again adds nothing).
 """
 from __future__ import annotations
 
@@ -28,11 +31,12 @@ from api.listens import NowPlaying, Play
 from migrate.runs import lock_rollups
 
 STATEMENT_TIMEOUT = "30s"
-LOCK_WAIT = "20s"       # the longest a listen waits for another refresh (an import's) before a 503
+LOCK_TRY = "200ms"      # how long a listen waits for another writer's refresh before deferring its own
+LOCK_WAIT = "10s"       # the longest a listen waits for a row lock (the same listen being submitted)
 
 
 class Busy(RuntimeError):
-    """The rollups stayed locked by another writer for LOCK_WAIT; try again."""
+    """The database did not answer in time; try again."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Stored:
     listens: int            # listens in the request (distinct by identity)
     new: int                # listens not seen before
     plays: int              # plays added
+    deferred: bool = False  # committed with their hours in listen_pending_hours (another refresh ran)
 
 
 def connection(url: str | None = None):
@@ -72,9 +77,6 @@ with input as (
   join new_listens n using (listened_at, identity)
   on conflict do nothing
   returning ended_at, ms_played, kind, artist, track, album, platform, country, track_id, skipped, reason_end
-), dirty as (
-  insert into plays_dirty_hours (hour_utc)
-  select distinct date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') from new_plays
 )
 select (select count(*) from new_listens), count(*), array_agg(ended_at), array_agg(ms_played), array_agg(kind),
        array_agg(artist), array_agg(track), array_agg(album), array_agg(platform), array_agg(country),
@@ -189,8 +191,16 @@ LISTEN_REFRESH = ("refresh_plays_0_listens_matched", "refresh_plays_a_full", "re
 REBUILD_ITEMS = ("refresh_plays_z_c_months", "refresh_plays_z_d_years")
 
 
-def _refresh(cur, added: dict) -> None:
-    """Bring every plays rollup up to date after `added` (the new plays' columns, as arrays)."""
+_HOURS = """
+insert into {table} (hour_utc)
+select distinct date_bin('1 hour', t, timestamptz '2000-01-01 00:00+00') from unnest(%s::timestamptz[]) as t"""
+
+
+def _refresh(cur, added: dict | None) -> None:
+    """Bring every plays rollup up to date, the rollup lock held and the changed hours listed in
+    plays_dirty_hours. `added`: the new plays' columns (as arrays) when they are all that changed
+    since the rollups were last right (the month and year rows then take them as a delta); None to
+    rebuild the changed months and years."""
     from db import queries
 
     def run(name: str) -> int:
@@ -198,7 +208,6 @@ def _refresh(cur, added: dict) -> None:
         row = cur.fetchone()
         return int(row[0] or 0) if row else 0
 
-    lock_rollups(cur)
     # Every statement below reads a few hours of plays (and a few rollup rows) through an index.
     # Left to itself the planner cannot see that: the hours are computed inside each statement
     # from plays_dirty_hours, whose statistics swing between empty and an import's thousands of
@@ -207,7 +216,7 @@ def _refresh(cur, added: dict) -> None:
     deleted = built = 0
     for name in LISTEN_REFRESH:
         if name == "ITEMS":
-            if deleted or built:
+            if deleted or built or added is None:
                 for rebuild in REBUILD_ITEMS:
                     run(rebuild)
             else:
@@ -220,9 +229,32 @@ def _refresh(cur, added: dict) -> None:
                 built = n
 
 
-def submit(conn, token_id: int, plays: list[Play]) -> Stored:
-    """Store `plays` (one request's listens) in one transaction on `conn`; Busy if the rollups stay
-    locked by an import's refresh for LOCK_WAIT (nothing is written then)."""
+def _try_lock(cur) -> int | None:
+    """lock_rollups within LOCK_TRY: the hours adopted from listen_pending_hours, or None when
+    another writer held the lock all that time (the transaction goes on without it)."""
+    from psycopg2 import errors
+
+    cur.execute("savepoint mtm_rollup_lock")
+    cur.execute("select set_config('lock_timeout', %s, true)", (LOCK_TRY,))
+    try:
+        adopted = lock_rollups(cur)
+    except errors.LockNotAvailable:
+        cur.execute("rollback to savepoint mtm_rollup_lock")    # also restores lock_timeout
+        cur.execute("release savepoint mtm_rollup_lock")
+        return None
+    cur.execute("release savepoint mtm_rollup_lock")
+    cur.execute("select set_config('lock_timeout', %s, true)", (LOCK_WAIT,))
+    return adopted
+
+
+def submit(conn, token_id: int | None, plays: list[Play]) -> Stored:
+    """Store `plays` (one request's listens) in one transaction on `conn`.
+
+    With the rollup lock (within LOCK_TRY): the plays, their rollups and a data_changes row commit
+    together. When another writer (an import's refresh) holds the lock longer, the plays and a
+    data_changes row commit at once and their hours wait in listen_pending_hours (`deferred`): the
+    next writer to take the lock rebuilds them (drain(), which the API runs in the background).
+    Busy when the database is too slow to answer (statement timeout, a row lock held too long)."""
     from psycopg2 import errors
 
     unique = list({(p.listened_at, p.identity): p for p in reversed(plays)}.values())[::-1]
@@ -230,6 +262,7 @@ def submit(conn, token_id: int, plays: list[Play]) -> Stored:
             "album", "platform", "raw_json")
     params = {c: [getattr(p, c) for p in unique] for c in cols}
     params["token_id"] = token_id
+    deferred = False
     try:
         with conn.cursor() as cur:
             cur.execute("select set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true)",
@@ -237,16 +270,50 @@ def submit(conn, token_id: int, plays: list[Play]) -> Stored:
             cur.execute(_INSERT, params)
             new, added, *columns = cur.fetchone()
             if added:
-                _refresh(cur, dict(zip(_ADDED, columns, strict=True)))
+                adopted = _try_lock(cur)
+                ended = columns[0]
+                if adopted is None:
+                    cur.execute(_HOURS.format(table="listen_pending_hours"), (ended,))
+                    deferred = True
+                else:
+                    cur.execute(_HOURS.format(table="plays_dirty_hours"), (ended,))
+                    _refresh(cur, None if adopted else dict(zip(_ADDED, columns, strict=True)))
                 cur.execute("insert into data_changes (source) values ('listen')")
         conn.commit()
     except (errors.LockNotAvailable, errors.QueryCanceled):
         conn.rollback()
-        raise Busy("the rollups are being rebuilt by an import; try again") from None
+        raise Busy("the database is busy; try again") from None
     except BaseException:
         conn.rollback()
         raise
-    return Stored(listens=len(unique), new=new, plays=added)
+    return Stored(listens=len(unique), new=new, plays=added, deferred=deferred)
+
+
+def drain(conn, wait: str = "5s") -> int | None:
+    """Rebuild the rollups of listens stored while another writer held the rollup lock. Returns how
+    many hours were rebuilt (0: none pending), or None when the lock stayed taken for `wait`."""
+    from psycopg2 import errors
+
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select set_config('statement_timeout', %s, true)", ("300s",))
+            cur.execute("select exists (select 1 from listen_pending_hours)")
+            if not cur.fetchone()[0]:
+                conn.rollback()
+                return 0
+            cur.execute("select set_config('lock_timeout', %s, true)", (wait,))
+            adopted = lock_rollups(cur)
+            if adopted:
+                _refresh(cur, None)
+                cur.execute("insert into data_changes (source) values ('listen')")
+        conn.commit()
+        return adopted
+    except errors.LockNotAvailable:
+        conn.rollback()
+        return None
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 def playing_now(conn, token_id: int, now: NowPlaying) -> None:

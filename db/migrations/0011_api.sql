@@ -33,6 +33,14 @@ create table listens (
   primary key (listened_at, identity)
 );
 
+-- Hours of listens stored while another writer (an import's last step) was rebuilding the rollups:
+-- such a listen commits its play at once and leaves its hours here instead of waiting. The next
+-- writer that takes the rollup lock (a listen, the API's drain, an import; migrate.runs.lock_rollups)
+-- moves them into plays_dirty_hours and rebuilds them.
+create table listen_pending_hours (
+  hour_utc timestamptz not null
+);
+
 -- What each token's player says is playing now (listen_type playing_now): one row per token,
 -- replaced by the next, shown until expires_at. Not a play.
 create table playing_now (
