@@ -148,6 +148,7 @@ class ReadAPI:
                  anonymous: RateLimiter | None = None, public: bool | None = None):
         self.url = url
         self.public = public
+        self._zones: dict[tuple, bool] = {}      # (tz, data version) -> plays_time_zone's `quarter`
         self.limiter = limiter or RateLimiter.from_env("MTM_API_RATE_LIMIT", DEFAULT)
         self.anonymous = anonymous or RateLimiter.from_env("MTM_API_RATE_LIMIT_ANONYMOUS", DEFAULT_ANONYMOUS)
 
@@ -204,6 +205,7 @@ class ReadAPI:
                 cache = {"ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
                 if tag in request.headers.get("if-none-match", ""):
                     return Response(status_code=304, headers={**headers, **cache})
+                args["_version"] = version
                 body = await run_in_threadpool(getattr(self, "_" + ep.handler), args)
                 return JSONResponse(body, headers={**headers, **cache})
             except Invalid as exc:
@@ -240,11 +242,18 @@ class ReadAPI:
         since = args["since"] or (dt.date.fromisoformat(until) - dt.timedelta(days=365)).isoformat()
         if since > until:
             raise Invalid("since must not be after until")
-        zone = self._run("plays_time_zone", {"tz": args["tz"]}, 1).df
-        if zone.empty:
-            raise Invalid(f"unknown time zone {args['tz']!r}")
+        key = (args["tz"], args.get("_version"))
+        quarter = self._zones.get(key)
+        if quarter is None:     # the zone's check reads every day of the data's span: once per data version
+            zone = self._run("plays_time_zone", {"tz": args["tz"]}, 1).df
+            if zone.empty:
+                raise Invalid(f"unknown time zone {args['tz']!r}")
+            quarter = bool(zone.iloc[0]["quarter"])
+            if len(self._zones) > 1000:
+                self._zones.clear()
+            self._zones[key] = quarter
         return {"since": since, "until": until, "tz": args["tz"], "kind": args["kind"],
-                "min_seconds": args["min_seconds"], "quarter": bool(zone.iloc[0]["quarter"])}
+                "min_seconds": args["min_seconds"], "quarter": quarter}
 
     # -- endpoints --------------------------------------------------------------------------
 
