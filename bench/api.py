@@ -1,6 +1,7 @@
 """Benchmark: the API at 1,000,000 plays, over HTTP, next to the same work done directly.
 
     python -m bench.api [--singles 200] [--batches 5] [--runs 30] [--out BENCHMARKS.md]
+    python -m bench.api --during-import 1000000 [--out BENCHMARKS.md]
 
 Dataset: `mtm_bench_plays` (bench.plays: a demo Spotify export of about 1,000,000 plays). The
 API runs as `Starlette(routes=api.routes())` under uvicorn in its own process on 127.0.0.1; the
@@ -12,6 +13,9 @@ client is `requests` with keep-alive, one request at a time.
 - Read: /api endpoints next to their named queries called directly (db.queries.run, the same
   reader engine), `--runs` times each after 2 warm-ups.
 Everything submitted is deleted again at the end (and its rollups refreshed).
+--during-import N: a first import of a demo export of N records into a scratch database
+(`mtm_bench_api_import`) while one client submits single listens back to back: their latency
+while the import runs, and whether each ended up exactly once with the rollups right.
 """
 from __future__ import annotations
 
@@ -100,13 +104,102 @@ def _baseline_rows(listens: list[dict]) -> list[list]:
     return cols
 
 
+def during_import(records: int, out: str) -> None:
+    import tempfile
+    import threading
+
+    from api import tokens
+    from bench.common import WORK, scratch_database
+    from db import schema
+    from migrate import demo_export
+    from migrate.spotify_export import import_export
+
+    name = "mtm_bench_api_import"
+    from urllib.parse import urlsplit, urlunsplit
+
+    from bench.plays import _server
+
+    schema.forget(urlunsplit(urlsplit(_server())._replace(path="/" + name)))
+    url = scratch_database(name)
+    schema.ensure_schema(url)
+    os.makedirs(WORK, exist_ok=True)
+    conn = psycopg2.connect(url)
+    token = tokens.create(conn, "bench-import")
+    proc, base = _serve(url)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    result: dict = {}
+    try:
+        with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+            demo_export.generate(tmp, records=records, extended_only=True)
+            done = threading.Event()
+
+            def run_import():
+                t0 = time.perf_counter()
+                try:
+                    result["report"] = import_export(tmp, url)
+                finally:
+                    result["seconds"] = time.perf_counter() - t0
+                    done.set()
+
+            importer = threading.Thread(target=run_import)
+            importer.start()
+            during, after, i = [], [], 0
+            while not done.is_set() or len(after) < 20:
+                body = {"listen_type": "single", "payload": [_listen(NOW - 86_400 * 2 + i * 240, i, "during")]}
+                running = not done.is_set()
+                t0 = time.perf_counter()
+                r = session.post(base + "/1/submit-listens", json=body, timeout=120)
+                ms = (time.perf_counter() - t0) * 1000
+                assert r.status_code == 200, r.text
+                (during if running else after).append(ms)
+                i += 1
+            importer.join()
+        deadline = time.monotonic() + 600
+        with conn.cursor() as cur:
+            while True:
+                cur.execute("select count(*) from listen_pending_hours")
+                if not cur.fetchone()[0] or time.monotonic() > deadline:
+                    break
+                conn.commit()
+                time.sleep(0.5)
+            cur.execute("select count(*) filter (where source = 'listenbrainz'), count(*) from plays")
+            listens, plays = cur.fetchone()
+            cur.execute("select (select coalesce(sum(plays), 0) from plays_hourly), "
+                        "(select coalesce(sum(plays), 0) from plays_z_hourly)")
+            hourly, z_hourly = cur.fetchone()
+        conn.commit()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        conn.close()
+    report = result["report"]
+    body = f"""## Listens during a large import (`python -m bench.api --during-import {records}`)
+
+A first import of a demo Spotify export of {records:,} records ({report.tables['plays'].inserted:,} plays) into an
+empty scratch database took {result['seconds']:.1f} s (one transaction). Meanwhile one client submitted single
+listens back to back through the API: {len(during)} during the import, p50 {median(during):.1f} ms, p95
+**{pct(during, 0.95):.1f} ms**, max {max(during):.0f} ms (a listen waits at most 200 ms for the import's rollup
+refresh, then commits and leaves its rollups to the background drain); {len(after)} right after, p50
+{median(after):.1f} ms. At the end: {listens:,} listen plays for {len(during) + len(after):,} listens sent, plays
+{plays:,}, plays_hourly {hourly:,}, plays_z_hourly {z_hourly:,}; the import's checks
+{'passed' if report.verified else 'FAILED'}."""
+    write_section("api_import", body, out)
+    print(body)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__.splitlines()[0])
     parser.add_argument("--singles", type=int, default=200)
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--out", default=BENCHMARKS, help="file whose `api` section is written")
+    parser.add_argument("--during-import", type=int, default=0, metavar="RECORDS",
+                        help="measure listens during a first import of this many records instead")
     args = parser.parse_args(argv)
+    if args.during_import:
+        during_import(args.during_import, args.out)
+        return 0
 
     from api import tokens
     from bench.plays import ensure
