@@ -228,7 +228,7 @@ def _listened_at(listen: dict) -> int:
     return ts
 
 
-def _common(listen, listen_type: str) -> tuple[dict, str, str, str | None, int | None, dict]:
+def _common(listen) -> tuple[dict, str, str, str | None, int | None, dict]:
     if not isinstance(listen, dict):
         raise BadRequest("Listen is empty and cannot be validated." if listen is None
                          else "Each listen must be a JSON object.")
@@ -256,11 +256,11 @@ def identity(artist: str, track: str) -> str:
 def to_play(listen) -> Play:
     """A `single` or `import` listen checked and mapped to its play; BadRequest otherwise."""
     if not isinstance(listen, dict):
-        _common(listen, "single")          # raises the message for a listen that is not an object
+        _common(listen)          # raises the message for a listen that is not an object
     ts = _listened_at(listen)
     if "track_metadata" in listen and len(listen) > 2:
         raise BadRequest("JSON document may only contain listened_at and track_metadata top level keys", listen)
-    _, track, artist, album, length_ms, info = _common(listen, "single")
+    _, track, artist, album, length_ms, info = _common(listen)
     ms_played = length_ms or DEFAULT_MS_PLAYED
     started = dt.datetime.fromtimestamp(ts, dt.UTC)
     kind, track_id, uri = "music", None, None
@@ -289,7 +289,7 @@ def to_now_playing(listen) -> NowPlaying:
         if "track_metadata" in listen and len(listen) > 1:
             raise BadRequest("JSON document may only contain track_metadata as top level key when submitting "
                              "playing_now.", listen)
-    _, track, artist, album, length_ms, _ = _common(listen, "playing_now")
+    _, track, artist, album, length_ms, _ = _common(listen)
     expires = length_ms // 1000 if length_ms else PLAYING_NOW_MAX_DURATION_S
     return NowPlaying(artist=artist[:_TEXT_MAX], track=track[:_TEXT_MAX], album=album[:_TEXT_MAX] if album else None,
                       expires_in_s=max(1, expires), raw_json=orjson.dumps(listen).decode())

@@ -17,8 +17,9 @@ it, whoever wrote it. Listens refresh one after another (milliseconds each). A l
 the import lock: during an import's load (tens of seconds for a large export) listens go on as
 usual. When the rollup lock stays taken longer than LOCK_TRY (an import's refresh, seconds), the
 listen does not wait: its plays and a data_changes row commit at once and its hours go to
-listen_pending_hours; the next writer to take the lock (the API's background drain, the next
-listen, an import) moves them into plays_dirty_hours and rebuilds them. Until then the pages see
+listen_pending_hours; the API's background drain (or an import's refresh) moves them into
+plays_dirty_hours and rebuilds them. Listens meanwhile add their own plays as deltas: the rebuild
+of the pending hours, months and years from the plays is right whatever the rows held. Until then the pages see
 the play itself (plays, search of plays, explorer) but not yet in the rollup-based charts.
 A listen and an export holding the same stream keep one play (refresh_plays_0_listens_matched
 deletes the listen's play; the `listens` row stays, so the listen submitted again adds nothing).
@@ -229,22 +230,24 @@ def _refresh(cur, added: dict | None) -> None:
                 built = n
 
 
-def _try_lock(cur) -> int | None:
-    """lock_rollups within LOCK_TRY: the hours adopted from listen_pending_hours, or None when
-    another writer held the lock all that time (the transaction goes on without it)."""
+def _try_lock(cur) -> bool:
+    """Take the rollup lock within LOCK_TRY; False when another writer held it all that time (the
+    transaction goes on without it). Pending hours are left to drain(): a listen adds its own
+    plays as deltas, which stay right when the drain later rebuilds the pending hours, months and
+    years from the plays (a rebuild does not depend on what the rows held)."""
     from psycopg2 import errors
 
     cur.execute("savepoint mtm_rollup_lock")
     cur.execute("select set_config('lock_timeout', %s, true)", (LOCK_TRY,))
     try:
-        adopted = lock_rollups(cur)
+        lock_rollups(cur, adopt=False)
     except errors.LockNotAvailable:
         cur.execute("rollback to savepoint mtm_rollup_lock")    # also restores lock_timeout
         cur.execute("release savepoint mtm_rollup_lock")
-        return None
+        return False
     cur.execute("release savepoint mtm_rollup_lock")
     cur.execute("select set_config('lock_timeout', %s, true)", (LOCK_WAIT,))
-    return adopted
+    return True
 
 
 def submit(conn, token_id: int | None, plays: list[Play]) -> Stored:
@@ -252,8 +255,8 @@ def submit(conn, token_id: int | None, plays: list[Play]) -> Stored:
 
     With the rollup lock (within LOCK_TRY): the plays, their rollups and a data_changes row commit
     together. When another writer (an import's refresh) holds the lock longer, the plays and a
-    data_changes row commit at once and their hours wait in listen_pending_hours (`deferred`): the
-    next writer to take the lock rebuilds them (drain(), which the API runs in the background).
+    data_changes row commit at once and their hours wait in listen_pending_hours (`deferred`):
+    drain() (which the API runs in the background) or an import's refresh rebuilds them.
     Busy when the database is too slow to answer (statement timeout, a row lock held too long)."""
     from psycopg2 import errors
 
@@ -270,14 +273,13 @@ def submit(conn, token_id: int | None, plays: list[Play]) -> Stored:
             cur.execute(_INSERT, params)
             new, added, *columns = cur.fetchone()
             if added:
-                adopted = _try_lock(cur)
                 ended = columns[0]
-                if adopted is None:
+                if _try_lock(cur):
+                    cur.execute(_HOURS.format(table="plays_dirty_hours"), (ended,))
+                    _refresh(cur, dict(zip(_ADDED, columns, strict=True)))
+                else:
                     cur.execute(_HOURS.format(table="listen_pending_hours"), (ended,))
                     deferred = True
-                else:
-                    cur.execute(_HOURS.format(table="plays_dirty_hours"), (ended,))
-                    _refresh(cur, None if adopted else dict(zip(_ADDED, columns, strict=True)))
                 cur.execute("insert into data_changes (source) values ('listen')")
         conn.commit()
     except (errors.LockNotAvailable, errors.QueryCanceled):

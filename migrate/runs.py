@@ -125,13 +125,15 @@ def fail_run(conn, report: Report, exc: BaseException) -> None:
         pass  # the connection itself is gone; the next import marks the run interrupted
 
 
-def lock_rollups(cur) -> int:
-    """Wait for the rollup lock, held until this transaction ends, and adopt the hours of listens
-    that were stored while another writer held it (listen_pending_hours -> plays_dirty_hours).
-    Returns how many such hours. Every refresh takes it first: the refresh statements then see
-    every play committed before, so two writers' refreshes (an import and submitted listens)
-    never rebuild the same hour from different plays at once."""
+def lock_rollups(cur, adopt: bool = True) -> int:
+    """Wait for the rollup lock, held until this transaction ends, and (`adopt`) take on the hours
+    of listens that were stored while another writer held it (listen_pending_hours ->
+    plays_dirty_hours). Returns how many such hours. Every refresh takes it first: the refresh
+    statements then see every play committed before, so two writers' refreshes (an import and
+    submitted listens) never rebuild the same hour from different plays at once."""
     cur.execute("select pg_advisory_xact_lock(%s)", (ROLLUP_LOCK_KEY,))
+    if not adopt:
+        return 0
     cur.execute("""
         with moved as (delete from listen_pending_hours returning hour_utc),
         listed as (insert into plays_dirty_hours (hour_utc) select distinct hour_utc from moved returning 1)

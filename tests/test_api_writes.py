@@ -260,6 +260,40 @@ def test_a_listen_during_another_refresh_commits_at_once_and_its_rollups_follow(
     assert pg_rows(db_url, "select count(*) from listen_pending_hours")[0][0] == 1          # still locked
     holder.rollback()
     holder.close()
+    # Another listen of the same hour and month, before or after the drain (whichever is first):
+    # as deltas onto rows that may lack the pending one, which the drain's rebuild makes right.
+    submit(base, token, [listen(int(time.time()) - 300, "Deferred", duration_ms=100_000)], "single")
     wait_for_no_pending(db_url)
-    assert pg_rows(db_url, "select coalesce(sum(plays), 0) from plays_hourly")[0][0] == 1
+    assert pg_rows(db_url, "select coalesce(sum(plays), 0) from plays_hourly")[0][0] == 2
+    assert rollups_differ_from_a_rebuild(db_url) == dict.fromkeys(ROLLUPS, 0)
+
+
+def test_deltas_onto_rows_missing_a_deferred_listen_come_right_with_the_drain(db_url, monkeypatch):
+    """store level, in a fixed order: a deferred listen, then a listen of the same hour and month
+    added as deltas (the pending one not in the rows yet), then the drain."""
+    import psycopg2
+
+    from api import listens as lb
+    from api import store
+    from migrate.runs import ROLLUP_LOCK_KEY
+
+    monkeypatch.setattr(store, "LOCK_TRY", "100ms")
+    at = int(time.time()) - 900
+    conn = psycopg2.connect(db_url)
+    store.submit(conn, None, [lb.to_play(listen(at - 7200, "Zero", duration_ms=60_000))])    # rollups exist
+    holder = psycopg2.connect(db_url)
+    with holder.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", (ROLLUP_LOCK_KEY,))
+    first = store.submit(conn, None, [lb.to_play(listen(at, "One", duration_ms=60_000))])
+    holder.rollback()
+    second = store.submit(conn, None, [lb.to_play(listen(at + 120, "Two", duration_ms=60_000)),
+                                       lb.to_play(listen(at + 240, "One", duration_ms=60_000))])
+    assert (first.deferred, second.deferred) == (True, False)
+    # The hour was rebuilt with the second submit (all three plays); the month rows took deltas only.
+    assert pg_rows(db_url, "select coalesce(sum(plays), 0) from plays_hourly")[0][0] == 4
+    assert pg_rows(db_url, "select sum(plays) from plays_z_items where period = 'month' and level = 'track'")[0][0] == 3
+    assert store.drain(conn) == 1
+    assert store.drain(conn) == 0
+    conn.close()
+    holder.close()
     assert rollups_differ_from_a_rebuild(db_url) == dict.fromkeys(ROLLUPS, 0)
