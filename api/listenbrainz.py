@@ -82,7 +82,9 @@ class ListenBrainzAPI:
 
     def routes(self) -> list[Route]:
         return [Route("/submit-listens", self.submit_listens, methods=["POST"]),
-                Route("/validate-token", self.validate_token, methods=["GET"])]
+                Route("/validate-token", self.validate_token, methods=["GET"]),
+                Route("/user/{user_name}/listens", self.get_listens, methods=["GET"]),
+                Route("/user/{user_name}/playing-now", self.get_playing_now, methods=["GET"])]
 
     def _db(self, fn, *args):
         conn = store.connection(self.url)
@@ -137,6 +139,82 @@ class ListenBrainzAPI:
             return JSONResponse({"code": 503, "error": "Cannot submit listens at this time, please try again later."},
                                 status_code=503, headers=headers)
 
+    async def _reader(self, request: Request) -> tuple[dict, str]:
+        """(rate-limit headers, user name) for the GET endpoints: a valid token is required (the
+        data is one person's), unless MTM_PUBLIC_READ=1; the user name must be a valid token's
+        (ListenBrainz's 404 otherwise)."""
+        import os
+
+        text = request.headers.get("authorization")
+        token, headers = await self._identify(request, _token_of(request) if text else None)
+        if token is None and os.environ.get("MTM_PUBLIC_READ") != "1":
+            raise _with_headers(Refused(401, "You need to provide an Authorization header." if not text
+                                        else "Invalid authorization token."), headers)
+        user = request.path_params["user_name"]
+        if not await run_in_threadpool(self._db, _is_user, user):
+            raise _with_headers(Refused(404, f"Cannot find user: {user}"), headers)
+        return headers, user
+
+    async def get_listens(self, request: Request) -> JSONResponse:
+        """GET /1/user/<user_name>/listens?min_ts&max_ts&count: the newest submitted listens."""
+        from db import queries
+
+        headers: dict = {}
+        try:
+            headers, user = await self._reader(request)
+            args = {}
+            for name in ("min_ts", "max_ts", "count"):
+                raw = request.query_params.get(name)
+                if raw:
+                    if not raw.lstrip("-").isdigit() or len(raw) > 12:
+                        raise Refused(400, f"Invalid {name} argument: {raw}")
+                    args[name] = int(raw)
+            if args.get("min_ts") and args.get("max_ts") and args["max_ts"] <= args["min_ts"]:
+                raise Refused(400, "max_ts should be greater than min_ts")
+            count = min(args.get("count", DEFAULT_ITEMS_PER_GET), MAX_ITEMS_PER_GET)
+            if count < 0:
+                raise Refused(400, "Number of items requested should be positive")
+
+            def read():
+                rows = queries.run("listenbrainz_listens", {"min_ts": args.get("min_ts"), "max_ts": args.get("max_ts"),
+                                                            "count": count}, url=self.url, cap=MAX_ITEMS_PER_GET).df
+                span = queries.run("listenbrainz_listen_span", {}, url=self.url, cap=1).df.iloc[0]
+                return rows, span
+
+            rows, span = await run_in_threadpool(read)
+            listens = [{"listened_at": int(r.listened_at), "track_metadata": r.track_metadata, "user_name": user}
+                       for r in rows.itertuples()]
+            payload = {"count": len(listens), "listens": listens, "user_id": user,
+                       "latest_listen_ts": _int_or_zero(span["latest"]), "oldest_listen_ts": _int_or_zero(span["oldest"])}
+            return JSONResponse({"payload": payload}, headers=headers)
+        except Refused as exc:
+            return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **getattr(exc, "headers", {})})
+        except Exception:   # noqa: BLE001
+            log.exception("get listens failed")
+            return JSONResponse({"code": 503, "error": "Cannot read listens at this time, please try again later."},
+                                status_code=503, headers=headers)
+
+    async def get_playing_now(self, request: Request) -> JSONResponse:
+        """GET /1/user/<user_name>/playing-now: what that token's player said it is playing."""
+        from db import queries
+
+        headers: dict = {}
+        try:
+            headers, user = await self._reader(request)
+            rows = await run_in_threadpool(lambda: queries.run("playing_now", {}, url=self.url, cap=20).df)
+            listens = [{"track_metadata": {k: v for k, v in {"artist_name": r.artist, "track_name": r.track,
+                                                            "release_name": r.album}.items() if v},
+                        "playing_now": True, "user_name": user}
+                       for r in rows.itertuples() if r.token == user][:1]
+            return JSONResponse({"payload": {"count": len(listens), "listens": listens, "playing_now": True,
+                                             "user_id": user}}, headers=headers)
+        except Refused as exc:
+            return JSONResponse(exc.body, status_code=exc.status, headers={**headers, **getattr(exc, "headers", {})})
+        except Exception:   # noqa: BLE001
+            log.exception("get playing-now failed")
+            return JSONResponse({"code": 503, "error": "Cannot read at this time, please try again later."},
+                                status_code=503, headers=headers)
+
     def schedule_drain(self) -> None:
         """Make sure a background thread rebuilds the rollups of deferred listens (store.drain) as
         soon as the writer holding the rollup lock lets go."""
@@ -180,6 +258,24 @@ class ListenBrainzAPI:
             log.exception("validate-token failed")
             return JSONResponse({"code": 503, "error": "Cannot check the token at this time, please try again later."},
                                 status_code=503, headers=headers)
+
+
+DEFAULT_ITEMS_PER_GET = 25     # ListenBrainz's defaults for GET listens
+MAX_ITEMS_PER_GET = 1000
+
+
+def _is_user(conn, name: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("select exists (select 1 from api_tokens where name = %s and revoked_at is null)", (name,))
+        found = cur.fetchone()[0]
+    conn.commit()
+    return found
+
+
+def _int_or_zero(value) -> int:
+    import pandas as pd
+
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 def _with_headers(exc: Refused, headers: dict) -> Refused:

@@ -89,6 +89,31 @@ def test_liblistenbrainz_submits_single_import_and_playing_now(base, db_url, tok
     assert plays(db_url, "track = 'Angel'") == 0          # playing_now is not a play
 
 
+def test_liblistenbrainz_reads_back_listens_and_playing_now(base, db_url, token):
+    """Clients such as multi-scrobbler read recent listens back (duplicate detection) and what is
+    playing: GET /1/user/<name>/listens and /playing-now, named by the token's name."""
+    import liblistenbrainz as lib
+
+    client = lib.ListenBrainz(api_base_url=base)
+    client.set_auth_token(token)
+    sent = [lib.Listen(track_name=f"Track {i}", artist_name="Band", listened_at=T0 + 300 * i,
+                       additional_info={"duration_ms": 200_000}) for i in range(30)]
+    client.submit_multiple_listens(sent)
+    newest = client.get_listens("test")
+    assert [x.track_name for x in newest] == [f"Track {i}" for i in range(29, 4, -1)]    # 25, newest first
+    assert newest[0].listened_at == T0 + 300 * 29
+    window = client.get_listens("test", min_ts=T0 + 300 * 10, max_ts=T0 + 300 * 14, count=10)
+    assert [x.listened_at for x in window] == [T0 + 300 * i for i in (13, 12, 11)]
+    assert client.get_playing_now("test") is None
+    client.submit_playing_now(lib.Listen(track_name="Angel", artist_name="Massive Attack"))
+    now = client.get_playing_now("test")
+    assert (now.artist_name, now.track_name) == ("Massive Attack", "Angel")
+    r = requests.get(f"{base}/1/user/someone-else/listens", headers={"Authorization": f"Token {token}"}, timeout=10)
+    assert (r.status_code, r.json()) == (404, {"code": 404, "error": "Cannot find user: someone-else"})
+    r = requests.get(f"{base}/1/user/test/listens", timeout=10)
+    assert r.status_code == 401
+
+
 def test_liblistenbrainz_refuses_an_invalid_token(base, db_url, token):
     import liblistenbrainz as lib
 
