@@ -308,11 +308,14 @@ with bounds as (
 ), kinds (kind) as (
   values ('music'), ('podcast'), ('audiobook'), ('unknown'), ('all')
 ), win as (
+  -- Without a session of the kind before (after) the changed hours, no stored play of it lies
+  -- there either: the window stops at the changed hours (not at -infinity / infinity, which read
+  -- every play, and while an import is loading, every row it has not committed yet).
   select k.kind,
          coalesce((select max(s.first_end) from plays_z_sessions s where s.kind = k.kind and s.first_end < b.lo),
-                  '-infinity') as w_lo,
+                  b.lo) as w_lo,
          coalesce((select min(s.last_end) from plays_z_sessions s where s.kind = k.kind and s.last_end >= b.hi),
-                  'infinity') as w_hi
+                  b.hi) as w_hi
   from kinds k cross join bounds b
   where b.lo is not null
 ), old_sessions as (
