@@ -15,8 +15,8 @@ therefore takes ROLLUP_LOCK_KEY (a transaction advisory lock, migrate.runs.lock_
 and a refresh statement starts after the lock is granted, so it sees every play committed before
 it, whoever wrote it. Listens refresh one after another (milliseconds each). A listen never takes
 the import lock: during an import's load (tens of seconds for a large export) listens go on as
-usual. When the rollup lock stays taken longer than LOCK_TRY (an import's refresh, seconds), the
-listen does not wait: its plays and a data_changes row commit at once and its hours go to
+usual. When the rollup lock is taken by an import's refresh (seconds), or stays taken by anyone
+longer than LOCK_TRY, the listen does not wait: its plays and a data_changes row commit at once and its hours go to
 listen_pending_hours; the API's background drain (or an import's refresh) moves them into
 plays_dirty_hours and rebuilds them. Listens meanwhile add their own plays as deltas: the rebuild
 of the pending hours, months and years from the plays is right whatever the rows held. Until then the pages see
@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.listens import NowPlaying, Play
-from migrate.runs import lock_rollups
+from migrate.runs import ROLLUP_LOCK_KEY, lock_rollups
 
 STATEMENT_TIMEOUT = "30s"
 LOCK_TRY = "200ms"      # how long a listen waits for another writer's refresh before deferring its own
@@ -237,6 +237,14 @@ def _try_lock(cur) -> bool:
     years from the plays (a rebuild does not depend on what the rows held)."""
     from psycopg2 import errors
 
+    cur.execute("select pg_try_advisory_xact_lock(%s)", (ROLLUP_LOCK_KEY,))
+    if cur.fetchone()[0]:
+        return True
+    # Held. By an import (its refresh lasts seconds): no use waiting. Else by another listen or
+    # the drain (milliseconds, or a rebuild): wait a little.
+    cur.execute("select exists (select 1 from import_runs where status = 'running')")
+    if cur.fetchone()[0]:
+        return False
     cur.execute("savepoint mtm_rollup_lock")
     cur.execute("select set_config('lock_timeout', %s, true)", (LOCK_TRY,))
     try:
