@@ -76,8 +76,9 @@ def show_report(report) -> None:
     st.dataframe(tables, hide_index=True, width="stretch")
     files = view.report_files_frame(report)
     if not files.empty:
-        st.markdown(f"**Files ({len(files):,})**: what each file of the export added; files that are not "
-                    "streaming history are listed as ignored.")
+        st.markdown(f"**Files ({len(files):,})**: what each file was read as and what became of its records "
+                    "(duplicates: read earlier in this import; already present: from an earlier import); "
+                    "files that are not streaming history are listed last, as ignored.")
         st.dataframe(files, hide_index=True, width="stretch")
     rejects = view.report_rejects_frame(report)
     if rejects.empty:

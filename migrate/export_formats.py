@@ -5,8 +5,13 @@ files are recognised by name; a JSON file with another name is looked into (its 
 taken when it is history; everything else is ignored and named in the report.
 
   extended   Streaming_History_Audio_*.json, Streaming_History_Video_*.json (video podcasts: same
-             records, imported like audio), endsong_*.json / endvideo*.json (the older format)
-  account    StreamingHistory_music_*.json, StreamingHistory_podcast_*.json, StreamingHistory*.json
+             records, imported like audio), endsong_*.json / endvideo*.json (the older format);
+             what each record is (music, podcast, audiobook) is decided by its fields
+  account    StreamingHistory_music_*.json (artistName, trackName), StreamingHistory_podcast_*.json
+             (podcastName, episodeName), StreamingHistory_audiobook_*.json (audiobookName,
+             chapterName, authorName), and the older StreamingHistory<N>.json (artistName,
+             trackName for music and podcasts alike: a podcast there is stored as music, with its
+             show as the artist, until an extended export replaces it)
 
 Files are JSON arrays, read incrementally (ijson with its C backend), so a file of any size takes
 constant memory. Each record becomes a `Play` or is refused with a `Skip` (reason label + detail);
@@ -18,6 +23,7 @@ import datetime as dt
 import functools
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -69,10 +75,19 @@ _NAMES = (
     (re.compile(r"endvideo.*\.json", re.IGNORECASE), EXTENDED, "video"),
     (re.compile(r"streaminghistory_music.*\.json", re.IGNORECASE), ACCOUNT, "music"),
     (re.compile(r"streaminghistory_podcast.*\.json", re.IGNORECASE), ACCOUNT, "podcast"),
-    (re.compile(r"streaminghistory.*\.json", re.IGNORECASE), ACCOUNT, "music"),
+    (re.compile(r"streaminghistory_audiobook.*\.json", re.IGNORECASE), ACCOUNT, "audiobook"),
+    (re.compile(r"streaminghistory.*\.json", re.IGNORECASE), ACCOUNT, "older"),
 )
 _ORDER = {(EXTENDED, "audio"): 0, (EXTENDED, "video"): 1, (EXTENDED, "endsong"): 2,
-          (ACCOUNT, "music"): 3, (ACCOUNT, "podcast"): 4}
+          (ACCOUNT, "music"): 3, (ACCOUNT, "podcast"): 4, (ACCOUNT, "audiobook"): 5, (ACCOUNT, "older"): 6}
+# What a file was read as, in the report.
+READ_AS = {(EXTENDED, "audio"): "extended, audio", (EXTENDED, "video"): "extended, video",
+           (EXTENDED, "endsong"): "extended, audio (older endsong format)",
+           (ACCOUNT, "music"): "account data, music", (ACCOUNT, "podcast"): "account data, podcasts",
+           (ACCOUNT, "audiobook"): "account data, audiobooks",
+           (ACCOUNT, "older"): "account data, music and podcasts (older format)"}
+# Account-data fields that make a record an audiobook play (StreamingHistory_audiobook_*.json).
+_AUDIOBOOK_FIELDS = ("audiobookName", "chapterName", "authorName")
 
 
 class Play(NamedTuple):
@@ -96,6 +111,10 @@ class Play(NamedTuple):
     incognito: bool | None
     raw_json: bytes
     dropped_network: bool       # whether network fields were removed from raw_json
+    # Tells apart plays with the same end, duration and item (part of plays_natural_key): for an
+    # extended record its offline_timestamp in whole seconds (offline_key), for account data which
+    # of the identical records in its file this is (0, 1, ...: set by the importer).
+    record_key: int = 0
 
 
 class Skip(Exception):
@@ -114,13 +133,20 @@ ZERO_DURATION = "zero duration"
 class HistoryFile:
     name: str                    # path inside the export, '/'-separated, as shown in the report
     format: str                  # EXTENDED | ACCOUNT
-    variant: str                 # audio, video, endsong | music, podcast
+    variant: str                 # audio, video, endsong | music, podcast, audiobook, older
     size: int                    # bytes (uncompressed)
     opener: Callable[[], BinaryIO] = field(repr=False)
 
     @property
     def label(self) -> str:
         return f"{self.format} ({self.variant})"
+
+    @property
+    def read_as(self) -> str:
+        """What the file was read as, in words: 'account data, audiobooks', 'extended, video', ...;
+        '(recognised by its records)' when its name is not one Spotify uses."""
+        what = READ_AS.get((self.format, self.variant), self.label)
+        return what if classify(self.name) else what + " (recognised by its records)"
 
 
 @dataclass
@@ -301,7 +327,9 @@ def sniff(opener: Callable[[], BinaryIO]) -> tuple[tuple[str, str] | None, str]:
     if {"ts", "ms_played"} <= keys:
         return (EXTENDED, "audio"), ""
     if {"endTime", "msPlayed"} <= keys:
-        return (ACCOUNT, "podcast" if "podcastName" in keys or "episodeName" in keys else "music"), ""
+        if "podcastName" in keys or "episodeName" in keys:
+            return (ACCOUNT, "podcast"), ""
+        return (ACCOUNT, "audiobook" if keys.intersection(_AUDIOBOOK_FIELDS) else "music"), ""
     return None, not_history
 
 
@@ -547,20 +575,48 @@ def _extended(r: dict, keep_network: bool) -> Play:
         track = _text(g("master_metadata_track_name"))
         artist, album = _text(g("master_metadata_album_artist_name")), _text(g("master_metadata_album_album_name"))
         kind = "music" if track or artist or album else "unknown"
+    offline_ts = g("offline_timestamp")
     raw, dropped = _raw(r, keep_network)
     return Play(ended, ms, kind, EXTENDED, track_id, uri, track, artist, album, _text(g("platform")),
                 _text(g("conn_country")), _text(g("reason_start")), _text(g("reason_end")), _flag(g("shuffle")),
-                _flag(g("skipped")), _flag(g("offline")), _flag(g("incognito_mode")), raw, dropped)
+                _flag(g("skipped")), _flag(g("offline")), _flag(g("incognito_mode")), raw, dropped,
+                offline_key(offline_ts) if offline_ts is not None else 0)
+
+
+def offline_key(value) -> int:
+    """An extended record's offline_timestamp in whole seconds, or 0 when it has none (null, absent,
+    not a positive number, beyond year 33658). Spotify writes milliseconds in older exports
+    (1532912409173) and seconds in newer ones (1721399403): a value of 10**11 or more is taken as
+    milliseconds, so the same play in both gives the same key. The migration that added record_key
+    computes the same from raw_json (db/schema/20_plays.sql)."""
+    if value.__class__ is int:
+        n = value
+    elif value.__class__ is float and math.isfinite(value):
+        n = math.floor(value)
+    else:
+        return 0
+    if not 0 < value < 10**15:
+        return 0
+    return n // 1000 if value >= 10**11 else n
 
 
 def _account(r: dict, variant: str) -> Play:
+    """An account-data record: music (artistName, trackName), podcast (podcastName, episodeName) or
+    audiobook (audiobookName, chapterName, authorName; stored like an extended audiobook play:
+    album = book, track = chapter, and the author as artist), decided by its fields, else by the
+    file it is in."""
     ended = _when(r["endTime"], "endTime")
     ms = _ms(r.get("msPlayed"))
+    g = r.get
+    album = None
     if "podcastName" in r or "episodeName" in r:
-        kind, artist, track = "podcast", _text(r.get("podcastName")), _text(r.get("episodeName"))
+        kind, artist, track = "podcast", _text(g("podcastName")), _text(g("episodeName"))
+    elif variant == "audiobook" or "audiobookName" in r or "chapterName" in r or "authorName" in r:
+        kind, artist, track, album = ("audiobook", _text(g("authorName")), _text(g("chapterName")),
+                                      _text(g("audiobookName")))
     else:
         kind = "podcast" if variant == "podcast" else "music"
-        artist, track = _text(r.get("artistName")), _text(r.get("trackName"))
+        artist, track = _text(g("artistName")), _text(g("trackName"))
     raw, _ = _raw(r, True)
-    return Play(ended, ms, kind, ACCOUNT, None, None, track, artist, None, None, None, None, None,
+    return Play(ended, ms, kind, ACCOUNT, None, None, track, artist, album, None, None, None, None,
                 None, None, None, None, raw, False)

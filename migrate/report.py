@@ -39,9 +39,11 @@ class Report:
     verified: bool = False
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    # Per source file (Spotify export): {"file", "format", "records", "inserted", ..., "skipped": {reason: n}},
-    # or {"file", "format": "ignored", "reason"} for a file that is not streaming history.
+    # Per history file read (Spotify export): {"file", "format", "read_as", "records", "inserted", "replaced",
+    # "duplicates", "already_present", "matched", "skipped": {reason: n}, "rejected", "kinds": {kind: n}}.
     files: list[dict] = field(default_factory=list)
+    # Files of the export that are not streaming history: {"file", "reason"}.
+    ignored: list[dict] = field(default_factory=list)
 
     def table(self, name: str) -> TableCounts:
         return self.tables.setdefault(name, TableCounts())
@@ -63,8 +65,9 @@ class Report:
         out["verified"] = self.verified
         out["seconds"] = round(self.seconds, 3)
         out["notes"] = self.notes
-        if self.files:
+        if self.files or self.ignored:
             out["files"] = self.files
+            out["ignored"] = self.ignored
         return out
 
     def render(self, max_rejects: int = 20) -> str:
@@ -76,6 +79,9 @@ class Report:
         if self.files:
             lines.append("Files:")
             lines.extend(_file_line(f) for f in self.files)
+        if self.ignored:
+            lines.append("Ignored (not streaming history):")
+            lines.extend(f"  {f['file']}: {f.get('reason', 'not streaming history')}" for f in self.ignored)
         if self.rejects:
             lines.append(f"Rejected rows ({len(self.rejects):,}):")
             for r in self.rejects[:max_rejects]:
@@ -90,10 +96,13 @@ class Report:
 
 
 def _file_line(f: dict) -> str:
-    if f.get("format") == "ignored":
-        return f"  {f['file']}: ignored ({f.get('reason', 'not streaming history')})"
     skipped = f.get("skipped") or {}
     why = ", ".join(f"{reason} {n:,}" for reason, n in skipped.items())
-    return (f"  {f['file']} [{f['format']}]: read {f['records']:,}, inserted {f['inserted']:,}, "
-            f"replaced {f['replaced']:,}, already present {f['already_present']:,}, matched {f['matched']:,}, "
-            f"skipped {sum(skipped.values()):,}" + (f" ({why})" if why else ""))
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in (f.get("kinds") or {}).items())
+    again = f.get("rejects_recorded_in_run")
+    return (f"  {f['file']} [read as {f.get('read_as') or f['format']}]: read {f['records']:,}"
+            + (f" ({kinds})" if kinds else "")
+            + f", inserted {f['inserted']:,}, replaced {f['replaced']:,}, duplicates in this import "
+            f"{f.get('duplicates', 0):,}, already present {f['already_present']:,}, matched {f['matched']:,}, "
+            f"skipped {sum(skipped.values()):,}" + (f" ({why})" if why else "")
+            + (f"; its {f['rejected']:,} rejects were recorded by run {again} already" if again is not None else ""))

@@ -236,25 +236,29 @@ def report_tables_frame(report) -> pd.DataFrame:
                          for name, t in report.tables.items()], columns=cols)
 
 
-FILE_COLUMNS = ["file", "format", "read", "inserted", "replaced", "already present", "matched", "skipped", "why"]
+FILE_COLUMNS = ["file", "format", "read", "inserted", "replaced", "duplicates", "already present", "matched",
+                "skipped", "why"]
 
 
 def report_files_frame(report) -> pd.DataFrame:
-    """A Spotify export's report per file: records read, inserted, replaced, already present, matched
-    and skipped (with the reasons), and the files that were ignored with why. Empty for other imports."""
+    """A Spotify export's report per file: what it was read as ('account data, audiobooks'), records
+    read, inserted, replaced, duplicates in this import, already present from an earlier import,
+    matched and skipped (with the reasons); then the files that were ignored with why. Empty for
+    other imports."""
     rows = []
     for f in report.files or []:
-        if f.get("format") == "ignored":
-            rows.append({"file": f.get("file"), "format": "ignored", "why": f.get("reason", "not streaming history")})
-            continue
         skipped = f.get("skipped") or {}
-        rows.append({"file": f.get("file"), "format": f.get("format"), "read": f.get("records"),
-                     "inserted": f.get("inserted"), "replaced": f.get("replaced"),
+        why = ", ".join(f"{reason} {n:,}" for reason, n in skipped.items())
+        if f.get("rejects_recorded_in_run") is not None:
+            why += f"{'; ' if why else ''}rejects recorded by run {f['rejects_recorded_in_run']} already"
+        rows.append({"file": f.get("file"), "format": f.get("read_as") or f.get("format"), "read": f.get("records"),
+                     "inserted": f.get("inserted"), "replaced": f.get("replaced"), "duplicates": f.get("duplicates"),
                      "already present": f.get("already_present"), "matched": f.get("matched"),
-                     "skipped": sum(skipped.values()),
-                     "why": ", ".join(f"{reason} {n:,}" for reason, n in skipped.items())})
+                     "skipped": sum(skipped.values()), "why": why})
+    for f in getattr(report, "ignored", None) or []:
+        rows.append({"file": f.get("file"), "format": "ignored", "why": f.get("reason", "not streaming history")})
     frame = pd.DataFrame(rows, columns=FILE_COLUMNS)
-    counts = FILE_COLUMNS[2:8]
+    counts = FILE_COLUMNS[2:9]
     frame[counts] = frame[counts].astype("Int64")   # ignored files have no counts: blank, not NaN floats
     return frame
 
