@@ -45,7 +45,7 @@ def scratch_database(name: str) -> str:
     url = urlunsplit(urlsplit(server)._replace(path="/" + name))
     from db import schema
 
-    schema._applied.discard(url)  # the database is new: apply the schema again
+    schema.forget(url)  # the database is new: apply the schema again
     ensure_schema(url)
     return url
 

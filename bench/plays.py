@@ -69,7 +69,7 @@ def ensure(plays: int = PLAYS) -> str:
         from db import schema
         from migrate.spotify_export import import_export
 
-        schema._applied.discard(url)     # the database is dropped and created again: apply the schema anew
+        schema.forget(url)     # the database is dropped and created again: apply the schema anew
         url = scratch_database(DATABASE)
 
         os.makedirs(WORK, exist_ok=True)

@@ -123,7 +123,7 @@ def clean(raw: object) -> tuple[str, bool]:
 # Chinese, Japanese and Korean characters: a name in them often has no spaces, so it is one long
 # "word" to the text parser, and the fallback also looks for the query anywhere inside the text.
 _UNSPACED = ((0x3041, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xAC00, 0xD7AF),
-             (0x20000, 0x3FFFD))   # the ranges of mtm_cjk_grams() in db/schema/05_search.sql
+             (0x20000, 0x3FFFD))   # the ranges of mtm_cjk_grams() in db/migrations/0002_search.sql
 
 
 def unspaced(text: str) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from migrate.errors import UnusableInput
+from migrate.errors import ImportFailed, UnusableInput
 from migrate.report import Report
 
 
@@ -37,6 +37,9 @@ def run_import(path: str, url: str | None = None, *, progress=None, notice=None,
         return import_sqlite(path, url, progress=progress, notice=notice)
     try:
         from migrate.spotify_export import import_export
-    except ModuleNotFoundError:
-        raise UnusableInput(f"{path}: Spotify export files are not supported yet") from None
+    except ImportError as exc:
+        # A broken install (a dependency missing from the venv), not a property of the file.
+        missing = getattr(exc, "name", None) or str(exc)
+        raise ImportFailed(f"the Spotify export importer cannot load: module {missing!r} is missing; "
+                           "reinstall the dependencies (pip install -r requirements.txt)") from None
     return import_export(path, url, progress=progress, notice=notice, **options)

@@ -13,11 +13,13 @@ from contextlib import contextmanager
 import orjson
 import psycopg2
 
+from db.schema import MIGRATION_LOCK_KEY
 from migrate import pgcopy
 from migrate.errors import ImportFailed
 from migrate.report import Report
 
-IMPORT_LOCK_KEY = 0x6D746D5F696D70  # 'mtm_imp': one import at a time per database
+# One import at a time per database, and never during a schema migration (the same lock).
+IMPORT_LOCK_KEY = MIGRATION_LOCK_KEY
 
 
 def first_line(exc: BaseException) -> str:
@@ -29,7 +31,7 @@ def connect(url: str | None):
     """(psycopg2 connection, url) to the database at `url` (default: configured), schema applied;
     ImportFailed when it cannot be reached."""
     from db import config
-    from db.schema import ensure_schema
+    from db.schema import MigrationFailed, ensure_schema
 
     try:
         url = url or config.database_url()
@@ -37,6 +39,8 @@ def connect(url: str | None):
         return psycopg2.connect(url, connect_timeout=10, application_name="mtm-import"), url
     except psycopg2.Error as exc:
         raise ImportFailed(f"cannot reach the database: {config.redact_text(first_line(exc))}") from None
+    except MigrationFailed as exc:
+        raise ImportFailed(config.redact_text(str(exc))) from None
 
 
 @contextmanager
@@ -102,6 +106,8 @@ def finish_run(cur, report: Report) -> None:
                      ("int8", "text", "text", "text"), rows)
     cur.execute("update import_runs set status = 'done', finished_at = now(), summary = %s where run_id = %s",
                 (orjson.dumps(report.to_dict()).decode(), report.run_id))
+    # The pages' caches follow this (ui/cached.py): visible on their next rerun once committed.
+    cur.execute("insert into data_changes (source, run_id) values ('import', %s)", (report.run_id,))
 
 
 def fail_run(conn, report: Report, exc: BaseException) -> None:

@@ -2,7 +2,7 @@
 
     python -m migrate PATH [--json] [--keep-network-data]     (PATH: a JSON file, a folder, a zip)
 
-What lands: one row per stream in `plays` (db/schema/20_plays.sql), with the chart columns and the
+What lands: one row per stream in `plays` (db/migrations/0005_plays.sql), with the chart columns and the
 whole record as raw_json. Personal network data (ip_addr*, user_agent*, username) is left out of
 raw_json unless `keep_network_data=True`; it is not added to plays that are already there.
 

@@ -73,7 +73,9 @@ def session_db(server_url):
 def truncate_all(url: str) -> None:
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:
-        cur.execute("select string_agg(format('%I', tablename), ', ') from pg_tables where schemaname = 'public'")
+        # Every table but the migrations' record: the schema itself stays as it is.
+        cur.execute("select string_agg(format('%I', tablename), ', ') from pg_tables "
+                    "where schemaname = 'public' and tablename <> 'schema_migrations'")
         tables = cur.fetchone()[0]
         if tables:
             cur.execute(f"truncate {tables} restart identity cascade")

@@ -111,7 +111,7 @@ def test_app_started_with_the_database_down_says_so(monkeypatch):
 
     url = "postgresql://postgres:hunter2@127.0.0.1:1/mtm?connect_timeout=2"
     monkeypatch.setenv("DATABASE_URL", url)
-    schema._applied.discard(url)
+    schema.forget(url)
     st.cache_data.clear()
     at = AppTest.from_file(os.path.join(ROOT, "dashboard.py"), default_timeout=60)
     at.run()

@@ -57,3 +57,25 @@ def test_overview_on_an_empty_database_shows_the_empty_state(empty_url):
     at = run()
     assert len(at.info) == 1 and "No data yet" in at.info[0].value
     assert not at.metric and not at.dataframe
+
+
+def test_a_command_line_import_shows_on_the_next_rerun(empty_url, tmp_path):
+    """The pages' caches follow the data (ui/cached.py keys on data_changes): an import made with
+    `python -m migrate` outside the server shows on the next rerun, not after the cache's ttl."""
+    import subprocess
+    import sys
+
+    from tests.conftest import make_sqlite
+    from ui import cached
+
+    at = run()
+    assert metrics(at) == {} and any("No data yet" in i.value for i in at.info)
+    path = make_sqlite(tmp_path / "one.db", tracks=[("t1", "Song", "Artist", "Album", 180000, None, None)])
+    proc = subprocess.run([sys.executable, "-m", "migrate", path, "--json"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "DATABASE_URL": empty_url}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    import time
+
+    time.sleep(cached.VERSION_TTL_S + 0.2)    # the version is read at most this often
+    at.run()
+    assert metrics(at)["Tracks"] == "1"

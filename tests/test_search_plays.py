@@ -1,4 +1,4 @@
-"""Search over what was played ("In your plays"): the plays schema (db/schema/25_plays_search.sql),
+"""Search over what was played ("In your plays"): the plays schema (db/migrations/0006_plays_search.sql),
 the named queries search_play_items and play_item_history (db/sql/search.sql) against a plain
 computation from `plays`, the page helpers (ui/search_view.py) and the Search page under AppTest.
 

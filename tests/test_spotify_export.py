@@ -587,3 +587,16 @@ def test_single_json_file_with_a_byte_order_mark_is_recognised(db_url, tmp_path)
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps([ext()]).encode())
     report = run_import(str(path), db_url)
     assert plays(db_url) == 1 and report.kind == "spotify_export"
+
+
+def test_a_broken_install_says_which_module_is_missing(tmp_path):
+    """A dependency missing from the venv is exit 1 naming the module, not "not supported"."""
+    (tmp_path / "ijson.py").write_text('raise ModuleNotFoundError("No module named ijson", name="ijson")\n')
+    export = tmp_path / "Streaming_History_Audio_2024.json"
+    export.write_text("[]")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}", "DATABASE_URL": "postgresql:///unused"}
+    proc = subprocess.run([sys.executable, "-m", "migrate", str(export)], cwd=root, capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "'ijson' is missing" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,7 +1,10 @@
 """The only place reads are cached (st.cache_data with a ttl and a size cap).
 
 Pages call `query("name", **params)`; the result is a db.queries.Result (df, truncated, elapsed_ms).
-`clear()` runs after every import so pages never show stale numbers.
+Every cached result is keyed on the data's version (`data_changes`, db/migrations/0009): an import
+from any door (the Admin page, `python -m migrate` on the server, submitted listens) moves it when
+it commits, so the next rerun reads the new numbers instead of a cached result for up to TTL_S.
+The version itself is read at most every VERSION_TTL_S seconds.
 """
 from __future__ import annotations
 
@@ -11,10 +14,18 @@ from db import queries
 
 TTL_S = 300
 MAX_ENTRIES = 256
+VERSION_TTL_S = 2
+
+
+@st.cache_data(ttl=VERSION_TTL_S, max_entries=8, show_spinner=False)
+def data_version(url: str) -> tuple:
+    """(changes, newest change id): moves when any committed transaction changed the data."""
+    return tuple(queries.run("data_version").df.iloc[0].tolist())
 
 
 @st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _query(name: str, params: tuple, cap: int, timeout_ms: int | None = None) -> queries.Result:
+def _query(name: str, params: tuple, cap: int, timeout_ms: int | None = None,
+           version: tuple = ()) -> queries.Result:
     return queries.run(name, dict(params), cap=cap, timeout_ms=timeout_ms)
 
 
@@ -24,9 +35,10 @@ def query(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, timeout_ms: int | No
 
     `timeout_ms`: a statement timeout for this query instead of the engine's default.
     """
+    from db import config
+
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    res = _query(name, items, cap, timeout_ms)
-    return res
+    return _query(name, items, cap, timeout_ms, data_version(config.database_url()))
 
 
 def uncached(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, **params) -> queries.Result:

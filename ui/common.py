@@ -26,7 +26,11 @@ def classify(exc: BaseException) -> str | None:
 
     from db.config import redact_text
     from db.engine import DatabaseUnavailable
+    from db.schema import MigrationFailed
 
+    if isinstance(exc, MigrationFailed):
+        return (f"The database schema could not be upgraded ({redact_text(str(exc))}). "
+                "Pages need the upgrade; check the server's log and run `python -m db.schema`.")
     orig = getattr(exc, "orig", exc)
     if isinstance(orig, psycopg2.errors.QueryCanceled):
         return ("That query took longer than the time limit and was cancelled. "

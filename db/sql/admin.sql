@@ -31,3 +31,11 @@ from import_rejects
 where run_id = :run_id
 order by table_name, row_key
 limit :limit;
+
+-- name: data_version
+-- The data's version for the pages' caches (ui/cached.py): how many committed changes
+-- (imports, submitted listens) data_changes holds and the newest one's id. Moves exactly when a
+-- writing transaction commits.
+-- example: {}
+select count(*) as changes, coalesce(max(change_id), 0) as newest
+from data_changes;

@@ -39,7 +39,7 @@
 -- Recompute json_path_inventory (every key path with its JSON types and how many scanned tracks
 -- have it), json_path_sample and json_path_inventory_info; returns one row (scanned, total).
 -- One statement, idempotent: paths no longer seen are deleted, the others upserted.
--- The walk runs per track (mtm_json_key_paths, db/schema/10_explorer.sql: a recursive CTE, small
+-- The walk runs per track (mtm_json_key_paths, db/migrations/0003_explorer.sql: a recursive CTE, small
 -- and in memory). Sample: 5,000 tracks, chosen by md5(track_id).
 with total as (
   select count(*) as n from tracks
@@ -249,7 +249,7 @@ union all
 -- The sample: k = least(5000, total) plays, the floor(i * total / k)-th play in ended_at order
 -- for i = 0..k-1 (every play when total <= 5000). Per hour of plays_hourly, the sample positions
 -- falling in it become offsets within the hour, read by one short range scan of plays_natural_key.
--- The walk is mtm_json_key_paths (db/schema/10_explorer.sql), as for tracks. At 1,000,000 plays:
+-- The walk is mtm_json_key_paths (db/migrations/0003_explorer.sql), as for tracks. At 1,000,000 plays:
 -- 0.35 s (1.0 s with a cold cache): ~30 ms for the hours, ~100-250 ms for 5,000 short index range
 -- scans, ~150 ms for the walk; the same at any size above 5,000 plays.
 with hours as materialized (

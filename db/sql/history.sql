@@ -270,7 +270,7 @@ order by m.month;
 
 -- name: release_years
 -- Release years of the distinct tracks in the filtered snapshots (from raw_json album.release_date
--- at any precision; see mtm_release_year in db/schema/10_history.sql): one row per year with how many tracks.
+-- at any precision; see mtm_release_year in db/migrations/0004_history.sql): one row per year with how many tracks.
 -- example: {"since": "2024-01-01", "until": "2026-12-31", "time_range": "short_term", "artist": null}
 with chosen as (
   select track_id from mtm_history_tracks(cast(:since as date), cast(:until as date), :time_range,

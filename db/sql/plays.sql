@@ -1,4 +1,4 @@
--- Plays analysis (app_pages/plays.py) over the rollups of db/schema/30_plays_analysis.sql.
+-- Plays analysis (app_pages/plays.py) over the rollups of db/migrations/0008_plays_analysis.sql.
 -- Shared parameters, where a query takes them:
 --   tz           an IANA time zone PostgreSQL knows (plays_time_zone validates it); every day, hour,
 --                week and month is the user's, converted from UTC with AT TIME ZONE.

@@ -1,4 +1,4 @@
--- Rollups of plays (db/schema/20_plays.sql), run after every import by the importer framework.
+-- Rollups of plays (db/migrations/0005_plays.sql), run after every import by the importer framework.
 -- How to read them, for the charts:
 --   totals over time (any time zone with a whole-hour offset, exactly):
 --     select date_trunc('day', hour_utc, :tz) as day, sum(plays), sum(ms_played)

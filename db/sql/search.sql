@@ -103,7 +103,7 @@ select exists (select 1 from play_items) as has_plays;
 -- name: search_play_items
 -- What was played matching a search, best first; at most :limit rows. The same parameters, matching
 -- and ranking as search_tracks, over play_items (one row per distinct played item: tracks, podcast
--- episodes, audiobook chapters; db/schema/25_plays_search.sql): full-text matches (match = 'text',
+-- episodes, audiobook chapters; db/migrations/0006_plays_search.sql): full-text matches (match = 'text',
 -- play_items_search_idx; track, episode or chapter name A, artist or show B, album or book C),
 -- ranked among the first 2,000 matching items (`candidates`), and when under 5 results match, the
 -- typo-tolerant and Chinese/Japanese/Korean fallback (match = 'similar', play_items_search_trgm_idx,

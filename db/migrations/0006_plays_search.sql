@@ -1,6 +1,6 @@
 -- Search over what was played (app_pages/search.py, "In your plays"; db/sql/search.sql,
--- search_play_items and play_item_history): play_items (20_plays.sql) searchable the way tracks are
--- (00_core.sql, 05_search.sql), and the lookups that give a search result its plays.
+-- search_play_items and play_item_history): play_items (0005_plays.sql) searchable the way tracks are
+-- (0001_core.sql, 0002_search.sql), and the lookups that give a search result its plays.
 -- Every statement is idempotent. The secondary indexes below are rollup indexes: a first import
 -- drops them and builds them again after filling the rollups (plays_rollup_indexes_to_rebuild).
 
@@ -10,8 +10,8 @@
 -- names ("Chapter 1") repeat from book to book. The key is the plays_z_items name_key of that
 -- level, so a result's plays, minutes and first and last stream are its year rows there:
 --   plays_z_key('track', kind, artist, track), or for an audiobook with a title
---   plays_z_key('album', kind, artist, album)                   (db/schema/30_plays_analysis.sql)
--- Written out here because this file runs before 30_plays_analysis.sql defines plays_z_key; a test
+--   plays_z_key('album', kind, artist, album)                   (db/migrations/0008_plays_analysis.sql)
+-- Written out here because this file runs before 0008_plays_analysis.sql defines plays_z_key; a test
 -- (tests/test_search_plays.py) checks that both give the same key for every item.
 create or replace function mtm_play_group_key(kind text, artist text, album text, track text) returns uuid
 language sql immutable parallel safe

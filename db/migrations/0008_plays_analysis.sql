@@ -1,4 +1,4 @@
--- Plays analysis (app_pages/plays.py): rollups of `plays` (20_plays.sql) the Plays page reads, so that
+-- Plays analysis (app_pages/plays.py): rollups of `plays` (0005_plays.sql) the Plays page reads, so that
 -- every chart stays quick at 1,000,000 plays. Refreshed by the `refresh_plays_z_*` queries in
 -- db/sql/plays.sql (after refresh_plays_rollups); every statement here is idempotent.
 --

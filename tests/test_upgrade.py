@@ -1,0 +1,224 @@
+"""Upgrading a deployment that holds data: a database built by the previous release's own code and
+data reaches the current schema through db/migrations, once, in order, with nothing lost.
+
+The previous release is checked out from git history (`git archive`), its demo files are generated
+and imported by ITS code (`python -m migrate.demo`, `python -m migrate.demo_export`, `python -m
+migrate`) into database A. The current code then upgrades A. The same files imported by the current
+code into an empty database B are what a fresh install holds: every read query the pages run must
+answer the same on A as on B, every row that existed must still be there, and every page renders.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import psycopg2
+import pytest
+
+from tests.conftest import ROOT, _create, _drop, pg_rows, with_database
+
+# The last release before schema migrations (stop 7's landing).
+PREVIOUS_RELEASE = "fb5d4b91492b39ff63262add6e26a66deb9c9ad0"
+PLAYS = 6_000       # demo export records: a few files of every shape, small enough for a quick test
+# Tables the previous release had, compared column by column (its columns) before and after.
+KEPT_TABLES = {"tracks": "track_id", "snapshots": "track_id, snapshot_date, time_range",
+               "plays": "ended_at, ms_played, uri, track, artist", "import_runs": "run_id",
+               "import_rejects": "run_id, table_name, row_key, reason", "play_items": "item_key"}
+# Read queries whose answer depends on the import runs themselves (ids, times), not on the data.
+RUN_QUERIES = {"import_runs_recent", "import_run_rejects", "data_version"}
+
+
+def _release_tree(tmp_path_factory) -> str:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed: cannot check out the previous release")
+    known = subprocess.run(["git", "-C", ROOT, "cat-file", "-e", f"{PREVIOUS_RELEASE}^{{commit}}"],
+                           capture_output=True)
+    if known.returncode != 0:
+        pytest.skip(f"the previous release {PREVIOUS_RELEASE[:9]} is not in this clone's history (shallow?)")
+    tree = tmp_path_factory.mktemp("previous_release")
+    archive = subprocess.run(["git", "-C", ROOT, "archive", PREVIOUS_RELEASE], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return str(tree)
+
+
+def _old(tree: str, url: str, *args: str) -> str:
+    """Run `python -m ARGS` with the previous release's code on database `url`."""
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": tree, "MTM_NO_DEMO": "1"}
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=tree, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, f"previous release: python -m {' '.join(args)}: {proc.stderr[-2000:]}"
+    return proc.stdout
+
+
+def _empty_database(server_url: str, name: str) -> str:
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+        cur.execute(f'create database "{name}"')
+    conn.close()
+    return with_database(server_url, name)
+
+
+def _columns(url: str) -> dict[str, list[str]]:
+    """Per kept table: its stored (not generated) columns, in order."""
+    out = {}
+    for table in KEPT_TABLES:
+        cols = [c for (c,) in pg_rows(url, "select column_name from information_schema.columns "
+                                           "where table_name = %s and table_schema = 'public' "
+                                           "and is_generated = 'NEVER' order by ordinal_position", (table,))]
+        out[table] = cols
+    return out
+
+
+def _content(url: str, columns: dict[str, list[str]]) -> dict[str, tuple]:
+    out = {}
+    for table, cols in columns.items():
+        order = KEPT_TABLES[table]
+        row = ", ".join(f'"{c}"' for c in cols)
+        out[table] = pg_rows(url, f"select count(*), md5(coalesce(string_agg(r::text, E'\\n' order by "
+                                  f"{order}, r::text), '')) from (select {row} from {table}) r")[0]
+    return out
+
+
+@pytest.fixture(scope="module")
+def upgraded(server_url, tmp_path_factory):
+    """(A: the previous release's database upgraded, B: a fresh install of the same files,
+    columns and content of A before the upgrade, migrations A had before)."""
+    from db import schema
+
+    tree = _release_tree(tmp_path_factory)
+    files = tmp_path_factory.mktemp("release_files")
+    demo_db, export = str(files / "demo.db"), str(files / "export")
+    a = _empty_database(server_url, f"mtm_upgrade_a_{os.getpid()}")
+    _old(tree, a, "migrate.demo", demo_db)
+    _old(tree, a, "migrate.demo_export", export, "--records", str(PLAYS))
+    _old(tree, a, "migrate", demo_db, "--json")
+    _old(tree, a, "migrate", export, "--json")
+    before_migrations = pg_rows(a, "select to_regclass('public.schema_migrations') is not null")[0][0]
+    columns = _columns(a)
+    before = _content(a, columns)
+
+    schema.forget(a)
+    schema.ensure_schema(a)              # what the app's start or `python -m migrate` does
+
+    b = _create(server_url, f"mtm_upgrade_b_{os.getpid()}")
+    from migrate.api import run_import
+
+    run_import(demo_db, b)
+    run_import(export, b)
+    yield {"a": a, "b": b, "columns": columns, "before": before, "had_migrations": before_migrations}
+    for name in (f"mtm_upgrade_a_{os.getpid()}", f"mtm_upgrade_b_{os.getpid()}"):
+        _drop(server_url, name)
+
+
+def test_the_previous_release_had_no_migrations_and_held_data(upgraded):
+    assert upgraded["had_migrations"] is False
+    assert upgraded["before"]["tracks"][0] > 500 and upgraded["before"]["plays"][0] > 1000
+
+
+def test_upgrade_applies_every_migration_once_in_order(upgraded):
+    from db import schema
+
+    rows = pg_rows(upgraded["a"], "select version, name, checksum from schema_migrations order by applied_at, version")
+    assert [(v, n) for v, n, _ in rows] == [(m.version, m.name) for m in schema.migrations()]
+    assert [c for *_, c in rows] == [m.checksum for m in schema.migrations()]
+    # A second start (a new process) applies nothing.
+    conn = psycopg2.connect(upgraded["a"])
+    try:
+        assert schema.pending(conn) == []
+        assert schema.upgrade(conn) == []
+    finally:
+        conn.close()
+    assert pg_rows(upgraded["a"], "select count(*) from schema_migrations")[0][0] == len(schema.migrations())
+
+
+def test_upgrade_loses_no_row(upgraded):
+    assert _content(upgraded["a"], upgraded["columns"]) == upgraded["before"]
+
+
+def test_upgraded_database_answers_every_read_query_like_a_fresh_install(upgraded):
+    """Every named read query, with its documented example parameters, gives the same rows on the
+    upgraded database as on a fresh install of the same files: figures, search, explorer, history."""
+    from db import queries
+
+    names = sorted(n for n in queries.all_queries()
+                   if not n.startswith("refresh_") and n not in RUN_QUERIES)
+    assert len(names) > 50
+    different = []
+    for name in names:
+        example = queries.get(name).example
+        # computed_at: when an inventory was refreshed, not data.
+        got = [queries.run(name, example, url=upgraded[side], cap=5000).df.drop(columns=["computed_at"], errors="ignore")
+               for side in ("a", "b")]
+        if not got[0].equals(got[1]):
+            different.append(name)
+    assert different == []
+
+
+def test_every_page_renders_on_the_upgraded_database(upgraded, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", upgraded["a"])
+    st.cache_data.clear()
+    pages = ["dashboard.py"] + sorted(os.path.join("app_pages", f) for f in os.listdir(os.path.join(ROOT, "app_pages"))
+                                      if f.endswith(".py"))
+    for page in pages:
+        at = AppTest.from_file(os.path.join(ROOT, page), default_timeout=120).run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+        shown = " ".join(str(getattr(e, "value", "")) for e in at.metric) + " ".join(m.value for m in at.markdown)
+        assert "No data yet" not in shown, page
+
+
+def test_a_failed_migration_names_itself_and_keeps_the_ones_before(server_url, tmp_path, monkeypatch):
+    """A migration that fails is rolled back whole and named; those before it stay applied and the
+    next start retries only from it."""
+    from db import schema
+
+    url = _empty_database(server_url, f"mtm_upgrade_fail_{os.getpid()}")
+    try:
+        folder = tmp_path / "migrations"
+        shutil.copytree(schema.MIGRATIONS_DIR, folder)
+        last = len(schema.migrations())
+        (folder / f"{last + 1:04d}_broken.sql").write_text(
+            "create table upgrade_half (x int);\nselect 1/0;\n", encoding="utf-8")
+        monkeypatch.setattr(schema, "MIGRATIONS_DIR", str(folder))
+        conn = psycopg2.connect(url)
+        try:
+            with pytest.raises(schema.MigrationFailed, match=rf"{last + 1:04d}_broken failed: division by zero"):
+                schema.upgrade(conn)
+            assert pg_rows(url, "select max(version) from schema_migrations")[0][0] == last
+            assert pg_rows(url, "select to_regclass('public.upgrade_half')")[0][0] is None
+            (folder / f"{last + 1:04d}_broken.sql").write_text("create table upgrade_half (x int);\n", encoding="utf-8")
+            assert [m.name for m in schema.upgrade(conn)] == ["broken"]
+        finally:
+            conn.close()
+    finally:
+        _drop(server_url, f"mtm_upgrade_fail_{os.getpid()}")
+
+
+def test_python_m_db_schema_upgrades_and_lists_migrations(server_url):
+    url = _empty_database(server_url, f"mtm_upgrade_cli_{os.getpid()}")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "db.schema"], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "DATABASE_URL": url}, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.strip().splitlines()
+        assert lines[0].startswith("0001_core  applied ")
+        assert lines[-1].endswith(f"schema at version {len(lines) - 1}")
+        again = subprocess.run([sys.executable, "-m", "db.schema"], cwd=ROOT, capture_output=True, text=True,
+                               env={**os.environ, "DATABASE_URL": url}, timeout=120)
+        assert again.stdout.strip().splitlines()[-1].startswith("0 migration(s) applied now")
+    finally:
+        _drop(server_url, f"mtm_upgrade_cli_{os.getpid()}")
+
+
+def test_migrations_are_numbered_without_gaps():
+    from db import schema
+
+    ms = schema.migrations()
+    assert [m.version for m in ms] == list(range(1, len(ms) + 1))
+    assert ms[0].name == "core" and all(m.checksum for m in ms)
