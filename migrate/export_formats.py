@@ -588,7 +588,7 @@ def offline_key(value) -> int:
     not a positive number, beyond year 33658). Spotify writes milliseconds in older exports
     (1532912409173) and seconds in newer ones (1721399403): a value of 10**11 or more is taken as
     milliseconds, so the same play in both gives the same key. The migration that added record_key
-    computes the same from raw_json (db/schema/20_plays.sql)."""
+    computes the same from raw_json (db/migrations/0010_plays_record_key.sql)."""
     if value.__class__ is int:
         n = value
     elif value.__class__ is float and math.isfinite(value):

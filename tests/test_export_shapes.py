@@ -258,25 +258,24 @@ def test_account_replay_pair_is_matched_by_the_extended_pair(db_url, tmp_path):
 
 
 def _to_old_key(url: str) -> None:
-    """The database as the importer before record_key left it: no record_key column, the natural key
-    on (ended_at, ms_played, item) only, and of an offline replay pair only the first play."""
+    """The database as the importer before migration 0010 left it: no record_key column, the natural
+    key on (ended_at, ms_played, item) only, and of an offline replay pair only the first play."""
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:
         cur.execute("delete from plays where record_key = 1532891138")
         cur.execute("alter table plays drop column record_key")      # drops plays_natural_key with it
         cur.execute("""create unique index plays_natural_key on plays (ended_at, ms_played,
                        (md5(coalesce(uri, coalesce(artist, '') || E'\\x1f' || coalesce(track, '')))::uuid))""")
-        cur.execute("truncate plays_hourly, plays_hourly_items, play_items")
-        cur.execute("insert into plays_dirty_hours (hour_utc) select distinct date_trunc('hour', ended_at) from plays")
+        cur.execute("delete from schema_migrations where version = 10")
     conn.close()
 
 
-def _apply_schema(url: str) -> None:
+def _upgrade(url: str) -> list:
     from db import schema
 
     conn = psycopg2.connect(url)
     try:
-        schema.apply(conn)
+        return [m.version for m in schema.upgrade(conn)]
     finally:
         conn.close()
 
@@ -289,7 +288,7 @@ def test_database_made_with_the_old_key_gets_the_missing_replay(db_url, tmp_path
     _to_old_key(db_url)
     try:
         assert plays(db_url) == 2                        # the old key merged the replay: one Fake Love
-        _apply_schema(db_url)                            # the schema change: record_key from raw_json
+        assert _upgrade(db_url) == [10]                  # migration 0010: record_key from raw_json
         assert pg_rows(db_url, "select track, record_key from plays order by ended_at") == [
             ("Fake Love", 1532912409), ("Passionfruit", 1532912600)]
         assert pg_rows(db_url, "select pg_get_indexdef('plays_natural_key'::regclass) like '%record_key)'") == [(True,)]
@@ -298,10 +297,27 @@ def test_database_made_with_the_old_key_gets_the_missing_replay(db_url, tmp_path
         assert pg_rows(db_url, "select track, count(*) from plays group by 1 order by 1") == [
             ("Fake Love", 2), ("Passionfruit", 1)]
         assert import_export(path, db_url).tables["plays"].inserted == 0
-        _apply_schema(db_url)                            # applying it again changes nothing
-        assert plays(db_url) == 3
+        assert report.verified, report.render()
     finally:
-        _apply_schema(db_url)
+        _upgrade(db_url)
+
+
+@pytest.mark.parametrize("value", [1532912409173, 1532912409, 1532912409173.0, 1532912409.7, 0, -5, None, True,
+                                   "1532912409", 10**15, 10**11, 99_999_999_999, 2**70, [1], {"a": 1}])
+def test_offline_key_in_python_and_in_the_migration_agree(db_url, value):
+    from migrate import export_formats as fmt
+
+    sql = open(os.path.join(os.path.dirname(__file__), "..", "db", "migrations", "0010_plays_record_key.sql")).read()
+    update = sql[sql.index("update plays"):sql.index(";", sql.index("update plays")) + 1]
+    conn = psycopg2.connect(db_url)
+    with conn, conn.cursor() as cur:
+        cur.execute("create temp table plays (source text, raw_json jsonb, record_key bigint default 0)")
+        cur.execute("insert into plays (source, raw_json) values ('extended', %s)",
+                    (json.dumps({"offline_timestamp": value}),))
+        cur.execute(update)
+        cur.execute("select record_key from plays")
+        assert cur.fetchone()[0] == fmt.offline_key(value)
+    conn.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -222,3 +222,16 @@ def test_migrations_are_numbered_without_gaps():
     ms = schema.migrations()
     assert [m.version for m in ms] == list(range(1, len(ms) + 1))
     assert ms[0].name == "core" and all(m.checksum for m in ms)
+
+
+def test_migration_0010_gives_old_plays_the_record_key_the_importer_gives_new_ones(upgraded):
+    """record_key filled from raw_json by the migration (A) equals what the current importer
+    computes from the same records (B), play for play; and the offline plays have one."""
+    q = ("select ended_at, ms_played, coalesce(uri, artist || E'\\x1f' || track), source, record_key from plays "
+         "order by 1, 2, 3, 4, 5")
+    a, b = pg_rows(upgraded["a"], q), pg_rows(upgraded["b"], q)
+    assert a == b
+    assert sum(1 for *_, key in a if key) == pg_rows(upgraded["a"], "select count(*) from plays where "
+                                                     "(raw_json->>'offline_timestamp')::numeric > 0")[0][0] > 0
+    assert pg_rows(upgraded["a"], "select pg_get_indexdef('plays_natural_key'::regclass) like '%, record_key)'") \
+        == [(True,)]

@@ -7,16 +7,12 @@
 --   kind      music | podcast | audiobook | unknown (a record whose metadata fields are all null)
 --   uri       spotify:track:… / spotify:episode:… / spotify:chapter:… (else spotify:audiobook:…)
 --   track     track name | episode name | chapter title
---   artist    album artist | show name | author (account data's authorName; extended history
---             names no author: null)
+--   artist    album artist | show name | null (audiobooks: the export names no author)
 --   album     album name | null | audiobook title
 --   track_id  the id in a spotify:track: uri; joins tracks.track_id (no foreign key: plays may
 --             arrive before their tracks)
 --   source    'extended' (extended streaming history: second precision, URIs) or 'account'
 --             (account data: minute precision, names only)
---   record_key tells apart plays equal in the rest of the natural key: extended history, the
---             record's offline_timestamp in whole seconds (0 when none; migrate.export_formats.
---             offline_key); account data, which of the identical records in its file (0, 1, ...)
 create table if not exists plays (
   ended_at     timestamptz not null,        -- when the stream ended (UTC in the export)
   ms_played    integer not null check (ms_played > 0),
@@ -36,42 +32,15 @@ create table if not exists plays (
   offline      boolean,
   incognito    boolean,                     -- incognito_mode
   run_id       bigint,                      -- import_runs.run_id of the import that added the row
-  raw_json     jsonb not null,
-  record_key   bigint not null default 0
+  raw_json     jsonb not null
 );
 
--- ---- Schema change (issue 10, offline replays): record_key joins the natural key. -------------
--- A database made before it gets the column, filled from raw_json for extended plays (the same
--- rule as migrate.export_formats.offline_key: milliseconds from 10^11 on, whole seconds, 0 when
--- not a positive number below 10^15), and plays_natural_key is rebuilt with it; the next import of
--- an export then adds the offline replays that the older key merged. Runs once (the column's
--- absence is the marker). TO MOVE into the numbered migrations once they exist on main.
-do $$
-begin
-  if not exists (select 1 from pg_attribute
-                 where attrelid = 'plays'::regclass and attname = 'record_key' and not attisdropped) then
-    alter table plays add column record_key bigint not null default 0;
-    update plays set record_key = case
-        when (raw_json->>'offline_timestamp')::numeric >= 1e15 then 0
-        when (raw_json->>'offline_timestamp')::numeric >= 1e11 then floor((raw_json->>'offline_timestamp')::numeric / 1000)
-        when (raw_json->>'offline_timestamp')::numeric > 0 then floor((raw_json->>'offline_timestamp')::numeric)
-        else 0 end
-    where source = 'extended' and jsonb_typeof(raw_json->'offline_timestamp') = 'number';
-    drop index if exists plays_natural_key;
-  end if;
-end $$;
--- ---- end of the schema change -------------------------------------------------------------------
-
--- The natural key: a stream is (when it ended, how long it played, what it was, record_key). What it
--- was is the URI when there is one, else the artist/show and track/episode names (account data,
--- local files), hashed so that names of any length fit in the index (the same expression as in
--- db/sql/explorer.sql, which finds plays by the leading three columns). record_key keeps two real
--- plays apart that agree on the rest: offline replays, logged with the same ts, ms_played and URI.
--- Re-importing a file, or a newer export that overlaps an older one (whose field names differ), adds
--- only what is new (migrate/spotify_export.py SAME_RECORD).
+-- The natural key: a stream is (when it ended, how long it played, what it was). What it was is the
+-- URI when there is one, else the artist/show and track/episode names (account data, local files).
+-- Hashed so that names of any length fit in the index. Re-importing a file, or a newer export that
+-- overlaps an older one (whose field names differ), adds only what is new.
 create unique index if not exists plays_natural_key on plays
-  (ended_at, ms_played, (md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid),
-   record_key);
+  (ended_at, ms_played, (md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid));
 create index if not exists plays_track_id_idx on plays (track_id) where track_id is not null;
 -- Account-data plays are few (the last year at most) and are looked up by time when extended
 -- records that may replace them arrive.
