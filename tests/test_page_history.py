@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from migrate import demo
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PAGE = os.path.join(ROOT, "app_pages", "history.py")
 D = dt.date

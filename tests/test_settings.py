@@ -7,7 +7,7 @@ import re
 import pytest
 
 from db import settings
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def _readme_settings() -> set[str]:
