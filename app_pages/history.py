@@ -208,6 +208,11 @@ def track_traits(f: filters.HistoryFilters) -> None:
                     _table(df, name)
 
 
+SECTIONS = {"Rank over time": rank_over_time, "Currently obsessed": currently_obsessed,
+            "Forgotten gems": forgotten_gems, "Musical evolution": evolution,
+            "What the tracks are like": track_traits}
+
+
 def main() -> None:
     charts.enable_theme()
     common.header("Listening history", ":material/show_chart:", "How your top lists moved: filters below are kept in the link, "
@@ -215,11 +220,13 @@ def main() -> None:
     chosen = _filters()
     if chosen is None:
         return
-    rank_over_time(chosen)
-    currently_obsessed(chosen)
-    forgotten_gems(chosen)
-    evolution(chosen)
-    track_traits(chosen)
+    # Only the open section is built and sent: a filter change reruns the filters and one section,
+    # not ten charts and tables (bench/latency.py). The open section is in the link (?section=).
+    tabs = st.tabs(list(SECTIONS), key="section", on_change="rerun", bind="query-params")
+    for tab, render in zip(tabs, SECTIONS.values()):
+        with tab:
+            if tab.open:
+                render(chosen)
 
 
 main()

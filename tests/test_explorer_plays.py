@@ -25,7 +25,7 @@ from db import engine, jsonpaths, queries
 from migrate.api import run_import
 from migrate.runs import refresh_rollups
 from tests import plays_data as data
-from tests.conftest import ROOT, _create, _drop, make_sqlite, pg_rows
+from tests.helpers import ROOT, create_database, drop_database, make_sqlite, pg_rows
 from ui import explorer_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "explorer.py")
@@ -55,7 +55,7 @@ def odd_records() -> list[dict]:
 def xp_db(server_url, tmp_path_factory):
     """Tracks and plays: a tiny Music Time Machine file, the demo export, the edge and odd records."""
     name = f"mtm_xp_plays_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     folder = tmp_path_factory.mktemp("xp_export")
     data.build_export(str(folder), records=1500)
     data.write(str(folder), ODD_FILE, odd_records())
@@ -64,7 +64,7 @@ def xp_db(server_url, tmp_path_factory):
               ("t2", "Song Two", "Artist", "Album", 200_000, None, json.dumps({"explicit": False, "popularity": 70}))]
     run_import(make_sqlite(folder / "tracks.db", tracks), url)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")

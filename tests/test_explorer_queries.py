@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from db import jsonpaths, queries
 from db.jsonpaths import InputError
 from migrate.sqlite_import import import_sqlite
-from tests.conftest import make_sqlite, pg_rows
+from tests.helpers import make_sqlite, pg_rows
 
 # Hand-made payloads: nested objects, arrays of scalars (mixed types too), of objects, of arrays,
 # empty arrays, keys that need quoting, and a track without raw_json.

@@ -29,7 +29,7 @@ from psycopg2 import sql
 
 from db import explain as explain_mod
 from db import jsonpaths, queries, search
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from ui import admin_view, common, filters
 from ui import search_view as view
 from ui.explorer_view import md as view_md

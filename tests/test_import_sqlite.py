@@ -12,7 +12,7 @@ import pytest
 
 from migrate.errors import UnusableInput
 from migrate.sqlite_import import import_sqlite
-from tests.conftest import FIXTURES, ROOT, make_sqlite, pg_rows
+from tests.helpers import FIXTURES, ROOT, make_sqlite, pg_rows
 
 ALBUM = {"id": "al1", "name": "Alb", "release_date": "1999-03-01", "release_date_precision": "day"}
 

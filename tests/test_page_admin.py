@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, make_sqlite, pg_rows
+from tests.helpers import ROOT, make_sqlite, pg_rows
 from ui import admin_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "admin.py")

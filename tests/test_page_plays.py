@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")

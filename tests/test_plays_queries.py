@@ -19,7 +19,7 @@ from db import queries
 from migrate.api import run_import
 from migrate.runs import refresh_rollups
 from tests import plays_data as data
-from tests.conftest import _create, _drop, pg_rows
+from tests.helpers import create_database, drop_database, pg_rows
 
 D = dt.date
 TZ = "Europe/Berlin"
@@ -543,9 +543,9 @@ def rollups(url: str) -> dict[str, list[tuple]]:
 def second_db(server_url, request):
     """A fresh database (a new name each time: the schema is applied once per name and process)."""
     name = f"mtm_plays_r_{os.getpid()}_{abs(hash(request.node.name)) % 10**6}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 def test_rollups_of_two_imports_equal_those_of_one(plays_db, second_db, tmp_path):

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from db import queries, search
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.conftest import ROOT, _create, _drop, make_sqlite, pg_rows
+from tests.helpers import ROOT, create_database, drop_database, make_sqlite, pg_rows
 from ui import charts
 from ui import search_view as view
 
@@ -113,25 +113,25 @@ def _library(folder) -> str:
 def played_db(server_url, tmp_path_factory):
     """The handmade export and a library holding one of its tracks."""
     name = f"mtm_search_plays_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     folder = tmp_path_factory.mktemp("search_plays")
     run_import(_library(folder), url)
     _export(folder / "export")
     run_import(str(folder / "export"), url)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")
 def played_only_db(server_url, tmp_path_factory):
     """The handmade export alone: plays, no library."""
     name = f"mtm_search_plays_only_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     folder = tmp_path_factory.mktemp("search_plays_only")
     _export(folder)
     run_import(str(folder), url)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")

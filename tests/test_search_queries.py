@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db import queries, search
-from tests.conftest import make_sqlite
+from tests.helpers import make_sqlite
 from ui import search_view as view
 
 
@@ -225,7 +225,7 @@ def test_track_rank_history_example_is_a_demo_track_with_history(demo_url):
 
 
 def pg_rows_one(url: str, sql: str):
-    from tests.conftest import pg_rows
+    from tests.helpers import pg_rows
 
     rows = pg_rows(url, sql)
     return rows[0][0] if rows else None

@@ -15,7 +15,7 @@ from migrate import demo_export
 from migrate import export_formats as fmt
 from migrate.errors import UnusableInput
 from migrate.spotify_export import import_export
-from tests.conftest import ROOT, pg_rows
+from tests.helpers import ROOT, pg_rows
 
 EXT = "Spotify Extended Streaming History"
 ACC = "Spotify Account Data"

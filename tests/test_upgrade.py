@@ -17,7 +17,7 @@ import sys
 import psycopg2
 import pytest
 
-from tests.conftest import ROOT, _create, _drop, pg_rows, with_database
+from tests.helpers import ROOT, create_database, drop_database, pg_rows, with_database
 
 # The last release before schema migrations (stop 7's landing).
 PREVIOUS_RELEASE = "fb5d4b91492b39ff63262add6e26a66deb9c9ad0"
@@ -104,14 +104,14 @@ def upgraded(server_url, tmp_path_factory):
     schema.forget(a)
     schema.ensure_schema(a)              # what the app's start or `python -m migrate` does
 
-    b = _create(server_url, f"mtm_upgrade_b_{os.getpid()}")
+    b = create_database(server_url, f"mtm_upgrade_b_{os.getpid()}")
     from migrate.api import run_import
 
     run_import(demo_db, b)
     run_import(export, b)
     yield {"a": a, "b": b, "columns": columns, "before": before, "had_migrations": before_migrations}
     for name in (f"mtm_upgrade_a_{os.getpid()}", f"mtm_upgrade_b_{os.getpid()}"):
-        _drop(server_url, name)
+        drop_database(server_url, name)
 
 
 def test_the_previous_release_had_no_migrations_and_held_data(upgraded):
@@ -197,7 +197,7 @@ def test_a_failed_migration_names_itself_and_keeps_the_ones_before(server_url, t
         finally:
             conn.close()
     finally:
-        _drop(server_url, f"mtm_upgrade_fail_{os.getpid()}")
+        drop_database(server_url, f"mtm_upgrade_fail_{os.getpid()}")
 
 
 def test_python_m_db_schema_upgrades_and_lists_migrations(server_url):
@@ -213,7 +213,7 @@ def test_python_m_db_schema_upgrades_and_lists_migrations(server_url):
                                env={**os.environ, "DATABASE_URL": url}, timeout=120)
         assert again.stdout.strip().splitlines()[-1].startswith("0 migration(s) applied now")
     finally:
-        _drop(server_url, f"mtm_upgrade_cli_{os.getpid()}")
+        drop_database(server_url, f"mtm_upgrade_cli_{os.getpid()}")
 
 
 def test_migrations_are_numbered_without_gaps():

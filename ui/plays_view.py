@@ -7,7 +7,6 @@ alt.Chart; PostgreSQL numerics and counts are turned into floats first (charts._
 from __future__ import annotations
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import altair as alt
@@ -63,7 +62,9 @@ def default_zone(browser: object, env: str | None, names: list[str]) -> tuple[st
 
 
 def env_zone() -> str | None:
-    return os.environ.get("TZ")
+    from db import settings
+
+    return settings.get("TZ")
 
 
 def parse_zone(text: str | None, names: list[str]) -> tuple[str | None, str | None]:
