@@ -129,6 +129,8 @@ def upgrade(conn, notice=None) -> list[Migration]:
                 raise MigrationFailed(f"schema migration {m.version:04d}_{m.name} failed: {first}") from exc
             log.info("applied schema migration %04d_%s", m.version, m.name)
             done.append(m)
+        if done:
+            refresh_rollups_if_dirty(conn)
         with conn.cursor() as cur:
             with open(READER_ROLE_SQL, encoding="utf-8") as f:
                 cur.execute(f.read())
@@ -138,6 +140,27 @@ def upgrade(conn, notice=None) -> list[Migration]:
             cur.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
         conn.commit()
     return done
+
+
+def refresh_rollups_if_dirty(conn) -> None:
+    """A migration that changes plays lists the hours it changed in plays_dirty_hours (as an import
+    does); after the batch the rollups are rebuilt for them, as after an import: every named
+    `refresh_*` query in name order (migrate.runs.refresh_rollups), in one transaction. Runs after
+    the last migration, when every rollup table exists; were it interrupted, the next import
+    refreshes the hours still listed."""
+    from db import queries
+
+    with conn.cursor() as cur:
+        cur.execute("select to_regclass('public.plays_dirty_hours') is not null")
+        dirty = cur.fetchone()[0]
+        if dirty:
+            cur.execute("select exists (select 1 from plays_dirty_hours)")
+            dirty = cur.fetchone()[0]
+        if dirty:
+            for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
+                cur.execute(queries.get(name).sql.replace("\\:", ":"))
+            log.info("rollups refreshed for the plays the migrations changed")
+    conn.commit()
 
 
 class MigrationFailed(RuntimeError):

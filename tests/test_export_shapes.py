@@ -302,6 +302,43 @@ def test_database_made_with_the_old_key_gets_the_missing_replay(db_url, tmp_path
         _upgrade(db_url)
 
 
+def test_database_with_account_audiobooks_stored_as_music_is_corrected(db_url, tmp_path):
+    """What the importer before 0011 stored for StreamingHistory_audiobook_0.json: music with no names,
+    one play per (minute, duration), beside the extended play of the same stream. The migration
+    corrects them, drops the one the extended play holds, and refreshes the rollups."""
+    from migrate import runs
+
+    records = [audiobook_acc("2024-05-02 21:14", 123_456, "Chapter 3"), audiobook_acc("2024-05-02 21:14", 123_456, "Chapter 4"),
+               audiobook_acc("2024-05-03 07:30", 2_000_000, "Chapter 1", "Silas Marner")]
+    import_export(write(tmp_path / "Streaming_History_Audio_2024.json", [audiobook_ext("2024-05-02T21:14:31Z", 123_456)]),
+                  db_url)
+    conn = psycopg2.connect(db_url)
+    with conn, conn.cursor() as cur:             # the old importer's rows: Chapter 4 merged into Chapter 3's key
+        for r in (records[0], records[2]):
+            cur.execute("insert into plays (ended_at, ms_played, kind, source, raw_json) "
+                        "values (%s::timestamp at time zone 'UTC', %s, 'music', 'account', %s)",
+                        (r["endTime"], r["msPlayed"], json.dumps(r)))
+        cur.execute("insert into plays_dirty_hours select distinct date_trunc('hour', ended_at) from plays")
+        runs.refresh_rollups(cur)
+        cur.execute("delete from schema_migrations where version = 11")
+    conn.close()
+    assert pg_rows(db_url, "select kind, sum(plays) from plays_hourly group by 1 order by 1") == [
+        ("audiobook", 1), ("music", 2)]
+    assert _upgrade(db_url) == [11]
+    assert pg_rows(db_url, "select kind, source, artist, album, track from plays order by ended_at") == [
+        ("audiobook", "extended", None, "Middlemarch", "Chapter 3"),
+        ("audiobook", "account", "George Eliot", "Silas Marner", "Chapter 1")]
+    assert pg_rows(db_url, "select kind, sum(plays), sum(ms_played) from plays_hourly group by 1") == [
+        ("audiobook", 2, 2_123_456)]
+    assert pg_rows(db_url, "select count(*) from plays_dirty_hours") == [(0,)]
+    report = import_export(write(tmp_path / "a" / "StreamingHistory_audiobook_0.json", records), db_url)
+    f = report.files[0]
+    assert (f["matched"], f["already_present"], f["inserted"]) == (1, 1, 1)     # Chapter 4: merged before
+    assert pg_rows(db_url, "select source, track from plays order by ended_at") == [
+        ("account", "Chapter 4"), ("extended", "Chapter 3"), ("account", "Chapter 1")]
+    assert report.verified, report.render()
+
+
 @pytest.mark.parametrize("value", [1532912409173, 1532912409, 1532912409173.0, 1532912409.7, 0, -5, None, True,
                                    "1532912409", 10**15, 10**11, 99_999_999_999, 2**70, [1], {"a": 1}])
 def test_offline_key_in_python_and_in_the_migration_agree(db_url, value):
