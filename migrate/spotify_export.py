@@ -111,6 +111,7 @@ class FileStats:
     duplicates: int = 0         # the same record read earlier in this import (another file, or this one)
     already_present: int = 0    # stored by an earlier import
     matched: int = 0            # account-data records whose extended play is stored
+    matched_earlier: int = 0    # of which that play was stored by an earlier import (not in the file's line)
     skipped: Counter = field(default_factory=Counter)
     rejected: int = 0
     kinds: Counter = field(default_factory=Counter)   # the records read as plays, by kind
@@ -301,7 +302,7 @@ class _Loader:
         n = self._copy(batch)
         cur = self.cur
         window = {"before": MATCH_BEFORE, "after": MATCH_AFTER}
-        inserted = matched = earlier = 0
+        inserted = matched = matched_earlier = earlier = 0
         if batch.extended:
             new, present = self._insert_staged("extended")
             inserted, earlier = inserted + new, earlier + present
@@ -314,9 +315,15 @@ class _Loader:
                                 where p.ended_at >= s.ended_at - %(before)s::interval
                                   and p.ended_at < s.ended_at + %(after)s::interval
                                   and p.source = 'extended' and p.ms_played = s.ms_played and p.track = s.track)
-                  returning 1)
-                select count(*) from m""", window)
-            matched = cur.fetchone()[0]
+                  returning s.ended_at, s.ms_played, s.track)
+                select count(*),
+                       count(*) filter (where not exists (   -- matched to a play of this import
+                         select 1 from plays p
+                         where p.ended_at >= m.ended_at - %(before)s::interval
+                           and p.ended_at < m.ended_at + %(after)s::interval and p.source = 'extended'
+                           and p.ms_played = m.ms_played and p.track = m.track and p.run_id = %(run)s))
+                from m""", {**window, "run": self.report.run_id})
+            matched, matched_earlier = cur.fetchone()
             new, present = self._insert_staged("account")
             inserted, earlier = inserted + new, earlier + present
             low, high = batch.first_us - 60_000_000, batch.last_us + 60_000_000
@@ -339,6 +346,7 @@ class _Loader:
             replaced = cur.fetchone()[0]
         cur.execute("truncate plays_stage")
         stats.matched += matched
+        stats.matched_earlier += matched_earlier
         stats.replaced += replaced
         stats.inserted += inserted - replaced
         stats.already_present += earlier
@@ -573,8 +581,8 @@ def _summarise(report: Report, loader: _Loader, export: fmt.Export, keep_network
         counts.read += s.records
         counts.inserted += s.inserted
         counts.updated += s.replaced
-        counts.unchanged += s.already_present
-        counts.duplicates += s.duplicates + s.matched
+        counts.unchanged += s.already_present + s.matched_earlier     # there before this import
+        counts.duplicates += s.duplicates + s.matched - s.matched_earlier   # read twice in this import
         report.files.append(s.to_dict())
     counts.written = counts.inserted + counts.updated
     for name, why in export.ignored:

@@ -99,6 +99,9 @@ def test_rerun_of_same_export_adds_nothing(db_url, demo):
     report = import_export(demo["folder"], db_url)
     assert report.tables["plays"].inserted == 0
     assert report.tables["plays"].updated == 0
+    skipped = sum(sum(f["skipped"].values()) for f in report.files)
+    # Everything was there before this import: nothing is a duplicate within it.
+    assert (report.tables["plays"].unchanged, report.tables["plays"].duplicates) == (report.tables["plays"].read - skipped, 0)
     assert all(f["inserted"] == 0 for f in report.files)
     assert pg_rows(db_url, "select md5(string_agg(p::text, '' order by ended_at, ms_played, uri, track)) "
                            "from (select ended_at, ms_played, uri, track, raw_json from plays) p") == before
