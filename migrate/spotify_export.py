@@ -600,6 +600,13 @@ def _summarise(report: Report, loader: _Loader, export: fmt.Export, keep_network
                             "records; --keep-network-data keeps it.")
     elif keep_network:
         report.notes.append("Network data (ip_addr, user_agent, username) was kept, as asked.")
+    older = [s for hf, s in zip(export.files, loader.files) if (hf.format, hf.variant) == (fmt.ACCOUNT, "older")]
+    if older:
+        report.notes.append(
+            f"The older account data ({', '.join(s.file for s in older[:3])}{' ...' if len(older) > 3 else ''}) "
+            "does not tell podcasts from music (a show is written as the artist): its "
+            f"{sum(s.inserted for s in older):,} new plays are stored as music, until an extended-history export "
+            "replaces them with their kind.")
     matched = sum(s.matched for s in loader.files) + counts.updated
     if matched:
         report.notes.append(f"{matched:,} account-data plays were the same streams as extended-history records "

@@ -126,6 +126,7 @@ def test_each_file_shape_is_read_as_what_it_is(db_url, tmp_path, name, records, 
         == expected
     assert report.verified, report.render()
     assert f"{name} [read as {read_as}]" in report.render()
+    assert any("does not tell podcasts from music" in n for n in report.notes) == (name == "StreamingHistory0.json")
 
 
 def test_account_audiobooks_are_not_music_in_the_totals(db_url, tmp_path):
@@ -147,6 +148,18 @@ def test_account_audiobook_is_matched_to_its_extended_play(db_url, tmp_path):
     assert by_file(report)["StreamingHistory_audiobook_0.json"]["matched"] == 1
     assert pg_rows(db_url, "select kind, source, album, track from plays") == [
         ("audiobook", "extended", "Middlemarch", "Chapter 3")]
+
+
+def test_older_account_podcast_stored_as_music_is_replaced_by_its_extended_play(db_url, tmp_path):
+    import_export(write(tmp_path / "MyData" / "StreamingHistory0.json",
+                        [acc("2020-05-01 13:00", 1_500_000, "Episode 12", "A Show")]), db_url)
+    assert pg_rows(db_url, "select kind, artist from plays") == [("music", "A Show")]
+    report = import_export(write(tmp_path / "Streaming_History_Audio_2020.json", [
+        ext("2020-05-01T13:00:41Z", 1_500_000, uri=None, track=None, artist=None, album=None, episode_name="Episode 12",
+            episode_show_name="A Show", spotify_episode_uri="spotify:episode:3333333333333333333333")]), db_url)
+    assert (report.files[0]["replaced"], report.files[0]["inserted"]) == (1, 0)
+    assert pg_rows(db_url, "select kind, source, artist, track from plays") == [
+        ("podcast", "extended", "A Show", "Episode 12")]
 
 
 def test_audiobook_file_with_another_name_is_recognised_by_its_records(db_url, tmp_path):
