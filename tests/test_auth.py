@@ -164,7 +164,8 @@ def test_another_address_is_not_locked_out_by_an_attackers_failures(fresh_limits
         throttle.begin("203.0.113.9")
     assert throttle.locked_for("203.0.113.9") > 0
     assert throttle.locked_for("198.51.100.7") == 0
-    assert throttle.begin("198.51.100.7")[0] == "go"
+    verdict, _, count = throttle.begin("198.51.100.7")
+    assert (verdict, count) == ("go", 1)
 
 
 def test_global_pace_only_slows_checks_until_the_queue_is_too_long(fresh_limits):
@@ -172,9 +173,9 @@ def test_global_pace_only_slows_checks_until_the_queue_is_too_long(fresh_limits)
     waits = [throttle.begin(f"10.0.{i // 250}.{i % 250}") for i in range(61)]
     assert [w[0] for w in waits] == ["go"] * 61
     assert [w[1] for w in waits[:4]] == [0.0, 0.5, 1.0, 1.5] and waits[60][1] == 30.0
-    assert throttle.begin("10.9.9.9") == ("busy", 0.0)
+    assert throttle.begin("10.9.9.9") == ("busy", 0.0, 0)
     fresh_limits.now += 31
-    assert throttle.begin("10.9.9.9") == ("go", 0.0)
+    assert throttle.begin("10.9.9.9") == ("go", 0.0, 1)
 
 
 def test_throttle_memory_is_bounded(fresh_limits):

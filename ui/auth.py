@@ -168,21 +168,22 @@ class Throttle:
         with self._lock:
             return len(self._recent(client, self.clock()))
 
-    def begin(self, client: str) -> tuple[str, float]:
-        """('locked', seconds left) | ('busy', 0) | ('go', seconds to wait for this check's turn)."""
+    def begin(self, client: str) -> tuple[str, float, int]:
+        """(verdict, seconds, failures): ('locked', seconds left, n) | ('busy', 0, n) | ('go', seconds to wait
+        for this check's turn, n counting this attempt)."""
         now = self.clock()
         with self._lock:
             times = self._recent(client, now)
             if len(times) >= self.max_failures:
-                return "locked", times[0] + self.window_s - now
+                return "locked", times[0] + self.window_s - now, len(times)
             start = max(now, self._next_slot)
             if start - now > self.max_wait_s:
-                return "busy", 0.0
+                return "busy", 0.0, len(times)
             self._next_slot = start + self.spacing_s
             times.append(now)
             if len(self._failures) > self.max_clients:
                 self._forget(now)
-            return "go", start - now
+            return "go", start - now, len(times)
 
     def succeeded(self, client: str) -> None:
         with self._lock:
@@ -227,7 +228,7 @@ def attempt(given: str, password: str, client: str, *, throttle: Throttle | None
             sleep=time.sleep) -> Outcome:
     """Check one password attempt from `client` within the limits; the password is never logged."""
     throttle = THROTTLE if throttle is None else throttle
-    verdict, seconds = throttle.begin(client)
+    verdict, seconds, count = throttle.begin(client)
     if verdict == "locked":
         log.warning("Admin password attempt refused: %s is locked out for %.0f s more", client, seconds)
         return Outcome(False, f"Too many failed attempts from your address: try again in {_minutes(seconds)}.")
@@ -241,7 +242,6 @@ def attempt(given: str, password: str, client: str, *, throttle: Throttle | None
         log.warning("Admin page unlocked from %s", client)
         st.session_state[STATE_OK] = _digest(password)
         return Outcome(True)
-    count = throttle.failures(client)
     left = max(throttle.max_failures - count, 0)
     log.warning("Admin password: failed attempt from %s (%d of %d allowed in %d min)", client, count,
                 throttle.max_failures, throttle.window_s // 60)
