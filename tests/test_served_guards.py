@@ -135,3 +135,33 @@ def test_parallel_fresh_sessions_from_one_address_get_five_guesses_then_refusals
     assert all(f"failed attempt from local ({n} of 5" in log for n in range(1, 6))
     assert "is locked out" in log and "guess " not in log and PASSWORD not in log
     print(f"8 parallel guesses answered in {elapsed:.1f} s")
+
+
+def _outside_address() -> str | None:
+    """This machine's address on its main interface (no packet is sent), None when there is only loopback."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_serve_without_host_or_database_url_listens_on_loopback_only():
+    """What `make run` does on a laptop: the embedded database and its open Admin page stay on this computer."""
+    import socket
+
+    outside = _outside_address()
+    with serving.serve("loopback-server.log", HOST=None, DATABASE_URL=None) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5):
+            pass
+        if outside is None:
+            pytest.skip("no non-loopback interface to try")
+        with pytest.raises(OSError), socket.create_connection((outside, server.port), timeout=5):
+            pass
+    with serving.serve("all-interfaces-server.log", HOST="0.0.0.0", DATABASE_URL=None) as server:
+        with socket.create_connection((outside, server.port), timeout=5):   # the check above can tell
+            pass
