@@ -90,6 +90,14 @@ def test_locked_on_embedded_database_reachable_from_outside(monkeypatch, no_pass
     assert len(at.text_input) == 0
 
 
+def test_locked_for_a_browser_connecting_from_another_machine(local, no_password, monkeypatch):
+    """However the server was started, a client from another address never sees the open Admin page."""
+    monkeypatch.setattr(auth, "client_address", lambda: "192.168.1.30")
+    at = app().run()
+    assert "ADMIN CONTENT" not in shown(at)
+    assert "this browser connects from 192.168.1.30" in at.error[0].value
+
+
 @pytest.mark.parametrize("address,loopback", [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True),
                                               ("[::1]", True), ("localhost", True), ("0.0.0.0", False),
                                               ("", False), (None, False), ("10.0.0.1", False)])

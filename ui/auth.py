@@ -85,6 +85,9 @@ def exposure() -> str | None:
     address = listen_address()
     if not is_loopback(address):
         return f"it listens on {address or 'every interface'} (HOST)"
+    client = client_address()
+    if client != "local":      # e.g. another ASGI server bound elsewhere, or a proxy in MTM_TRUSTED_PROXIES
+        return f"this browser connects from {client}"
     return None
 
 
