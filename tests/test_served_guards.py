@@ -16,6 +16,7 @@ import pytest
 from tests import serving
 from tests.conftest import _create, _drop, make_sqlite
 from tests.test_browser import CHROMIUM_ARGS, _skip_reason, wait_for_run  # noqa: F401 - browser helpers
+from ui import auth
 
 PASSWORD = "served guard password"
 MB = 1024 * 1024
@@ -165,3 +166,36 @@ def test_serve_without_host_or_database_url_listens_on_loopback_only():
     with serving.serve("all-interfaces-server.log", HOST="0.0.0.0", DATABASE_URL=None) as server:
         with socket.create_connection((outside, server.port), timeout=5):   # the check above can tell
             pass
+
+
+@needs_browser
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(guarded_db, chromium):
+    """With the proxy (here: loopback) in MTM_TRUSTED_PROXIES, X-Real-IP names the client: eight browsers
+    with eight addresses each get their own count, and the checks are paced server-wide."""
+    with serving.serve("proxied-server.log", DATABASE_URL=guarded_db, ADMIN_PASSWORD=PASSWORD,
+                       MTM_TRUSTED_PROXIES="127.0.0.1") as server:
+        pages = []
+        try:
+            for i in range(8):
+                context = chromium.new_context(extra_http_headers={"X-Real-IP": f"198.51.100.{i + 1}"})
+                page = context.new_page()
+                page.goto(f"{server.base}/admin", wait_until="domcontentloaded")
+                wait_for_run(page)
+                page.get_by_label("Admin password").fill(f"guess {i}")
+                pages.append(page)
+            started = time.time()
+            for page in pages:
+                page.get_by_role("button", name="Unlock").click()
+            answers = []
+            for page in pages:
+                alert = page.locator('[data-testid="stAlertContentError"]')
+                alert.wait_for(timeout=60_000)
+                answers.append(alert.inner_text())
+            elapsed = time.time() - started
+        finally:
+            for page in pages:
+                page.context.close()
+        assert all("Wrong password (4 more attempts" in a for a in answers), answers
+        log = server.log()
+        assert all(f"failed attempt from 198.51.100.{i + 1} (1 of 5" in log for i in range(8))
+        print(f"8 guesses from 8 addresses answered in {elapsed:.1f} s (one check per {auth.SPACING_S} s)")
