@@ -5,6 +5,8 @@ Protected by ui.auth (ADMIN_PASSWORD). Imports go through migrate.api.run_import
 """
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -95,6 +97,26 @@ def show_report(report) -> None:
         st.code(report.render(max_rejects=50), language=None)
 
 
+def server_path_section() -> None:
+    """Import by path: only where no other machine can reach the server, and only from the import folder."""
+    why = auth.exposure()
+    if why is not None:
+        st.caption(f"Import from a path on the server is off because other machines can reach this server ({why}). "
+                   "Upload the file instead, or run `python -m migrate PATH` on the server.")
+        return
+    root = view.import_root()
+    typed = st.text_input("…or a file or folder in the server's import folder", key="admin_import_path",
+                          placeholder="music_time_machine.db",
+                          help=f"The import folder is {root} (MTM_IMPORT_DIR); paths are taken from there.")
+    if st.button("Import from path", key="admin_import_path_go"):
+        try:
+            path = view.server_path(typed, root)
+        except view.UploadRejected as exc:
+            st.error(f"Nothing was imported: {exc}", icon="🛑")
+        else:
+            do_import(path, os.path.relpath(path, os.path.realpath(root)))
+
+
 def import_section() -> None:
     st.caption("Runs the same import as `python -m migrate`: a Music Time Machine SQLite file "
                "(.db/.sqlite/.sqlite3) or a Spotify data export (.zip/.json). Importing the same file again "
@@ -111,15 +133,7 @@ def import_section() -> None:
             except view.UploadRejected as exc:
                 st.error(f"Nothing was imported: {exc}", icon="🛑")
     with right:
-        typed = st.text_input("…or a path on the server", key="admin_import_path",
-                              placeholder="/data/music_time_machine.db")
-        if st.button("Import from path", key="admin_import_path_go"):
-            try:
-                path = view.server_path(typed)
-            except view.UploadRejected as exc:
-                st.error(f"Nothing was imported: {exc}", icon="🛑")
-            else:
-                do_import(path, path)
+        server_path_section()
     report = st.session_state.get(STATE_REPORT)
     if report is not None:
         show_report(report)

@@ -4,7 +4,8 @@ form's field kinds and parsing, and the tables the page shows (plan tree, import
 Uploads are checked before any work starts: a known extension, a size limit, and the file's first bytes
 (the SQLite header, a zip's local-file header, or JSON's opening bracket). An accepted upload is written
 to a private temporary directory (mode 0700, the file 0600) under its sanitised name and removed
-afterwards, whatever happens.
+afterwards, whatever happens. Server paths are confined to one import folder (MTM_IMPORT_DIR, see
+server_path).
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ UPLOAD_TYPES = ("db", "sqlite", "sqlite3", "zip", "json")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_PATH_CHARS = 4_096
+MAX_FOLDER_ENTRIES = 10_000
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _CHUNK = 1024 * 1024
 
 
@@ -121,16 +124,59 @@ def staged_upload(name: str, fileobj: IO[bytes], *, limit: int = MAX_UPLOAD_BYTE
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def server_path(text: str) -> str:
-    """The path typed into the 'path on the server' box, checked for what os functions cannot take."""
+def import_root() -> str:
+    """The one folder the Admin page may import from by path: MTM_IMPORT_DIR, default .data/imports."""
+    configured = os.environ.get("MTM_IMPORT_DIR", "").strip()
+    return os.path.abspath(configured or os.path.join(PROJECT_ROOT, ".data", "imports"))
+
+
+def _inside(path: str, root: str) -> bool:
+    return os.path.commonpath([root, path]) == root
+
+
+def server_path(text: str, root: str | None = None) -> str:
+    """The file or folder typed into the 'path on the server' box, resolved inside the import folder.
+
+    A relative path is taken from the import folder; an absolute one must lie inside it. Links are resolved
+    before the check, so none leads out; a folder must hold no link that leads out and at most
+    MAX_FOLDER_ENTRIES entries. A path that does not exist, lies outside, or is neither a file nor a
+    folder gets one and the same message, so the box reveals nothing about the rest of the filesystem.
+    """
+    root = os.path.realpath(import_root() if root is None else root)
     path = (text or "").strip()
     if not path:
-        raise UploadRejected("enter the path of a file on the server")
+        raise UploadRejected("enter the name of a file or folder in the import folder")
     if "\x00" in path:
         raise UploadRejected("the path contains a NUL character")
     if len(path) > MAX_PATH_CHARS:
         raise UploadRejected(f"the path is longer than {MAX_PATH_CHARS:,} characters")
-    return os.path.expanduser(path)
+    if not os.path.isdir(root):
+        raise UploadRejected(f"the import folder {root} does not exist: create it and put the files to import "
+                             "there (MTM_IMPORT_DIR)")
+    unknown = UploadRejected("there is no such file or folder in the import folder (MTM_IMPORT_DIR)")
+    try:
+        resolved = os.path.realpath(os.path.join(root, path))
+        if not _inside(resolved, root) or not (os.path.isfile(resolved) or os.path.isdir(resolved)):
+            raise unknown
+    except (OSError, ValueError):
+        raise unknown from None
+    if os.path.isdir(resolved):
+        _check_folder(resolved, root)
+    return resolved
+
+
+def _check_folder(folder: str, root: str) -> None:
+    """UploadRejected when `folder` holds a link leading out of `root` or more than MAX_FOLDER_ENTRIES entries."""
+    seen = 0
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in dirs + files:
+            seen += 1
+            if seen > MAX_FOLDER_ENTRIES:
+                raise UploadRejected(f"the folder holds more than {MAX_FOLDER_ENTRIES:,} entries; import its files "
+                                     "one by one or a zip")
+            full = os.path.join(top, name)
+            if os.path.islink(full) and not _inside(os.path.realpath(full), root):
+                raise UploadRejected("the folder holds a link that leads out of the import folder")
 
 
 def user_message(exc: BaseException, path: str | None = None, shown_as: str | None = None) -> str:
