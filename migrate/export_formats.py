@@ -611,7 +611,8 @@ def _account(r: dict, variant: str) -> Play:
     album = None
     if "podcastName" in r or "episodeName" in r:
         kind, artist, track = "podcast", _text(g("podcastName")), _text(g("episodeName"))
-    elif variant == "audiobook" or "audiobookName" in r or "chapterName" in r or "authorName" in r:
+    elif ("audiobookName" in r or "chapterName" in r or "authorName" in r
+          or (variant == "audiobook" and "trackName" not in r and "artistName" not in r)):
         kind, artist, track, album = ("audiobook", _text(g("authorName")), _text(g("chapterName")),
                                       _text(g("audiobookName")))
     else:
