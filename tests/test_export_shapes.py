@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 
 from migrate.spotify_export import import_export
-from tests.conftest import pg_rows
+from tests.helpers import pg_rows
 from tests.test_spotify_export import acc, by_file, ext, plays, run_cli, write
 
 # ---------------------------------------------------------------------------------------------
