@@ -40,8 +40,9 @@ SETTINGS = {s.name: s for s in (
             "PostgreSQL to use (`postgres://` or `postgresql://`); Railway sets it. Unset: the embedded "
             "PostgreSQL under `.data/`"),
     Setting("PORT", 8501, _positive_int, "port `make run` / `scripts/serve.sh` serve on"),
-    Setting("HOST", None, _text, "address `make run` / `scripts/serve.sh` bind"),
-    Setting("ADMIN_PASSWORD", None, _text,
+    Setting("HOST", None, _text, "address `make run` / `scripts/serve.sh` bind (read by serve.sh; default "
+            "127.0.0.1, or 0.0.0.0 when DATABASE_URL is set)"),
+    Setting("ADMIN_PASSWORD", None, str,
             "password of the Admin page (or `ADMIN_PASSWORD` in `.streamlit/secrets.toml`)"),
     Setting("MTM_NO_DEMO", False, _flag, "do not load the demo data into an empty database"),
     Setting("MTM_DATA_DIR", None, _text, "where the embedded PostgreSQL keeps its data (default `.data/`)"),
@@ -51,6 +52,12 @@ SETTINGS = {s.name: s for s in (
     Setting("MTM_MAX_UPLOAD_MB", 1024, _positive_int,
             "largest file the Admin page accepts (keep `server.maxUploadSize` in `.streamlit/config.toml` at "
             "least as large)"),
+    Setting("MTM_IMPORT_DIR", None, _text,
+            "the only folder the Admin page imports from by server path (default `.data/imports`; off when "
+            "other machines can reach the server)"),
+    Setting("MTM_TRUSTED_PROXIES", None, _text,
+            "addresses or networks of the reverse proxy (comma-separated, or `*`): only from these are "
+            "X-Real-IP / X-Forwarded-For taken as the client's address"),
     Setting("MTM_POOL_SIZE", 8, _positive_int, "connections the pages' pool keeps"),
     Setting("MTM_POOL_OVERFLOW", 8, int, "connections the pages' pool may open beyond MTM_POOL_SIZE"),
     Setting("MTM_POOL_TIMEOUT_S", 10.0, float, "seconds a page waits for a free connection"),

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -33,11 +32,13 @@ MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 def upload_limit_bytes() -> int:
     """The largest upload body accepted: MTM_MAX_UPLOAD_MB (as the Admin page reads it) plus framing."""
+    from db import settings
+
     try:
-        mb = int(os.environ.get("MTM_MAX_UPLOAD_MB", "1024"))
-    except ValueError:
-        mb = 1024
-    return max(mb, 1) * 1024 * 1024 + MULTIPART_OVERHEAD_BYTES
+        mb = settings.get("MTM_MAX_UPLOAD_MB")
+    except settings.BadSetting:
+        mb = settings.SETTINGS["MTM_MAX_UPLOAD_MB"].default
+    return mb * 1024 * 1024 + MULTIPART_OVERHEAD_BYTES
 
 
 class AdminSessions:
@@ -102,7 +103,9 @@ def _network(text: str):
 
 def trusted_proxies(value: str | None = None) -> list | str:
     """MTM_TRUSTED_PROXIES parsed: '*' (every peer is the proxy) or a list of networks (empty: none)."""
-    value = os.environ.get("MTM_TRUSTED_PROXIES", "") if value is None else value
+    from db import settings
+
+    value = (settings.get("MTM_TRUSTED_PROXIES") or "") if value is None else value
     if value.strip() == "*":
         return "*"
     return [n for n in (_network(part) for part in value.split(",") if part.strip()) if n is not None]

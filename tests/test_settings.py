@@ -21,6 +21,21 @@ def test_readme_lists_every_setting_and_no_other():
     assert _readme_settings() == set(settings.SETTINGS)
 
 
+def test_no_module_reads_the_environment_for_a_setting_itself():
+    """Settings come from db.settings; only it (and launch scripts) read os.environ for them."""
+    offenders = []
+    for folder in ("db", "ui", "app_pages", "migrate", "server"):
+        for name in os.listdir(os.path.join(ROOT, folder)):
+            path = os.path.join(ROOT, folder, name)
+            if not name.endswith(".py") or path.endswith(os.path.join("db", "settings.py")):
+                continue
+            source = open(path, encoding="utf-8").read()
+            for setting in settings.SETTINGS:
+                if re.search(rf"environ(\.get)?[\[(]\s*['\"]{setting}['\"]", source):
+                    offenders.append(f"{folder}/{name}: {setting}")
+    assert offenders == []
+
+
 @pytest.mark.parametrize("value, expected", [("", 8), ("  ", 8), ("12", 12)])
 def test_unset_or_empty_is_the_default_and_a_number_parses(monkeypatch, value, expected):
     monkeypatch.setenv("MTM_POOL_SIZE", value)

@@ -20,9 +20,10 @@ from typing import IO
 
 import pandas as pd
 
+from db import settings
 from db.explain import PlanNode
 
-MAX_UPLOAD_MB = int(os.environ.get("MTM_MAX_UPLOAD_MB", "1024"))  # = server.maxUploadSize
+MAX_UPLOAD_MB = settings.get("MTM_MAX_UPLOAD_MB")  # = server.maxUploadSize
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 UPLOAD_TYPES = ("db", "sqlite", "sqlite3", "zip", "json")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -126,7 +127,7 @@ def staged_upload(name: str, fileobj: IO[bytes], *, limit: int = MAX_UPLOAD_BYTE
 
 def import_root() -> str:
     """The one folder the Admin page may import from by path: MTM_IMPORT_DIR, default .data/imports."""
-    configured = os.environ.get("MTM_IMPORT_DIR", "").strip()
+    configured = settings.get("MTM_IMPORT_DIR")
     return os.path.abspath(configured or os.path.join(PROJECT_ROOT, ".data", "imports"))
 
 

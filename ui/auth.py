@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import secrets
 import threading
 import time
@@ -101,8 +100,10 @@ def is_exposed() -> bool:
 
 def configured_password() -> str | None:
     """ADMIN_PASSWORD from the environment, else from Streamlit secrets; None when unset or blank."""
-    value = os.environ.get(ENV_VAR)
-    if value is None or not value.strip():
+    from db import settings
+
+    value = settings.get(ENV_VAR)
+    if not value:
         try:
             value = st.secrets.get(ENV_VAR)
         except Exception:  # noqa: BLE001 - no secrets file, or an unreadable one: treat as unset
