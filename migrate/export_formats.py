@@ -76,16 +76,19 @@ _NAMES = (
     (re.compile(r"streaminghistory_music.*\.json", re.IGNORECASE), ACCOUNT, "music"),
     (re.compile(r"streaminghistory_podcast.*\.json", re.IGNORECASE), ACCOUNT, "podcast"),
     (re.compile(r"streaminghistory_audiobook.*\.json", re.IGNORECASE), ACCOUNT, "audiobook"),
-    (re.compile(r"streaminghistory.*\.json", re.IGNORECASE), ACCOUNT, "older"),
+    (re.compile(r"streaminghistory\d*\.json", re.IGNORECASE), ACCOUNT, "older"),
+    (re.compile(r"streaminghistory.*\.json", re.IGNORECASE), ACCOUNT, "other"),
 )
 _ORDER = {(EXTENDED, "audio"): 0, (EXTENDED, "video"): 1, (EXTENDED, "endsong"): 2,
-          (ACCOUNT, "music"): 3, (ACCOUNT, "podcast"): 4, (ACCOUNT, "audiobook"): 5, (ACCOUNT, "older"): 6}
+          (ACCOUNT, "music"): 3, (ACCOUNT, "podcast"): 4, (ACCOUNT, "audiobook"): 5, (ACCOUNT, "older"): 6,
+          (ACCOUNT, "other"): 7}
 # What a file was read as, in the report.
 READ_AS = {(EXTENDED, "audio"): "extended, audio", (EXTENDED, "video"): "extended, video",
            (EXTENDED, "endsong"): "extended, audio (older endsong format)",
            (ACCOUNT, "music"): "account data, music", (ACCOUNT, "podcast"): "account data, podcasts",
            (ACCOUNT, "audiobook"): "account data, audiobooks",
-           (ACCOUNT, "older"): "account data, music and podcasts (older format)"}
+           (ACCOUNT, "older"): "account data, music and podcasts (older format)",
+           (ACCOUNT, "other"): "account data (each record's kind by its fields)"}
 # Account-data fields that make a record an audiobook play (StreamingHistory_audiobook_*.json).
 _AUDIOBOOK_FIELDS = ("audiobookName", "chapterName", "authorName")
 
@@ -133,7 +136,7 @@ ZERO_DURATION = "zero duration"
 class HistoryFile:
     name: str                    # path inside the export, '/'-separated, as shown in the report
     format: str                  # EXTENDED | ACCOUNT
-    variant: str                 # audio, video, endsong | music, podcast, audiobook, older
+    variant: str                 # audio, video, endsong | music, podcast, audiobook, older, other
     size: int                    # bytes (uncompressed)
     opener: Callable[[], BinaryIO] = field(repr=False)
 

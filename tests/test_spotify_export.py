@@ -564,6 +564,8 @@ def test_to_play_keeps_the_record_but_not_network_fields():
     ("StreamingHistory_podcast_0.json", ("account", "podcast")),
     ("StreamingHistory_audiobook_0.json", ("account", "audiobook")),
     ("MyData/StreamingHistory0.json", ("account", "older")),
+    ("StreamingHistory.json", ("account", "older")),
+    ("StreamingHistory_video_0.json", ("account", "other")),
     ("Userdata.json", None),
     ("ReadMeFirst_ExtendedStreamingHistory.pdf", None),
 ])
