@@ -337,3 +337,22 @@ def test_today_is_the_zones_date(zone, want):
 def test_threshold_text_says_what_counts():
     assert view.threshold_text(0) == "every stream counts as a play, however short"
     assert "30 seconds or more" in view.threshold_text(30) and "1 minute or more" in view.threshold_text(60)
+
+
+def test_on_this_day_says_each_years_plays_and_every_streams_minutes(plays_url, plays):
+    """1 June 2024 holds a 30 s play and two shorter streams: one play, and the minutes of all three."""
+    at = run({"tz": "Europe/Berlin"}, section="On this day", inputs={"plays_on_day": D(2026, 6, 1)})
+    df = data.local(plays, "Europe/Berlin")
+    df = df[(df["kind"] == "music") & (df["day"] == D(2024, 6, 1))]
+    minutes = df["ms_played"].sum() / 60000
+    assert f"2024: 1 play, {minutes:,.0f} min" in captions(at)
+    assert "minutes count every stream" in captions(at)
+    table = at.dataframe[0].value
+    assert table["plays"].tolist() == [1] and table["minutes"].sum() < minutes
+
+
+def test_sessions_say_what_length_and_played_mean_and_played_never_exceeds_length(plays_url):
+    at = run({"tz": "Europe/Berlin", "from": "2024-01-01", "to": "2026-11-23"}, section="Sessions & streaks")
+    assert "never more than Length" in captions(at)
+    longest = at.dataframe[0].value
+    assert len(longest) > 0 and (longest["minutes_played"] <= longest["minutes"] + 1e-9).all()

@@ -176,6 +176,12 @@ def busiest(df: pd.DataFrame, column: str = "minutes") -> tuple[object, float] |
     return df.at[i, "period"], float(values[i])
 
 
+def count_text(n: object, noun: str, plural: str | None = None) -> str:
+    """'1 play', '2,345 plays': a whole number and its noun, singular for exactly one."""
+    value = int(n or 0)
+    return f"{value:,} {noun if value == 1 else (plural or noun + 's')}"
+
+
 def hours_text(minutes: float) -> str:
     minutes = float(minutes or 0)
     if minutes < 120:

@@ -144,15 +144,41 @@ create table if not exists plays_z_names (
 create index if not exists plays_z_names_artist_idx on plays_z_names (artist, level);
 
 -- Listening sessions: consecutive streams (ordered by when they ended) where no stream starts more
--- than 30 minutes after the one before it ended. Per kind, and for every kind together ('all').
+-- than 30 minutes after the streams before it ended. Per kind, and for every kind together ('all').
+-- Streams can overlap (two devices playing at once; a stream starts at ended_at - ms_played), so a
+-- session has two durations: its length, last_end - started_at, and the time something was
+-- playing, ms_heard: the union of its streams' intervals, overlaps counted once, never more than
+-- the length. ms_played is the plain sum of its streams (what "Listened" counts).
 create table if not exists plays_z_sessions (
   kind       text not null,                -- music | podcast | audiobook | unknown | all
-  started_at timestamptz not null,         -- when its first stream started (ended_at - ms_played)
+  started_at timestamptz not null,         -- when its earliest stream started (ended_at - ms_played)
   first_end  timestamptz not null,         -- when its first stream ended
   last_end   timestamptz not null,         -- when its last stream ended: the session's end
-  plays      integer not null,
-  ms_played  bigint not null
+  plays      integer not null,             -- every stream
+  ms_played  bigint not null,              -- the sum of its streams' ms_played
+  ms_heard   bigint not null               -- the union of its streams' intervals
 );
+
+-- ms_heard for sessions stored before it existed: added once, and computed from the plays of each
+-- session (those of its kind that ended between its first and its last end). Checked first, so
+-- that a normal start takes no lock on the table.
+do $$
+begin
+  if not exists (select 1 from pg_attribute
+                 where attrelid = 'plays_z_sessions'::regclass and attname = 'ms_heard' and not attisdropped) then
+    alter table plays_z_sessions add column ms_heard bigint;
+    update plays_z_sessions s
+    set ms_heard = coalesce((
+      select sum(x.ms_played - least(x.ms_played, greatest(0, (extract(epoch from x.covered - x.started_at) * 1000)::bigint)))
+      from (select p.ms_played, p.ended_at - p.ms_played * interval '1 millisecond' as started_at,
+                   max(p.ended_at) over (order by p.ended_at - p.ms_played * interval '1 millisecond', p.ended_at
+                                         rows between unbounded preceding and 1 preceding) as covered
+            from plays p
+            where p.ended_at >= s.first_end and p.ended_at <= s.last_end and (s.kind = 'all' or p.kind = s.kind)) x
+    ), 0);
+    alter table plays_z_sessions alter column ms_heard set not null;
+  end if;
+end $$;
 create index if not exists plays_z_sessions_start_idx on plays_z_sessions (kind, started_at);
 create index if not exists plays_z_sessions_first_idx on plays_z_sessions (kind, first_end);
 create index if not exists plays_z_sessions_last_idx on plays_z_sessions (kind, last_end);
