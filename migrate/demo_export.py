@@ -389,12 +389,13 @@ def generate(out_dir: str | os.PathLike, *, records: int = DEFAULT_RECORDS, seed
                 matched += 1 if rec["ms_played"] else 0
                 account_zero += 0 if rec["ms_played"] else 1
         t = END
-        for _ in range(max(5, records // 100)):
+        for i in range(max(5, records // 100)):
             # a minute or more apart: account data says when a play ended to the minute only
             t += dt.timedelta(seconds=rng.randint(60, 86400 * ACCOUNT_EXTRA_DAYS // max(5, records // 100)))
             kind = "podcast" if rng.random() < 0.1 else "music"
             rec = _play(rng, cat, kind)
-            rec["ms_played"] = rec["ms_played"] or 30_000
+            # one in five skipped within the minute, so that these weeks have short streams too
+            rec["ms_played"] = rng.randint(2_000, 59_000) if i % 5 == 1 else rec["ms_played"] or 30_000
             t = _place(rec, t)
             row = _account(rec, t)
             (music if "trackName" in row else podcast).append(row)
