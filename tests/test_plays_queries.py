@@ -673,6 +673,27 @@ def test_sessions_stored_before_ms_heard_existed_get_it_when_the_schema_is_appli
     assert rollups(second_db) == rollups(plays_db)
 
 
+def test_hourly_item_rows_stored_before_their_threshold_counts_get_them_when_the_schema_is_applied(
+        plays_db, second_db, tmp_path):
+    from db import schema
+
+    data.build_export(str(tmp_path))
+    run_import(str(tmp_path), second_db)
+    data.execute(second_db, "alter table plays_hourly_items drop column plays_10s, drop column plays_30s, "
+                            "drop column plays_60s")   # drops plays_hourly_items_item_idx, which includes them
+    data.execute(second_db, "create index plays_hourly_items_item_idx on plays_hourly_items (item_key, hour_utc) "
+                            "include (plays, ms_played)")
+    conn = psycopg2.connect(second_db)
+    try:
+        schema.apply(conn)
+    finally:
+        conn.close()
+    order = "select * from plays_hourly_items order by hour_utc, item_key"
+    assert pg_rows(second_db, order) == pg_rows(plays_db, order)
+    index = "select indexdef from pg_indexes where indexname = 'plays_hourly_items_item_idx'"
+    assert pg_rows(second_db, index) == pg_rows(plays_db, index) and "plays_30s" in pg_rows(plays_db, index)[0][0]
+
+
 def test_an_import_that_bridges_two_sessions_merges_them(second_db, tmp_path):
     data.build_export(str(tmp_path))
     run_import(str(tmp_path), second_db)

@@ -282,7 +282,7 @@ def play_history_chart(df: pd.DataFrame, title: str = "", zone: str = "UTC") -> 
     """Plays per month of one played track, episode or audiobook: a bar per month with a play (months
     local to `zone`, as play_item_history grouped them), each as wide as its month; minutes in the
     tooltip. Expects play_item_history's columns."""
-    data = _numeric(df, "plays", "minutes")
+    data = _numeric(df, *[c for c in ("plays", "streams", "minutes") if c in df.columns])
     data["month"] = pd.to_datetime(data["month"])
     data["month_end"] = data["month"] + pd.DateOffset(months=1)
     return (

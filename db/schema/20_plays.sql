@@ -80,11 +80,41 @@ create table if not exists play_items (
 create index if not exists play_items_track_id_idx on play_items (track_id) where track_id is not null;
 
 -- Plays per hour and item: top tracks / artists / albums / shows for any range, by summing the
--- narrow rows of the range per item_key and joining play_items for the names.
+-- narrow rows of the range per item_key and joining play_items for the names. Like the Plays
+-- page's rollups, a count for each "what counts as a play" threshold, so search results count
+-- plays the way the Plays page does.
 create table if not exists plays_hourly_items (
   hour_utc  timestamptz not null,
   item_key  uuid not null,
-  plays     integer not null,
-  ms_played bigint not null
+  plays     integer not null,               -- every stream
+  ms_played bigint not null,
+  plays_10s integer not null,               -- streams of at least 10 s
+  plays_30s integer not null,
+  plays_60s integer not null
 );
 create index if not exists plays_hourly_items_hour_idx on plays_hourly_items (hour_utc);
+
+-- The threshold counts for rows stored before they existed: added once, counted from `plays` in one
+-- pass. Checked first, so that a normal start takes no lock on the table.
+do $$
+begin
+  if not exists (select 1 from pg_attribute
+                 where attrelid = 'plays_hourly_items'::regclass and attname = 'plays_30s' and not attisdropped) then
+    alter table plays_hourly_items add column plays_10s integer, add column plays_30s integer,
+                                   add column plays_60s integer;
+    update plays_hourly_items h
+    set plays_10s = c.plays_10s, plays_30s = c.plays_30s, plays_60s = c.plays_60s
+    from (select date_bin('1 hour', p.ended_at, timestamptz '2000-01-01 00:00+00') as hour_utc,
+                 md5(p.kind || E'\x1f' || coalesce(p.uri, '') || E'\x1f' || coalesce(p.artist, '') || E'\x1f'
+                     || coalesce(p.album, '') || E'\x1f' || coalesce(p.track, ''))::uuid as item_key,
+                 count(*) filter (where p.ms_played >= 10000) as plays_10s,
+                 count(*) filter (where p.ms_played >= 30000) as plays_30s,
+                 count(*) filter (where p.ms_played >= 60000) as plays_60s
+          from plays p
+          group by 1, 2) c
+    where h.hour_utc = c.hour_utc and h.item_key = c.item_key;
+    update plays_hourly_items set plays_10s = 0, plays_30s = 0, plays_60s = 0 where plays_30s is null;
+    alter table plays_hourly_items alter column plays_10s set not null, alter column plays_30s set not null,
+                                   alter column plays_60s set not null;
+  end if;
+end $$;

@@ -52,6 +52,14 @@ create index if not exists play_items_cjk_grams_idx on play_items using gin (mtm
 create index if not exists play_items_group_key_idx on play_items (group_key);
 
 -- One result's plays per month (play_item_history): the hourly rows of its items, read from the
--- index alone. 1,000,000 plays: about 1,000,000 rows, one index build on a first import.
+-- index alone. 1,000,000 plays: about 1,000,000 rows, one index build on a first import. Built
+-- again once where it lacks the per-threshold counts (it held only plays and ms_played before).
+do $$
+begin
+  if exists (select 1 from pg_indexes where schemaname = current_schema() and indexname = 'plays_hourly_items_item_idx'
+                                        and indexdef not like '%plays_30s%') then
+    drop index plays_hourly_items_item_idx;
+  end if;
+end $$;
 create index if not exists plays_hourly_items_item_idx on plays_hourly_items (item_key, hour_utc)
-  include (plays, ms_played);
+  include (plays, ms_played, plays_10s, plays_30s, plays_60s);
