@@ -309,8 +309,8 @@ def discovery(s: Settings) -> None:
     if new.empty:
         st.caption("No artist heard for the first time in these dates.")
     else:
-        st.altair_chart(view.new_artists_chart(new), width="stretch")
-        st.caption(f"{int(new['new_artists'].sum()):,} new artists in these dates.")
+        st.altair_chart(view.new_artists_chart(new, s.since, s.until), width="stretch")
+        st.caption(f"{view.count_text(new['new_artists'].sum(), 'new artist')} in these dates.")
         with st.expander("Data"):
             _table(new, "plays_new_artists")
 
@@ -377,7 +377,7 @@ def two_periods(s: Settings) -> None:
         with col:
             part = changes[changes["status"] == status] if len(changes) else changes
             total = int(part["of_total"].iloc[0]) if len(part) else 0
-            st.markdown(f"**{title}** · {total:,} {view.LEVELS[level].lower()}")
+            st.markdown(f"**{title}** · {view.count_text(total, view.LEVELS[level].lower()[:-1])}")
             if part.empty:
                 st.caption("None.")
                 continue
