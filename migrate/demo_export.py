@@ -59,9 +59,9 @@ DST_PLAYS = 6
 # on a day off nothing; else DAY_MINUTES at the median (log-normal), in one to three sessions
 # starting in these UTC hours. About PLAYS_PER_DAY plays on an average calendar day.
 DAY_OFF = 0.2
-DAY_MINUTES = 75
+DAY_MINUTES = 90
 SESSION_HOURS = ((6, 9), (11, 14), (16, 19), (19, 23))
-PLAYS_PER_DAY = 21
+PLAYS_PER_DAY = 25
 MAX_DAYS = 15 * 365
 EXTENDED_DIR = "Spotify Extended Streaming History"
 OLDER_DIR = "MyData"
@@ -91,6 +91,11 @@ class _Catalogue:
                                 name, album_title(rng, language), rng.randint(90_000, 420_000)))
         weights = [1 / (i + 1) ** 0.8 for i in range(n_tracks)]   # a few favourites, a long tail
         self.cum_weights = list(itertools.accumulate(weights))
+        # When in the history (0 = its first day, 1 = its last) the listener finds each artist: 40%
+        # (the favourites' among them) from the start, the others at a random moment, so that new
+        # artists turn up in every year and not all in the first months.
+        favourites = {t[2] for t in self.tracks[:20]}
+        self.debut = {t[2]: 0.0 if t[2] in favourites or rng.random() < 0.4 else rng.random() for t in self.tracks}
         self.episodes = [(f"spotify:episode:{_base62(rng.getrandbits(128))}", f"Episode {n}: {track_title(rng)}",
                           show) for show in SHOWS for n in range(1, 13)]
         self.chapters = [(f"spotify:audiobook:{_base62(rng.getrandbits(128))}", book,
@@ -102,12 +107,18 @@ def _iso(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _play(rng: random.Random, cat: _Catalogue, kind: str) -> dict:
+def _play(rng: random.Random, cat: _Catalogue, kind: str, now: float = 1.0) -> dict:
     """One play in the current extended format (fields in Spotify's order), not yet placed in time:
-    `_place` sets when it started and ended."""
+    `_place` sets when it started and ended. Music is by an artist the listener has found by
+    `now` (0 = the first day of the history, 1 = the last; see _Catalogue.debut)."""
     track = episode = book = chapter = None
     if kind == "music":
-        track = rng.choices(cat.tracks, cum_weights=cat.cum_weights)[0]
+        for _ in range(30):
+            track = rng.choices(cat.tracks, cum_weights=cat.cum_weights)[0]
+            if cat.debut[track[2]] <= now:
+                break
+        else:
+            track = cat.tracks[0]
         full = rng.random() < 0.6
         ms = track[4] if full else rng.randint(400, track[4])
     elif kind == "podcast":
@@ -190,7 +201,7 @@ def _dst_plays(rng: random.Random, cat: _Catalogue) -> list[tuple[dt.datetime, s
 
 
 def _day(rng: random.Random, cat: _Catalogue, day: dt.date, scale: float, limit: dt.datetime,
-         blocked: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, str, dict]]:
+         blocked: list[tuple[dt.datetime, dt.datetime]], now: float = 1.0) -> list[tuple[dt.datetime, str, dict]]:
     """One day's listening, every play ending before `limit` and none inside a `blocked` span:
     nothing on a day off, else a day's minutes (log-normal around DAY_MINUTES, times `scale`) in
     one to three sessions at the usual hours. A play starts a few seconds after the one before it
@@ -208,7 +219,7 @@ def _day(rng: random.Random, cat: _Catalogue, day: dt.date, scale: float, limit:
         left = budget * share / sum(shares)
         while left > 0:
             kind = _kind(rng, t)
-            rec = _play(rng, cat, kind)
+            rec = _play(rng, cat, kind, now)
             ended = t + dt.timedelta(milliseconds=rec["ms_played"])
             if ended >= limit or any(t < b_hi and ended > b_lo for b_lo, b_hi in blocked):
                 return out
@@ -225,7 +236,7 @@ def _listening(rng: random.Random, cat: _Catalogue, n: int) -> list[tuple[dt.dat
     """n plays (end, kind, record), oldest first, that never overlap: a stream starts when the one
     before it has ended. The last four (a podcast, an audiobook chapter, an all-null record and a
     song) end at END, so every kind is there whatever the size; the daylight-saving clusters are
-    kept; the rest is laid out day by day backwards from END until there are n. About 1.2 hours
+    kept; the rest is laid out day by day backwards from END until there are n. About 1.5 hours
     on an average day (days off included) while that fits in 15 years; bigger demos listen more
     per day."""
     seen: set[tuple] = set()
@@ -254,10 +265,13 @@ def _listening(rng: random.Random, cat: _Catalogue, n: int) -> list[tuple[dt.dat
     want = n - len(fixed) - len(tail)
     # beyond 15 years of PLAYS_PER_DAY, listen more per day (long days are cut short by the next one)
     scale = max(1.0, 1.4 * want / (PLAYS_PER_DAY * MAX_DAYS))
+    # how far into the history a day is (for the artists found over time): about this many days
+    expected_days = max(1.0, want / (PLAYS_PER_DAY * 0.85 * scale))
     days: list[list[tuple[dt.datetime, str, dict]]] = []
     got, day = 0, END.date()
     while got < want:
-        plays = [p for p in _day(rng, cat, day, scale, limit, blocked) if fresh(p[2])]
+        now = 1 - min(1.0, (END.date() - day).days / expected_days)
+        plays = [p for p in _day(rng, cat, day, scale, limit, blocked, now) if fresh(p[2])]
         if plays:
             days.append(plays)
             got += len(plays)
