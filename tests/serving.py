@@ -16,7 +16,7 @@ import time
 import urllib.request
 import uuid
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def free_port() -> int:

@@ -350,7 +350,7 @@ def test_search_box_finds_plays_for_any_text(search_played_db, raw):
     view.plays_results_html(df, q.needles())
     view.plays_table_frame(df)
     view.play_label(df.iloc[0])
-    history = queries.run("play_item_history", {"name_key": df.iloc[0]["name_key"], "tz": "UTC"}).df
+    history = queries.run("play_item_history", {"name_key": df.iloc[0]["name_key"], "tz": "UTC", "min_seconds": 30}).df
     assert int(history["plays"].sum()) == int(df.iloc[0]["plays"])
 
 

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from tests import serving
-from tests.conftest import _create, _drop, make_sqlite
+from tests.helpers import create_database, drop_database, make_sqlite
 from tests.test_browser import CHROMIUM_ARGS, _skip_reason, wait_for_run  # noqa: F401 - browser helpers
 from ui import auth
 
@@ -26,9 +26,9 @@ needs_browser = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reas
 @pytest.fixture(scope="module")
 def guarded_db(server_url):
     name = f"mtm_guard_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from ui import admin_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "admin.py")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from db import search
 from ui.charts import TIME_RANGE_LABELS, range_label
+from ui.plays_view import DEFAULT_THRESHOLD, threshold_text
 
 MARK_STYLE = "background: rgba(29, 185, 84, 0.35); color: inherit; border-radius: 2px; padding: 0 1px"
 CANDIDATE_CAP = 2000        # search_tracks ranks at most this many full-text matches
@@ -400,6 +401,7 @@ def prepare_plays(df: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
     out = df.copy()
     out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
     out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
+    out["streams"] = pd.to_numeric(out["streams"], errors="coerce").astype("Int64")
     out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64")
     for col in ("first_played", "last_played"):
         out[col] = _local(out[col], zone)
@@ -419,11 +421,16 @@ def _day(value: object) -> str | None:
 
 
 def plays_text(row) -> str:
-    """'123 plays · 7 h · first 2014-03-02 · last 2024-11-01' (plain text)."""
+    """'123 plays (125 streams) · 7 h · 2014-03-02 → 2024-11-01' (plain text): plays as the Plays page
+    counts them, every stream when that is more, time listened, first and last play."""
     if not _present(row.get("plays")):
         return "plays not counted yet (run an import again to build the plays rollups)"
     n = int(row["plays"])
-    parts = [f"{n:,} play{'s' if n != 1 else ''}", hours_text(row.get("minutes"))]
+    streams = int(row["streams"]) if _present(row.get("streams")) else n
+    count = f"{n:,} play{'s' if n != 1 else ''}"
+    if streams != n:
+        count += f" ({streams:,} stream{'s' if streams != 1 else ''})"
+    parts = [count, hours_text(row.get("minutes"))]
     first, last = _day(row.get("first_played")), _day(row.get("last_played"))
     if first:
         parts.append(f"first {first}" if first == last or not last else f"{first} → {last}")
@@ -467,8 +474,8 @@ def plays_results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str
     return '<div class="mtm-play-results">' + "".join(rows) + "</div>"
 
 
-PLAYS_TABLE_COLUMNS = ["name", "artist", "album", "kind", "plays", "minutes", "first_played", "last_played",
-                       "in_library", "spotify", "match"]
+PLAYS_TABLE_COLUMNS = ["name", "artist", "album", "kind", "plays", "streams", "minutes", "first_played",
+                       "last_played", "in_library", "spotify", "match"]
 
 
 def plays_table_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -479,7 +486,7 @@ def plays_table_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def plays_table_column_config(zone: str = "UTC") -> dict:
+def plays_table_column_config(zone: str = "UTC", min_seconds: int = DEFAULT_THRESHOLD) -> dict:
     import streamlit as st
 
     return {
@@ -487,12 +494,14 @@ def plays_table_column_config(zone: str = "UTC") -> dict:
         "artist": st.column_config.TextColumn("Artist or show"),
         "album": st.column_config.TextColumn("Album"),
         "kind": st.column_config.TextColumn("Kind", width=110),
-        "plays": st.column_config.NumberColumn("Plays", format="%d", width=70, help="Every stream counts"),
-        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f", width=80),
+        "plays": st.column_config.NumberColumn("Plays", format="%d", width=70,
+                                               help=threshold_text(min_seconds).capitalize() + ", as on the Plays page"),
+        "streams": st.column_config.NumberColumn("Streams", format="%d", width=70, help="Every stream, however short"),
+        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f", width=80, help="Every stream counts"),
         "first_played": st.column_config.DatetimeColumn("First played", format="YYYY-MM-DD HH:mm",
-                                                        help=f"Local time in {zone}"),
+                                                        help=f"The first play, local time in {zone}"),
         "last_played": st.column_config.DatetimeColumn("Last played", format="YYYY-MM-DD HH:mm",
-                                                       help=f"Local time in {zone}"),
+                                                       help=f"The last play, local time in {zone}"),
         "in_library": st.column_config.CheckboxColumn("In library", width=80,
                                                       help="In your Music Time Machine top lists"),
         "spotify": st.column_config.LinkColumn("Spotify", display_text="Open ↗", width=80),
@@ -507,10 +516,12 @@ def zone_text(zone: str, source: str | None = None) -> str:
 
 
 def plays_status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float, zone: str = "UTC",
-                      source: str | None = None) -> str:
-    """'12 played items in 3.4 ms · plays count every stream; times in Europe/Berlin (your browser)'."""
+                      source: str | None = None, min_seconds: int = DEFAULT_THRESHOLD) -> str:
+    """'12 played items in 3.4 ms · a play is a stream of 30 seconds or more, as on the Plays page;
+    minutes count every stream; times in Europe/Berlin (your browser)'."""
     return (status_text(df, truncated, elapsed_ms, noun=PLAYS_NOUN, what=PLAYS_WHAT)
-            + " · plays count every stream; " + zone_text(zone, source))
+            + f" · {threshold_text(min_seconds)}, as on the Plays page; minutes count every stream; "
+            + zone_text(zone, source))
 
 
 def months_note(zone: str, quarter: bool) -> str | None:
@@ -524,21 +535,28 @@ def months_note(zone: str, quarter: bool) -> str | None:
 
 def play_history_frame(df: pd.DataFrame) -> pd.DataFrame:
     """play_item_history rows for the chart and the CSV: month as a date, plays and minutes numbers."""
-    out = df[["month", "plays", "minutes"]].copy()
+    out = df[["month", "plays", "streams", "minutes"]].copy()
     out["month"] = pd.to_datetime(out["month"]).dt.date if len(out) else pd.Series(dtype="object")
     out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
+    out["streams"] = pd.to_numeric(out["streams"], errors="coerce").astype("Int64")
+    out["streams"] = pd.to_numeric(out["streams"], errors="coerce").astype("Int64")
     out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64").round(1)
     return out
 
 
-def play_summary(history: pd.DataFrame, zone: str = "UTC") -> list[tuple[str, str, str | None]]:
-    """The chosen item's metrics as (label, value, help): plays, time listened, first and last listen
+def play_summary(history: pd.DataFrame, zone: str = "UTC",
+                 min_seconds: int = DEFAULT_THRESHOLD) -> list[tuple[str, str, str | None]]:
+    """The chosen item's metrics as (label, value, help): plays (as the Plays page counts them, with
+    every stream in the help), time listened (every stream), first and last play
     (play_item_history's local times in `zone`: the day as the value, the time in the help)."""
     plays = pd.to_numeric(history["plays"], errors="coerce").sum() if len(history) else 0
+    streams = pd.to_numeric(history["streams"], errors="coerce").sum() if len(history) else 0
     minutes = pd.to_numeric(history["minutes"], errors="coerce").sum() if len(history) else 0.0
     first = _utc(history["first_played"]).min() if len(history) else None
     last = _utc(history["last_played"]).max() if len(history) else None
-    return [("Plays", f"{int(plays):,}", "Every stream counts"), ("Listened", hours_text(minutes), None),
+    return [("Plays", f"{int(plays):,}", f"{threshold_text(min_seconds).capitalize()}, as on the Plays page; "
+             f"streams of any length: {int(streams):,}"),
+            ("Listened", hours_text(minutes), "Every stream counts"),
             ("First listen", _day(first) or "–", _minute(first, zone)),
             ("Last listen", _day(last) or "–", _minute(last, zone))]
 
