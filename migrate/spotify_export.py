@@ -52,6 +52,8 @@ import psycopg2
 
 from migrate import export_formats as fmt
 from migrate import pgcopy, runs
+from migrate.errors import UnusableInput
+from migrate.jsonlimits import MAX_DEPTH
 from migrate.report import Report
 
 BATCH = 10_000                 # records per COPY batch (about 10 MB)
@@ -103,7 +105,7 @@ class _Batch:
     last_us: int = 0
     records: int = 0        # records this batch accounts for (rows + skipped)
     skipped: Counter = field(default_factory=Counter)
-    rejects: list = field(default_factory=list)   # (record no, reason)
+    rejects: list = field(default_factory=list)   # (record no, label, reason)
     dropped_network: int = 0
     hours: set = field(default_factory=set)        # hours since 2000-01-01 UTC of the rows
     extended: bool = False  # holds extended-history plays
@@ -140,6 +142,10 @@ class _Encoder:
             self._run, _I32(len(raw) + 1), b"\x01", raw)), us
 
 
+def _records(n: int) -> str:
+    return "its only record is" if n == 1 else f"all its {n:,} records are"
+
+
 def _timestamp(us: int) -> dt.datetime:
     return _PG_EPOCH_DT + dt.timedelta(microseconds=us)
 
@@ -174,6 +180,7 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
             def on_bytes(n: int, position=position) -> None:
                 position[0] = n
 
+            record_no = too_deep = 0
             for record_no, record in enumerate(fmt.records(hf, on_bytes), start=1):
                 batch.records += 1
                 try:
@@ -181,7 +188,12 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
                 except fmt.Skip as why:
                     batch.skipped[why.label] += 1
                     if why.label != fmt.ZERO_DURATION:
-                        batch.rejects.append((record_no, why.detail))
+                        batch.rejects.append((record_no, why.label, why.detail))
+                        too_deep += why.label == fmt.TOO_DEEP
+                        if len(batch.rejects) >= BATCH:     # a file of rejects: bounded batches too
+                            batch.bytes_read = bytes_before + position[0]
+                            put(batch)
+                            batch = _Batch(file_no, [], [])
                     continue
                 row, us = encoder.row(play)
                 if not batch.rows or us < batch.first_us:
@@ -200,6 +212,9 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
                     batch.bytes_read = bytes_before + position[0]
                     put(batch)
                     batch = _Batch(file_no, [], [])
+            if record_no and too_deep == record_no:
+                raise UnusableInput(f"{hf.name}: nothing but nesting: {_records(record_no)} nested more than "
+                                    f"{MAX_DEPTH} levels deep, no Spotify streaming history")
             bytes_before += hf.size
             batch.bytes_read = bytes_before
             put(batch)
@@ -238,8 +253,8 @@ class _Loader:
         stats.records += batch.records
         stats.skipped.update(batch.skipped)
         stats.rejected += len(batch.rejects)
-        for record_no, reason in batch.rejects:
-            self.report.reject("plays", f"{hf.name}#{record_no}", reason)
+        for record_no, label, reason in batch.rejects:
+            self.report.reject("plays", f"{hf.name}#{record_no}", reason, label)
         if batch.dropped_network:
             self.dropped_network += batch.dropped_network
         if not batch.rows:
@@ -352,7 +367,7 @@ class _Loader:
             self.cur.execute("rollback to savepoint mtm_stage")
             self.cur.execute("release savepoint mtm_stage")
             if len(rows) == 1:
-                self.report.reject("plays", f"{name}#{rows[0][1]}", pgcopy.pg_reason(exc))
+                self.report.reject("plays", f"{name}#{rows[0][1]}", pgcopy.pg_reason(exc), "refused by PostgreSQL")
                 return 0
             mid = len(rows) // 2
             return self._copy_rows(rows[:mid], name) + self._copy_rows(rows[mid:], name)
@@ -473,10 +488,10 @@ def _summarise(report: Report, loader: _Loader, export: fmt.Export, keep_network
         counts.updated += s.replaced
         counts.unchanged += s.already_present
         counts.duplicates += s.matched
-        report.files.append(s.to_dict())
+        report.add_file(s.to_dict())
     counts.written = counts.inserted + counts.updated
     for name, why in export.ignored:
-        report.files.append({"file": name, "format": "ignored", "reason": why})
+        report.add_file({"file": name, "format": "ignored", "reason": why})
     zero = sum(s.skipped[fmt.ZERO_DURATION] for s in loader.files)
     if zero:
         report.notes.append(f"{zero:,} records with ms_played 0 were skipped (Spotify logs them; they are not plays).")
