@@ -111,9 +111,13 @@ class Report:
             if self.files_total > len(self.files):
                 lines.append(f"  ... and {self.files_total - len(self.files):,} more files")
         if self.rejects_total:
-            lines.append(f"Rejected rows ({self.rejects_total:,}):")
             if len(self.reject_reasons) > 1 or self.rejects_not_kept:
-                lines.extend(f"  {n:>9,}  {t}: {why}" for (t, why), n in self.reject_reasons.most_common(max_rejects))
+                lines.append(f"Rejected rows ({self.rejects_total:,}) by reason:")
+                lines.extend(f"  {t}: {why}: {n:,}" for (t, why), n in self.reject_reasons.most_common(max_rejects))
+                lines.append("Rejected rows with their keys"
+                             + (f" (the first {len(self.rejects):,} are kept):" if self.rejects_not_kept else ":"))
+            else:
+                lines.append(f"Rejected rows ({self.rejects_total:,}):")
             for r in self.rejects[:max_rejects]:
                 lines.append(f"  {r.table} {r.key}: {r.reason}")
             more = self.rejects_total - min(len(self.rejects), max_rejects)

@@ -33,8 +33,10 @@ the rollups for just those hours, in the same transaction; on a first import the
 rollup from all plays at once, with the rollups' secondary indexes dropped until they are filled.
 
 The report has a line per file: records read, inserted, replaced, already present, matched,
-skipped by reason (zero duration is a skip, not an error; a bad record is also listed as a reject
-with its file and record number).
+skipped by reason (zero duration is a skip, not an error; a bad record is also a reject, counted by
+reason, the first 1,000 kept with their file and record number: migrate.report). A record nested
+more than 64 levels deep is a reject; a file whose every record is (nothing but nesting) is
+unusable (exit 2).
 """
 from __future__ import annotations
 

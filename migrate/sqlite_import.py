@@ -7,7 +7,8 @@ nothing behind but its 'running' entry in import_runs, which the next import mar
 Idempotent and fast on reruns: each track's source row is hashed; a track already in PostgreSQL with
 the same hash is skipped, a changed one is updated, a new one goes in by binary COPY. Snapshots are
 compared on their rank. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
-altered; every other row still lands.
+altered; every other row still lands. raw_json nested more than 64 levels deep is rejected before it
+is parsed (migrate.jsonlimits); a file whose pages turn out damaged while reading is unusable (exit 2).
 """
 from __future__ import annotations
 
