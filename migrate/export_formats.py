@@ -51,7 +51,9 @@ ZIP_MAX_TOTAL = 16 * 2**30           # uncompressed bytes in all members
 ZIP_MAX_RATIO = 200                  # uncompressed / compressed, for members over ZIP_RATIO_FROM
 ZIP_RATIO_FROM = 2**20
 ZIP_MAX_MEMBERS = 100_000
-WHOLE_FILE_BYTES = 32 * 2**20       # history files up to this size are parsed at once
+WHOLE_FILE_BYTES = 32 * 2**20       # history files up to this size are parsed at once,
+WHOLE_FILE_VALUES = 2_000_000        # unless they hold more values (commas) than this: Spotify's
+                                     # 12 MB files hold 370,000; 2,000,000 `[]` parse to 130 MB
 SNIFF_BYTES = 256 * 1024             # how much of an unknown JSON file is read to recognise it
 
 INT4_MAX = 2**31 - 1
@@ -115,18 +117,22 @@ class Skip(Exception):
 
 
 ZERO_DURATION = "zero duration"
-TOO_DEEP = jsonlimits.TOO_DEEP
+TOO_DEEP, TOO_LARGE = jsonlimits.TOO_DEEP, jsonlimits.TOO_LARGE
 
 
-class _TooDeepRecord:
-    """What the reader yields for a record nested more than jsonlimits.MAX_DEPTH levels deep: the
-    record is skipped over, never built."""
+class _Unbuilt:
+    """What the incremental reader yields for a record past a limit of jsonlimits (nested too deep,
+    too many values): the record is skipped over, never built; to_play refuses it with `detail`."""
+
+    def __init__(self, label: str, detail: str):
+        self.label, self.detail = label, detail
 
     def __repr__(self) -> str:
-        return "<a record nested too deep>"
+        return f"<a record {self.detail}>"
 
 
-TOO_DEEP_RECORD = _TooDeepRecord()
+TOO_DEEP_RECORD = _Unbuilt(TOO_DEEP, f"the record is {jsonlimits.TOO_DEEP_DETAIL}")
+TOO_LARGE_RECORD = _Unbuilt(TOO_LARGE, f"the record holds {jsonlimits.TOO_LARGE_DETAIL}")
 
 
 @dataclass
@@ -419,11 +425,13 @@ def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> I
             raise UnusableInput(f"{hf.name}: cannot be read after {done:,} records ({exc})") from None
 
 
-def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH) -> Iterator[object]:
+def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH,
+                   max_values: int = jsonlimits.MAX_VALUES) -> Iterator[object]:
     """The elements of the top-level array from ijson basic_parse `events`, built here rather than
     by ijson.items (which keeps a prefix string per open level: memory growing with the square of
-    the depth). An element nested more than `max_depth` levels deep is skipped over event by event
-    and comes out as TOO_DEEP_RECORD; memory stays bounded by the largest element within the limit."""
+    the depth). An element nested more than `max_depth` levels deep, or holding more than
+    `max_values` values, is skipped over event by event and comes out as TOO_DEEP_RECORD or
+    TOO_LARGE_RECORD: memory stays bounded by the largest element within the limits."""
     it = iter(events)
     for event, _ in it:
         if event != "start_array":          # _first_chunk checked the '['; the parser agrees
@@ -431,21 +439,16 @@ def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH) -> Iterator[ob
         break
     stack: list = []                         # the element's open containers, innermost last
     key = None
+    values = 0                               # in the element so far
     for event, value in it:
         if event == "map_key":
             key = value
         elif event == "start_map" or event == "start_array":
-            if len(stack) >= max_depth:
-                depth = len(stack) + 1
-                for event, _ in it:
-                    if event == "start_map" or event == "start_array":
-                        depth += 1
-                    elif event == "end_map" or event == "end_array":
-                        depth -= 1
-                        if not depth:
-                            break
-                stack = []
-                yield TOO_DEEP_RECORD
+            values += 1
+            if len(stack) >= max_depth or values > max_values:
+                _skip(it, len(stack) + 1)
+                yield TOO_DEEP_RECORD if len(stack) >= max_depth else TOO_LARGE_RECORD
+                stack, values = [], 0
                 continue
             new = {} if event == "start_map" else []
             if stack:
@@ -460,8 +463,15 @@ def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH) -> Iterator[ob
                 break
             done = stack.pop()
             if not stack:
+                values = 0
                 yield done
         elif stack:
+            values += 1
+            if values > max_values:
+                _skip(it, len(stack))
+                yield TOO_LARGE_RECORD
+                stack, values = [], 0
+                continue
             top = stack[-1]
             if top.__class__ is dict:
                 top[key] = value
@@ -471,6 +481,17 @@ def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH) -> Iterator[ob
             yield value
     for _ in it:                             # the parser still checks what follows the array
         pass
+
+
+def _skip(it, depth: int) -> None:
+    """Consume events until `depth` open containers have closed."""
+    for event, _ in it:
+        if event == "start_map" or event == "start_array":
+            depth += 1
+        elif event == "end_map" or event == "end_array":
+            depth -= 1
+            if not depth:
+                return
 
 
 def _first_chunk(hf: HistoryFile, fh: BinaryIO, size: int = 64 * 1024) -> bytes:
@@ -490,6 +511,8 @@ def _parse_whole(hf: HistoryFile) -> list | None:
         raise UnusableInput(f"{hf.name}: cannot be read ({exc})") from None
     if _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO):   # orjson would turn integers beyond
         return None                                        # 64 bits into floats; ijson keeps them
+    if data.count(b",") > WHOLE_FILE_VALUES:     # parsed at once, tiny values would take ~20x the
+        return None                              # file in memory: one record at a time instead
     try:
         items = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -581,7 +604,7 @@ def _dumps_slowly(record: dict) -> bytes:
     """orjson refuses integers beyond 64 bits, and nesting past 254 levels (refused here first); the
     standard library keeps big integers exactly."""
     if jsonlimits.value_too_deep(record):
-        raise Skip(TOO_DEEP, f"the record is {jsonlimits.TOO_DEEP_DETAIL}")
+        raise Skip(TOO_DEEP, TOO_DEEP_RECORD.detail)
     try:
         return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
     except UnicodeEncodeError as exc:
@@ -605,7 +628,9 @@ def _raw(record: dict, keep_network: bool) -> tuple[bytes, bool]:
     except orjson.JSONEncodeError:
         raw = _dumps_slowly(record)
     if raw.count(b"{") + raw.count(b"[") > jsonlimits.MAX_DEPTH and jsonlimits.text_too_deep(raw):
-        raise Skip(TOO_DEEP, f"the record is {jsonlimits.TOO_DEEP_DETAIL}")
+        raise Skip(TOO_DEEP, TOO_DEEP_RECORD.detail)
+    if jsonlimits.text_too_large(raw):
+        raise Skip(TOO_LARGE, TOO_LARGE_RECORD.detail)
     if b"\\u0000" in raw and _JSON_NUL.search(raw):
         raise Skip("NUL character", "the record contains a NUL character (\\u0000), which PostgreSQL cannot hold")
     return raw, dropped
@@ -614,10 +639,10 @@ def _raw(record: dict, keep_network: bool) -> tuple[bytes, bool]:
 def to_play(record, variant: str, keep_network: bool = False) -> Play:
     """The play a record stands for, whichever format it is in (decided by its fields); or Skip."""
     if not isinstance(record, dict):
-        if record is TOO_DEEP_RECORD:
-            raise Skip(TOO_DEEP, f"the record is {jsonlimits.TOO_DEEP_DETAIL}")
+        if record.__class__ is _Unbuilt:
+            raise Skip(record.label, record.detail)
         if isinstance(record, list) and jsonlimits.value_too_deep(record):
-            raise Skip(TOO_DEEP, f"the record is {jsonlimits.TOO_DEEP_DETAIL}")
+            raise Skip(TOO_DEEP, TOO_DEEP_RECORD.detail)
         raise Skip("not a JSON object", f"the record is {_show(record)}, not a JSON object")
     if "ts" in record:
         return _extended(record, keep_network)

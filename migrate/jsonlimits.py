@@ -1,4 +1,4 @@
-"""How deeply imported JSON may nest: one limit for both importers.
+"""How deeply imported JSON may nest, and how large one record may be: one limit each for both importers.
 
 A value nests as deep as its deepest chain of arrays and objects: `1` is 0 levels, `{}` is 1,
 `{"album": {"images": [{}]}}` is 4. Spotify's own objects (a track with its album, artists and
@@ -6,6 +6,10 @@ images; a streaming record) are under 10 levels deep. A record or raw_json deepe
 rejected with its reason before any parser or encoder recurses into it: parsers built on recursion
 fail at about 1,000 levels, and ijson's item builder needs memory growing with the square of the depth
 (a 200 KB file of brackets, 100,000 deep, took 22.7 GB).
+
+Likewise a record (a streaming record, a raw_json) may hold at most MAX_VALUES values, counted by
+the commas between them: Spotify's hold under 100, and a parsed value takes up to about 100 bytes
+whatever its size as text (`[],` is 3 bytes of text, 64 parsed), so one record stays under ~10 MB.
 """
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ import re
 MAX_DEPTH = 64
 TOO_DEEP = "too deeply nested"   # the reject's label
 TOO_DEEP_DETAIL = f"nested more than {MAX_DEPTH} levels deep (arrays and objects)"
+MAX_VALUES = 100_000
+TOO_LARGE = "too large"
+TOO_LARGE_DETAIL = f"more than {MAX_VALUES:,} values (numbers, strings, arrays, objects)"
 
 # A JSON string, escapes included (unrolled, so linear on long strings).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -52,3 +59,9 @@ def value_too_deep(value, limit: int = MAX_DEPTH) -> bool:
             if isinstance(child, (dict, list)):
                 stack.append((child, depth + 1))
     return False
+
+
+def text_too_large(data: bytes, limit: int = MAX_VALUES) -> bool:
+    """Whether JSON text holds more than `limit` values, counted by the commas between them outside
+    strings (one count for usual data)."""
+    return data.count(b",") >= limit and _STRING.sub(b"", data).count(b",") >= limit

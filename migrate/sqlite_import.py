@@ -7,8 +7,8 @@ nothing behind but its 'running' entry in import_runs, which the next import mar
 Idempotent and fast on reruns: each track's source row is hashed; a track already in PostgreSQL with
 the same hash is skipped, a changed one is updated, a new one goes in by binary COPY. Snapshots are
 compared on their rank. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
-altered; every other row still lands. raw_json nested more than 64 levels deep is rejected before it
-is parsed (migrate.jsonlimits); a file whose pages turn out damaged while reading is unusable (exit 2).
+altered; every other row still lands. raw_json nested more than 64 levels deep, or holding more than
+100,000 values, is rejected before it is parsed (migrate.jsonlimits); a file whose pages turn out damaged while reading is unusable (exit 2).
 """
 from __future__ import annotations
 
@@ -160,11 +160,11 @@ def parse_raw_json(value) -> bytes | None:
         value = value.encode("utf-8", "surrogatepass")
     if not isinstance(value, bytes):
         raise Rejected(f"raw_json is a {type(value).__name__}, not JSON text")
-    _refuse_deep(value)
+    _refuse_outsized(value)
     parsed = _loads(value)
     if isinstance(parsed, str):  # double-encoded: a JSON string holding the object's JSON
         inner = parsed.encode("utf-8", "surrogatepass")
-        _refuse_deep(inner)
+        _refuse_outsized(inner)
         try:
             parsed = _loads(inner)
         except Rejected:
@@ -179,10 +179,13 @@ def parse_raw_json(value) -> bytes | None:
     return value
 
 
-def _refuse_deep(data: bytes) -> None:
-    """Before any parser recurses into it (the standard one fails at about 1,000 levels)."""
+def _refuse_outsized(data: bytes) -> None:
+    """Before any parser recurses into it (the standard one fails at about 1,000 levels) or builds
+    millions of values from it."""
     if jsonlimits.text_too_deep(data):
         raise Rejected(f"raw_json is {jsonlimits.TOO_DEEP_DETAIL}")
+    if jsonlimits.text_too_large(data):
+        raise Rejected(f"raw_json holds {jsonlimits.TOO_LARGE_DETAIL}")
 
 
 def _refuse_constant(name: str):

@@ -185,6 +185,50 @@ def test_deep_raw_json_in_sqlite_is_rejected_and_the_good_track_lands(db_url, tm
     assert pg_rows(db_url, "select track_id from tracks") == [("t1",)]
 
 
+def test_record_with_too_many_values_is_rejected_and_the_others_land(db_url, tmp_path, memory_limit):
+    big = good(11)[:-1] + b', "extra": [' + b",".join([b"0"] * (jsonlimits.MAX_VALUES + 1)) + b"]}"
+    path = write(tmp_path / HISTORY, b"[" + good(10) + b"," + big + b"," + good(12) + b"]")
+    run = migrate(path, db_url, memory_limit, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.summary["rejects"] == [{"table": "plays", "key": f"{HISTORY}#2",
+                                       "reason": f"the record holds {jsonlimits.TOO_LARGE_DETAIL}"}]
+    assert pg_rows(db_url, "select count(*) from plays") == [(2,)]
+
+
+def test_sqlite_raw_json_with_too_many_values_is_rejected(db_url, tmp_path):
+    from migrate.sqlite_import import import_sqlite
+
+    big = '{"a": [' + ",".join(["0"] * (jsonlimits.MAX_VALUES + 1)) + "]}"
+    path = make_sqlite(tmp_path / "big.db", [("t1", "Song", "Artist", "Album", 1000, None, '{"a": [0, 1]}'),
+                                             ("t2", "Big", "Artist", "Album", 1000, None, big)])
+    report = import_sqlite(path, db_url)
+    assert [(r.key, r.reason) for r in report.rejects] == [("t2", f"raw_json holds {jsonlimits.TOO_LARGE_DETAIL}")]
+    assert pg_rows(db_url, "select track_id from tracks") == [("t1",)]
+
+
+def test_incremental_reader_refuses_a_record_with_too_many_values(tmp_path, monkeypatch):
+    monkeypatch.setattr(fmt, "WHOLE_FILE_BYTES", 0)
+    many = b"[" + b",".join([b"1"] * (jsonlimits.MAX_VALUES + 1)) + b"]"
+    content = b"[" + good(1) + b',{"a":' + many + b"}," + many + b"," + good(2) + b"]"
+    path = write(tmp_path / HISTORY, content)
+    hf = fmt.HistoryFile(HISTORY, fmt.EXTENDED, "audio", len(content), lambda: open(path, "rb"))
+    records = list(fmt.records(hf))
+    assert records[1:3] == [fmt.TOO_LARGE_RECORD, fmt.TOO_LARGE_RECORD] and len(records) == 4
+    assert records[3]["ts"] == "2024-05-01T02:00:00Z"
+
+
+def test_file_of_many_tiny_records_is_read_one_record_at_a_time(tmp_path, monkeypatch):
+    # Parsed at once, `[],` (3 bytes) takes 64 bytes: a file with more values than WHOLE_FILE_VALUES
+    # goes to the incremental reader, with the same records.
+    content = b"[" + b",".join([b"[]", b"{}", b"1", b'"x"', good(3)] * 20) + b"]"
+    path = write(tmp_path / HISTORY, content)
+    hf = fmt.HistoryFile(HISTORY, fmt.EXTENDED, "audio", len(content), lambda: open(path, "rb"))
+    whole = list(fmt.records(hf))
+    monkeypatch.setattr(fmt, "WHOLE_FILE_VALUES", 10)
+    assert fmt._parse_whole(hf) is None
+    assert list(fmt.records(hf)) == whole and len(whole) == 100
+
+
 def test_depth_ignores_brackets_inside_strings():
     assert not jsonlimits.text_too_deep(json.dumps({"name": "[{" * 500, "q": '\\"[[' * 100}).encode())
     assert jsonlimits.text_too_deep(b'{"a": "\\"", "b": ' + b"[" * 64 + b"]" * 64 + b"}")
