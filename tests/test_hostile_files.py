@@ -303,3 +303,24 @@ def test_lone_surrogate_in_an_export_record_is_rejected_and_neighbours_land(db_u
     assert re.fullmatch(r"the record holds a lone UTF-16 surrogate \(\\ud[89a-f][0-9a-f]{2}\), which is not text",
                         reject["reason"])
     assert sorted(pg_rows(db_url, "select track from plays")) == [("Song",), ("So\N{MUSICAL NOTE}ng",)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The same files uploaded on the Admin page: the import runs inside the server process
+
+
+def test_nesting_bomb_uploaded_on_the_admin_page_is_one_line_and_the_server_stays_small(empty_url, monkeypatch):
+    from tests.test_page_admin import admin_app
+
+    at = admin_app(monkeypatch)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    at.file_uploader(key="admin_upload").set_value((HISTORY, b"[" * BOMB + b"]" * BOMB, "application/json"))
+    at.run()
+    at.button(key="admin_import_upload").click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "nothing but nesting" in errors[0] and "\n" not in errors[0]
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    print(f"\nadmin upload of the 200 KB bomb: this process's peak RSS grew {grown_mb:.0f} MB")
+    assert grown_mb < LIMIT_OVER_BASELINE / 2**20   # was 4 GB for an 80 KB file
+    assert pg_rows(empty_url, "select count(*) from plays") == [(0,)]
