@@ -345,13 +345,20 @@ class _SurrogateEscape(Exception):
     """The file holds a \\uD800-\\uDFFF escape: read it again with the Python parser."""
 
 
+class _RecordTooLarge(Exception):
+    """The record being read has taken more than jsonlimits.MAX_RECORD_BYTES of the file."""
+
+
 class _Counting:
     """Wraps a binary stream: drops a UTF-8 BOM, counts the bytes read (for progress), and with
-    `watch_surrogates` raises _SurrogateEscape before handing over a chunk holding a surrogate escape."""
+    `watch_surrogates` raises _SurrogateEscape before handing over a chunk holding a surrogate escape.
+    Raises _RecordTooLarge once more than MAX_RECORD_BYTES were read since `record_start` (which
+    the reader moves at every record's end)."""
 
     def __init__(self, fh: BinaryIO, first: bytes, watch_surrogates: bool = False):
         self._fh, self._first = fh, first
         self.read_bytes = 0
+        self.record_start = 0
         self._watch = watch_surrogates
         self._tail = b""              # the end of the last chunk: an escape may span two
 
@@ -367,6 +374,8 @@ class _Counting:
                 raise _SurrogateEscape
             self._tail = out[-3:]
         self.read_bytes += len(out)
+        if self.read_bytes - self.record_start > jsonlimits.MAX_RECORD_BYTES:
+            raise _RecordTooLarge
         return out
 
 
@@ -401,7 +410,7 @@ def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> I
                 first = _first_chunk(hf, fh)
                 stream = _Counting(fh, first, watch_surrogates=backend == "yajl2_c")
                 events = ijson.get_backend(backend).basic_parse(stream, use_float=True)
-                for i, item in enumerate(_bounded_items(events)):
+                for i, item in enumerate(_bounded_items(events, stream=stream)):
                     if i >= done:
                         done += 1
                         if on_bytes is not None and not done % 1024:
@@ -412,6 +421,10 @@ def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> I
             return
         except _SurrogateEscape:
             continue
+        except _RecordTooLarge:
+            raise UnusableInput(f"{hf.name}: record {done + 1:,} takes more than "
+                                f"{jsonlimits.MAX_RECORD_BYTES // 2**20} MB of the file: not Spotify streaming "
+                                "history") from None
         except UnicodeDecodeError as exc:    # the C parser on surrogates in UTF-8 (CESU-8)
             if backend == "yajl2_c":
                 continue
@@ -425,13 +438,14 @@ def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> I
             raise UnusableInput(f"{hf.name}: cannot be read after {done:,} records ({exc})") from None
 
 
-def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH,
-                   max_values: int = jsonlimits.MAX_VALUES) -> Iterator[object]:
+def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH, max_values: int = jsonlimits.MAX_VALUES,
+                   stream: _Counting | None = None) -> Iterator[object]:
     """The elements of the top-level array from ijson basic_parse `events`, built here rather than
     by ijson.items (which keeps a prefix string per open level: memory growing with the square of
     the depth). An element nested more than `max_depth` levels deep, or holding more than
     `max_values` values, is skipped over event by event and comes out as TOO_DEEP_RECORD or
-    TOO_LARGE_RECORD: memory stays bounded by the largest element within the limits."""
+    TOO_LARGE_RECORD: memory stays bounded by the largest element within the limits. At each
+    element's end `stream.record_start` moves on (the byte limit per record)."""
     it = iter(events)
     for event, _ in it:
         if event != "start_array":          # _first_chunk checked the '['; the parser agrees
@@ -447,6 +461,8 @@ def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH,
             values += 1
             if len(stack) >= max_depth or values > max_values:
                 _skip(it, len(stack) + 1)
+                if stream is not None:
+                    stream.record_start = stream.read_bytes
                 yield TOO_DEEP_RECORD if len(stack) >= max_depth else TOO_LARGE_RECORD
                 stack, values = [], 0
                 continue
@@ -464,11 +480,15 @@ def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH,
             done = stack.pop()
             if not stack:
                 values = 0
+                if stream is not None:
+                    stream.record_start = stream.read_bytes
                 yield done
         elif stack:
             values += 1
             if values > max_values:
                 _skip(it, len(stack))
+                if stream is not None:
+                    stream.record_start = stream.read_bytes
                 yield TOO_LARGE_RECORD
                 stack, values = [], 0
                 continue
@@ -478,6 +498,8 @@ def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH,
             else:
                 top.append(value)
         else:
+            if stream is not None:
+                stream.record_start = stream.read_bytes
             yield value
     for _ in it:                             # the parser still checks what follows the array
         pass

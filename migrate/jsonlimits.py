@@ -21,6 +21,10 @@ TOO_DEEP_DETAIL = f"nested more than {MAX_DEPTH} levels deep (arrays and objects
 MAX_VALUES = 100_000
 TOO_LARGE = "too large"
 TOO_LARGE_DETAIL = f"more than {MAX_VALUES:,} values (numbers, strings, arrays, objects)"
+# Read incrementally (files over 32 MB), a record's text may take at most this much: a parser holds
+# a string or number whole until it ends, so one 1 GB string would take gigabytes. The reader cannot
+# skip a token it has not finished, so such a file is unusable, not one rejected record.
+MAX_RECORD_BYTES = 16 * 2**20
 
 # A JSON string, escapes included (unrolled, so linear on long strings).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)

@@ -59,6 +59,7 @@ from migrate.jsonlimits import MAX_DEPTH
 from migrate.report import Report
 
 BATCH = 10_000                 # records per COPY batch (about 10 MB)
+BATCH_BYTES = 32 * 2**20       # or fewer, when their rows take this much (records of unusual size)
 QUEUE_BATCHES = 3              # batches parsed ahead of PostgreSQL
 COLUMNS = ("ended_at", "ms_played", "kind", "source", "track_id", "uri", "track", "artist", "album",
            "platform", "country", "reason_start", "reason_end", "shuffle", "skipped", "offline",
@@ -113,6 +114,7 @@ class _Batch:
     extended: bool = False  # holds extended-history plays
     account: bool = False   # holds account-data plays
     bytes_read: int = 0     # of all files so far, for progress
+    nbytes: int = 0         # of the rows
 
 
 class _Encoder:
@@ -203,6 +205,7 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
                 if not batch.rows or us > batch.last_us:
                     batch.last_us = us
                 batch.rows.append(row)
+                batch.nbytes += len(row)
                 batch.record_nos.append(record_no)
                 batch.hours.add(us // 3_600_000_000)
                 if play.source == fmt.ACCOUNT:
@@ -210,7 +213,7 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
                 else:
                     batch.extended = True
                     batch.dropped_network += play.dropped_network
-                if len(batch.rows) >= BATCH:
+                if len(batch.rows) >= BATCH or batch.nbytes >= BATCH_BYTES:
                     batch.bytes_read = bytes_before + position[0]
                     put(batch)
                     batch = _Batch(file_no, [], [])

@@ -217,6 +217,29 @@ def test_incremental_reader_refuses_a_record_with_too_many_values(tmp_path, monk
     assert records[3]["ts"] == "2024-05-01T02:00:00Z"
 
 
+def test_file_over_32_mb_with_one_huge_string_is_unusable_in_one_line(db_url, tmp_path, memory_limit):
+    # Read incrementally, a parser holds a string whole until it ends: a record may take 16 MB.
+    huge = good(11)[:-1] + b', "extra": "' + b"A" * (40 * 2**20) + b'"}'
+    path = write(tmp_path / HISTORY, b"[" + good(10) + b"," + huge + b"," + good(12) + b"]")
+    run = migrate(path, db_url, memory_limit, tmp_path)
+    assert_one_line_error(run, 2, "record 2 takes more than 16 MB of the file")
+    assert pg_rows(db_url, "select count(*) from plays") == [(0,)]
+
+
+def test_records_of_unusual_size_are_loaded_in_smaller_batches(db_url, tmp_path, monkeypatch):
+    from migrate import spotify_export
+
+    monkeypatch.setattr(spotify_export, "BATCH_BYTES", 5_000)
+    sizes, load = [], spotify_export._Loader.load
+    monkeypatch.setattr(spotify_export._Loader, "load", lambda self, batch: (sizes.append(len(batch.rows)),
+                                                                            load(self, batch))[1])
+    records = [good(h)[:-1] + b', "extra": "' + b"x" * 3_000 + b'"}' for h in range(12)]
+    path = write(tmp_path / HISTORY, b"[" + b",".join(records) + b"]")
+    report = spotify_export.import_export(path, db_url)
+    assert report.files[0]["inserted"] == 12 and report.verified
+    assert sizes == [2] * 6 + [0]          # two 3 KB rows pass 5,000 bytes; then the file's last batch
+
+
 def test_file_of_many_tiny_records_is_read_one_record_at_a_time(tmp_path, monkeypatch):
     # Parsed at once, `[],` (3 bytes) takes 64 bytes: a file with more values than WHOLE_FILE_VALUES
     # goes to the incremental reader, with the same records.
