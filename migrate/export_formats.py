@@ -11,7 +11,8 @@ taken when it is history; everything else is ignored and named in the report.
 Files are JSON arrays, read incrementally (ijson with its C backend), so a file of any size takes
 constant memory. Each record becomes a `Play` or is refused with a `Skip` (reason label + detail);
 a file that is not a JSON array, or breaks off, raises UnusableInput naming it. A record nested more
-than jsonlimits.MAX_DEPTH levels deep is refused without being built (`TOO_DEEP_RECORD`).
+than 64 levels deep, or holding more than 100,000 values, is refused (migrate.jsonlimits); the
+incremental reader skips it unbuilt, and stops with UnusableInput at a record taking over 16 MB.
 """
 from __future__ import annotations
 
@@ -387,9 +388,10 @@ def _json_error(exc: Exception) -> str:
 
 
 def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> Iterator[object]:
-    """Every element of the file's top-level array, in order (TOO_DEEP_RECORD for one nested too
-    deep). UnusableInput if the file is not a JSON array or breaks off. `on_bytes(n)` is told how
-    many bytes have been read so far.
+    """Every element of the file's top-level array, in order (TOO_DEEP_RECORD / TOO_LARGE_RECORD
+    for one past a limit, from the incremental reader). UnusableInput if the file is not a JSON
+    array, breaks off or holds a record over MAX_RECORD_BYTES. `on_bytes(n)` is told how many bytes
+    have been read so far.
 
     A file of up to WHOLE_FILE_BYTES (Spotify writes files of about 12 MB) is parsed at once with
     orjson, which is faster; a larger one, or one orjson refuses (nested over 1,024 levels, integers

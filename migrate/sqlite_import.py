@@ -8,7 +8,8 @@ Idempotent and fast on reruns: each track's source row is hashed; a track alread
 the same hash is skipped, a changed one is updated, a new one goes in by binary COPY. Snapshots are
 compared on their rank. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
 altered; every other row still lands. raw_json nested more than 64 levels deep, or holding more than
-100,000 values, is rejected before it is parsed (migrate.jsonlimits); a file whose pages turn out damaged while reading is unusable (exit 2).
+100,000 values, is rejected before it is parsed (migrate.jsonlimits); a file whose pages turn out
+damaged while reading is unusable (exit 2).
 """
 from __future__ import annotations
 
