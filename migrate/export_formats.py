@@ -53,8 +53,8 @@ ZIP_MAX_RATIO = 200                  # uncompressed / compressed, for members ov
 ZIP_RATIO_FROM = 2**20
 ZIP_MAX_MEMBERS = 100_000
 WHOLE_FILE_BYTES = 32 * 2**20       # history files up to this size are parsed at once,
-WHOLE_FILE_VALUES = 2_000_000        # unless they hold more values (commas) than this: Spotify's
-                                     # 12 MB files hold 370,000; 2,000,000 `[]` parse to 130 MB
+WHOLE_FILE_VALUES = 2_000_000        # unless they hold more values (commas, arrays, objects) than
+                                     # this: Spotify's 12 MB files 390,000; 2,000,000 `[]` parse to 130 MB
 SNIFF_BYTES = 256 * 1024             # how much of an unknown JSON file is read to recognise it
 
 INT4_MAX = 2**31 - 1
@@ -535,8 +535,8 @@ def _parse_whole(hf: HistoryFile) -> list | None:
         raise UnusableInput(f"{hf.name}: cannot be read ({exc})") from None
     if _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO):   # orjson would turn integers beyond
         return None                                        # 64 bits into floats; ijson keeps them
-    if data.count(b",") > WHOLE_FILE_VALUES:     # parsed at once, tiny values would take ~20x the
-        return None                              # file in memory: one record at a time instead
+    if data.count(b",") + data.count(b"[") + data.count(b"{") > WHOLE_FILE_VALUES:
+        return None     # parsed at once, tiny values would take ~20x the file: one record at a time
     try:
         items = orjson.loads(data)
     except orjson.JSONDecodeError:
