@@ -657,7 +657,7 @@ def _raw(record: dict, keep_network: bool) -> tuple[bytes, bool]:
     # Spotify's records hold no array or object (memchr-fast finds); a value takes 2 bytes or more
     if (raw.find(b"{", 1) >= 0 or raw.find(b"[") >= 0) and jsonlimits.text_too_deep(raw):
         raise Skip(TOO_DEEP, TOO_DEEP_RECORD.detail)
-    if len(raw) >= 2 * jsonlimits.MAX_VALUES and jsonlimits.text_too_large(raw):
+    if len(raw) >= 2 * jsonlimits.MAX_VALUES and jsonlimits.text_too_large(raw):   # (inlined: hot)
         raise Skip(TOO_LARGE, TOO_LARGE_RECORD.detail)
     if b"\\u0000" in raw and _JSON_NUL.search(raw):
         raise Skip("NUL character", "the record contains a NUL character (\\u0000), which PostgreSQL cannot hold")

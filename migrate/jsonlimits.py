@@ -67,5 +67,6 @@ def value_too_deep(value, limit: int = MAX_DEPTH) -> bool:
 
 def text_too_large(data: bytes, limit: int = MAX_VALUES) -> bool:
     """Whether JSON text holds more than `limit` values, counted by the commas between them outside
-    strings (one count for usual data)."""
-    return data.count(b",") >= limit and _STRING.sub(b"", data).count(b",") >= limit
+    strings. A value and its comma take 2 bytes or more: shorter text needs no count."""
+    return (len(data) >= 2 * limit and data.count(b",") >= limit
+            and _STRING.sub(b"", data).count(b",") >= limit)
