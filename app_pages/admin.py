@@ -86,7 +86,8 @@ def show_report(report) -> None:
     if rejects.empty:
         st.caption("No rows were rejected.")
     else:
-        st.markdown(f"**Rejected rows ({len(report.rejects):,})**: kept out of PostgreSQL, everything else landed.")
+        st.markdown(f"**Rejected rows ({report.rejects_total:,})**: kept out of PostgreSQL, everything else landed."
+                    + (f" The first {len(report.rejects):,} are listed." if report.rejects_not_kept else ""))
         st.dataframe(rejects, hide_index=True, width="stretch")
         common.download_csv(rejects, f"import_{report.run_id}_rejects", "Download rejected rows (CSV)")
     st.markdown("**Verification**")

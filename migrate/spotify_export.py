@@ -44,9 +44,11 @@ data, audiobooks', ...) and what became of each record: inserted (new), replaced
 play this extended record replaces), duplicate (the same record read earlier in this import: the
 same play in two files), already present (stored by an earlier import), matched (an account-data
 record whose extended play is stored), skipped by reason (zero duration is a skip, not an error; a
-bad record is also a reject, named by file and record number). A file's rejects are written to
-import_rejects once: when a file of the same content (sha256) was imported before, its rejects are
-counted but not recorded again. Files that are not streaming history are listed apart, as ignored.
+bad record is also a reject, counted by reason, the first 1,000 kept with their file and record
+number: migrate.report). A file's rejects are written to import_rejects once: when a file of the
+same content (sha256) was imported before, its rejects are counted but not recorded again. Files
+that are not streaming history are listed apart, as ignored. A record nested more than 64 levels
+deep is a reject; a file whose every record is (nothing but nesting) is unusable (exit 2).
 """
 from __future__ import annotations
 
@@ -65,9 +67,12 @@ import psycopg2
 
 from migrate import export_formats as fmt
 from migrate import pgcopy, runs
-from migrate.report import Report
+from migrate.errors import UnusableInput
+from migrate.jsonlimits import MAX_DEPTH
+from migrate.report import MAX_FILES_IN_REPORT, MAX_REJECTS_KEPT, Report
 
 BATCH = 10_000                 # records per COPY batch (about 10 MB)
+BATCH_BYTES = 32 * 2**20       # or fewer, when their rows take this much (records of unusual size)
 QUEUE_BATCHES = 3              # batches parsed ahead of PostgreSQL
 COLUMNS = ("ended_at", "ms_played", "kind", "source", "track_id", "uri", "track", "artist", "album",
            "platform", "country", "reason_start", "reason_end", "shuffle", "skipped", "offline",
@@ -141,12 +146,13 @@ class _Batch:
     records: int = 0        # records this batch accounts for (rows + skipped)
     skipped: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)   # plays by kind
-    rejects: list = field(default_factory=list)   # (record no, reason)
+    rejects: list = field(default_factory=list)   # (record no, label, reason)
     dropped_network: int = 0
     hours: set = field(default_factory=set)        # hours since 2000-01-01 UTC of the rows
     extended: bool = False  # holds extended-history plays
     account: bool = False   # holds account-data plays
     bytes_read: int = 0     # of all files so far, for progress
+    nbytes: int = 0         # of the rows
 
 
 class _Encoder:
@@ -176,6 +182,10 @@ class _Encoder:
             c(reason_start) or t(reason_start), c(reason_end) or t(reason_end),
             b[shuffle], b[skipped], b[offline], b[incognito],
             self._run, _I32(len(raw) + 1), b"\x01", raw, _KEY0 if not record_key else _I32(8) + _I64(record_key))), us
+
+
+def _records(n: int) -> str:
+    return "its only record is" if n == 1 else f"all its {n:,} records are"
 
 
 def _timestamp(us: int) -> dt.datetime:
@@ -213,6 +223,7 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
             def on_bytes(n: int, position=position) -> None:
                 position[0] = n
 
+            record_no = too_deep = 0
             for record_no, record in enumerate(fmt.records(hf, on_bytes), start=1):
                 batch.records += 1
                 try:
@@ -220,7 +231,12 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
                 except fmt.Skip as why:
                     batch.skipped[why.label] += 1
                     if why.label != fmt.ZERO_DURATION:
-                        batch.rejects.append((record_no, why.detail))
+                        batch.rejects.append((record_no, why.label, why.detail))
+                        too_deep += why.label == fmt.TOO_DEEP
+                        if len(batch.rejects) >= BATCH:     # a file of rejects: bounded batches too
+                            batch.bytes_read = bytes_before + position[0]
+                            put(batch)
+                            batch = _Batch(file_no, [], [])
                     continue
                 if play.source == fmt.ACCOUNT:
                     key = (play.ended_at, play.ms_played, play.artist, play.track)
@@ -237,6 +253,7 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
                 if not batch.rows or us > batch.last_us:
                     batch.last_us = us
                 batch.rows.append(row)
+                batch.nbytes += len(row)
                 batch.record_nos.append(record_no)
                 batch.hours.add(us // 3_600_000_000)
                 if play.source == fmt.ACCOUNT:
@@ -244,10 +261,13 @@ def _produce(export: fmt.Export, encoder: _Encoder, keep_network: bool, out: que
                 else:
                     batch.extended = True
                     batch.dropped_network += play.dropped_network
-                if len(batch.rows) >= BATCH:
+                if len(batch.rows) >= BATCH or batch.nbytes >= BATCH_BYTES:
                     batch.bytes_read = bytes_before + position[0]
                     put(batch)
                     batch = _Batch(file_no, [], [])
+            if record_no and too_deep == record_no:
+                raise UnusableInput(f"{hf.name}: nothing but nesting: {_records(record_no)} nested more than "
+                                    f"{MAX_DEPTH} levels deep, no Spotify streaming history")
             bytes_before += hf.size
             batch.bytes_read = bytes_before
             put(batch)
@@ -271,7 +291,10 @@ class _Loader:
         self.report = report
         self.export = export
         self.files = [FileStats(hf.name, hf.label, hf.read_as) for hf in export.files]
-        self.rejects: list[list] = [[] for _ in export.files]   # per file: (key, reason), recorded at the end
+        # Per file: the first MAX_REJECTS_KEPT rejects (key, reason, label), and the rest counted by label;
+        # recorded at the end (_record_rejects), once per file content.
+        self.rejects: list[list] = [[] for _ in export.files]
+        self.rejects_over: list[Counter] = [Counter() for _ in export.files]
         self.dropped_network = 0      # records whose network fields were left out
         cur.execute("create temp table plays_stage (like plays) on commit drop")
         # The time range of stored account-data plays: extended batches outside it cannot replace any.
@@ -281,6 +304,13 @@ class _Loader:
         self.account_range = None if low is None else (
             (int(low) - _PG_EPOCH - 60) * 1_000_000, (int(high) - _PG_EPOCH + 60) * 1_000_000)
 
+    def _reject(self, file_no: int, key: str, reason: str, label: str) -> None:
+        kept = self.rejects[file_no]
+        if len(kept) < MAX_REJECTS_KEPT:
+            kept.append((key, reason, label))
+        else:
+            self.rejects_over[file_no][label] += 1
+
     def load(self, batch: _Batch) -> None:
         stats = self.files[batch.file_no]
         hf = self.export.files[batch.file_no]
@@ -288,8 +318,8 @@ class _Loader:
         stats.skipped.update(batch.skipped)
         stats.kinds.update(batch.kinds)
         stats.rejected += len(batch.rejects)
-        for record_no, reason in batch.rejects:
-            self.rejects[batch.file_no].append((f"{hf.name}#{record_no}", reason))
+        for record_no, label, reason in batch.rejects:
+            self._reject(batch.file_no, f"{hf.name}#{record_no}", reason, label)
         if batch.dropped_network:
             self.dropped_network += batch.dropped_network
         if not batch.rows:
@@ -421,7 +451,7 @@ class _Loader:
             self.cur.execute("release savepoint mtm_stage")
             if len(rows) == 1:
                 name = self.export.files[file_no].name
-                self.rejects[file_no].append((f"{name}#{rows[0][1]}", pgcopy.pg_reason(exc)))
+                self._reject(file_no, f"{name}#{rows[0][1]}", pgcopy.pg_reason(exc), "refused by PostgreSQL")
                 return 0
             mid = len(rows) // 2
             return self._copy_rows(rows[:mid], file_no) + self._copy_rows(rows[mid:], file_no)
@@ -551,7 +581,7 @@ def _record_rejects(cur, report: Report, loader: _Loader, export: fmt.Export) ->
     (sha256) an earlier import, or an earlier file of this one, read already is counted with its
     rejects but they are not recorded again. Only files with rejects are hashed (read once more)."""
     seen: dict[str, int] = {}
-    for hf, stats, rejects in zip(export.files, loader.files, loader.rejects):
+    for hf, stats, rejects, over in zip(export.files, loader.files, loader.rejects, loader.rejects_over):
         if not rejects:
             continue
         stats.sha256 = _sha256(hf)
@@ -567,12 +597,14 @@ def _record_rejects(cur, report: Report, loader: _Loader, export: fmt.Export) ->
             earlier = row[0] if row else None
         if earlier is not None:
             stats.rejects_recorded_in_run = earlier
-            report.table("plays").rejected += len(rejects)
+            report.table("plays").rejected += len(rejects) + sum(over.values())
             continue
         if stats.sha256:
             seen[stats.sha256] = report.run_id
-        for key, reason in rejects:
-            report.reject("plays", key, reason)
+        for key, reason, label in rejects:
+            report.reject("plays", key, reason, label)
+        for label, rows in over.items():
+            report.reject_many("plays", label, rows)
 
 
 def _summarise(report: Report, loader: _Loader, export: fmt.Export, keep_network: bool) -> None:
@@ -583,10 +615,12 @@ def _summarise(report: Report, loader: _Loader, export: fmt.Export, keep_network
         counts.updated += s.replaced
         counts.unchanged += s.already_present + s.matched_earlier     # there before this import
         counts.duplicates += s.duplicates + s.matched - s.matched_earlier   # read twice in this import
-        report.files.append(s.to_dict())
+        report.add_file(s.to_dict())
     counts.written = counts.inserted + counts.updated
-    for name, why in export.ignored:
+    for name, why in export.ignored[:MAX_FILES_IN_REPORT]:
         report.ignored.append({"file": name, "reason": why})
+    if len(export.ignored) > MAX_FILES_IN_REPORT:
+        report.notes.append(f"{len(export.ignored) - MAX_FILES_IN_REPORT:,} more ignored files are not listed.")
     again = [s for s in loader.files if s.rejects_recorded_in_run is not None]
     if again:
         report.notes.append(
