@@ -144,21 +144,12 @@ def upgrade(conn, notice=None) -> list[Migration]:
 
 def refresh_rollups_if_dirty(conn) -> None:
     """A migration that changes plays lists the hours it changed in plays_dirty_hours (as an import
-    does); after the batch the rollups are rebuilt for them, as after an import: every named
-    `refresh_*` query in name order (migrate.runs.refresh_rollups), in one transaction. Runs after
-    the last migration, when every rollup table exists; were it interrupted, the next import
-    refreshes the hours still listed."""
-    from db import queries
+    does); after the batch, when every rollup table exists, the refresh pipeline (db.refresh) rebuilds
+    them in one transaction. Were it interrupted, the next import refreshes the hours still listed."""
+    from db import refresh
 
     with conn.cursor() as cur:
-        cur.execute("select to_regclass('public.plays_dirty_hours') is not null")
-        dirty = cur.fetchone()[0]
-        if dirty:
-            cur.execute("select exists (select 1 from plays_dirty_hours)")
-            dirty = cur.fetchone()[0]
-        if dirty:
-            for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
-                cur.execute(queries.get(name).sql.replace("\\:", ":"))
+        if refresh.run_if_dirty(cur):
             log.info("rollups refreshed for the plays the migrations changed")
     conn.commit()
 

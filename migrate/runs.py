@@ -1,5 +1,5 @@
-"""What every importer shares: connecting, one import at a time, the import_runs bookkeeping and
-the rollup refresh.
+"""What every importer shares: connecting, one import at a time and the import_runs bookkeeping
+(the rollup refresh is db.refresh's pipeline).
 
 An import runs in one transaction, serialised against other imports by an advisory lock. Its run is
 logged in import_runs as 'running' (committed at once), then 'done' in the import's own transaction;
@@ -120,11 +120,3 @@ def fail_run(conn, report: Report, exc: BaseException) -> None:
         conn.commit()
     except psycopg2.Error:
         pass  # the connection itself is gone; the next import marks the run interrupted
-
-
-def refresh_rollups(cur) -> None:
-    """Run the named `refresh_*` queries (precomputed inventories, rollups) after the data changed."""
-    from db import queries
-
-    for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
-        cur.execute(queries.get(name).sql.replace("\\:", ":"))

@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 
 import psycopg2
 
+from db import refresh
 from migrate import export_formats as fmt
 from migrate import pgcopy, runs
 from migrate.errors import UnusableInput
@@ -479,59 +480,13 @@ def import_export(path: str, url: str | None = None, *, progress=None, notice=No
         before = cur.fetchone()[0]
         loader = _load(cur, report, export, keep_network_data, progress)
         progress("rollups", 0, 1)
-        _refresh(cur)
+        refresh.run(cur)
         progress("rollups", 1, 1)
         _record_rejects(cur, report, loader, export)
         _summarise(report, loader, export, keep_network_data)
         _verify(cur, report, loader, before)
         report.seconds = time.perf_counter() - started
     return report
-
-
-def _refresh(cur) -> None:
-    """Refresh the rollups (every `refresh_*` query, migrate.runs) in the import's transaction.
-
-    Built from scratch (a first import: the refresh_plays_*full* queries), a rollup is filled
-    without its secondary indexes, which are created again afterwards: one index build from sorted
-    keys instead of an index insertion per row (1,000,000 plays: about 3 s less).
-    """
-    cur.execute("set local work_mem = '256MB'")               # the refresh groups and sorts in memory,
-    cur.execute("set local hash_mem_multiplier = 8")          # hash tables up to 2 GB (1M plays: 0.5 GB)
-    cur.execute("set local maintenance_work_mem = '256MB'")   # and the index builds sort in memory
-    rebuild = _drop_rollup_indexes(cur)
-    runs.refresh_rollups(cur)
-    for _, _, definition in rebuild:
-        cur.execute(definition)   # pg_get_indexdef's own CREATE INDEX statement
-
-
-def _drop_rollup_indexes(cur) -> list[tuple[str, str, str]]:
-    """Drop the secondary indexes of the rollups the refresh is about to build from scratch (named
-    query plays_rollup_indexes_to_rebuild; none on a later import) and return them (schema, name,
-    CREATE INDEX statement). Until the import commits, pages reading those rollups wait for it (they
-    were empty until now). The drop waits for pages reading them at that moment; when that takes
-    over 2 s, or would deadlock with one, the indexes stay and the build is only slower.
-    """
-    from psycopg2 import errors, sql
-
-    from db import queries
-
-    cur.execute(queries.get("plays_rollup_indexes_to_rebuild").sql)
-    rebuild = cur.fetchall()
-    if not rebuild:
-        return []
-    cur.execute("select current_setting('lock_timeout')")
-    lock_timeout = cur.fetchone()[0]
-    cur.execute("savepoint mtm_rollup_indexes")
-    cur.execute("set local lock_timeout = '2s'")
-    try:
-        for schema, name, _ in rebuild:
-            cur.execute(sql.SQL("drop index {}").format(sql.Identifier(schema, name)))
-    except (errors.LockNotAvailable, errors.DeadlockDetected):
-        cur.execute("rollback to savepoint mtm_rollup_indexes")   # also restores lock_timeout
-        rebuild = []
-    cur.execute("release savepoint mtm_rollup_indexes")
-    cur.execute("select set_config('lock_timeout', %s, true)", (lock_timeout,))
-    return rebuild
 
 
 def _load(cur, report: Report, export: fmt.Export, keep_network: bool, progress) -> _Loader:

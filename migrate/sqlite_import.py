@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 
 import orjson
 
+from db import refresh
 from migrate import jsonlimits, pgcopy, runs
 from migrate.errors import UnusableInput
 from migrate.report import Report
@@ -337,7 +338,7 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
                                 "nothing was imported") from None
         progress("verify", 0, 1)
         _verify(cur, report, track_keys, snapshot_keys)
-        runs.refresh_rollups(cur)
+        refresh.run(cur)
         report.seconds = time.perf_counter() - started
     progress("verify", 1, 1)
     return report

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from db import engine, jsonpaths, queries
+from db.refresh import run as refresh_rollups
 from migrate.api import run_import
-from migrate.runs import refresh_rollups
 from tests import plays_data as data
 from tests.helpers import ROOT, create_database, drop_database, make_sqlite, pg_rows
 from ui import explorer_view as view
@@ -242,10 +242,11 @@ def test_no_plays_means_an_empty_inventory(empty_url):
     assert pg_rows(empty_url, "select count(*) from plays_json_path_inventory") == [(0,)]
 
 
-def test_the_refresh_sorts_after_the_plays_rollups_it_reads():
-    names = sorted(n for n in queries.all_queries() if n.startswith("refresh_"))
-    assert names[-1] == "refresh_plays_zz_json_path_inventory"
-    assert names.index("refresh_plays_rollups") < names.index("refresh_plays_zz_json_path_inventory")
+def test_the_plays_inventory_refresh_runs_after_the_plays_rollups_it_reads():
+    from db.refresh import PIPELINE
+
+    assert PIPELINE[-1] == "refresh_plays_zz_json_path_inventory"
+    assert PIPELINE.index("refresh_plays_rollups") < PIPELINE.index("refresh_plays_zz_json_path_inventory")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -319,7 +319,7 @@ def test_database_with_account_audiobooks_stored_as_music_is_corrected(db_url, t
     """What the importer before 0011 stored for StreamingHistory_audiobook_0.json: music with no names,
     one play per (minute, duration), beside the extended play of the same stream. The migration
     corrects them, drops the one the extended play holds, and refreshes the rollups."""
-    from migrate import runs
+    from db import refresh
 
     records = [audiobook_acc("2024-05-02 21:14", 123_456, "Chapter 3"), audiobook_acc("2024-05-02 21:14", 123_456, "Chapter 4"),
                audiobook_acc("2024-05-03 07:30", 2_000_000, "Chapter 1", "Silas Marner")]
@@ -332,7 +332,7 @@ def test_database_with_account_audiobooks_stored_as_music_is_corrected(db_url, t
                         "values (%s::timestamp at time zone 'UTC', %s, 'music', 'account', %s)",
                         (r["endTime"], r["msPlayed"], json.dumps(r)))
         cur.execute("insert into plays_dirty_hours select distinct date_trunc('hour', ended_at) from plays")
-        runs.refresh_rollups(cur)
+        refresh.run(cur)
         cur.execute("delete from schema_migrations where version = 11")
     conn.close()
     assert pg_rows(db_url, "select kind, sum(plays) from plays_hourly group by 1 order by 1") == [

@@ -10,8 +10,8 @@ import psycopg2
 import pytest
 
 from db import queries
+from db.refresh import run as refresh_rollups
 from migrate.api import run_import
-from migrate.runs import refresh_rollups
 from tests import plays_data as data
 from tests.helpers import create_database, drop_database, pg_rows
 
