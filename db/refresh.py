@@ -15,8 +15,8 @@ here (tests/test_refresh.py fails while one is missing).
 4. The explorer's sampled key-path inventory of plays.
 
 Rollups built from scratch are filled without their secondary indexes, which are created again
-afterwards: one index build from sorted keys instead of an index insertion per row (1,000,000 plays:
-about 3 s less; BENCHMARKS.md).
+afterwards: one index build from sorted keys instead of an index insertion per row (the saving is
+measured by bench.plays, BENCHMARKS.md).
 """
 from __future__ import annotations
 

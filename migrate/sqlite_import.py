@@ -28,7 +28,6 @@ from db import refresh
 from migrate import jsonlimits, pgcopy, runs
 from migrate.errors import UnusableInput
 from migrate.report import Report
-from migrate.runs import IMPORT_LOCK_KEY  # noqa: F401 - tests and older callers import it from here
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 Notice = Callable[[str], None]
