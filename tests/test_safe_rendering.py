@@ -1,0 +1,338 @@
+"""Every page shows names made of markdown, LaTeX, links, images, HTML and formulas literally
+(tests/hostile_data.py), under AppTest: no string of the data reaches a markdown context (markdown,
+captions, alerts, headings, widget labels and help, metric label/value/help, radio options, tab,
+expander and status labels) unescaped; links and images keep to Spotify's hosts; and the helpers of
+ui/text.py: markdown escaping, URL and image-host filters, CSV formula neutralisation."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests import hostile_data as data
+from tests.helpers import FIXTURES, ROOT
+from ui import common, text
+
+PAGES = os.path.join(ROOT, "app_pages")
+SECTIONS = ["Over time", "Top lists", "Skips", "Sessions & streaks", "Discovery", "Two periods",
+            "On this day", "Forgotten gems", "Year in review", "Platforms & countries"]
+
+
+def shown(escaped: str) -> str:
+    """Markdown escapes as the reader sees them."""
+    return re.sub(r"\\(.)", r"\1", escaped)
+
+
+# ---------------------------------------------------------------------------------------------
+# ui/text.py
+
+
+def test_raw_fragment_tells_markup_from_escaped_text():
+    assert raw_fragment(f"x {data.BOLD}") == "**bold**"
+    assert raw_fragment("a <img src=x>") == "<img"
+    assert raw_fragment(text.literal(data.LINK)) is None and raw_fragment(text.literal(data.BLOCK)) is None
+
+
+@pytest.mark.parametrize("name", [*data.NAMES, "a\nb\r\nc", "back\\slash", "1. item", "- item", "> quote",
+                                  "<script>alert(1)</script>", "&lt;b&gt;", "🎧 שלום", "", None])
+def test_literal_escapes_every_markdown_character(name):
+    out = text.literal(name)
+    assert "\n" not in out and "\r" not in out
+    assert re.fullmatch(r"(?:[^!-/:-@\[-`{-~]|\\[!-/:-@\[-`{-~])*", out), out   # every punctuation escaped
+    assert shown(out) == re.sub(r"\s+", " ", name or "")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    (data.COMMAND, "'" + data.COMMAND), (data.FORMULA, "'" + data.FORMULA), ("plain", "plain"), ("a=b", "a=b"),
+    ("", ""), (" =x", " =x"), (5, 5), (-5, -5), (-1.5, -1.5), (None, None),
+])
+def test_csv_cell_prefixes_formulas_with_a_quote(value, expected):
+    assert text.csv_cell(value) == expected
+
+
+def test_csv_download_neutralises_formulas_and_keeps_numbers_numbers():
+    df = pd.DataFrame({"name": [data.FORMULA, data.COMMAND, "-minus", "@at", "\ttab", "\rcr", "plain", None],
+                       "delta": [-3, -2, -1, 0, 1, 2, 3, 4], "share": [-0.5, 0.1, None, 1, 2, 3, 4, 5],
+                       "mixed": ["-7", -7, 1.5, "=A1", True, None, "x", "+"]})
+    rows = list(csv.reader(io.StringIO(common.csv_bytes(df).decode("utf-8"), newline="")))
+    assert rows[0] == ["name", "delta", "share", "mixed"]
+    assert [r[0] for r in rows[1:]] == ["'" + data.FORMULA, "'" + data.COMMAND, "'-minus", "'@at", "'\ttab", "'\rcr",
+                                        "plain", ""]
+    assert [r[1] for r in rows[1:]] == ["-3", "-2", "-1", "0", "1", "2", "3", "4"]       # numbers stay numbers
+    assert rows[1][2] == "-0.5"
+    assert [r[3] for r in rows[1:]] == ["'-7", "-7", "1.5", "'=A1", "True", "", "x", "'+"]
+    assert df.at[0, "name"] == data.FORMULA                                              # the page's frame is untouched
+    back = pd.read_csv(io.BytesIO(common.csv_bytes(df)))
+    assert back["delta"].tolist() == df["delta"].tolist()
+
+
+@pytest.mark.parametrize("cell", ["x\r=HYPERLINK(\"http://attacker.example\",\"y\")", "x\n=1+1", "x\r\n@SUM(A1)"])
+def test_csv_download_keeps_a_formula_after_a_line_break_inside_its_cell(cell):
+    rows = list(csv.reader(io.StringIO(common.csv_bytes(pd.DataFrame({"name": [cell, "next"]})).decode("utf-8"),
+                                       newline="")))
+    assert rows == [["name"], [cell], ["next"]]           # one cell: no row starts with the formula
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://i.scdn.co/image/ab67616d00004851", True), ("https://mosaic.scdn.co/640/abc", True),
+    ("https://image-cdn-ak.spotifycdn.com/image/ab67", True), ("https://image-cdn-fa.spotifycdn.com/image/x", True),
+    ("https://d3rt1990lpmkn.cloudfront.net/original/8e13", True), ("https://I.SCDN.CO/image/x", True),
+    ("http://i.scdn.co/image/x", False),                              # https only
+    ("https://i.scdn.co.attacker.example/x", False), ("https://attacker.example/i.scdn.co/x", False),
+    ("https://i.scdn.co@attacker.example/x", False), ("https://attacker.example/#i.scdn.co", False),
+    ("https://evil-i.scdn.co/x", False), ("https://image-cdn-ak.spotifycdn.com.attacker.example/x", False),
+    ("javascript:alert(1)", False), ("data:image/png;base64,AAAA", False), ("//i.scdn.co/image/x", False),
+    ("https://i.scdn.co/a b", False), ("https://i.scdn.co/x')", False), (None, False), (5, False), ("", False),
+])
+def test_image_url_takes_only_https_images_from_spotify_hosts(url, ok):
+    assert (text.image_url(url) is not None) == ok
+
+
+def test_image_url_takes_every_image_of_real_spotify_responses():
+    urls = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            for image in node.get("images", []) if isinstance(node.get("images"), list) else []:
+                urls.append(image["url"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    folder = os.path.join(FIXTURES, "spotify")
+    for name in os.listdir(folder):
+        if name.endswith(".json"):
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                collect(json.load(fh))
+    assert len(urls) > 50
+    assert [u for u in urls if text.image_url(u) is None] == []
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC", True), ("http://open.spotify.com/track/x", True),
+    ("https://spotify.com/x", True), ("javascript:alert(1)", False), ("JavaScript:alert(1)", False),
+    ("data:text/html,<script>", False), ("https://attacker.example/track", False),
+    ("https://open.spotify.com.attacker.example/x", False), ("https://evilspotify.com/x", False),
+    ("https://open.spotify.com@attacker.example/", False), (" javascript:alert(1)", False), (None, False),
+])
+def test_spotify_link_takes_only_http_links_to_spotify(url, ok):
+    assert (text.spotify_link(url) is not None) == ok
+
+
+# ---------------------------------------------------------------------------------------------
+# Every page under AppTest
+
+
+# Fields whose text Streamlit shows as plain text (Streamlit 1.67, checked in Chromium): select and
+# multiselect options, text inputs' values, code, JSON, dataframes and charts (cells, titles and
+# tooltips are text). Every other string field of an element is read as markdown.
+PLAIN = {"Selectbox": {"options", "default", "raw_value", "placeholder"},
+         "MultiSelect": {"options", "default", "raw_values", "placeholder"},
+         "TextInput": {"value", "default", "placeholder"}, "TextArea": {"value", "default", "placeholder"},
+         "Code": "*", "Json": "*", "Arrow": "*", "Dataframe": "*", "ArrowVegaLiteChart": "*", "VegaLiteChart": "*",
+         "Html": "*", "Text": {"body"}, "DownloadButton": {"url"}, "Exception": "*"}
+SKIP_FIELDS = {"id", "form_id", "key", "url", "icon", "type"}
+
+
+def _strings(message, path=""):
+    for field, value in message.ListFields():
+        name = f"{path}{field.name}"
+        repeated = getattr(field, "is_repeated", None)
+        repeated = repeated if repeated is not None else field.label == field.LABEL_REPEATED
+        values = value if repeated else [value]
+        for v in values:
+            if isinstance(v, str):
+                yield field.name, name, v
+            elif hasattr(v, "ListFields"):
+                yield from _strings(v, name + ".")
+
+
+def _nodes(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _nodes(child)
+
+
+def markdown_texts(at: AppTest) -> list[tuple[str, str, str]]:
+    """(element type, field, text) of every string the page hands Streamlit to read as markdown."""
+    out = []
+    for node in _nodes(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is None or not hasattr(proto, "ListFields"):
+            continue
+        kind = type(proto).__name__
+        plain = PLAIN.get(kind, set())
+        if plain == "*":
+            continue
+        for field, name, value in _strings(proto):
+            if field not in plain and field not in SKIP_FIELDS:
+                out.append((kind, name, value))
+    return out
+
+
+def html_bodies(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def raw_fragment(value: str) -> str | None:
+    """The first fragment of a hostile name that `value` holds unescaped (its first character not
+    preceded by a backslash: '\\<img' is text, '<img' is HTML), or None."""
+    for fragment in data.RAW_FRAGMENTS:
+        for m in re.finditer(re.escape(fragment), value):
+            if m.start() == 0 or value[m.start() - 1] != "\\":
+                return fragment
+    return None
+
+
+def unescaped(at: AppTest) -> list[tuple[str, str, str]]:
+    """Markdown texts that hold a fragment of a hostile name as it is (not escaped)."""
+    return [(kind, name, value) for kind, name, value in markdown_texts(at) if raw_fragment(value)]
+
+
+def check_page(at: AppTest) -> list[tuple[str, str, str]]:
+    """The checks every page passes; returns its markdown texts."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert unescaped(at) == []
+    body = html_bodies(at)
+    assert not re.search(r"""(href|src)\s*=\s*["']?\s*(javascript|data:text)|url\(\s*'?\s*(javascript|data)""", body)
+    assert re.findall(r"url\('([^']*)'", body) == [u for u in re.findall(r"url\('([^']*)'", body)
+                                                   if text.image_url(u)]
+    assert all(text.spotify_link(u) for u in re.findall(r'href="([^"]*)"', body))
+    assert all(text.image_url(u) for u in re.findall(r'<img[^>]*src="(http[^"]*)"', body))
+    for frame in (d.value for d in at.dataframe):
+        for column in ("spotify", "spotify_url"):
+            if column in frame.columns:
+                assert all(text.spotify_link(u) for u in frame[column].dropna()), frame[column].tolist()
+        if "image" in frame.columns:
+            assert all(text.image_url(u) for u in frame["image"].dropna()), frame["image"].tolist()
+    return markdown_texts(at)
+
+
+@pytest.fixture
+def hostile_url(hostile_db, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", hostile_db)
+    monkeypatch.delenv("TZ", raising=False)
+    st.cache_data.clear()
+    return hostile_db
+
+
+def run(page: str, query_params: dict | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=120)
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if state:
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+    return at
+
+
+def shows(texts, name: str) -> bool:
+    """Whether a markdown text shows `name` (escaped, as ui.text.literal writes it)."""
+    return any(text.literal(name) in value for _, _, value in texts)
+
+
+def test_overview_shows_hostile_names_literally(hostile_url):
+    at = run(os.path.join(ROOT, "dashboard.py"))
+    check_page(at)
+    names = set(at.dataframe[0].value["name"])
+    assert data.BOLD in names, "the overview lists the hostile tracks (as text cells)"
+
+
+@pytest.mark.parametrize("query_params, state", [
+    ({}, None), ({}, {"bump_mode": "Artists"}), ({"artist": data.LINK}, None), ({"artist": data.BOLD}, None),
+], ids=["tracks", "artists", "url-artist", "url-unknown-artist"])
+def test_history_shows_hostile_names_literally(hostile_url, query_params, state):
+    at = run(os.path.join(PAGES, "history.py"), query_params, state)
+    check_page(at)
+    gems = [d.value for d in at.dataframe if "days_since" in d.value.columns]
+    if not query_params:
+        assert gems and data.COMMAND in set(gems[0]["name"])          # the forgotten gem, its link dropped
+        assert gems[0]["spotify_url"].isna().all()
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_plays_sections_show_hostile_names_literally(hostile_url, section):
+    at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": section})
+    texts = check_page(at)
+    if section == "Discovery":
+        artist = at.selectbox(key="plays_first_artist").value
+        assert artist in {t[2] for t in data.TRACKS}
+        assert shows(texts, artist), "the First and last listen line names the artist, escaped"
+        assert [t for t in texts if "first played" in t[2] and "**" + text.literal(artist) + "**" in t[2]]
+
+
+def test_plays_discovery_of_every_hostile_artist_is_literal(hostile_url):
+    at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": "Discovery"})
+    for artist in at.selectbox(key="plays_first_artist").options:
+        at.selectbox(key="plays_first_artist").set_value(artist).run()
+        texts = check_page(at)
+        line = next(v for _, _, v in texts if "first played" in v)
+        assert shown(line).startswith(artist.replace("\n", " ")) or shown(line).startswith(f"**{artist}**")
+
+
+@pytest.mark.parametrize("scope", ["library", "plays"])
+@pytest.mark.parametrize("query", ["bold", "click", "heading", "hyperlink", "calc"])
+def test_search_shows_hostile_names_literally(hostile_url, scope, query):
+    at = run(os.path.join(PAGES, "search.py"), {"q": query})
+    if scope == "plays":
+        at.session_state["search-scope"] = "plays"
+        at.run()
+    check_page(at)
+    body = html_bodies(at)
+    assert body, "results are listed"
+    assert "url('" not in body, "every album image is on a foreign host: grey tiles only"
+    if scope == "library":
+        assert "href=" not in body, "every Spotify link of the library is javascript:, data: or foreign"
+    else:   # plays link to the Spotify URI of the export (spotify:track:... -> open.spotify.com)
+        assert set(re.findall(r'href="https://([^/"]*)/', body)) <= {"open.spotify.com"}
+
+
+def test_search_library_table_drops_foreign_images_and_links(hostile_url):
+    at = run(os.path.join(PAGES, "search.py"), {"q": "bold"})
+    table = next(d.value for d in at.dataframe if "artist_name" in d.value.columns)
+    assert table["image"].isna().all() and table["spotify"].isna().all()
+    assert data.BOLD in set(table["name"])
+
+
+@pytest.mark.parametrize("query_params, state", [
+    ({}, {"payload_q": "bold"}), ({}, {"payload_q": "h_link"}),
+    ({"source": "plays"}, {"plays_payload_q": "bold"}), ({"source": "plays"}, {"plays_payload_q": "click"}),
+    ({}, {"tracks_path": "hostile.link", "tracks_path_mode": "Type a path"}),
+], ids=["track-bold", "track-id", "play-bold", "play-click", "values"])
+def test_explorer_shows_hostile_names_literally(hostile_url, query_params, state):
+    at = run(os.path.join(PAGES, "explorer.py"), query_params, state)
+    texts = check_page(at)
+    if "payload_q" in state:
+        assert at.get("json"), "the payload is shown"
+        assert any(text.literal(n) in v for n in data.NAMES for _, _, v in texts), "the heading names it, escaped"
+
+
+def test_admin_shows_hostile_file_name_and_messages_literally(empty_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("ADMIN_PASSWORD", "pw")
+    path = data.build_sqlite(tmp_path / f"{data.BOLD.replace('/', '_')}.db")
+    at = AppTest.from_file(os.path.join(PAGES, "admin.py"), default_timeout=120).run()
+    at.text_input(key="admin_password_input").set_value("pw")
+    at.button[0].click().run()
+    at.text_input(key="admin_import_path").set_value(path)
+    at.button(key="admin_import_path_go").click().run()
+    texts = check_page(at)
+    assert any("Report" in v and text.literal(os.path.basename(path)) in v for _, _, v in texts), \
+        [v for _, _, v in texts if "Report" in v]
+    at.text_input(key="admin_import_path").set_value(str(tmp_path / f"{data.LINK.replace('/', '_')}.db"))
+    at.button(key="admin_import_path_go").click().run()
+    check_page(at)
+    assert at.error, "a missing file is an error, its name shown literally"
