@@ -37,6 +37,7 @@ def test_raw_fragment_tells_markup_from_escaped_text():
     assert raw_fragment(f"x {data.BOLD}") == "**bold**"
     assert raw_fragment("a <img src=x>") == "<img"
     assert raw_fragment(text.literal(data.LINK)) is None and raw_fragment(text.literal(data.BLOCK)) is None
+    assert raw_fragment("www\\.attacker\\.example") and raw_fragment("http\\:\\/\\/attacker\\.example")
 
 
 @pytest.mark.parametrize("name", [*data.NAMES, "a\nb\r\nc", "back\\slash", "1. item", "- item", "> quote",
@@ -45,7 +46,15 @@ def test_literal_escapes_every_markdown_character(name):
     out = text.literal(name)
     assert "\n" not in out and "\r" not in out
     assert re.fullmatch(r"(?:[^!-/:-@\[-`{-~]|\\[!-/:-@\[-`{-~])*", out), out   # every punctuation escaped
-    assert shown(out) == re.sub(r"\s+", " ", name or "")
+    assert shown(out).replace(text.WORD_JOINER, "") == re.sub(r"\s+", " ", name or "")
+
+
+@pytest.mark.parametrize("name", ["www.attacker.example", "http://attacker.example/x", "HTTPS://X.example",
+                                  "me@attacker.example", "mailto:me@attacker.example", "xmpp:me@attacker.example"])
+def test_literal_keeps_bare_urls_and_addresses_from_becoming_links(name):
+    # GFM links these after escapes are resolved (seen in Chromium: `www\.x\.y` still linked)
+    out = text.literal(f"see {name} here")
+    assert not re.search(r"(?i)(https?\\?:|www\\?\.|\w\\?@)", out), out
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -190,7 +199,8 @@ def raw_fragment(value: str) -> str | None:
         for m in re.finditer(re.escape(fragment), value):
             if m.start() == 0 or value[m.start() - 1] != "\\":
                 return fragment
-    return None
+    link = re.search(r"(?i)(www|https?)\\?[.:]\S*" + data.FOREIGN.split(".")[0], value)   # GFM autolinks these
+    return link.group(0) if link else None
 
 
 def unescaped(at: AppTest) -> list[tuple[str, str, str]]:
@@ -280,8 +290,8 @@ def test_plays_discovery_of_every_hostile_artist_is_literal(hostile_url):
     for artist in at.selectbox(key="plays_first_artist").options:
         at.selectbox(key="plays_first_artist").set_value(artist).run()
         texts = check_page(at)
-        line = next(v for _, _, v in texts if "first played" in v)
-        assert shown(line).startswith(artist.replace("\n", " ")) or shown(line).startswith(f"**{artist}**")
+        line = shown(next(v for _, _, v in texts if "first played" in v)).replace(text.WORD_JOINER, "")
+        assert line.startswith(f"**{artist}**: first played")
 
 
 @pytest.mark.parametrize("scope", ["library", "plays"])

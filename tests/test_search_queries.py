@@ -418,16 +418,16 @@ def test_safe_url_accepts_only_plain_http_links(url, safe):
     assert (view.safe_url(url) is not None) == safe
 
 
-I = "https://i.scdn.co/image/"
+IMG = "https://i.scdn.co/image/"
 
 
 @pytest.mark.parametrize("images, url", [
-    ([{"url": I + "640", "width": 640}, {"url": I + "64", "width": 64}], I + "64"),
-    ([{"url": I + "x"}], I + "x"),
-    ([{"url": I + "w", "width": "64"}, {"url": I + "n", "width": 300}], I + "n"),
+    ([{"url": IMG + "640", "width": 640}, {"url": IMG + "64", "width": 64}], IMG + "64"),
+    ([{"url": IMG + "x"}], IMG + "x"),
+    ([{"url": IMG + "w", "width": "64"}, {"url": IMG + "n", "width": 300}], IMG + "n"),
     ([{"url": "javascript:x", "width": 1}], None), ("images", None), (None, None), ([1, "x", None], None),
-    ([{"url": 5, "width": 1}], None), ([{"width": True, "url": I + "b"}], I + "b"),
-    ([{"url": I + "640", "width": 640}, {"url": "https://a/64", "width": 64}], I + "640"),   # not a Spotify host
+    ([{"url": 5, "width": 1}], None), ([{"width": True, "url": IMG + "b"}], IMG + "b"),
+    ([{"url": IMG + "640", "width": 640}, {"url": "https://a/64", "width": 64}], IMG + "640"),   # not a Spotify host
     ([{"url": "https://a/64", "width": 64}], None), ([{"url": "http://i.scdn.co/image/x", "width": 64}], None),
 ])
 def test_smallest_image_handles_any_shape(images, url):

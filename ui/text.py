@@ -17,6 +17,10 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation character
+# GFM turns URLs and e-mail addresses in text into links after escapes are resolved (so `www\.x\.y`
+# still links): a WORD JOINER (U+2060, invisible) after a scheme or www and before @ breaks that.
+_AUTOLINK = re.compile(r"(?i)(https?|www|mailto|xmpp)(?=[:.])|(?=@)")
+WORD_JOINER = "\u2060"
 
 # Hosts of the album, playlist and artist images in real Spotify Web API responses: i.scdn.co
 # today, d3rt1990lpmkn.cloudfront.net in older ones (tests/fixtures/spotify), mosaic.scdn.co for
@@ -32,9 +36,11 @@ CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # OWASP CSV injection: ce
 def literal(text: object) -> str:
     """`text` shown literally inside Streamlit markdown: every ASCII punctuation character
     backslash-escaped (no emphasis, links, images, HTML, LaTeX `$`, `:color[...]` directives,
-    `:emoji:` or `:material/...:` shortcodes, headings or lists can come out of it) and line breaks
-    flattened to spaces. None is the empty string."""
+    `:emoji:` or `:material/...:` shortcodes, headings or lists can come out of it), bare URLs and
+    e-mail addresses kept from becoming links (a word joiner after `http`/`www`, before `@`), line
+    breaks flattened to spaces. None is the empty string."""
     flat = re.sub(r"\s+", " ", "" if text is None else str(text))
+    flat = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, flat)
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
