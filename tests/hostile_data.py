@@ -16,16 +16,17 @@ from tests.helpers import make_sqlite
 
 FOREIGN = "attacker.example"
 # Each name is one attack: markdown emphasis, LaTeX, a colour directive and a remote image; a
-# javascript: link, raw HTML and shortcodes; block markdown; spreadsheet formulas.
+# javascript: link, raw HTML and shortcodes; block markdown, a bare URL, the logo shortcode and an
+# arrow Streamlit would rewrite; spreadsheet formulas.
 BOLD = f"**bold** $x^2$ :red[red] ![i](http://{FOREIGN}/x.png)"
 LINK = f"[click](javascript:alert(1)) <img src=http://{FOREIGN}/y.png> :material/delete_forever: :smile:"
-BLOCK = f"# Heading _it_ ~~s~~ `code` &amp; www.{FOREIGN} | a | b"
+BLOCK = f"# Heading _it_ ~~s~~ `code` &amp; www.{FOREIGN} | a | b :streamlit: x <-> y"
 FORMULA = f'=HYPERLINK("http://{FOREIGN}","y")'
 COMMAND = "=cmd|' /C calc'!A0"
 NAMES = [BOLD, LINK, BLOCK, FORMULA, COMMAND]
 # Fragments that only come out of these names: none may reach a markdown context unescaped.
 RAW_FRAGMENTS = ["**bold**", "$x^2$", ":red[red]", "![i]", "[click](", "javascript:", "<img", "~~s~~", "`code`",
-                 ":material/delete_forever:", ":smile:", "# Heading _it_"]
+                 ":material/delete_forever:", ":smile:", "# Heading _it_", ":streamlit:", "x <-> y"]
 BAD_LINKS = ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", f"http://{FOREIGN}/track"]
 BAD_IMAGES = [{"url": f"http://{FOREIGN}/a.png", "width": 64}, {"url": f"https://{FOREIGN}/b.png", "width": 32},
               {"url": "javascript:alert(1)", "width": 16}, {"url": "data:image/png;base64,AAAA", "width": 8},

@@ -235,6 +235,7 @@ def test_hostile_names_read_literally_and_nothing_loads_from_a_foreign_host(host
         text = main.inner_text()
         assert [u for u in requested if _foreign(u)] == [], "the browser fetched from a host the data names"
         assert main.locator(".katex").count() == 0, "a name was rendered as LaTeX"
+        assert main.locator('[data-testid="stMarkdownContainer"] img').count() == 0, "an image in markdown"
         assert main.locator("strong").filter(has_text=re.compile(r"^\s*bold\s*$")).count() == 0, "rendered bold"
         assert main.locator('a[href^="javascript:" i], a[href^="data:" i]').count() == 0
         foreign_links = [h for h in main.locator("a[href]").evaluate_all("els => els.map(e => e.href)")

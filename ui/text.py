@@ -17,9 +17,12 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation character
-# GFM turns URLs and e-mail addresses in text into links after escapes are resolved (so `www\.x\.y`
-# still links): a WORD JOINER (U+2060, invisible) after a scheme or www and before @ breaks that.
+# Streamlit's markdown rewrites some text after escapes are resolved (seen in Chromium): GFM turns
+# URLs and e-mail addresses into links (`www\.x\.y` still links), `-\>` becomes an arrow (also <- <->
+# -- >= <= ~=) and `\:streamlit\:` its logo. A WORD JOINER (U+2060, invisible) after a scheme or www,
+# before @, and between the characters of those pairs breaks each of these.
 _AUTOLINK = re.compile(r"(?i)(https?|www|mailto|xmpp)(?=[:.])|(?=@)")
+_REWRITTEN = re.compile(r"(?<=<)(?=[-=])|(?<=-)(?=[->])|(?<=[>~])(?==)|(?<=:)(?=streamlit:)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
 # Hosts of the album, playlist and artist images in real Spotify Web API responses: i.scdn.co
@@ -36,11 +39,12 @@ CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # OWASP CSV injection: ce
 def literal(text: object) -> str:
     """`text` shown literally inside Streamlit markdown: every ASCII punctuation character
     backslash-escaped (no emphasis, links, images, HTML, LaTeX `$`, `:color[...]` directives,
-    `:emoji:` or `:material/...:` shortcodes, headings or lists can come out of it), bare URLs and
-    e-mail addresses kept from becoming links (a word joiner after `http`/`www`, before `@`), line
-    breaks flattened to spaces. None is the empty string."""
+    `:emoji:` or `:material/...:` shortcodes, headings or lists can come out of it), bare URLs,
+    e-mail addresses, arrows and `:streamlit:` kept from being rewritten (invisible word joiners,
+    see _REWRITTEN), line breaks flattened to spaces. None is the empty string."""
     flat = re.sub(r"\s+", " ", "" if text is None else str(text))
     flat = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, flat)
+    flat = _REWRITTEN.sub(WORD_JOINER, flat)
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
