@@ -67,7 +67,10 @@ def test_literal_keeps_bare_urls_and_addresses_from_becoming_links(name):
 
 
 @pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("=1+1", "'=1+1"), ("+x", "'+x"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("-1+1", "'-1+1"), ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"), ("--1", "'--1"), ("-1 ", "'-1 "),
+    ("-", "'-"), ("+", "'+"), ("=", "'="), ("\t1", "'\t1"),
+    ("-1", "-1"), ("+1", "+1"), ("-3.5", "-3.5"), ("-.5", "-.5"), ("-1e5", "-1e5"), ("12", "12"),  # plain numbers
     (data.COMMAND, "'" + data.COMMAND), (data.FORMULA, "'" + data.FORMULA), ("plain", "plain"), ("a=b", "a=b"),
     ("", ""), (" =x", " =x"), (5, 5), (-5, -5), (-1.5, -1.5), (None, None),
 ])
@@ -85,7 +88,7 @@ def test_csv_download_neutralises_formulas_and_keeps_numbers_numbers():
                                         "plain", ""]
     assert [r[1] for r in rows[1:]] == ["-3", "-2", "-1", "0", "1", "2", "3", "4"]       # numbers stay numbers
     assert rows[1][2] == "-0.5"
-    assert [r[3] for r in rows[1:]] == ["'-7", "-7", "1.5", "'=A1", "True", "", "x", "'+"]
+    assert [r[3] for r in rows[1:]] == ["-7", "-7", "1.5", "'=A1", "True", "", "x", "'+"]
     assert df.at[0, "name"] == data.FORMULA                                              # the page's frame is untouched
     back = pd.read_csv(io.BytesIO(common.csv_bytes(df)))
     assert back["delta"].tolist() == df["delta"].tolist()
@@ -355,3 +358,52 @@ def test_admin_shows_hostile_file_name_and_messages_literally(empty_url, monkeyp
     at.button(key="admin_import_path_go").click().run()
     check_page(at)
     assert at.error, "a missing file is an error, its name shown literally"
+
+
+PAGES_CHECKED = {"admin.py", "explorer.py", "history.py", "plays.py", "search.py"}   # by the tests above
+
+
+def test_every_page_file_is_checked_with_hostile_names():
+    assert {f for f in os.listdir(PAGES) if f.endswith(".py")} == PAGES_CHECKED
+
+
+def test_every_csv_download_goes_through_download_csv():
+    """No page writes a CSV of its own: download_csv is where formulas are neutralised."""
+    sources = [os.path.join(ROOT, "dashboard.py")] + [os.path.join(d, f) for d in (PAGES, os.path.join(ROOT, "ui"))
+                                                       for f in os.listdir(d) if f.endswith(".py")]
+    offenders = []
+    for path in sources:
+        with open(path, encoding="utf-8") as fh:
+            code = fh.read()
+        if path.endswith(os.path.join("ui", "common.py")):
+            continue
+        if re.search(r"\.to_csv\(|download_button\(|\bcsv\.writer\(", code):
+            offenders.append(os.path.relpath(path, ROOT))
+    assert offenders == []
+
+
+def test_plays_csv_downloads_carry_no_formula(hostile_url, monkeypatch):
+    """The bytes a Download CSV button serves (Plays -> Top lists, tracks by hostile names): every
+    formula name is prefixed with a quote, the numbers are numbers."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    stores = []
+
+    class Recorded(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recorded)
+    at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": "Top lists"})
+    check_page(at)
+    served = []
+    for button in at.download_button:
+        name = button.proto.url.rsplit("/", 1)[-1]
+        served += [s.get_file(name).content for s in stores if name.split(".")[0] in s._files_by_id]
+    assert served, "a CSV was offered"
+    rows = [r for body in served for r in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))]
+    cells = [c for r in rows for c in r]
+    assert "'" + data.FORMULA in cells and "'" + data.COMMAND in cells
+    assert not [c for c in cells if c.startswith(text.CSV_FORMULA_START) and not re.fullmatch(r"-?[\d.]+", c)]

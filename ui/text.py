@@ -34,6 +34,7 @@ _IMAGE_HOST_PATTERN = re.compile(r"image-cdn-[a-z0-9]+\.spotifycdn\.com")
 # the links built from spotify: URIs) and other spotify.com hosts.
 LINK_DOMAIN = "spotify.com"
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # OWASP CSV injection: cells a spreadsheet evaluates
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def literal(text: object) -> str:
@@ -95,8 +96,10 @@ def spotify_links(values) -> list:
 
 def csv_cell(value: object) -> object:
     """A CSV cell a spreadsheet shows as text: a string starting with =, +, -, @, tab or carriage
-    return gets a leading single quote (OWASP); anything else, numbers included, as it is."""
-    if isinstance(value, str) and value.startswith(CSV_FORMULA_START):
+    return gets a leading single quote (OWASP); anything else as it is, numbers included, and so is
+    a string that is one plain number ("-3.5", "+1": the explorer's JSON values), which no
+    spreadsheet runs as a formula."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
