@@ -192,7 +192,7 @@ def hostile_server(hostile_db):
 
 # url path -> (a text input to fill in first (its label) and what to type, or None)
 HOSTILE_PAGES = {
-    "": None, "history": None, "search?q=bold": None, "search?q=click": None,
+    "": None, "history": None, f"history?section={quote('Forgotten gems')}": None, "search?q=bold": None, "search?q=click": None,
     "explorer": ("Track ID, name, artist or album", "bold"), "explorer?source=plays": None, "admin": None,
     **{f"plays?tz=UTC&section={quote(s)}": None for s in (
         "Over time", "Top lists", "Skips", "Sessions & streaks", "Discovery", "Two periods", "On this day",
