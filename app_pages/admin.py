@@ -114,7 +114,7 @@ def server_path_section() -> None:
         try:
             path = view.server_path(typed, root)
         except view.UploadRejected as exc:
-            st.error(f"Nothing was imported: {literal(exc)}", icon="🛑")
+            st.error(f"Nothing was imported: {exc}", icon="🛑")   # fixed texts: no part of the typed path
         else:
             do_import(path, os.path.relpath(path, os.path.realpath(root)))
 
