@@ -15,6 +15,7 @@ from migrate.api import run_import
 from migrate.errors import ImportError_, UnusableInput
 from ui import admin_view as view
 from ui import auth, cached, charts, common
+from ui.text import literal
 
 RUNS_SHOWN = 50
 REJECTS_SHOWN = 1_000
@@ -37,29 +38,30 @@ def do_import(path: str, shown_as: str) -> None:
     """Run the import of `path` with live progress; keep the report (or the error) in the session."""
     st.session_state.pop(STATE_REPORT, None)
     error = None
-    with st.status(f"Importing {shown_as} ...", expanded=True) as status:
+    label = literal(shown_as)              # a file name or typed path: shown literally in every label
+    with st.status(f"Importing {label} ...", expanded=True) as status:
         bar = st.progress(0.0, text="Opening the file")
 
         def progress(stage: str, done: int, total: int) -> None:
             fraction = done / total if total else 1.0
-            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{stage}: {done:,} of {total:,}")
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{literal(stage)}: {done:,} of {total:,}")
 
         def notice(message: str) -> None:
-            status.write(config.redact_text(str(message)))
+            status.write(literal(config.redact_text(str(message))))
 
         try:
             report = run_import(path, progress=progress, notice=notice)
         except UnusableInput as exc:
-            error = "Nothing was imported: " + view.user_message(exc, path, shown_as)
+            error = "Nothing was imported: " + literal(view.user_message(exc, path, shown_as))
         except ImportError_ as exc:
-            error = "The import failed and nothing from it was kept: " + view.user_message(exc, path, shown_as)
+            error = "The import failed and nothing from it was kept: " + literal(view.user_message(exc, path, shown_as))
         except Exception as exc:  # noqa: BLE001 - a bug: still one line, never a traceback with secrets
             error = (f"The import failed unexpectedly ({type(exc).__name__}): "
-                     + view.user_message(exc, path, shown_as))
+                     + literal(view.user_message(exc, path, shown_as)))
         if error:
-            status.update(label=f"Import of {shown_as} stopped", state="error", expanded=False)
+            status.update(label=f"Import of {label} stopped", state="error", expanded=False)
         else:
-            status.update(label=f"Imported {shown_as} in {report.seconds:.1f} s (run {report.run_id})",
+            status.update(label=f"Imported {label} in {report.seconds:.1f} s (run {report.run_id})",
                           state="complete", expanded=False)
     if error:
         st.error(error, icon="🛑")
@@ -69,7 +71,7 @@ def do_import(path: str, shown_as: str) -> None:
 
 
 def show_report(report) -> None:
-    st.subheader(f"Report: {report.source} (run {report.run_id})")
+    st.subheader(f"Report: {literal(report.source)} (run {report.run_id})")
     if report.verified:
         st.success("Verification passed: PostgreSQL holds every accepted row of the file.", icon="✅")
     else:
@@ -93,7 +95,7 @@ def show_report(report) -> None:
     st.markdown("**Verification**")
     st.dataframe(view.report_checks_frame(report), hide_index=True, width="stretch")
     for note in report.notes:
-        st.caption(note)
+        st.caption(literal(note))
     with st.expander("Full report (as `python -m migrate` prints it)"):
         st.code(report.render(max_rejects=50), language=None)
 
@@ -113,7 +115,7 @@ def server_path_section() -> None:
         try:
             path = view.server_path(typed, root)
         except view.UploadRejected as exc:
-            st.error(f"Nothing was imported: {exc}", icon="🛑")
+            st.error(f"Nothing was imported: {exc}", icon="🛑")   # fixed texts: no part of the typed path
         else:
             do_import(path, os.path.relpath(path, os.path.realpath(root)))
 
@@ -132,7 +134,7 @@ def import_section() -> None:
                 with view.staged_upload(upload.name, upload) as path:
                     do_import(path, name)
             except view.UploadRejected as exc:
-                st.error(f"Nothing was imported: {exc}", icon="🛑")
+                st.error(f"Nothing was imported: {literal(exc)}", icon="🛑")
     with right:
         server_path_section()
     report = st.session_state.get(STATE_REPORT)
@@ -251,7 +253,8 @@ def show_plan(result) -> None:
     flagged = [n for n in result.nodes if n.flagged]
     if flagged:
         st.warning("Row estimates off by 10× or more: "
-                   + "; ".join(f"{n.label} ({view.misestimate_label(n).removeprefix('⚠️ ')})" for n in flagged[:5])
+                   + "; ".join(literal(f"{n.label} ({view.misestimate_label(n).removeprefix('⚠️ ')})")
+                               for n in flagged[:5])
                    + (f"; and {len(flagged) - 5} more" if len(flagged) > 5 else ""), icon="⚠️")
     frame = view.plan_frame(result.nodes, s.execution_ms)
     st.dataframe(frame, hide_index=True, width="stretch", column_config=PLAN_COLUMNS)
@@ -283,13 +286,13 @@ def explain_section() -> None:
     if submitted:
         st.session_state.pop(STATE_EXPLAINED, None)
         if errors:
-            st.error("Fix these parameters first: " + "; ".join(errors), icon="✏️")
+            st.error("Fix these parameters first: " + "; ".join(literal(e) for e in errors), icon="✏️")
         else:
             try:
                 with common.guard():
                     st.session_state[STATE_EXPLAINED] = explain.explain(name, values, timeout_ms=timeout_ms)
             except (explain.ExplainError, explain.ExplainRefused) as exc:
-                st.error(config.redact_text(str(exc)), icon="🛑")
+                st.error(literal(config.redact_text(str(exc))), icon="🛑")
     result = st.session_state.get(STATE_EXPLAINED)
     if result is not None and result.name == name:
         show_plan(result)

@@ -43,10 +43,11 @@ def _run(name: str, **params):
     try:
         return cached.query(name, timeout_ms=_timeout_ms(), **params)
     except Exception as exc:
-        message = jsonpaths.user_error(exc) or common.classify(exc)
+        refused = jsonpaths.user_error(exc)           # may quote the input: shown literally
+        message = view.md(refused) if refused else common.classify(exc)
         if message is None:
             raise
-        st.error(view.md(message), icon="🛑")
+        st.error(message, icon="🛑")
         return None
 
 

@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 from ui import cached, charts, common, filters
+from ui.text import spotify_links
 
 TOP_CHOICES = 200          # tracks / artists offered in the bump chart's picker
 DEFAULT_PICKS = 5          # preselected: the strongest ones in the filtered snapshots
@@ -120,7 +121,8 @@ def forgotten_gems(f: filters.HistoryFilters) -> None:
         st.caption("No forgotten gems with these filters.")
         return
     st.caption(f"{len(res.df):,} gem{'s' if len(res.df) != 1 else ''}{'+' if res.truncated else ''}.")
-    _table(res.df, "forgotten_gems", {
+    gems = res.df.assign(spotify_url=spotify_links(res.df["spotify_url"]))   # no javascript: or data: links
+    _table(gems, "forgotten_gems", {
         "track_id": None, "name": "Track", "artist_name": "Artist", "best_rank": "Best rank", "placements": "Placements",
         "first_in_window": "First in window", "last_in_window": "Last in window",
         "last_ranked": "Last ranked", "days_since": "Days before newest",

@@ -15,6 +15,7 @@ import streamlit as st
 from ui import cached, charts, common
 from ui import plays_view as view
 from ui.filters import date_range, url_param, write_url_params
+from ui.text import literal
 
 IMPORT_HINT = ("No plays yet. Request your **extended streaming history** from Spotify (Account → Privacy "
                "settings → Download your data), then import the zip it sends: upload it on the **Admin** "
@@ -332,7 +333,7 @@ def discovery(s: Settings) -> None:
     head = df[df["level"] == "artist"]
     if len(head):
         h = head.iloc[0]
-        st.markdown(f"**{view.label(artist)}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
+        st.markdown(f"**{literal(view.label(artist))}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
                     f"{h.last_play:%Y-%m-%d %H:%M}; {int(h.plays):,} plays, {view.hours_text(h.minutes)}.")
     tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
     _table(tracks, "plays_first_last", {

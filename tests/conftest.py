@@ -100,10 +100,27 @@ def plays_export_db(server_url, tmp_path_factory):
 
 
 
+@pytest.fixture(scope="session")
+def hostile_db(server_url, tmp_path_factory):
+    """A database whose every name is markdown, LaTeX, a link, an image, HTML or a formula
+    (tests/hostile_data.py): a library from a SQLite file and plays from an export. Read only."""
+    from migrate.api import run_import
+    from migrate.sqlite_import import import_sqlite
+    from tests import hostile_data
+
+    name = f"mtm_hostile_{os.getpid()}"
+    url = create_database(server_url, name)
+    folder = tmp_path_factory.mktemp("hostile")
+    import_sqlite(hostile_data.build_sqlite(folder / "hostile.db"), url)
+    run_import(hostile_data.build_export(str(folder / "export")), url)
+    yield url
+    drop_database(server_url, name)
+
 
 # Markers (pytest.ini): `db` for a test that needs PostgreSQL (it uses a database fixture),
 # `browser` for Chromium, `slow` for whole-system runs. `make test-fast` runs the rest in seconds.
-DB_FIXTURES = {"server_url", "session_db", "db_url", "demo_db", "demo_url", "empty_url", "plays_export_db"}
+DB_FIXTURES = {"server_url", "session_db", "db_url", "demo_db", "demo_url", "empty_url", "plays_export_db",
+               "hostile_db"}
 SLOW_MODULES = {"test_upgrade", "test_faults", "test_hostile_input", "test_read_only_pages", "test_hostile_files"}
 
 

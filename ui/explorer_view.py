@@ -12,9 +12,9 @@ import pandas as pd
 
 from db import queries, search
 from ui.charts import count_axis
+from ui.text import literal
 
 LABEL_CHARS = 60
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 INVENTORY_COLUMNS = {"path": "Key path", "types": "JSON types", "tracks": "Tracks", "share": "Share of tracks"}
 VALUES_COLUMNS = {"value": "Value", "type": "JSON type", "count": "Count", "share": "Share of values",
@@ -115,10 +115,7 @@ def as_float(value) -> float | None:
     return out if out is not None and math.isfinite(out) else None
 
 
-def md(text) -> str:
-    """`text` shown literally by st.markdown / st.caption / st.error: Markdown, LaTeX ($), emoji
-    shortcodes (:x:) and HTML entities escaped, line breaks flattened (track names, user input)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text)))
+md = literal   # the one helper of every page (ui/text.py), under this module's short name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from ui.charts import SPOTIFY_GREEN, _numeric, count_axis, count_legend, month_axis
+from ui.text import literal
 
 # ---------------------------------------------------------------------------------------------
 # Settings: choices, defaults, and reading them from a link
@@ -116,7 +117,8 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
 
 
 def zone_note(zone: str, info: pd.DataFrame) -> str:
-    """How the page converts times for `zone` (info: plays_time_zone's row)."""
+    """How the page converts times for `zone` (info: plays_time_zone's row), as markdown."""
+    zone = literal(zone)
     if info.empty:
         return f"Times are in {zone}."
     row = info.iloc[0]

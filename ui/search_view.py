@@ -3,8 +3,8 @@ rank-history chart and summary; the same for what was played ("In your plays": s
 rows and one item's monthly plays). Plain functions (no Streamlit calls), testable on their own.
 
 Text from the database is never trusted: the results list is HTML built here with every piece of
-track text escaped (a track named `<script>` or `**x**` shows literally), and only http(s) links and
-images from raw_json are used.
+track text escaped (a track named `<script>` or `**x**` shows literally), links only to spotify.com
+and album images only from Spotify's image hosts (ui/text.py).
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import base64
 import difflib
 import html
 import re
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import altair as alt
@@ -22,11 +21,16 @@ import pandas as pd
 from db import search
 from ui.charts import TIME_RANGE_LABELS, range_label
 from ui.plays_view import DEFAULT_THRESHOLD, threshold_text
+from ui.text import (
+    image_url,
+    literal,
+    safe_url,  # noqa: F401 - re-exported: the search tests import it from here
+    spotify_links,
+)
 
 MARK_STYLE = "background: rgba(29, 185, 84, 0.35); color: inherit; border-radius: 2px; padding: 0 1px"
 CANDIDATE_CAP = 2000        # search_tracks ranks at most this many full-text matches
 FUZZY_RATIO = 0.75          # a word this close to a query word is highlighted in a 'similar' result
-_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation character
 RANGE_ORDER = list(TIME_RANGE_LABELS.values())
 
 
@@ -34,37 +38,20 @@ RANGE_ORDER = list(TIME_RANGE_LABELS.values())
 # Escaping and URLs
 
 
-def escape_markdown(text: object) -> str:
-    """`text` shown literally inside Streamlit markdown (every ASCII punctuation backslash-escaped,
-    line breaks flattened): no emphasis, links, HTML, LaTeX ($) or :directives: can come out of it."""
-    flat = re.sub(r"\s+", " ", "" if text is None else str(text))
-    return _MD_SPECIAL.sub(r"\\\1", flat)
-
-
-def safe_url(url: object) -> str | None:
-    """`url` when it is a plain http(s) URL (no javascript:, data:, spaces or quotes), else None."""
-    if not isinstance(url, str):
-        return None
-    url = url.strip()
-    if not url or len(url) > 2048 or any(c.isspace() or c in "\"'<>\\`" for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+escape_markdown = literal     # the one helper of every page (ui/text.py), under this module's old name
 
 
 def smallest_image(images: object) -> str | None:
     """The URL of the smallest image in a Spotify `album.images` list (any width unknown counts as
-    largest), or None when there is no usable one."""
+    largest), or None when there is no usable one: only https images on Spotify's image hosts count
+    (ui.text.image_url), so a viewer's browser never loads an image from a host the data names."""
     if not isinstance(images, list):
         return None
     best: tuple[float, str] | None = None
     for image in images:
         if not isinstance(image, dict):
             continue
-        url = safe_url(image.get("url"))
+        url = image_url(image.get("url"))
         if url is None:
             continue
         width = image.get("width")
@@ -145,7 +132,7 @@ def prepare_results(df: pd.DataFrame) -> pd.DataFrame:
     as a nullable integer."""
     out = df.copy()
     out["image"] = _objects([smallest_image(v) for v in out["images"]], out.index)
-    out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
+    out["spotify"] = _objects(spotify_links(out["spotify_url"]), out.index)
     out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
     return out.drop(columns=["images"])
 
@@ -158,9 +145,10 @@ def result_label(row) -> str:
 
 def album_tile(url: object) -> str:
     """A 48 px album tile: the image as a background over a grey square, so an image that cannot
-    load (offline, a removed cover) leaves the grey square instead of a broken-image icon. Only a
-    safe_url (no quotes, spaces or backslashes) reaches the CSS url('...')."""
-    url = safe_url(url)
+    load (offline, a removed cover) leaves the grey square instead of a broken-image icon. Only an
+    image_url (https, one of Spotify's image hosts, no quotes, spaces or backslashes) reaches the CSS
+    url('...'); any other URL leaves the grey square alone."""
+    url = image_url(url)
     picture = f" url('{html.escape(url)}') center / cover no-repeat" if url else ""
     return ('<div style="width: 48px; height: 48px; flex: none; border-radius: 4px; '
             f'background: rgba(128, 128, 128, 0.2){picture}"></div>')
@@ -399,7 +387,7 @@ def prepare_plays(df: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
     as a float, first/last played as naive local timestamps in `zone` (null until the plays rollups
     are built)."""
     out = df.copy()
-    out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
+    out["spotify"] = _objects(spotify_links(out["spotify_url"]), out.index)
     out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
     out["streams"] = pd.to_numeric(out["streams"], errors="coerce").astype("Int64")
     out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64")
