@@ -120,14 +120,30 @@ def server_path_section() -> None:
             do_import(path, os.path.relpath(path, os.path.realpath(root)))
 
 
+def _forget_upload(upload) -> None:
+    """Remove an imported upload from Streamlit's in-memory file store (best effort: the store is
+    Streamlit's; without it the file is freed when the browser session ends)."""
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is not None and getattr(upload, "file_id", None):
+            get_instance().uploaded_file_mgr.remove_file(ctx.session_id, upload.file_id)
+    except Exception:  # noqa: BLE001 - freeing early is an optimisation, never an error for the user
+        pass
+
+
 def import_section() -> None:
     st.caption("Runs the same import as `python -m migrate`: a Music Time Machine SQLite file "
                "(.db/.sqlite/.sqlite3) or a Spotify data export (.zip/.json). Importing the same file again "
                "changes nothing; rejected rows are listed with their reasons.")
     left, right = st.columns(2)
     with left:
+        generation = st.session_state.get("admin_upload_generation", 0)
         upload = st.file_uploader(f"Upload a file (up to {view.MAX_UPLOAD_MB:,} MB)",
-                                  type=list(view.UPLOAD_TYPES), key="admin_upload")
+                                  type=list(view.UPLOAD_TYPES),
+                                  key="admin_upload" if not generation else f"admin_upload_{generation}")
         if st.button("Import uploaded file", disabled=upload is None, key="admin_import_upload"):
             name = view.safe_filename(upload.name)
             try:
@@ -135,6 +151,13 @@ def import_section() -> None:
                     do_import(path, name)
             except view.UploadRejected as exc:
                 st.error(f"Nothing was imported: {literal(exc)}", icon="🛑")
+            finally:
+                # The upload sits in the server's memory until its session ends: free it now, and
+                # show an empty uploader (a new widget key) for the next file; the report stays.
+                _forget_upload(upload)
+                st.session_state["admin_upload_generation"] = generation + 1
+            if st.session_state.get(STATE_REPORT) is not None:
+                st.rerun()      # the report is kept in the session; an error stays on screen as it is
     with right:
         server_path_section()
     report = st.session_state.get(STATE_REPORT)

@@ -332,3 +332,18 @@ def test_spotify_export_zip_uploaded_on_the_admin_page_imports_every_play_and_re
             assert frame_with(at, "already present")["inserted"].fillna(0).sum() == 0
         runs = frame_with(at, "run_id")
         assert runs.iloc[0]["source"] == zipped.name and len(runs) == attempt
+
+
+def test_an_imported_upload_is_freed_and_the_uploader_is_empty_again(empty_url, tmp_path, monkeypatch):
+    """After an import the uploaded bytes leave Streamlit's in-memory store (they used to stay until the
+    browser session ended) and the uploader offers a fresh, empty widget for the next file."""
+    data = Path(small_file(tmp_path, "one.db")).read_bytes()
+    at = admin_app(monkeypatch)
+    at.file_uploader(key="admin_upload").set_value(("one.db", data, "application/octet-stream"))
+    at.run()
+    at.button(key="admin_import_upload").click().run()
+    assert not at.exception
+    assert pg_rows(empty_url, "select count(*) from tracks") == [(2,)]
+    assert at.session_state["admin_upload_generation"] == 1
+    assert [u.key for u in at.file_uploader] == ["admin_upload_1"]
+    assert at.file_uploader[0].value is None
