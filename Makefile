@@ -13,11 +13,12 @@ STAMP := $(VENV)/.stamp
 DEV_STAMP := $(VENV)/.stamp-dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv dev-venv run test bench audit clean
+.PHONY: help venv dev-venv run test test-fast bench audit clean
 
 help:
 	@echo "make run     set up .venv, load the demo into an empty database, serve on \$${PORT:-8501}"
 	@echo "make test    set up .venv with dev tools, install chromium if possible, run pytest (PYTEST_ARGS=...)"
+	@echo "make test-fast  the tests that need no database and no browser (seconds)"
 	@echo "make bench   run every bench/*.py (they write BENCHMARKS.md)"
 	@echo "make audit   pip-audit of the installed dependencies (fails on a known vulnerability)"
 	@echo "make clean   stop the embedded database, remove .venv and .data"
@@ -44,6 +45,9 @@ test: $(DEV_STAMP)
 	bash scripts/install_browser.sh
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: $(DEV_STAMP)
+	$(PY) -m pytest -q -m "not db and not browser and not slow" $(PYTEST_ARGS)
 
 # Each bench/<name>.py runs as module bench.<name> from the repo root, so it can
 # import db, migrate and ui like the app does.

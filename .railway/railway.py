@@ -27,9 +27,9 @@ PROJECT = "music-time-machine"
 SERVICE = "dashboard"
 DATABASE = "Postgres"  # Railway's usual name: the reference below is ${{Postgres.DATABASE_URL}}
 
-# scripts/serve.sh runs `streamlit run dashboard.py --server.port $PORT
-# --server.address 0.0.0.0 --server.headless true` with the venv's python; `make run`
-# uses the same script.
+# scripts/serve.sh runs `streamlit run app.py --server.port $PORT --server.address 0.0.0.0
+# --server.headless true` with the venv's python (0.0.0.0 because DATABASE_URL is set; the
+# health check and the proxy need it); `make run` uses the same script, on 127.0.0.1.
 START_COMMAND = "bash scripts/serve.sh"
 # Before each deploy: apply the schema (MTM_NO_DEMO below keeps the demo out of production).
 PRE_DEPLOY_COMMAND = "python -m migrate.bootstrap"
@@ -64,6 +64,11 @@ def main(ctx=None):
             "ADMIN_PASSWORD": preserve(),
             # A hosted database holds real imports: never seed it with the demo data.
             "MTM_NO_DEMO": "1",
+            # Only Railway's edge proxy reaches the public port, and it sends the client's address
+            # in X-Real-IP (X-Forwarded-For on older edges); its own addresses are not documented,
+            # so every peer counts as the proxy. The Admin page's per-address limit on password
+            # guesses relies on this (server/guard.py ClientAddressMiddleware).
+            "MTM_TRUSTED_PROXIES": "*",
         },
     )
     return project(PROJECT, resources=[db, web])

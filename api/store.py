@@ -11,7 +11,7 @@ Concurrency with imports. An import holds the import lock (a session advisory lo
 transaction for its whole run, but it touches the rollups only in its last step (the refresh).
 The rollup refresh deletes and rebuilds whole hours, months, years and sessions, so two refreshes
 of the same period at once could both miss each other's plays or add theirs twice. Every refresh
-therefore takes ROLLUP_LOCK_KEY (a transaction advisory lock, migrate.runs.lock_rollups) first,
+therefore takes ROLLUP_LOCK_KEY (a transaction advisory lock, db.refresh.lock_rollups) first,
 and a refresh statement starts after the lock is granted, so it sees every play committed before
 it, whoever wrote it. Listens refresh one after another (milliseconds each). A listen never takes
 the import lock: during an import's load (tens of seconds for a large export) listens go on as
@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.listens import NowPlaying, Play
-from migrate.runs import ROLLUP_LOCK_KEY, lock_rollups
+from db.refresh import ROLLUP_LOCK_KEY, lock_rollups
 
 STATEMENT_TIMEOUT = "30s"
 LOCK_TRY = "200ms"      # how long a listen waits for another writer's refresh before deferring its own

@@ -6,6 +6,8 @@ Protected by ui.auth (ADMIN_PASSWORD). Imports go through migrate.api.run_import
 """
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +16,7 @@ from migrate.api import run_import
 from migrate.errors import ImportError_, UnusableInput
 from ui import admin_view as view
 from ui import auth, cached, charts, common
+from ui.text import literal
 
 RUNS_SHOWN = 50
 REJECTS_SHOWN = 1_000
@@ -36,29 +39,30 @@ def do_import(path: str, shown_as: str) -> None:
     """Run the import of `path` with live progress; keep the report (or the error) in the session."""
     st.session_state.pop(STATE_REPORT, None)
     error = None
-    with st.status(f"Importing {shown_as} ...", expanded=True) as status:
+    label = literal(shown_as)              # a file name or typed path: shown literally in every label
+    with st.status(f"Importing {label} ...", expanded=True) as status:
         bar = st.progress(0.0, text="Opening the file")
 
         def progress(stage: str, done: int, total: int) -> None:
             fraction = done / total if total else 1.0
-            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{stage}: {done:,} of {total:,}")
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{literal(stage)}: {done:,} of {total:,}")
 
         def notice(message: str) -> None:
-            status.write(config.redact_text(str(message)))
+            status.write(literal(config.redact_text(str(message))))
 
         try:
             report = run_import(path, progress=progress, notice=notice)
         except UnusableInput as exc:
-            error = "Nothing was imported: " + view.user_message(exc, path, shown_as)
+            error = "Nothing was imported: " + literal(view.user_message(exc, path, shown_as))
         except ImportError_ as exc:
-            error = "The import failed and nothing from it was kept: " + view.user_message(exc, path, shown_as)
+            error = "The import failed and nothing from it was kept: " + literal(view.user_message(exc, path, shown_as))
         except Exception as exc:  # noqa: BLE001 - a bug: still one line, never a traceback with secrets
             error = (f"The import failed unexpectedly ({type(exc).__name__}): "
-                     + view.user_message(exc, path, shown_as))
+                     + literal(view.user_message(exc, path, shown_as)))
         if error:
-            status.update(label=f"Import of {shown_as} stopped", state="error", expanded=False)
+            status.update(label=f"Import of {label} stopped", state="error", expanded=False)
         else:
-            status.update(label=f"Imported {shown_as} in {report.seconds:.1f} s (run {report.run_id})",
+            status.update(label=f"Imported {label} in {report.seconds:.1f} s (run {report.run_id})",
                           state="complete", expanded=False)
     if error:
         st.error(error, icon="🛑")
@@ -68,7 +72,7 @@ def do_import(path: str, shown_as: str) -> None:
 
 
 def show_report(report) -> None:
-    st.subheader(f"Report: {report.source} (run {report.run_id})")
+    st.subheader(f"Report: {literal(report.source)} (run {report.run_id})")
     if report.verified:
         st.success("Verification passed: PostgreSQL holds every accepted row of the file.", icon="✅")
     else:
@@ -77,22 +81,58 @@ def show_report(report) -> None:
     st.dataframe(tables, hide_index=True, width="stretch")
     files = view.report_files_frame(report)
     if not files.empty:
-        st.markdown(f"**Files ({len(files):,})**: what each file of the export added; files that are not "
-                    "streaming history are listed as ignored.")
+        st.markdown(f"**Files ({len(files):,})**: what each file was read as and what became of its records "
+                    "(duplicates: read earlier in this import; already present: from an earlier import); "
+                    "files that are not streaming history are listed last, as ignored.")
         st.dataframe(files, hide_index=True, width="stretch")
     rejects = view.report_rejects_frame(report)
     if rejects.empty:
         st.caption("No rows were rejected.")
     else:
-        st.markdown(f"**Rejected rows ({len(report.rejects):,})**: kept out of PostgreSQL, everything else landed.")
+        st.markdown(f"**Rejected rows ({report.rejects_total:,})**: kept out of PostgreSQL, everything else landed."
+                    + (f" The first {len(report.rejects):,} are listed." if report.rejects_not_kept else ""))
         st.dataframe(rejects, hide_index=True, width="stretch")
         common.download_csv(rejects, f"import_{report.run_id}_rejects", "Download rejected rows (CSV)")
     st.markdown("**Verification**")
     st.dataframe(view.report_checks_frame(report), hide_index=True, width="stretch")
     for note in report.notes:
-        st.caption(note)
+        st.caption(literal(note))
     with st.expander("Full report (as `python -m migrate` prints it)"):
         st.code(report.render(max_rejects=50), language=None)
+
+
+def server_path_section() -> None:
+    """Import by path: only where no other machine can reach the server, and only from the import folder."""
+    why = auth.exposure()
+    if why is not None:
+        st.caption(f"Import from a path on the server is off because other machines can reach this server ({why}). "
+                   "Upload the file instead, or run `python -m migrate PATH` on the server.")
+        return
+    root = view.import_root()
+    typed = st.text_input("…or a file or folder in the server's import folder", key="admin_import_path",
+                          placeholder="music_time_machine.db",
+                          help=f"The import folder is {root} (MTM_IMPORT_DIR); paths are taken from there.")
+    if st.button("Import from path", key="admin_import_path_go"):
+        try:
+            path = view.server_path(typed, root)
+        except view.UploadRejected as exc:
+            st.error(f"Nothing was imported: {exc}", icon="🛑")   # fixed texts: no part of the typed path
+        else:
+            do_import(path, os.path.relpath(path, os.path.realpath(root)))
+
+
+def _forget_upload(upload) -> None:
+    """Remove an imported upload from Streamlit's in-memory file store (best effort: the store is
+    Streamlit's; without it the file is freed when the browser session ends)."""
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is not None and getattr(upload, "file_id", None):
+            get_instance().uploaded_file_mgr.remove_file(ctx.session_id, upload.file_id)
+    except Exception:  # noqa: BLE001 - freeing early is an optimisation, never an error for the user
+        pass
 
 
 def import_section() -> None:
@@ -101,25 +141,26 @@ def import_section() -> None:
                "changes nothing; rejected rows are listed with their reasons.")
     left, right = st.columns(2)
     with left:
+        generation = st.session_state.get("admin_upload_generation", 0)
         upload = st.file_uploader(f"Upload a file (up to {view.MAX_UPLOAD_MB:,} MB)",
-                                  type=list(view.UPLOAD_TYPES), key="admin_upload")
+                                  type=list(view.UPLOAD_TYPES),
+                                  key="admin_upload" if not generation else f"admin_upload_{generation}")
         if st.button("Import uploaded file", disabled=upload is None, key="admin_import_upload"):
             name = view.safe_filename(upload.name)
             try:
                 with view.staged_upload(upload.name, upload) as path:
                     do_import(path, name)
             except view.UploadRejected as exc:
-                st.error(f"Nothing was imported: {exc}", icon="🛑")
+                st.error(f"Nothing was imported: {literal(exc)}", icon="🛑")
+            finally:
+                # The upload sits in the server's memory until its session ends: free it now, and
+                # show an empty uploader (a new widget key) for the next file; the report stays.
+                _forget_upload(upload)
+                st.session_state["admin_upload_generation"] = generation + 1
+            if st.session_state.get(STATE_REPORT) is not None:
+                st.rerun()      # the report is kept in the session; an error stays on screen as it is
     with right:
-        typed = st.text_input("…or a path on the server", key="admin_import_path",
-                              placeholder="/data/music_time_machine.db")
-        if st.button("Import from path", key="admin_import_path_go"):
-            try:
-                path = view.server_path(typed)
-            except view.UploadRejected as exc:
-                st.error(f"Nothing was imported: {exc}", icon="🛑")
-            else:
-                do_import(path, path)
+        server_path_section()
     report = st.session_state.get(STATE_REPORT)
     if report is not None:
         show_report(report)
@@ -275,7 +316,8 @@ def show_plan(result) -> None:
     flagged = [n for n in result.nodes if n.flagged]
     if flagged:
         st.warning("Row estimates off by 10× or more: "
-                   + "; ".join(f"{n.label} ({view.misestimate_label(n).removeprefix('⚠️ ')})" for n in flagged[:5])
+                   + "; ".join(literal(f"{n.label} ({view.misestimate_label(n).removeprefix('⚠️ ')})")
+                               for n in flagged[:5])
                    + (f"; and {len(flagged) - 5} more" if len(flagged) > 5 else ""), icon="⚠️")
     frame = view.plan_frame(result.nodes, s.execution_ms)
     st.dataframe(frame, hide_index=True, width="stretch", column_config=PLAN_COLUMNS)
@@ -307,13 +349,13 @@ def explain_section() -> None:
     if submitted:
         st.session_state.pop(STATE_EXPLAINED, None)
         if errors:
-            st.error("Fix these parameters first: " + "; ".join(errors), icon="✏️")
+            st.error("Fix these parameters first: " + "; ".join(literal(e) for e in errors), icon="✏️")
         else:
             try:
                 with common.guard():
                     st.session_state[STATE_EXPLAINED] = explain.explain(name, values, timeout_ms=timeout_ms)
             except (explain.ExplainError, explain.ExplainRefused) as exc:
-                st.error(config.redact_text(str(exc)), icon="🛑")
+                st.error(literal(config.redact_text(str(exc))), icon="🛑")
     result = st.session_state.get(STATE_EXPLAINED)
     if result is not None and result.name == name:
         show_plan(result)

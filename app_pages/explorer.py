@@ -10,11 +10,9 @@ never formatted into SQL.
 """
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
-from db import jsonpaths
+from db import jsonpaths, settings
 from ui import cached, charts, common
 from ui import explorer_view as view
 from ui.filters import url_param, write_url_params
@@ -35,9 +33,9 @@ OPERATORS = {"Auto": None, "Predicate (@@)": jsonpaths.OPERATOR_MATCH, "Path exi
 def _timeout_ms() -> int:
     """Statement timeout for queries shaped by user input (an unindexed JSONPath scans the table)."""
     try:
-        return max(1, int(os.environ.get("MTM_EXPLORER_TIMEOUT_MS", "5000")))
-    except ValueError:
-        return 5000
+        return settings.get("MTM_EXPLORER_TIMEOUT_MS")
+    except settings.BadSetting:
+        return settings.SETTINGS["MTM_EXPLORER_TIMEOUT_MS"].default
 
 
 def _run(name: str, **params):
@@ -45,10 +43,11 @@ def _run(name: str, **params):
     try:
         return cached.query(name, timeout_ms=_timeout_ms(), **params)
     except Exception as exc:
-        message = jsonpaths.user_error(exc) or common.classify(exc)
+        refused = jsonpaths.user_error(exc)           # may quote the input: shown literally
+        message = view.md(refused) if refused else common.classify(exc)
         if message is None:
             raise
-        st.error(view.md(message), icon="🛑")
+        st.error(message, icon="🛑")
         return None
 
 

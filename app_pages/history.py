@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 from ui import cached, charts, common, filters
+from ui.text import spotify_links
 
 TOP_CHOICES = 200          # tracks / artists offered in the bump chart's picker
 DEFAULT_PICKS = 5          # preselected: the strongest ones in the filtered snapshots
@@ -120,7 +121,8 @@ def forgotten_gems(f: filters.HistoryFilters) -> None:
         st.caption("No forgotten gems with these filters.")
         return
     st.caption(f"{len(res.df):,} gem{'s' if len(res.df) != 1 else ''}{'+' if res.truncated else ''}.")
-    _table(res.df, "forgotten_gems", {
+    gems = res.df.assign(spotify_url=spotify_links(res.df["spotify_url"]))   # no javascript: or data: links
+    _table(gems, "forgotten_gems", {
         "track_id": None, "name": "Track", "artist_name": "Artist", "best_rank": "Best rank", "placements": "Placements",
         "first_in_window": "First in window", "last_in_window": "Last in window",
         "last_ranked": "Last ranked", "days_since": "Days before newest",
@@ -208,6 +210,11 @@ def track_traits(f: filters.HistoryFilters) -> None:
                     _table(df, name)
 
 
+SECTIONS = {"Rank over time": rank_over_time, "Currently obsessed": currently_obsessed,
+            "Forgotten gems": forgotten_gems, "Musical evolution": evolution,
+            "What the tracks are like": track_traits}
+
+
 def main() -> None:
     charts.enable_theme()
     common.header("Listening history", ":material/show_chart:", "How your top lists moved: filters below are kept in the link, "
@@ -215,11 +222,13 @@ def main() -> None:
     chosen = _filters()
     if chosen is None:
         return
-    rank_over_time(chosen)
-    currently_obsessed(chosen)
-    forgotten_gems(chosen)
-    evolution(chosen)
-    track_traits(chosen)
+    # Only the open section is built and sent: a filter change reruns the filters and one section,
+    # not ten charts and tables (bench/latency.py). The open section is in the link (?section=).
+    tabs = st.tabs(list(SECTIONS), key="section", on_change="rerun", bind="query-params")
+    for tab, render in zip(tabs, SECTIONS.values()):
+        with tab:
+            if tab.open:
+                render(chosen)
 
 
 main()

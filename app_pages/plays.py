@@ -15,6 +15,7 @@ import streamlit as st
 from ui import cached, charts, common
 from ui import plays_view as view
 from ui.filters import date_range, url_param, write_url_params
+from ui.text import literal
 
 IMPORT_HINT = ("No plays yet. Request your **extended streaming history** from Spotify (Account → Privacy "
                "settings → Download your data), then import the zip it sends: upload it on the **Admin** "
@@ -257,8 +258,11 @@ def skips(s: Settings) -> None:
 
 def sessions(s: Settings) -> None:
     st.subheader("Listening sessions")
-    st.caption("A session is a run of streams where none starts more than 30 minutes after the previous "
-               "one ended. A session belongs to the day it starts.")
+    st.caption("A session is a run of streams (every stream, however short) where none starts more than 30 "
+               "minutes after the streams before it ended; it belongs to the day it starts. **Length** runs from "
+               "its first stream's start to its last stream's end; **Played** is the time something was "
+               "playing, so streams that overlap (two devices at once) count once and Played is never more "
+               "than Length.")
     with common.guard():
         summary = cached.query("plays_sessions_summary", **s.span()).df.iloc[0]
         lengths = cached.query("plays_session_lengths", **s.span()).df
@@ -306,8 +310,8 @@ def discovery(s: Settings) -> None:
     if new.empty:
         st.caption("No artist heard for the first time in these dates.")
     else:
-        st.altair_chart(view.new_artists_chart(new), width="stretch")
-        st.caption(f"{int(new['new_artists'].sum()):,} new artists in these dates.")
+        st.altair_chart(view.new_artists_chart(new, s.since, s.until), width="stretch")
+        st.caption(f"{view.count_text(new['new_artists'].sum(), 'new artist')} in these dates.")
         with st.expander("Data"):
             _table(new, "plays_new_artists")
 
@@ -329,7 +333,7 @@ def discovery(s: Settings) -> None:
     head = df[df["level"] == "artist"]
     if len(head):
         h = head.iloc[0]
-        st.markdown(f"**{view.label(artist)}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
+        st.markdown(f"**{literal(view.label(artist))}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
                     f"{h.last_play:%Y-%m-%d %H:%M}; {int(h.plays):,} plays, {view.hours_text(h.minutes)}.")
     tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
     _table(tracks, "plays_first_last", {
@@ -374,7 +378,7 @@ def two_periods(s: Settings) -> None:
         with col:
             part = changes[changes["status"] == status] if len(changes) else changes
             total = int(part["of_total"].iloc[0]) if len(part) else 0
-            st.markdown(f"**{title}** · {total:,} {view.LEVELS[level].lower()}")
+            st.markdown(f"**{title}** · {view.count_text(total, view.LEVELS[level].lower()[:-1])}")
             if part.empty:
                 st.caption("None.")
                 continue
@@ -393,9 +397,11 @@ def on_this_day(s: Settings) -> None:
     if res.df.empty:
         st.caption(f"Nothing played on {day:%d %B} in earlier years.")
         return
-    per_year = res.df.groupby("year", sort=False)["plays"].sum()
-    st.caption(" · ".join(f"{year}: {int(n):,} plays" for year, n in per_year.items()))
-    _table(res.df.drop(columns=["day"]), "plays_on_this_day", {
+    per_year = res.df.groupby("year", sort=False)[["day_plays", "day_minutes"]].first()
+    st.caption(" · ".join(f"{year}: {view.count_text(r.day_plays, 'play')}, {view.hours_text(r.day_minutes)}"
+                          for year, r in per_year.iterrows())
+               + f". Tracks with a play that day; minutes count every stream ({view.threshold_text(s.min_seconds)}).")
+    _table(res.df.drop(columns=["day", "day_plays", "day_minutes"]), "plays_on_this_day", {
         "year": st.column_config.NumberColumn("Year", format="%d"), "track": "Track", "artist": "Artist",
         "plays": "Plays", "minutes": st.column_config.NumberColumn("Minutes", format="%.1f"),
         "first_play": st.column_config.DatetimeColumn("First play", format="YYYY-MM-DD HH:mm")})

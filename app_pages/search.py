@@ -3,8 +3,9 @@ and album, as the user types; choosing a result shows its rank history. When a S
 imported, the same search also covers everything played ("In your plays": tracks, podcast episodes,
 audiobooks), and choosing a played item shows its plays per month, first and last listen, and its
 rank history when it is also in the library. Played times and months are in the user's time zone,
-chosen as on the Plays page: the link's ?tz=..., else the browser's, else TZ, else UTC. The query is
-in the URL (?q=...), so a search can be shared."""
+chosen as on the Plays page: the link's ?tz=..., else the browser's, else TZ, else UTC; a play is what
+the Plays page counts as one: a stream of at least the link's ?min_s=... seconds, else 30. The query
+is in the URL (?q=...), so a search can be shared."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,6 +42,14 @@ def time_zone() -> Zone:
         return Zone(zone, "the link", False)
     zone, source = plays_view.default_zone(getattr(st.context, "timezone", None), plays_view.env_zone(), zones)
     return Zone(zone, source, problem is not None)
+
+
+def threshold() -> int:
+    """What counts as a play, by the Plays page's setting: the link's `min_s` when it is one of the
+    choices, else the Plays page's default (30 s)."""
+    value, _problem = plays_view.parse_choice(url_param("min_s"), plays_view.THRESHOLDS,
+                                              plays_view.DEFAULT_THRESHOLD, int)
+    return int(value)
 
 
 def _pick_from_table() -> None:
@@ -85,7 +94,7 @@ def rank_history(df) -> None:
     rank_chart(track_id, labels[track_id], "This track has not been in any snapshot's top list yet.")
 
 
-def play_history(df, zone: Zone) -> None:
+def play_history(df, zone: Zone, min_seconds: int) -> None:
     """The chosen played item: plays per month, totals, first and last listen (in `zone`); its rank
     history too when the track is in the library."""
     st.subheader("Play history")
@@ -96,12 +105,12 @@ def play_history(df, zone: Zone) -> None:
     key = st.selectbox("Played item", list(rows), format_func=lambda k: labels.get(k, k), key="plays-pick",
                        help="Or choose a row in the Table tab.")
     with common.guard():
-        history = cached.query("play_item_history", name_key=key, tz=zone.name).df
+        history = cached.query("play_item_history", name_key=key, tz=zone.name, min_seconds=min_seconds).df
     if history.empty:
         st.info("No plays of this item are counted yet: run an import again to build the plays rollups.",
                 icon="ℹ️")
         return
-    for col, (label, value, help_text) in zip(st.columns(4), view.play_summary(history, zone.name)):
+    for col, (label, value, help_text) in zip(st.columns(4), view.play_summary(history, zone.name, min_seconds)):
         col.metric(label, value, help=help_text)
     frame = view.play_history_frame(history)
     st.altair_chart(charts.play_history_chart(frame, labels[key], zone.name), width="stretch")
@@ -139,7 +148,7 @@ def library(query: search.SearchQuery, result) -> None:
     rank_history(df)
 
 
-def plays(query: search.SearchQuery, result) -> None:
+def plays(query: search.SearchQuery, result, min_seconds: int) -> None:
     """What was played matching the search, and the chosen item's play history, in the user's zone."""
     zone = time_zone()
     if zone.link_refused:
@@ -149,7 +158,7 @@ def plays(query: search.SearchQuery, result) -> None:
         st.info(view.no_match_text(query, view.NO_PLAY_MATCH), icon="🔍")
         st.caption(f"Searched in {result.elapsed_ms:,.1f} ms.")
         return
-    st.caption(view.plays_status_text(df, result.truncated, result.elapsed_ms, zone.name, zone.source))
+    st.caption(view.plays_status_text(df, result.truncated, result.elapsed_ms, zone.name, zone.source, min_seconds))
     st.session_state["plays-ids"] = df["name_key"].tolist()
 
     as_list, as_table = st.tabs(["Results", "Table"])
@@ -157,10 +166,10 @@ def plays(query: search.SearchQuery, result) -> None:
         st.html(view.plays_results_html(df, query.needles()))
     with as_table:
         st.dataframe(view.plays_table_frame(df), hide_index=True, width="stretch",
-                     column_config=view.plays_table_column_config(zone.name), key="plays-table",
+                     column_config=view.plays_table_column_config(zone.name, min_seconds), key="plays-table",
                      on_select=_pick_play_from_table, selection_mode="single-row")
     common.download_csv(df.drop(columns=["spotify", "score", "candidates"]), "search_plays")
-    play_history(df, zone)
+    play_history(df, zone, min_seconds)
 
 
 SCOPES = {"library": ":material/library_music: Library", "plays": ":material/headphones: In your plays"}
@@ -206,21 +215,22 @@ def main() -> None:
             st.caption(f"Type to search. Examples: {view.escape_markdown(EXAMPLES)}")
         return
 
+    min_seconds = threshold()
     with common.guard():
         found_tracks = cached.uncached("search_tracks", cap=PAGE_SIZE, **query.params(PAGE_SIZE + 1)) \
             if tracks else None
-        found_plays = cached.uncached("search_play_items", cap=PAGE_SIZE, **query.params(PAGE_SIZE + 1)) \
-            if played else None
+        found_plays = cached.uncached("search_play_items", cap=PAGE_SIZE,
+                                      **query.params(PAGE_SIZE + 1, min_seconds=min_seconds)) if played else None
     if found_plays is None:
         library(query, found_tracks)
     elif found_tracks is None:
         st.caption("Searching everything you played (tracks, podcast episodes, audiobooks).")
-        plays(query, found_plays)
+        plays(query, found_plays, min_seconds)
     else:
         counts = {"library": (len(found_tracks.df), found_tracks.truncated),
                   "plays": (len(found_plays.df), found_plays.truncated)}
         if scope(counts) == "plays":
-            plays(query, found_plays)
+            plays(query, found_plays, min_seconds)
         else:
             library(query, found_tracks)
 

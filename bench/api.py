@@ -68,7 +68,7 @@ def _serve(url: str):
 
 def _cleanup(url: str) -> None:
     """Delete every bench listen (API and baseline rows) and refresh the rollups of their hours."""
-    from migrate.runs import refresh_rollups
+    from db.refresh import run as refresh_rollups
 
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:

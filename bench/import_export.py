@@ -25,7 +25,7 @@ from bench.common import WORK, median, scratch_database, write_section
 from migrate import pgcopy
 
 TYPES = ("timestamptz", "int4", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text",
-         "text", "bool", "bool", "bool", "bool", "int8", "jsonb")
+         "text", "bool", "bool", "bool", "bool", "int8", "jsonb", "int8")
 
 
 def bare_copy(files: list[str], url: str) -> float:
@@ -49,7 +49,8 @@ def bare_copy(files: list[str], url: str) -> float:
                              r.get("master_metadata_album_artist_name") or r.get("episode_show_name"),
                              r.get("master_metadata_album_album_name"), r.get("platform"), r.get("conn_country"),
                              r.get("reason_start"), r.get("reason_end"), r.get("shuffle"), r.get("skipped"),
-                             r.get("offline"), r.get("incognito_mode"), None, orjson.dumps(r)))
+                             r.get("offline"), r.get("incognito_mode"), None, orjson.dumps(r),
+                             r.get("offline_timestamp") or 0))
                 if len(rows) == 10_000:
                     pgcopy.copy_rows(cur, "plays", COLUMNS, TYPES, rows)
                     rows = []

@@ -98,11 +98,10 @@ def _ensure_rollups(url: str) -> None:
             cur.execute("select exists (select 1 from plays_z_hourly)")
             if cur.fetchone()[0]:
                 return
-            from migrate.runs import refresh_rollups
+            from db.refresh import run as refresh_pipeline
 
             started = time.perf_counter()
-            cur.execute("set local work_mem = '64MB'")
-            refresh_rollups(cur)
+            refresh_pipeline(cur)
         conn.commit()
         print(f"built the rollups in {time.perf_counter() - started:.1f} s")
     finally:
@@ -168,15 +167,15 @@ def timings(url: str, name: str, params: dict, runs: int) -> list[float]:
 
 
 def refresh_times(url: str) -> dict[str, float]:
-    """Seconds of the rollup refresh as the importer runs it (migrate.spotify_export._refresh: its
-    memory settings, and the index drop/rebuild of a build from scratch) (a) rebuilding every
+    """Seconds of the rollup refresh as the importer runs it (db.refresh.run: its memory settings,
+    and the index drop/rebuild of a build from scratch) (a) rebuilding every
     plays_z rollup and (b) after an import that adds one day of plays; each in a transaction that is
     rolled back, so the database stays as it was."""
-    from migrate.spotify_export import _refresh
+    from db.refresh import run as refresh_pipeline
 
     def refresh(cur) -> float:
         t0 = time.perf_counter()
-        _refresh(cur)
+        refresh_pipeline(cur)
         return time.perf_counter() - t0
 
     out = {}

@@ -43,7 +43,9 @@ def redact_text(text: str) -> str:
 
 def configured_url() -> str | None:
     """DATABASE_URL when set and non-empty, normalised; else None (embedded)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
+    from db import settings
+
+    url = settings.get("DATABASE_URL")
     return normalise_url(url) if url else None
 
 

@@ -11,9 +11,10 @@ import sys
 import warnings
 from functools import lru_cache
 
+from db import settings
 from db.config import PROJECT_ROOT
 
-DATA_DIR = os.environ.get("MTM_DATA_DIR", os.path.join(PROJECT_ROOT, ".data"))
+DATA_DIR = settings.get("MTM_DATA_DIR") or os.path.join(PROJECT_ROOT, ".data")
 PGDATA = os.path.join(DATA_DIR, "pg")
 
 

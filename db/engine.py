@@ -11,19 +11,18 @@ replaced instead of surfacing as an error on the next page view.
 """
 from __future__ import annotations
 
-import os
 import threading
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from db import config
+from db import config, settings
 
-READ_TIMEOUT_MS = int(os.environ.get("MTM_STATEMENT_TIMEOUT_MS", "15000"))
-POOL_SIZE = int(os.environ.get("MTM_POOL_SIZE", "8"))
-POOL_OVERFLOW = int(os.environ.get("MTM_POOL_OVERFLOW", "8"))
-POOL_TIMEOUT_S = float(os.environ.get("MTM_POOL_TIMEOUT_S", "10"))
-CONNECT_TIMEOUT_S = int(os.environ.get("MTM_CONNECT_TIMEOUT_S", "5"))
+READ_TIMEOUT_MS = settings.get("MTM_STATEMENT_TIMEOUT_MS")
+POOL_SIZE = settings.get("MTM_POOL_SIZE")
+POOL_OVERFLOW = settings.get("MTM_POOL_OVERFLOW")
+POOL_TIMEOUT_S = settings.get("MTM_POOL_TIMEOUT_S")
+CONNECT_TIMEOUT_S = settings.get("MTM_CONNECT_TIMEOUT_S")
 
 _lock = threading.Lock()
 _engines: dict[tuple[str, str], Engine] = {}

@@ -129,6 +129,8 @@ def upgrade(conn, notice=None) -> list[Migration]:
                 raise MigrationFailed(f"schema migration {m.version:04d}_{m.name} failed: {first}") from exc
             log.info("applied schema migration %04d_%s", m.version, m.name)
             done.append(m)
+        if done:
+            refresh_rollups_if_dirty(conn)
         with conn.cursor() as cur:
             with open(READER_ROLE_SQL, encoding="utf-8") as f:
                 cur.execute(f.read())
@@ -138,6 +140,18 @@ def upgrade(conn, notice=None) -> list[Migration]:
             cur.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
         conn.commit()
     return done
+
+
+def refresh_rollups_if_dirty(conn) -> None:
+    """A migration that changes plays lists the hours it changed in plays_dirty_hours (as an import
+    does); after the batch, when every rollup table exists, the refresh pipeline (db.refresh) rebuilds
+    them in one transaction. Were it interrupted, the next import refreshes the hours still listed."""
+    from db import refresh
+
+    with conn.cursor() as cur:
+        if refresh.run_if_dirty(cur):
+            log.info("rollups refreshed for the plays the migrations changed")
+    conn.commit()
 
 
 class MigrationFailed(RuntimeError):

@@ -84,13 +84,14 @@ class SearchQuery:
         (Quotes ask for exactly these words, and the fallback cannot honour an exclusion.)"""
         return not any(t.phrase or t.negated for clause in self.clauses for t in clause)
 
-    def params(self, limit: int) -> dict:
-        """Bind parameters of the `search_tracks` named query."""
+    def params(self, limit: int, min_seconds: int = 30) -> dict:
+        """Bind parameters of the `search_tracks` and `search_play_items` named queries; min_seconds is
+        what counts as a play (search_play_items), by default the Plays page's 30 s."""
         text = self.text if self.plain else ""
         cjk = unspaced(text)
         return {"tsq": self.tsquery(prefix=True), "tsq_exact": self.tsquery(prefix=False),
                 "q": self.text, "fuzzy": "" if cjk else text, "infix": text if cjk else "",
-                "limit": int(limit)}
+                "min_seconds": int(min_seconds), "limit": int(limit)}
 
     def needles(self) -> list[tuple[str, bool]]:
         """(folded word, prefix?) pairs to highlight: each word of each positive term."""

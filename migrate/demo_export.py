@@ -55,6 +55,14 @@ REPEATED_AT_FILE_START = 3             # records of file i repeated at the start
 DST_MOMENTS = (dt.datetime(2024, 3, 10, 6, 40), dt.datetime(2024, 3, 31, 0, 40),
                dt.datetime(2024, 10, 27, 0, 40), dt.datetime(2024, 11, 3, 5, 40))
 DST_PLAYS = 6
+# How much the demo listener listens (the default 2,000-record demo and the 40,000 of `make run`):
+# on a day off nothing; else DAY_MINUTES at the median (log-normal), in one to three sessions
+# starting in these UTC hours. About PLAYS_PER_DAY plays on an average calendar day.
+DAY_OFF = 0.2
+DAY_MINUTES = 90
+SESSION_HOURS = ((6, 9), (11, 14), (16, 19), (19, 23))
+PLAYS_PER_DAY = 25
+MAX_DAYS = 15 * 365
 EXTENDED_DIR = "Spotify Extended Streaming History"
 OLDER_DIR = "MyData"
 ACCOUNT_DIR = "Spotify Account Data"
@@ -83,6 +91,11 @@ class _Catalogue:
                                 name, album_title(rng, language), rng.randint(90_000, 420_000)))
         weights = [1 / (i + 1) ** 0.8 for i in range(n_tracks)]   # a few favourites, a long tail
         self.cum_weights = list(itertools.accumulate(weights))
+        # When in the history (0 = its first day, 1 = its last) the listener finds each artist: 40%
+        # (the favourites' among them) from the start, the others at a random moment, so that new
+        # artists turn up in every year and not all in the first months.
+        favourites = {t[2] for t in self.tracks[:20]}
+        self.debut = {t[2]: 0.0 if t[2] in favourites or rng.random() < 0.4 else rng.random() for t in self.tracks}
         self.episodes = [(f"spotify:episode:{_base62(rng.getrandbits(128))}", f"Episode {n}: {track_title(rng)}",
                           show) for show in SHOWS for n in range(1, 13)]
         self.chapters = [(f"spotify:audiobook:{_base62(rng.getrandbits(128))}", book,
@@ -94,11 +107,18 @@ def _iso(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _play(rng: random.Random, cat: _Catalogue, ended: dt.datetime, kind: str) -> dict:
-    """One play in the current extended format (fields in Spotify's order)."""
+def _play(rng: random.Random, cat: _Catalogue, kind: str, now: float = 1.0) -> dict:
+    """One play in the current extended format (fields in Spotify's order), not yet placed in time:
+    `_place` sets when it started and ended. Music is by an artist the listener has found by
+    `now` (0 = the first day of the history, 1 = the last; see _Catalogue.debut)."""
     track = episode = book = chapter = None
     if kind == "music":
-        track = rng.choices(cat.tracks, cum_weights=cat.cum_weights)[0]
+        for _ in range(30):
+            track = rng.choices(cat.tracks, cum_weights=cat.cum_weights)[0]
+            if cat.debut[track[2]] <= now:
+                break
+        else:
+            track = cat.tracks[0]
         full = rng.random() < 0.6
         ms = track[4] if full else rng.randint(400, track[4])
     elif kind == "podcast":
@@ -115,9 +135,8 @@ def _play(rng: random.Random, cat: _Catalogue, ended: dt.datetime, kind: str) ->
     if rng.random() < 0.015:
         ms, full = 0, False
     offline = rng.random() < 0.05
-    started = ended - dt.timedelta(milliseconds=ms)
     return {
-        "ts": _iso(ended),
+        "ts": None,
         "platform": rng.choice(PLATFORMS),
         "ms_played": ms,
         "conn_country": rng.choice(COUNTRIES),
@@ -139,12 +158,22 @@ def _play(rng: random.Random, cat: _Catalogue, ended: dt.datetime, kind: str) ->
         "shuffle": rng.random() < 0.4,
         "skipped": not full and rng.random() < 0.7,
         "offline": offline,
-        "offline_timestamp": int(started.timestamp() * 1000) if offline else None,
+        "offline_timestamp": offline or None,   # set by _place
         "incognito_mode": rng.random() < 0.01,
         # A field the importer does not know (Spotify adds fields over time): kept in raw_json.
         "listening_context": ({"type": "playlist", "uri": f"spotify:playlist:{_base62(rng.getrandbits(128))}"}
                               if rng.random() < 0.2 else None),
     }
+
+
+def _place(rec: dict, started: dt.datetime) -> dt.datetime:
+    """Put a play in time: it starts at `started` and ends ms_played later (Spotify's `ts` is the
+    end, to the second); returns the exact end."""
+    ended = started + dt.timedelta(milliseconds=rec["ms_played"])
+    rec["ts"] = _iso(ended)
+    if rec["offline"]:
+        rec["offline_timestamp"] = int(started.timestamp() * 1000)
+    return ended
 
 
 def _kind(rng: random.Random, ended: dt.datetime) -> str:
@@ -158,25 +187,100 @@ def _kind(rng: random.Random, ended: dt.datetime) -> str:
     return "music"
 
 
-def _dst_times() -> list[dt.datetime]:
-    """Plays every 7 minutes from 20 minutes before each daylight-saving change (always music)."""
-    return [m.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=7 * k) for m in DST_MOMENTS for k in range(DST_PLAYS)]
+def _dst_plays(rng: random.Random, cat: _Catalogue) -> list[tuple[dt.datetime, str, dict]]:
+    """Music every 7 minutes, the last ending 15 minutes after each daylight-saving change: no
+    track is longer than 7 minutes, so they never overlap."""
+    out = []
+    for moment in DST_MOMENTS:
+        for k in range(DST_PLAYS):
+            ended = moment.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=7 * k)
+            rec = _play(rng, cat, "music")
+            _place(rec, ended - dt.timedelta(milliseconds=rec["ms_played"]))
+            out.append((ended, "music", rec))
+    return out
 
 
-def _timeline(rng: random.Random, n: int) -> list[dt.datetime]:
-    """n end times: listening sessions of consecutive plays, spread over up to 15 years to END."""
-    days = min(15 * 365, max(90, math.ceil(n / 80)))
-    start = END - dt.timedelta(days=days)
-    span = (END - start).total_seconds()
-    times: list[dt.datetime] = []
-    times.extend(_dst_times())
-    while len(times) < n:
-        t = start + dt.timedelta(seconds=rng.uniform(0, span))
-        for _ in range(min(n - len(times), int(rng.expovariate(1 / 14)) + 1)):
-            t += dt.timedelta(seconds=rng.randint(30, 420))
-            if t <= END:
-                times.append(t.replace(microsecond=0))
-    return sorted(times[:n])
+def _day(rng: random.Random, cat: _Catalogue, day: dt.date, scale: float, limit: dt.datetime,
+         blocked: list[tuple[dt.datetime, dt.datetime]], now: float = 1.0) -> list[tuple[dt.datetime, str, dict]]:
+    """One day's listening, every play ending before `limit` and none inside a `blocked` span:
+    nothing on a day off, else a day's minutes (log-normal around DAY_MINUTES, times `scale`) in
+    one to three sessions at the usual hours. A play starts a few seconds after the one before it
+    ended, now and then after a pause; sessions start at least 35 minutes apart."""
+    if rng.random() < DAY_OFF / scale:
+        return []
+    budget = min(22 * 60, rng.lognormvariate(math.log(DAY_MINUTES * scale), 0.7)) * 60_000
+    slots = sorted(rng.sample(SESSION_HOURS, rng.choices((1, 2, 3), weights=(45, 35, 20))[0]))
+    shares = [rng.random() + 0.3 for _ in slots]
+    out: list[tuple[dt.datetime, str, dict]] = []
+    cursor = None
+    for (lo, hi), share in zip(slots, shares):
+        planned = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) + dt.timedelta(hours=rng.uniform(lo, hi))
+        t = planned if cursor is None else max(planned, cursor + dt.timedelta(minutes=35))
+        left = budget * share / sum(shares)
+        while left > 0:
+            kind = _kind(rng, t)
+            rec = _play(rng, cat, kind, now)
+            ended = t + dt.timedelta(milliseconds=rec["ms_played"])
+            if ended >= limit or any(t < b_hi and ended > b_lo for b_lo, b_hi in blocked):
+                return out
+            _place(rec, t)
+            out.append((ended, kind, rec))
+            left -= rec["ms_played"]
+            cursor = ended
+            pause = rng.randint(60, 600) if rng.random() < 0.05 else rng.randint(1, 12)
+            t = ended + dt.timedelta(seconds=pause)
+    return out
+
+
+def _listening(rng: random.Random, cat: _Catalogue, n: int) -> list[tuple[dt.datetime, str, dict]]:
+    """n plays (end, kind, record), oldest first, that never overlap: a stream starts when the one
+    before it has ended. The last four (a podcast, an audiobook chapter, an all-null record and a
+    song) end at END, so every kind is there whatever the size; the daylight-saving clusters are
+    kept; the rest is laid out day by day backwards from END until there are n. About 1.5 hours
+    on an average day (days off included) while that fits in 15 years; bigger demos listen more
+    per day."""
+    seen: set[tuple] = set()
+
+    def fresh(rec: dict) -> bool:       # a chance repeat of time, duration and track is not a new play
+        if _key(rec) in seen:
+            return False
+        seen.add(_key(rec))
+        return True
+
+    fixed = [p for p in _dst_plays(rng, cat) if fresh(p[2])]
+    blocked = [(min(e for e, _, _ in fixed if abs(e - m.replace(tzinfo=dt.UTC)) < dt.timedelta(hours=1))
+                - dt.timedelta(minutes=8),
+                max(e for e, _, _ in fixed if abs(e - m.replace(tzinfo=dt.UTC)) < dt.timedelta(hours=1)))
+               for m in DST_MOMENTS]
+    tail = []
+    limit = END
+    for kind in ("music", "unknown", "audiobook", "podcast"):    # placed backwards from END
+        rec = _play(rng, cat, kind)
+        rec["ms_played"] = rec["ms_played"] or 60_000
+        started = limit - dt.timedelta(milliseconds=rec["ms_played"])
+        _place(rec, started)
+        if fresh(rec):
+            tail.append((limit, kind, rec))
+        limit = started - dt.timedelta(seconds=rng.randint(2, 10))
+    want = n - len(fixed) - len(tail)
+    # beyond 15 years of PLAYS_PER_DAY, listen more per day (long days are cut short by the next one)
+    scale = max(1.0, 1.4 * want / (PLAYS_PER_DAY * MAX_DAYS))
+    # how far into the history a day is (for the artists found over time): about this many days
+    expected_days = max(1.0, want / (PLAYS_PER_DAY * 0.85 * scale))
+    days: list[list[tuple[dt.datetime, str, dict]]] = []
+    got, day = 0, END.date()
+    while got < want:
+        now = 1 - min(1.0, (END.date() - day).days / expected_days)
+        plays = [p for p in _day(rng, cat, day, scale, limit, blocked, now) if fresh(p[2])]
+        if plays:
+            days.append(plays)
+            got += len(plays)
+            first = plays[0]
+            limit = first[0] - dt.timedelta(milliseconds=first[2]["ms_played"]) - dt.timedelta(seconds=1)
+        day -= dt.timedelta(days=1)
+    laid = [p for plays in reversed(days) for p in plays]
+    laid = laid[len(laid) - want:] if want > 0 else []
+    return sorted(fixed + laid + tail[::-1], key=lambda p: p[0])
 
 
 def _dump_pretty(records: list[dict]) -> bytes:
@@ -238,25 +342,19 @@ def generate(out_dir: str | os.PathLike, *, records: int = DEFAULT_RECORDS, seed
         raise ValueError(f"records must be between {RECORD_LIMITS[0]} and {RECORD_LIMITS[1]:,} (got {records})")
     rng = random.Random(seed)
     cat = _Catalogue(rng, max(50, min(20_000, records // 20)))
-    times = _timeline(rng, records)
-    main, seen = [], set()
-    dst = set(_dst_times())
-    # Every kind at least once, whatever the size: three plays near the end are set.
-    forced = {len(times) - 4: "podcast", len(times) - 3: "audiobook", len(times) - 2: "unknown"}
-    for i, t in enumerate(times):
-        kind = "music" if t in dst else forced.get(i) or _kind(rng, t)
-        rec = _play(rng, cat, t, kind)
-        if i in forced and not rec["ms_played"]:
-            rec["ms_played"] = 60_000
-        if _key(rec) in seen:
-            continue                    # a chance collision of time, duration and track: not a new play
-        seen.add(_key(rec))
-        main.append((t, kind, rec))
+    main = _listening(rng, cat, records)
+    seen = {_key(rec) for _, _, rec in main}
     n_video = 0 if extended_only else max(3, records // 200)
     video = []
-    for t in sorted(END - dt.timedelta(seconds=rng.randint(0, 86400 * 60)) for _ in range(n_video)):
-        rec = _play(rng, cat, t, "podcast")
-        rec["ms_played"] = rec["ms_played"] or 1_000
+    # Video podcasts fill pauses of the last 60 days: nothing else plays while they do.
+    gaps = [(a[0], b[0] - dt.timedelta(milliseconds=b[2]["ms_played"])) for a, b in itertools.pairwise(main)
+            if a[0] >= END - dt.timedelta(days=60)]
+    gaps = [g for g in gaps if g[1] - g[0] >= dt.timedelta(minutes=10)]
+    for lo, hi in sorted(rng.sample(gaps, min(n_video, len(gaps)))):
+        rec = _play(rng, cat, "podcast")
+        room = int((hi - lo).total_seconds() * 1000) - 120_000
+        rec["ms_played"] = max(1_000, min(rec["ms_played"], room))
+        _place(rec, lo + dt.timedelta(minutes=1))
         if _key(rec) not in seen:
             seen.add(_key(rec))
             video.append(rec)
@@ -305,11 +403,14 @@ def generate(out_dir: str | os.PathLike, *, records: int = DEFAULT_RECORDS, seed
                 matched += 1 if rec["ms_played"] else 0
                 account_zero += 0 if rec["ms_played"] else 1
         t = END
-        for _ in range(max(5, records // 100)):
+        for i in range(max(5, records // 100)):
+            # a minute or more apart: account data says when a play ended to the minute only
             t += dt.timedelta(seconds=rng.randint(60, 86400 * ACCOUNT_EXTRA_DAYS // max(5, records // 100)))
             kind = "podcast" if rng.random() < 0.1 else "music"
-            rec = _play(rng, cat, t, kind)
-            rec["ms_played"] = rec["ms_played"] or 30_000
+            rec = _play(rng, cat, kind)
+            # one in five skipped within the minute, so that these weeks have short streams too
+            rec["ms_played"] = rng.randint(2_000, 59_000) if i % 5 == 1 else rec["ms_played"] or 30_000
+            t = _place(rec, t)
             row = _account(rec, t)
             (music if "trackName" in row else podcast).append(row)
             by_kind[kind] = by_kind.get(kind, 0) + 1

@@ -5,12 +5,19 @@ files are recognised by name; a JSON file with another name is looked into (its 
 taken when it is history; everything else is ignored and named in the report.
 
   extended   Streaming_History_Audio_*.json, Streaming_History_Video_*.json (video podcasts: same
-             records, imported like audio), endsong_*.json / endvideo*.json (the older format)
-  account    StreamingHistory_music_*.json, StreamingHistory_podcast_*.json, StreamingHistory*.json
+             records, imported like audio), endsong_*.json / endvideo*.json (the older format);
+             what each record is (music, podcast, audiobook) is decided by its fields
+  account    StreamingHistory_music_*.json (artistName, trackName), StreamingHistory_podcast_*.json
+             (podcastName, episodeName), StreamingHistory_audiobook_*.json (audiobookName,
+             chapterName, authorName), and the older StreamingHistory<N>.json (artistName,
+             trackName for music and podcasts alike: a podcast there is stored as music, with its
+             show as the artist, until an extended export replaces it)
 
 Files are JSON arrays, read incrementally (ijson with its C backend), so a file of any size takes
 constant memory. Each record becomes a `Play` or is refused with a `Skip` (reason label + detail);
-a file that is not a JSON array, or breaks off, raises UnusableInput naming it.
+a file that is not a JSON array, or breaks off, raises UnusableInput naming it. A record nested more
+than 64 levels deep, or holding more than 100,000 values, is refused (migrate.jsonlimits); the
+incremental reader skips it unbuilt, and stops with UnusableInput at a record taking over 16 MB.
 """
 from __future__ import annotations
 
@@ -18,8 +25,10 @@ import datetime as dt
 import functools
 import io
 import json
+import math
 import os
 import re
+import reprlib
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
@@ -29,6 +38,7 @@ from typing import BinaryIO, NamedTuple
 import ijson
 import orjson
 
+from migrate import jsonlimits
 from migrate.errors import UnusableInput
 
 EXTENDED, ACCOUNT = "extended", "account"
@@ -48,18 +58,25 @@ ZIP_MAX_TOTAL = 16 * 2**30           # uncompressed bytes in all members
 ZIP_MAX_RATIO = 200                  # uncompressed / compressed, for members over ZIP_RATIO_FROM
 ZIP_RATIO_FROM = 2**20
 ZIP_MAX_MEMBERS = 100_000
-WHOLE_FILE_BYTES = 32 * 2**20       # history files up to this size are parsed at once
+WHOLE_FILE_BYTES = 32 * 2**20       # history files up to this size are parsed at once,
+WHOLE_FILE_VALUES = 2_000_000        # unless they hold more values (commas, arrays, objects) than
+                                     # this: Spotify's 12 MB files 390,000; 2,000,000 `[]` parse to 130 MB
 SNIFF_BYTES = 256 * 1024             # how much of an unknown JSON file is read to recognise it
 
 INT4_MAX = 2**31 - 1
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 _TRACK_ID = re.compile(r"[0-9A-Za-z]{1,64}")
-# 19 digits in a row somewhere: maybe an integer beyond 64 bits (a C-speed check: digits -> '0').
-_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+# 19 digits in a row somewhere: maybe an integer beyond 64 bits (a C-speed check: digits -> '0');
+# the same pass marks what starts or separates values (',', '[', '{' -> 0x01), to count them.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= i <= 0x39 else 0x01 if i in b",[{" else 0x20 for i in range(256))
 _LONG_DIGITS = b"0" * 19
 _fromiso = dt.datetime.fromisoformat
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+# A UTF-16 surrogate written as an escape: ijson's C parser turns a lone one into '?' (or fails on a
+# lone low one), so a file holding any is read with the Python parser, which keeps it (and the record
+# is refused: text with a lone surrogate cannot be stored).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 # (pattern on the file's base name, format, variant), first match wins.
 _NAMES = (
@@ -69,10 +86,22 @@ _NAMES = (
     (re.compile(r"endvideo.*\.json", re.IGNORECASE), EXTENDED, "video"),
     (re.compile(r"streaminghistory_music.*\.json", re.IGNORECASE), ACCOUNT, "music"),
     (re.compile(r"streaminghistory_podcast.*\.json", re.IGNORECASE), ACCOUNT, "podcast"),
-    (re.compile(r"streaminghistory.*\.json", re.IGNORECASE), ACCOUNT, "music"),
+    (re.compile(r"streaminghistory_audiobook.*\.json", re.IGNORECASE), ACCOUNT, "audiobook"),
+    (re.compile(r"streaminghistory\d*\.json", re.IGNORECASE), ACCOUNT, "older"),
+    (re.compile(r"streaminghistory.*\.json", re.IGNORECASE), ACCOUNT, "other"),
 )
 _ORDER = {(EXTENDED, "audio"): 0, (EXTENDED, "video"): 1, (EXTENDED, "endsong"): 2,
-          (ACCOUNT, "music"): 3, (ACCOUNT, "podcast"): 4}
+          (ACCOUNT, "music"): 3, (ACCOUNT, "podcast"): 4, (ACCOUNT, "audiobook"): 5, (ACCOUNT, "older"): 6,
+          (ACCOUNT, "other"): 7}
+# What a file was read as, in the report.
+READ_AS = {(EXTENDED, "audio"): "extended, audio", (EXTENDED, "video"): "extended, video",
+           (EXTENDED, "endsong"): "extended, audio (older endsong format)",
+           (ACCOUNT, "music"): "account data, music", (ACCOUNT, "podcast"): "account data, podcasts",
+           (ACCOUNT, "audiobook"): "account data, audiobooks",
+           (ACCOUNT, "older"): "account data, music and podcasts (older format)",
+           (ACCOUNT, "other"): "account data (each record's kind by its fields)"}
+# Account-data fields that make a record an audiobook play (StreamingHistory_audiobook_*.json).
+_AUDIOBOOK_FIELDS = ("audiobookName", "chapterName", "authorName")
 
 
 class Play(NamedTuple):
@@ -96,6 +125,10 @@ class Play(NamedTuple):
     incognito: bool | None
     raw_json: bytes
     dropped_network: bool       # whether network fields were removed from raw_json
+    # Tells apart plays with the same end, duration and item (part of plays_natural_key): for an
+    # extended record its offline_timestamp in whole seconds (offline_key), for account data which
+    # of the identical records in its file this is (0, 1, ...: set by the importer).
+    record_key: int = 0
 
 
 class Skip(Exception):
@@ -108,19 +141,42 @@ class Skip(Exception):
 
 
 ZERO_DURATION = "zero duration"
+TOO_DEEP, TOO_LARGE = jsonlimits.TOO_DEEP, jsonlimits.TOO_LARGE
+
+
+class _Unbuilt:
+    """What the incremental reader yields for a record past a limit of jsonlimits (nested too deep,
+    too many values): the record is skipped over, never built; to_play refuses it with `detail`."""
+
+    def __init__(self, label: str, detail: str):
+        self.label, self.detail = label, detail
+
+    def __repr__(self) -> str:
+        return f"<a record {self.detail}>"
+
+
+TOO_DEEP_RECORD = _Unbuilt(TOO_DEEP, f"the record is {jsonlimits.TOO_DEEP_DETAIL}")
+TOO_LARGE_RECORD = _Unbuilt(TOO_LARGE, f"the record holds {jsonlimits.TOO_LARGE_DETAIL}")
 
 
 @dataclass
 class HistoryFile:
     name: str                    # path inside the export, '/'-separated, as shown in the report
     format: str                  # EXTENDED | ACCOUNT
-    variant: str                 # audio, video, endsong | music, podcast
+    variant: str                 # audio, video, endsong | music, podcast, audiobook, older, other
     size: int                    # bytes (uncompressed)
     opener: Callable[[], BinaryIO] = field(repr=False)
 
     @property
     def label(self) -> str:
         return f"{self.format} ({self.variant})"
+
+    @property
+    def read_as(self) -> str:
+        """What the file was read as, in words: 'account data, audiobooks', 'extended, video', ...;
+        '(recognised by its records)' when its name is not one Spotify uses."""
+        what = READ_AS.get((self.format, self.variant), self.label)
+        return what if classify(self.name) else what + " (recognised by its records)"
 
 
 @dataclass
@@ -280,28 +336,37 @@ def sniff(opener: Callable[[], BinaryIO]) -> tuple[tuple[str, str] | None, str]:
     if head.lstrip()[:1] not in (b"[", b"{"):
         return None, "not JSON"
     not_history = "JSON, but not Spotify streaming history"
-    events = ijson.parse(io.BytesIO(head))
+    # basic_parse, not parse: parse keeps a prefix string per open level, memory growing with the
+    # square of the depth (a head of 256 KB of brackets would take tens of GB).
+    events = ijson.basic_parse(io.BytesIO(head))
     keys: set[str] = set()
     try:
-        if next(events)[1] != "start_array":
+        if next(events)[0] != "start_array":
             return None, not_history
-        event = next(events)[1]
+        event = next(events)[0]
         if event == "end_array":
             return None, "JSON, but no records in it"
         if event != "start_map":
             return None, not_history
-        for prefix, event, value in events:
-            if prefix == "item" and event == "map_key":
+        depth = 2                            # inside the array's first record
+        for event, value in events:
+            if event == "map_key" and depth == 2:
                 keys.add(value)
-            elif prefix == "item" and event == "end_map":
-                break
-    except (ijson.JSONError, StopIteration):
+            elif event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+                if depth < 2:
+                    break
+    except (ijson.JSONError, StopIteration, UnicodeDecodeError):
         if not keys:                        # not JSON, or broken before the first record's fields
             return None, "not valid JSON"
     if {"ts", "ms_played"} <= keys:
         return (EXTENDED, "audio"), ""
     if {"endTime", "msPlayed"} <= keys:
-        return (ACCOUNT, "podcast" if "podcastName" in keys or "episodeName" in keys else "music"), ""
+        if "podcastName" in keys or "episodeName" in keys:
+            return (ACCOUNT, "podcast"), ""
+        return (ACCOUNT, "audiobook" if keys.intersection(_AUDIOBOOK_FIELDS) else "music"), ""
     return None, not_history
 
 
@@ -309,12 +374,26 @@ def sniff(opener: Callable[[], BinaryIO]) -> tuple[tuple[str, str] | None, str]:
 # Reading records
 
 
-class _Counting:
-    """Wraps a binary stream: drops a UTF-8 BOM, counts the bytes read (for progress)."""
+class _SurrogateEscape(Exception):
+    """The file holds a \\uD800-\\uDFFF escape: read it again with the Python parser."""
 
-    def __init__(self, fh: BinaryIO, first: bytes):
+
+class _RecordTooLarge(Exception):
+    """The record being read has taken more than jsonlimits.MAX_RECORD_BYTES of the file."""
+
+
+class _Counting:
+    """Wraps a binary stream: drops a UTF-8 BOM, counts the bytes read (for progress), and with
+    `watch_surrogates` raises _SurrogateEscape before handing over a chunk holding a surrogate escape.
+    Raises _RecordTooLarge once more than MAX_RECORD_BYTES were read since `record_start` (which
+    the reader moves at every record's end)."""
+
+    def __init__(self, fh: BinaryIO, first: bytes, watch_surrogates: bool = False):
         self._fh, self._first = fh, first
         self.read_bytes = 0
+        self.record_start = 0
+        self._watch = watch_surrogates
+        self._tail = b""              # the end of the last chunk: an escape may span two
 
     def read(self, n: int = -1) -> bytes:
         if n == 0:
@@ -323,7 +402,13 @@ class _Counting:
             out, self._first = self._first, b""
         else:
             out = self._fh.read(n)
+        if self._watch and out:
+            if _SURROGATE_ESCAPE.search(self._tail + out):
+                raise _SurrogateEscape
+            self._tail = out[-3:]
         self.read_bytes += len(out)
+        if self.read_bytes - self.record_start > jsonlimits.MAX_RECORD_BYTES:
+            raise _RecordTooLarge
         return out
 
 
@@ -335,12 +420,15 @@ def _json_error(exc: Exception) -> str:
 
 
 def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> Iterator[object]:
-    """Every element of the file's top-level array, in order. UnusableInput if the file is not a
-    JSON array or breaks off. `on_bytes(n)` is told how many bytes have been read so far.
+    """Every element of the file's top-level array, in order (TOO_DEEP_RECORD / TOO_LARGE_RECORD
+    for one past a limit, from the incremental reader). UnusableInput if the file is not a JSON
+    array, breaks off or holds a record over MAX_RECORD_BYTES. `on_bytes(n)` is told how many bytes
+    have been read so far.
 
     A file of up to WHOLE_FILE_BYTES (Spotify writes files of about 12 MB) is parsed at once with
-    orjson, which is faster; a larger one, or one orjson refuses, incrementally with ijson (whose
-    error message says where the file goes wrong)."""
+    orjson, which is faster; a larger one, or one orjson refuses (nested over 1,024 levels, integers
+    beyond 64 bits, lone surrogates, broken), incrementally with ijson (whose error message says
+    where the file goes wrong)."""
     if hf.size <= WHOLE_FILE_BYTES:
         items = _parse_whole(hf)
         if items is not None:
@@ -349,13 +437,14 @@ def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> I
                 on_bytes(hf.size)
             return
     done = 0
-    for backend in ("yajl2_c", "python"):   # the C parser cannot hold integers beyond 64 bits
+    # The C parser cannot hold integers beyond 64 bits nor lone surrogates: the Python one can.
+    for backend in ("yajl2_c", "python"):
         try:
             with hf.opener() as fh:
                 first = _first_chunk(hf, fh)
-                stream = _Counting(fh, first)
-                items = ijson.get_backend(backend).items(stream, "item", use_float=True)
-                for i, item in enumerate(items):
+                stream = _Counting(fh, first, watch_surrogates=backend == "yajl2_c")
+                events = ijson.get_backend(backend).basic_parse(stream, use_float=True)
+                for i, item in enumerate(_bounded_items(events, stream=stream)):
                     if i >= done:
                         done += 1
                         if on_bytes is not None and not done % 1024:
@@ -364,6 +453,16 @@ def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> I
                 if on_bytes is not None:
                     on_bytes(hf.size)
             return
+        except _SurrogateEscape:
+            continue
+        except _RecordTooLarge:
+            raise UnusableInput(f"{hf.name}: record {done + 1:,} takes more than "
+                                f"{jsonlimits.MAX_RECORD_BYTES // 2**20} MB of the file: not Spotify streaming "
+                                "history") from None
+        except UnicodeDecodeError as exc:    # the C parser on surrogates in UTF-8 (CESU-8)
+            if backend == "yajl2_c":
+                continue
+            raise UnusableInput(f"{hf.name}: not valid UTF-8 after {done:,} records ({exc.reason})") from None
         except ijson.JSONError as exc:
             why = _json_error(exc)
             if backend == "yajl2_c" and "integer overflow" in why:
@@ -371,6 +470,84 @@ def records(hf: HistoryFile, on_bytes: Callable[[int], None] | None = None) -> I
             raise UnusableInput(f"{hf.name}: not valid JSON after {done:,} records ({why})") from None
         except (zipfile.BadZipFile, EOFError, RuntimeError, OSError) as exc:
             raise UnusableInput(f"{hf.name}: cannot be read after {done:,} records ({exc})") from None
+
+
+def _bounded_items(events, max_depth: int = jsonlimits.MAX_DEPTH, max_values: int = jsonlimits.MAX_VALUES,
+                   stream: _Counting | None = None) -> Iterator[object]:
+    """The elements of the top-level array from ijson basic_parse `events`, built here rather than
+    by ijson.items (which keeps a prefix string per open level: memory growing with the square of
+    the depth). An element nested more than `max_depth` levels deep, or holding more than
+    `max_values` values, is skipped over event by event and comes out as TOO_DEEP_RECORD or
+    TOO_LARGE_RECORD: memory stays bounded by the largest element within the limits. At each
+    element's end `stream.record_start` moves on (the byte limit per record)."""
+    it = iter(events)
+    for event, _ in it:
+        if event != "start_array":          # _first_chunk checked the '['; the parser agrees
+            raise UnusableInput("not a JSON array of records")
+        break
+    stack: list = []                         # the element's open containers, innermost last
+    key = None
+    values = 0                               # in the element so far
+    for event, value in it:
+        if event == "map_key":
+            key = value
+        elif event == "start_map" or event == "start_array":
+            values += 1
+            if len(stack) >= max_depth or values > max_values:
+                _skip(it, len(stack) + 1)
+                if stream is not None:
+                    stream.record_start = stream.read_bytes
+                yield TOO_DEEP_RECORD if len(stack) >= max_depth else TOO_LARGE_RECORD
+                stack, values = [], 0
+                continue
+            new = {} if event == "start_map" else []
+            if stack:
+                top = stack[-1]
+                if top.__class__ is dict:
+                    top[key] = new
+                else:
+                    top.append(new)
+            stack.append(new)
+        elif event == "end_map" or event == "end_array":
+            if not stack:                    # the end of the top-level array
+                break
+            done = stack.pop()
+            if not stack:
+                values = 0
+                if stream is not None:
+                    stream.record_start = stream.read_bytes
+                yield done
+        elif stack:
+            values += 1
+            if values > max_values:
+                _skip(it, len(stack))
+                if stream is not None:
+                    stream.record_start = stream.read_bytes
+                yield TOO_LARGE_RECORD
+                stack, values = [], 0
+                continue
+            top = stack[-1]
+            if top.__class__ is dict:
+                top[key] = value
+            else:
+                top.append(value)
+        else:
+            if stream is not None:
+                stream.record_start = stream.read_bytes
+            yield value
+    for _ in it:                             # the parser still checks what follows the array
+        pass
+
+
+def _skip(it, depth: int) -> None:
+    """Consume events until `depth` open containers have closed."""
+    for event, _ in it:
+        if event == "start_map" or event == "start_array":
+            depth += 1
+        elif event == "end_map" or event == "end_array":
+            depth -= 1
+            if not depth:
+                return
 
 
 def _first_chunk(hf: HistoryFile, fh: BinaryIO, size: int = 64 * 1024) -> bytes:
@@ -388,8 +565,12 @@ def _parse_whole(hf: HistoryFile) -> list | None:
             data = _first_chunk(hf, fh) + fh.read()
     except (zipfile.BadZipFile, EOFError, RuntimeError, OSError) as exc:
         raise UnusableInput(f"{hf.name}: cannot be read ({exc})") from None
-    if _LONG_DIGITS in data.translate(_DIGITS_AS_ZERO):   # orjson would turn integers beyond
-        return None                                        # 64 bits into floats; ijson keeps them
+    scan = data.translate(_DIGITS_AS_ZERO)
+    if _LONG_DIGITS in scan:        # orjson would turn integers beyond 64 bits into floats; ijson keeps them
+        return None
+    if scan.count(b"\x01") > WHOLE_FILE_VALUES:
+        return None     # parsed at once, tiny values would take ~20x the file: one record at a time
+    del scan
     try:
         items = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -438,7 +619,8 @@ def _ms(value) -> int:
 
 
 def _show(value, limit: int = 40) -> str:
-    text = repr(value)
+    # reprlib for containers: a few levels and items, never a recursion through deep nesting
+    text = reprlib.repr(value) if isinstance(value, (dict, list)) else repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -477,10 +659,16 @@ def _network_fields(record: dict) -> tuple:
 
 
 def _dumps_slowly(record: dict) -> bytes:
-    """orjson refuses integers beyond 64 bits; the standard library keeps them exactly."""
+    """orjson refuses integers beyond 64 bits, and nesting past 254 levels (refused here first); the
+    standard library keeps big integers exactly."""
+    if jsonlimits.value_too_deep(record):
+        raise Skip(TOO_DEEP, TOO_DEEP_RECORD.detail)
     try:
         return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start].encode("unicode_escape").decode()
+        raise Skip("invalid text", f"the record holds a lone UTF-16 surrogate ({bad}), which is not text") from None
+    except (ValueError, TypeError, RecursionError) as exc:
         raise Skip("invalid text", f"the record cannot be stored as JSON ({exc})") from None
 
 
@@ -497,6 +685,11 @@ def _raw(record: dict, keep_network: bool) -> tuple[bytes, bool]:
         raw = orjson.dumps(record)
     except orjson.JSONEncodeError:
         raw = _dumps_slowly(record)
+    # Spotify's records hold no array or object (memchr-fast finds); a value takes 2 bytes or more
+    if (raw.find(b"{", 1) >= 0 or raw.find(b"[") >= 0) and jsonlimits.text_too_deep(raw):
+        raise Skip(TOO_DEEP, TOO_DEEP_RECORD.detail)
+    if len(raw) >= 2 * jsonlimits.MAX_VALUES and jsonlimits.text_too_large(raw):   # (inlined: hot)
+        raise Skip(TOO_LARGE, TOO_LARGE_RECORD.detail)
     if b"\\u0000" in raw and _JSON_NUL.search(raw):
         raise Skip("NUL character", "the record contains a NUL character (\\u0000), which PostgreSQL cannot hold")
     return raw, dropped
@@ -505,6 +698,10 @@ def _raw(record: dict, keep_network: bool) -> tuple[bytes, bool]:
 def to_play(record, variant: str, keep_network: bool = False) -> Play:
     """The play a record stands for, whichever format it is in (decided by its fields); or Skip."""
     if not isinstance(record, dict):
+        if record.__class__ is _Unbuilt:
+            raise Skip(record.label, record.detail)
+        if isinstance(record, list) and jsonlimits.value_too_deep(record):
+            raise Skip(TOO_DEEP, TOO_DEEP_RECORD.detail)
         raise Skip("not a JSON object", f"the record is {_show(record)}, not a JSON object")
     if "ts" in record:
         return _extended(record, keep_network)
@@ -547,20 +744,49 @@ def _extended(r: dict, keep_network: bool) -> Play:
         track = _text(g("master_metadata_track_name"))
         artist, album = _text(g("master_metadata_album_artist_name")), _text(g("master_metadata_album_album_name"))
         kind = "music" if track or artist or album else "unknown"
+    offline_ts = g("offline_timestamp")
     raw, dropped = _raw(r, keep_network)
     return Play(ended, ms, kind, EXTENDED, track_id, uri, track, artist, album, _text(g("platform")),
                 _text(g("conn_country")), _text(g("reason_start")), _text(g("reason_end")), _flag(g("shuffle")),
-                _flag(g("skipped")), _flag(g("offline")), _flag(g("incognito_mode")), raw, dropped)
+                _flag(g("skipped")), _flag(g("offline")), _flag(g("incognito_mode")), raw, dropped,
+                offline_key(offline_ts) if offline_ts is not None else 0)
+
+
+def offline_key(value) -> int:
+    """An extended record's offline_timestamp in whole seconds, or 0 when it has none (null, absent,
+    not a positive number, beyond year 33658). Spotify writes milliseconds in older exports
+    (1532912409173) and seconds in newer ones (1721399403): a value of 10**11 or more is taken as
+    milliseconds, so the same play in both gives the same key. The migration that added record_key
+    computes the same from raw_json (db/migrations/0010_plays_record_key.sql)."""
+    if value.__class__ is int:
+        n = value
+    elif value.__class__ is float and math.isfinite(value):
+        n = math.floor(value)
+    else:
+        return 0
+    if not 0 < value < 10**15:
+        return 0
+    return n // 1000 if value >= 10**11 else n
 
 
 def _account(r: dict, variant: str) -> Play:
+    """An account-data record: music (artistName, trackName), podcast (podcastName, episodeName) or
+    audiobook (audiobookName, chapterName, authorName; stored like an extended audiobook play:
+    album = book, track = chapter, and the author as artist), decided by its fields, else by the
+    file it is in."""
     ended = _when(r["endTime"], "endTime")
     ms = _ms(r.get("msPlayed"))
+    g = r.get
+    album = None
     if "podcastName" in r or "episodeName" in r:
-        kind, artist, track = "podcast", _text(r.get("podcastName")), _text(r.get("episodeName"))
+        kind, artist, track = "podcast", _text(g("podcastName")), _text(g("episodeName"))
+    elif ("audiobookName" in r or "chapterName" in r or "authorName" in r
+          or (variant == "audiobook" and "trackName" not in r and "artistName" not in r)):
+        kind, artist, track, album = ("audiobook", _text(g("authorName")), _text(g("chapterName")),
+                                      _text(g("audiobookName")))
     else:
         kind = "podcast" if variant == "podcast" else "music"
-        artist, track = _text(r.get("artistName")), _text(r.get("trackName"))
+        artist, track = _text(g("artistName")), _text(g("trackName"))
     raw, _ = _raw(r, True)
-    return Play(ended, ms, kind, ACCOUNT, None, None, track, artist, None, None, None, None, None,
+    return Play(ended, ms, kind, ACCOUNT, None, None, track, artist, album, None, None, None, None,
                 None, None, None, None, raw, False)

@@ -1,5 +1,5 @@
-"""What every importer shares: connecting, one import at a time, the import_runs bookkeeping and
-the rollup refresh.
+"""What every importer shares: connecting, one import at a time and the import_runs bookkeeping
+(the rollup refresh is db.refresh's pipeline).
 
 An import runs in one transaction, serialised against other imports by an advisory lock. Its run is
 logged in import_runs as 'running' (committed at once), then 'done' in the import's own transaction;
@@ -20,9 +20,6 @@ from migrate.report import Report
 
 # One import at a time per database, and never during a schema migration (the same lock).
 IMPORT_LOCK_KEY = MIGRATION_LOCK_KEY
-# One rollup refresh at a time (a transaction lock, held until commit): an import's last step and
-# submitted listens (api/store.py), which never take the import lock.
-ROLLUP_LOCK_KEY = 0x6D746D5F726F6C  # 'mtm_rol'
 
 
 def first_line(exc: BaseException) -> str:
@@ -123,28 +120,3 @@ def fail_run(conn, report: Report, exc: BaseException) -> None:
         conn.commit()
     except psycopg2.Error:
         pass  # the connection itself is gone; the next import marks the run interrupted
-
-
-def lock_rollups(cur, adopt: bool = True) -> int:
-    """Wait for the rollup lock, held until this transaction ends, and (`adopt`) take on the hours
-    of listens that were stored while another writer held it (listen_pending_hours ->
-    plays_dirty_hours). Returns how many such hours. Every refresh takes it first: the refresh
-    statements then see every play committed before, so two writers' refreshes (an import and
-    submitted listens) never rebuild the same hour from different plays at once."""
-    cur.execute("select pg_advisory_xact_lock(%s)", (ROLLUP_LOCK_KEY,))
-    if not adopt:
-        return 0
-    cur.execute("""
-        with moved as (delete from listen_pending_hours returning hour_utc),
-        listed as (insert into plays_dirty_hours (hour_utc) select distinct hour_utc from moved returning 1)
-        select count(*) from listed""")
-    return cur.fetchone()[0]
-
-
-def refresh_rollups(cur) -> None:
-    """Run the named `refresh_*` queries (precomputed inventories, rollups) after the data changed."""
-    from db import queries
-
-    lock_rollups(cur)
-    for name in sorted(n for n in queries.all_queries() if n.startswith("refresh_")):
-        cur.execute(queries.get(name).sql.replace("\\:", ":"))

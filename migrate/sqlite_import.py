@@ -7,7 +7,9 @@ nothing behind but its 'running' entry in import_runs, which the next import mar
 Idempotent and fast on reruns: each track's source row is hashed; a track already in PostgreSQL with
 the same hash is skipped, a changed one is updated, a new one goes in by binary COPY. Snapshots are
 compared on their rank. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
-altered; every other row still lands.
+altered; every other row still lands. raw_json nested more than 64 levels deep, or holding more than
+100,000 values, is rejected before it is parsed (migrate.jsonlimits); a file whose pages turn out
+damaged while reading is unusable (exit 2).
 """
 from __future__ import annotations
 
@@ -22,10 +24,10 @@ from collections.abc import Callable, Iterator
 
 import orjson
 
-from migrate import pgcopy, runs
+from db import refresh
+from migrate import jsonlimits, pgcopy, runs
 from migrate.errors import UnusableInput
 from migrate.report import Report
-from migrate.runs import IMPORT_LOCK_KEY  # noqa: F401 - tests and older callers import it from here
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 Notice = Callable[[str], None]
@@ -33,6 +35,7 @@ Notice = Callable[[str], None]
 CHUNK = 5_000
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 INT4_MAX = 2**31 - 1
+MAX_REJECTED_KEYS = 100_000   # rejected track ids remembered, to tell a snapshot why its track is missing
 
 TRACK_COLUMNS = ("track_id", "name", "artist_name", "album_name", "duration_ms", "spotify_url", "raw_json")
 SNAPSHOT_COLUMNS = ("track_id", "snapshot_date", "time_range", "rank")
@@ -79,7 +82,11 @@ def open_source(path: str) -> sqlite3.Connection:
         names = " and ".join(f"'{t}'" for t in missing_tables)
         raise UnusableInput(f"{path}: table {names} {'is' if len(missing_tables) == 1 else 'are'} missing")
     for table, needed in (("tracks", TRACK_COLUMNS), ("snapshots", SNAPSHOT_COLUMNS)):
-        have = {r[1].decode() for r in con.execute(f"pragma table_info({table})")}
+        try:
+            have = {r[1].decode() for r in con.execute(f"pragma table_info({table})")}
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise UnusableInput(f"{path}: not a usable SQLite database ({exc})") from None
         missing = [c for c in needed if c not in have]
         if missing:
             con.close()
@@ -154,9 +161,11 @@ def parse_raw_json(value) -> bytes | None:
         value = value.encode("utf-8", "surrogatepass")
     if not isinstance(value, bytes):
         raise Rejected(f"raw_json is a {type(value).__name__}, not JSON text")
+    _refuse_outsized(value)
     parsed = _loads(value)
     if isinstance(parsed, str):  # double-encoded: a JSON string holding the object's JSON
         inner = parsed.encode("utf-8", "surrogatepass")
+        _refuse_outsized(inner)
         try:
             parsed = _loads(inner)
         except Rejected:
@@ -169,6 +178,15 @@ def parse_raw_json(value) -> bytes | None:
     if b"\\u0000" in value and _JSON_NUL.search(value):
         raise Rejected("raw_json contains a NUL character (\\u0000), which PostgreSQL jsonb cannot hold")
     return value
+
+
+def _refuse_outsized(data: bytes) -> None:
+    """Before any parser recurses into it (the standard one fails at about 1,000 levels) or builds
+    millions of values from it."""
+    if jsonlimits.text_too_deep(data):
+        raise Rejected(f"raw_json is {jsonlimits.TOO_DEEP_DETAIL}")
+    if jsonlimits.text_too_large(data):
+        raise Rejected(f"raw_json holds {jsonlimits.TOO_LARGE_DETAIL}")
 
 
 def _refuse_constant(name: str):
@@ -311,11 +329,15 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
     source = open_source(path)   # before touching PostgreSQL: a bad file writes nothing
     report = Report(source=os.path.basename(path), kind="sqlite")
     with runs.import_run(url, report, os.path.getsize(path), notice, source) as cur:
-        track_keys = _import_tracks(cur, source, report, progress)
-        snapshot_keys = _import_snapshots(cur, source, report, progress)
+        try:
+            track_keys, rejected_tracks = _import_tracks(cur, source, report, progress)
+            snapshot_keys = _import_snapshots(cur, source, report, progress, rejected_tracks)
+        except sqlite3.DatabaseError as exc:   # corrupt pages show up only when they are read
+            raise UnusableInput(f"{path}: the SQLite file is damaged, reading it failed ({exc}); "
+                                "nothing was imported") from None
         progress("verify", 0, 1)
         _verify(cur, report, track_keys, snapshot_keys)
-        runs.refresh_rollups(cur)
+        refresh.run(cur)
         report.seconds = time.perf_counter() - started
     progress("verify", 1, 1)
     return report
@@ -325,21 +347,29 @@ def _count(con: sqlite3.Connection, table: str) -> int:
     return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-def _import_tracks(cur, source: sqlite3.Connection, report: Report, progress: Progress) -> set[str]:
+def _import_tracks(cur, source: sqlite3.Connection, report: Report,
+                   progress: Progress) -> tuple[set[str], set[str]]:
+    """(accepted track ids, rejected track keys: the first MAX_REJECTED_KEYS)."""
     counts = report.table("tracks")
     total = _count(source, "tracks")
     counts.read = total
     cur.execute("select track_id, source_hash from tracks")
     existing: dict[str, bytes | None] = {tid: (bytes(h) if h is not None else None) for tid, h in cur}
     accepted: set[str] = set()
+    rejected: set[str] = set()
     changed: list[tuple] = []
     done = 0
     progress("tracks", 0, total)
 
+    def reject(key: str, reason: str, label: str | None = None) -> None:
+        report.reject("tracks", key, reason, label)
+        if len(rejected) < MAX_REJECTED_KEYS:
+            rejected.add(key)
+
     def on_reject(row, reason):
         counts.inserted -= 1
         accepted.discard(row[0])
-        report.reject("tracks", row[0], reason)
+        reject(row[0], reason, "refused by PostgreSQL")
 
     for rows, nread in _source_rows(source, "tracks", TRACK_COLUMNS, ("track_id",), report):
         new = []
@@ -347,7 +377,7 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report, progress: Pr
             try:
                 values = clean_track(raw)
             except Rejected as why:
-                report.reject("tracks", _row_key(raw[:1]), str(why))
+                reject(_row_key(raw[:1]), str(why))
                 continue
             digest = _hash(values)
             tid = values[0]
@@ -370,7 +400,7 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report, progress: Pr
         def on_reject_changed(row, reason):
             counts.updated -= 1
             accepted.discard(row[0])
-            report.reject("tracks", row[0], reason)
+            reject(row[0], reason, "refused by PostgreSQL")
 
         for i in range(0, len(changed), CHUNK):
             pgcopy.copy_rows(cur, "stage_tracks", TRACK_COPY_COLUMNS, TRACK_COPY_TYPES,
@@ -381,10 +411,11 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report, progress: Pr
                    source_hash = s.source_hash, imported_at = now()
             from stage_tracks s where t.track_id = s.track_id""")
     counts.written = counts.inserted + counts.updated
-    return accepted
+    return accepted, rejected
 
 
-def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress: Progress) -> set[tuple]:
+def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress: Progress,
+                      rejected_tracks: set[str]) -> set[tuple]:
     counts = report.table("snapshots")
     total = _count(source, "snapshots")
     counts.read = total
@@ -392,7 +423,7 @@ def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress:
     known_tracks = {r[0] for r in cur}
     cur.execute("select track_id, snapshot_date, time_range, rank from snapshots")
     existing = {(t, d, r): rank for t, d, r, rank in cur}
-    rejected_tracks = {r.key for r in report.rejects if r.table == "tracks"}
+    maybe = len(rejected_tracks) >= MAX_REJECTED_KEYS   # not every rejected key was kept
     # Dedupe on the parsed key (last row wins), so '2024-01-05' typed twice collapses.
     latest: dict[tuple, tuple] = {}
     done = 0
@@ -407,8 +438,9 @@ def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress:
                 continue
             if values[0] not in known_tracks:
                 why = ("its track was rejected" if values[0] in rejected_tracks
+                       else "its track is not in tracks or was rejected" if maybe
                        else "its track is not in tracks")
-                report.reject("snapshots", _row_key(raw[:3]), f"track_id {_show(values[0])}: {why}")
+                report.reject("snapshots", _row_key(raw[:3]), f"track_id {_show(values[0])}: {why}", why)
                 continue
             key = values[:3]
             if key in latest:
@@ -429,7 +461,7 @@ def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress:
 
     def on_reject(row, reason):
         accepted.discard(tuple(row[:3]))
-        report.reject("snapshots", _row_key(row[:3]), reason)
+        report.reject("snapshots", _row_key(row[:3]), reason, "refused by PostgreSQL")
 
     for i in range(0, len(new), CHUNK * 4):
         counts.inserted += pgcopy.copy_rows(cur, "snapshots", SNAPSHOT_COLUMNS, SNAPSHOT_COPY_TYPES,

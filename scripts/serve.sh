@@ -3,12 +3,15 @@
 # bootstrap, and Railway's start command is `bash scripts/serve.sh`.
 #
 #   PORT    port to listen on (Railway sets it; default 8501)
-#   HOST    address to bind (default 0.0.0.0, every interface)
+#   HOST    address to bind. Default: 0.0.0.0 (every interface) when DATABASE_URL is set, as on
+#           Railway, whose health check and proxy need it; else 127.0.0.1 (loopback: the embedded
+#           local database and its open Admin page stay on this computer).
 #   PYTHON  interpreter to use (default: .venv/bin/python if present, else python3)
 #
-# Extra arguments are passed on to `streamlit run dashboard.py` (the page files live in app_pages/,
-# not pages/, so Streamlit's legacy multipage convention never applies: every URL, direct links too,
-# goes through dashboard.py's st.navigation, exactly as plain `streamlit run dashboard.py` does).
+# It runs `streamlit run app.py`: app.py wraps dashboard.py in Streamlit's ASGI app (st.App) with
+# the guards in front of Streamlit's own endpoints (server/guard.py). Every URL, direct links
+# too, still goes through dashboard.py's st.navigation (app_pages/ is not the legacy pages/ folder).
+# Extra arguments are passed on to `streamlit run`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,8 +25,17 @@ else
     PY="$(command -v python3 || command -v python)"
 fi
 
-exec "$PY" -m streamlit run dashboard.py \
+if [ -z "${HOST:-}" ]; then
+    if [ -n "${DATABASE_URL:-}" ]; then HOST=0.0.0.0; else HOST=127.0.0.1; fi
+fi
+
+# Client addresses come from app.py's ClientAddressMiddleware, which reads proxy headers only from
+# MTM_TRUSTED_PROXIES; uvicorn's own X-Forwarded-For handling (trusting loopback) is switched off
+# so that the two never disagree.
+export FORWARDED_ALLOW_IPS=""
+
+exec "$PY" -m streamlit run app.py \
     --server.port "${PORT:-8501}" \
-    --server.address "${HOST:-0.0.0.0}" \
+    --server.address "$HOST" \
     --server.headless true \
     "$@"

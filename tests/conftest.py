@@ -6,19 +6,21 @@ with the demo data for page tests), dropped at the end, so parallel runs never s
 from __future__ import annotations
 
 import os
-import sqlite3
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+from tests.helpers import (  # noqa: F401 - re-exported for tests not yet importing tests.helpers
+    FIXTURES,
+    ROOT,
+    create_database,
+    drop_database,
+    make_sqlite,
+    pg_rows,
+    truncate_all,
+    with_database,
+)
 
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
+_create, _drop = create_database, drop_database   # old names, for branches written before helpers.py
 
 
 @pytest.fixture(scope="session")
@@ -33,56 +35,12 @@ def server_url() -> str:
     return embedded.server_uri()
 
 
-def _create(server_url: str, name: str) -> str:
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(server_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    conn.close()
-    from db.schema import ensure_schema
-
-    url = with_database(server_url, name)
-    ensure_schema(url)
-    return url
-
-
-def _drop(server_url: str, name: str) -> None:
-    from psycopg2 import sql
-
-    from db import engine
-
-    engine.dispose_all()
-    conn = psycopg2.connect(server_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-    conn.close()
-
-
 @pytest.fixture(scope="session")
 def session_db(server_url):
     name = f"mtm_test_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     yield url
-    _drop(server_url, name)
-
-
-def truncate_all(url: str) -> None:
-    conn = psycopg2.connect(url)
-    with conn, conn.cursor() as cur:
-        # Every table but the migrations' record: the schema itself stays as it is.
-        cur.execute("select string_agg(format('%I', tablename), ', ') from pg_tables "
-                    "where schemaname = 'public' and tablename <> 'schema_migrations'")
-        tables = cur.fetchone()[0]
-        if tables:
-            cur.execute(f"truncate {tables} restart identity cascade")
-        cur.execute("select matviewname from pg_matviews where schemaname = 'public'")
-        for (mv,) in cur.fetchall():
-            cur.execute(f'refresh materialized view "{mv}"')
-    conn.close()
+    drop_database(server_url, name)
 
 
 @pytest.fixture
@@ -100,12 +58,12 @@ def demo_db(server_url, tmp_path_factory):
     from migrate.sqlite_import import import_sqlite
 
     name = f"mtm_demo_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     path = str(tmp_path_factory.mktemp("demo") / "demo.db")
     demo.generate(path)
     import_sqlite(path, url)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture
@@ -133,41 +91,45 @@ def plays_export_db(server_url, tmp_path_factory):
     from tests import plays_data
 
     name = f"mtm_plays_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     folder = tmp_path_factory.mktemp("export")
     plays_data.build_export(str(folder))
     run_import(str(folder), url)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
-def pg_rows(url: str, sql: str, params=None) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
+
+@pytest.fixture(scope="session")
+def hostile_db(server_url, tmp_path_factory):
+    """A database whose every name is markdown, LaTeX, a link, an image, HTML or a formula
+    (tests/hostile_data.py): a library from a SQLite file and plays from an export. Read only."""
+    from migrate.api import run_import
+    from migrate.sqlite_import import import_sqlite
+    from tests import hostile_data
+
+    name = f"mtm_hostile_{os.getpid()}"
+    url = create_database(server_url, name)
+    folder = tmp_path_factory.mktemp("hostile")
+    import_sqlite(hostile_data.build_sqlite(folder / "hostile.db"), url)
+    run_import(hostile_data.build_export(str(folder / "export")), url)
+    yield url
+    drop_database(server_url, name)
 
 
-TRACKS_DDL = """create table tracks(track_id TEXT PRIMARY KEY, name TEXT, artist_name TEXT, album_name TEXT,
-                duration_ms INTEGER, spotify_url TEXT, raw_json TEXT)"""
-SNAPSHOTS_DDL = """create table snapshots(track_id TEXT, snapshot_date TEXT, time_range TEXT, rank INTEGER,
-                   PRIMARY KEY (track_id, snapshot_date, time_range))"""
+# Markers (pytest.ini): `db` for a test that needs PostgreSQL (it uses a database fixture),
+# `browser` for Chromium, `slow` for whole-system runs. `make test-fast` runs the rest in seconds.
+DB_FIXTURES = {"server_url", "session_db", "db_url", "demo_db", "demo_url", "empty_url", "plays_export_db",
+               "hostile_db"}
+SLOW_MODULES = {"test_upgrade", "test_faults", "test_hostile_input", "test_read_only_pages", "test_hostile_files"}
 
 
-def make_sqlite(path, tracks=(), snapshots=(), *, keys: bool = True) -> str:
-    """A Music Time Machine file at `path`; keys=False builds the older layout without primary keys."""
-    con = sqlite3.connect(str(path))
-    if keys:
-        con.execute(TRACKS_DDL)
-        con.execute(SNAPSHOTS_DDL)
-    else:
-        con.execute(TRACKS_DDL.replace(" PRIMARY KEY", ""))
-        con.execute("create table snapshots(track_id TEXT, snapshot_date TEXT, time_range TEXT, rank INTEGER)")
-    con.executemany("insert into tracks values (?,?,?,?,?,?,?)", list(tracks))
-    con.executemany("insert into snapshots values (?,?,?,?)", list(snapshots))
-    con.commit()
-    con.close()
-    return str(path)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+        if module == "test_browser" or "browser" in module:
+            item.add_marker(pytest.mark.browser)
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

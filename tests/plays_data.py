@@ -5,8 +5,8 @@ audiobooks, all-null records, skipped and short plays, clusters around the 2024 
 changes, an older overlapping export and account data) plus one handmade extended-history file of
 plays at the edges that matter: a second either side of local midnight in Berlin on the days the
 clocks change, either side of midnight in Kolkata (UTC+05:30, inside one UTC hour), in the
-repeated autumn hour, exactly 30 s and just under, and two sessions 50 minutes apart that a later
-import bridges.
+repeated autumn hour, exactly 30 s and just under, two devices playing at once across a
+daylight-saving change, and two sessions 50 minutes apart that a later import bridges.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ EXTENDED_DIR = demo_export.EXTENDED_DIR
 EDGE_FILE = "Streaming_History_Audio_2024-2025_edges.json"
 BRIDGE_FILE = "Streaming_History_Audio_2025_bridge.json"
 EDGE_ARTIST = "Edge Case Quartet"
-BRIDGE_AT = dt.datetime(2025, 6, 15, 12, 0, tzinfo=dt.UTC)     # nothing else is played in 2025
+BRIDGE_AT = dt.datetime(2025, 6, 15, 12, 0, tzinfo=dt.UTC)     # nothing else is played that month
+TWO_DEVICES = dt.datetime(2025, 10, 26, 0, 40, tzinfo=dt.UTC)   # the phone's first song starts here
 
 
 def record(ts: dt.datetime, ms: int, track: str, artist: str = EDGE_ARTIST, *, album: str = "Boundaries",
@@ -67,6 +68,18 @@ def edge_records() -> list[dict]:
         record(_utc("2024-06-01 12:00:00"), 30_000, "Exactly thirty seconds"),
         record(_utc("2024-06-01 12:05:00"), 29_999, "Just under thirty seconds", skipped=None, reason_end="fwdbtn"),
         record(_utc("2024-06-01 12:10:00"), 9_999, "Under ten seconds", skipped=True, reason_end="fwdbtn"),
+        # Two devices at once across Berlin's fall-back (26 October 2025, 01:00 UTC): songs on the phone
+        # while the speaker plays, and a 20 s stream inside the speaker's second song. One session of
+        # 32.5 minutes (00:40:00 to 01:12:30) whose streams add up to 42 min 20 s and of which 32
+        # minutes had something playing.
+        *[record(TWO_DEVICES + dt.timedelta(minutes=4 * k), 240_000, f"Phone song {k}",
+                 platform="iOS 17.1.2 (iPhone15,2)", country="DE") for k in (1, 2, 3)],
+        record(TWO_DEVICES + dt.timedelta(minutes=12), 600_000, "Speaker song 1",
+               platform="Partner sonos_sonos_one;Sonos;One", country="DE"),
+        record(TWO_DEVICES + dt.timedelta(minutes=32, seconds=30), 1_200_000, "Speaker song 2",
+               platform="Partner sonos_sonos_one;Sonos;One", country="DE"),
+        record(TWO_DEVICES + dt.timedelta(minutes=25), 20_000, "Phone glimpse", platform="iOS 17.1.2 (iPhone15,2)",
+               country="DE", skipped=True, reason_end="fwdbtn"),
         # Two sessions 50 minutes apart; the bridge file joins them
         record(BRIDGE_AT, 200_000, "Before the bridge", platform="osx", country="DE"),
         record(BRIDGE_AT + dt.timedelta(minutes=50), 60_000, "After the bridge", platform="osx", country="DE"),

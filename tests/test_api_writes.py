@@ -244,7 +244,7 @@ def test_a_listen_during_another_refresh_commits_at_once_and_its_rollups_follow(
     import psycopg2
 
     from api import store
-    from migrate.runs import ROLLUP_LOCK_KEY
+    from db.refresh import ROLLUP_LOCK_KEY
 
     base, token = server
     monkeypatch.setattr(store, "LOCK_TRY", "200ms")
@@ -275,7 +275,7 @@ def test_deltas_onto_rows_missing_a_deferred_listen_come_right_with_the_drain(db
 
     from api import listens as lb
     from api import store
-    from migrate.runs import ROLLUP_LOCK_KEY
+    from db.refresh import ROLLUP_LOCK_KEY
 
     monkeypatch.setattr(store, "LOCK_TRY", "100ms")
     at = int(time.time()) - 900

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from migrate import bootstrap
-from tests.conftest import pg_rows
+from tests.helpers import pg_rows
 
 
 def counts(url):

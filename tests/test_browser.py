@@ -7,16 +7,18 @@ into test-artifacts/browser/. Skipped, with the reason, where Chromium or Playwr
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
@@ -174,5 +176,72 @@ def test_page_with_plays_renders_in_chromium_with_charts_and_no_exception(plays_
         main = page.locator('[data-testid="stMain"]')
         assert PLAYS_PAGES[path].lower() in main.inner_text().lower()
         assert page.locator('[data-testid="stVegaLiteChart"]').count() > 0, "no chart drawn"
+    finally:
+        page.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Names made of markdown, LaTeX, links, images and HTML (tests/hostile_data.py) on every page
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile_db):
+    """The dashboard on a database whose every name is hostile (library and plays)."""
+    yield from _serve(hostile_db, "browser-hostile-server.log")
+
+
+# url path -> (a text input to fill in first (its label) and what to type, or None)
+HOSTILE_PAGES = {
+    "": None, "history": None, f"history?section={quote('Forgotten gems')}": None, "search?q=bold": None, "search?q=click": None,
+    "explorer": ("Track ID, name, artist or album", "bold"), "explorer?source=plays": None, "admin": None,
+    **{f"plays?tz=UTC&section={quote(s)}": None for s in (
+        "Over time", "Top lists", "Skips", "Sessions & streaks", "Discovery", "Two periods", "On this day",
+        "Forgotten gems", "Year in review", "Platforms & countries")},
+}
+# Where a hostile name is page text (not only cells of a canvas-drawn table): it must read literally.
+SHOWS_A_NAME = {"history", "search?q=bold", "search?q=click", "explorer", f"plays?tz=UTC&section={quote('Discovery')}"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _foreign(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme not in ("data", "blob", "about") and (parts.hostname or "") not in LOCAL_HOSTS
+
+
+@pytest.mark.parametrize("path", list(HOSTILE_PAGES), ids=[p or "overview" for p in HOSTILE_PAGES])
+def test_hostile_names_read_literally_and_nothing_loads_from_a_foreign_host(hostile_server, browser, path):
+    from tests import hostile_data as data
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        page.goto(f"{hostile_server}/{path}", wait_until="domcontentloaded")
+        wait_for_run(page)
+        if HOSTILE_PAGES[path]:
+            label, typed = HOSTILE_PAGES[path]
+            box = page.get_by_label(label, exact=True)
+            box.fill(typed)
+            box.press("Enter")
+            time.sleep(1)
+            wait_for_run(page)
+        page.mouse.move(700, 500)            # hover: a tooltip must not load anything either
+        time.sleep(0.5)
+        name = "hostile-" + (path.replace("?", "-").replace("=", "-").replace("&", "-").replace("%", "") or "overview")
+        page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)
+        exceptions = page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        main = page.locator('[data-testid="stMain"]')
+        text = main.inner_text()
+        assert [u for u in requested if _foreign(u)] == [], "the browser fetched from a host the data names"
+        assert main.locator(".katex").count() == 0, "a name was rendered as LaTeX"
+        assert main.locator('[data-testid="stMarkdownContainer"] img').count() == 0, "an image in markdown"
+        assert main.locator("strong").filter(has_text=re.compile(r"^\s*bold\s*$")).count() == 0, "rendered bold"
+        assert main.locator('a[href^="javascript:" i], a[href^="data:" i]').count() == 0
+        foreign_links = [h for h in main.locator("a[href]").evaluate_all("els => els.map(e => e.href)")
+                         if _foreign(h) and urlsplit(h).hostname != "open.spotify.com"]
+        assert foreign_links == [], foreign_links
+        if path in SHOWS_A_NAME:     # (names in markdown carry invisible word joiners: ui.text.literal)
+            assert any(n in text.replace("\u2060", "") for n in data.NAMES), "a hostile name is shown literally"
     finally:
         page.close()

@@ -187,3 +187,15 @@ def test_enable_theme_is_idempotent_and_applies_the_house_theme():
     charts.enable_theme()
     assert alt.theme.active == "mtm"
     assert charts.theme()["config"]["mark"]["color"] == charts.SPOTIFY_GREEN
+
+
+def test_explorer_count_axes_show_whole_numbers():
+    """A path seen once must not draw 0.2, 0.4 ... on the explorer's count axes."""
+    from ui import explorer_view
+
+    values = pd.DataFrame({"value": ['"a"'], "type": ["string"], "count": [1], "share": [1.0], "tracks": [1]})
+    top = explorer_view.top_values_chart(values).to_dict()
+    hist = explorer_view.histogram_chart(pd.DataFrame({"bin_start": [0.0], "bin_end": [1.0], "count": [1]})).to_dict()
+    for axis in (top["encoding"]["x"]["axis"], hist["encoding"]["y"]["axis"]):
+        assert (axis["format"], axis["tickMinStep"]) == (",d", 1)
+    assert top["encoding"]["x"]["title"] == "Times found"

@@ -276,3 +276,57 @@ def test_make_track_alone_builds_a_consistent_track():
     assert track["album"] is album and track["artists"] is artists
     assert (track["name"], track["album"]["release_date"]) == ("Idioteque II", "2000-10-02")
     assert demo.make_artist("Radiohead")["id"] == artists[0]["id"]   # stable per name
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo Spotify export (migrate/demo_export.py): a listener who could have existed
+
+
+@pytest.fixture(scope="module")
+def export_plays(tmp_path_factory):
+    """Every distinct play of a 20,000-record demo export (every history file, account data
+    included), with its start (ts - ms_played) and end, oldest first."""
+    import pandas as pd
+
+    from migrate import demo_export
+
+    folder = tmp_path_factory.mktemp("demo_export")
+    manifest = demo_export.generate(folder, records=20_000)
+    rows = []
+    for path in sorted(folder.rglob("*.json")):
+        if path.name.startswith("Streaming_History_"):
+            for r in json.loads(path.read_text(encoding="utf-8")):
+                uri = r["spotify_track_uri"] or r["spotify_episode_uri"] or r["audiobook_chapter_uri"]
+                rows.append((pd.Timestamp(r["ts"]), r["ms_played"], uri or ""))
+        elif path.name.startswith("StreamingHistory_"):
+            for r in json.loads(path.read_text(encoding="utf-8")):
+                if pd.Timestamp(r["endTime"], tz="UTC") > pd.Timestamp(demo_export.END):   # only the new weeks
+                    rows.append((pd.Timestamp(r["endTime"], tz="UTC"), r["msPlayed"],
+                                 f"{r.get('artistName') or r.get('podcastName')}\x1f{r.get('trackName') or r.get('episodeName')}"))
+    df = pd.DataFrame(rows, columns=["ended", "ms", "what"]).drop_duplicates()
+    df = df[df["ms"] > 0].sort_values("ended", kind="stable").reset_index(drop=True)
+    df["started"] = df["ended"] - pd.to_timedelta(df["ms"], unit="ms")
+    return df, manifest
+
+
+def test_demo_export_plays_never_overlap(export_plays):
+    """A stream starts when the one before it has ended, on every device and in every file
+    (Spotify's ts is the end, to the second; account data to the minute)."""
+    df, manifest = export_plays
+    assert len(df) == manifest["plays"]
+    reach = df["ended"].cummax().shift()
+    assert int((df["started"] < reach).sum()) == 0
+
+
+def test_demo_export_listens_a_plausible_amount_each_day(export_plays):
+    """About an hour or two on a typical day, days off, no day of more than a day's listening."""
+    df, _ = export_plays
+    import pandas as pd
+
+    regular = df[df["ended"] > pd.Timestamp("2025-01-01", tz="UTC")]   # the daylight-saving clusters are 2024
+    per_day = regular.groupby(regular["ended"].dt.tz_convert("Europe/Berlin").dt.date)["ms"].sum() / 3_600_000
+    days = pd.date_range(min(per_day.index), max(per_day.index)).date
+    every_day = per_day.reindex(days, fill_value=0)
+    assert 0.75 <= every_day.median() <= 2.5
+    assert 0.6 <= (every_day > 0).mean() <= 0.9
+    assert every_day.max() < 24 and every_day.quantile(0.9) > 2 * every_day.median()

@@ -178,8 +178,9 @@ def test_graph_holds_no_secret_values(web):
     # The admin password is set in Railway and preserved; no literal is in the repo.
     assert web["variables"]["ADMIN_PASSWORD"] == {"type": "preserve"}
     literals = {k: v.get("value") for k, v in web["variables"].items() if v.get("type") == "literal"}
-    # The only literal is the switch that keeps demo data out of a hosted database.
-    assert literals == {"MTM_NO_DEMO": "1"}
+    # Literals: the switch that keeps demo data out of a hosted database, and Railway's edge proxy
+    # as the one source of client addresses (X-Real-IP) for the Admin page's limits on guessing.
+    assert literals == {"MTM_NO_DEMO": "1", "MTM_TRUSTED_PROXIES": "*"}
 
 
 def test_graph_github_source_from_environment():
@@ -206,12 +207,13 @@ def test_serve_script_is_executable_and_uses_port():
     assert "${PORT" in text
 
 
-def _serve_argv(tmp_path: Path, **env_overrides: str) -> list[str]:
-    """Run serve.sh with a stand-in python that prints the arguments it was given."""
+def _serve_run(tmp_path: Path, **env_overrides: str) -> tuple[list[str], dict[str, str]]:
+    """Run serve.sh with a stand-in python that prints its arguments, then its environment."""
     fake = tmp_path / "python"
-    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\necho ---\nenv\n')
     fake.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PORT", "HOST", "DATABASE_URL", "FORWARDED_ALLOW_IPS")}
     env.update(PYTHON=str(fake), **env_overrides)
     out = subprocess.run(
         ["bash", str(SERVE_SH)],
@@ -220,25 +222,59 @@ def _serve_argv(tmp_path: Path, **env_overrides: str) -> list[str]:
         text=True,
         timeout=30,
         check=True,
-    ).stdout
-    return out.splitlines()
+    ).stdout.splitlines()
+    cut = out.index("---")
+    environment = dict(line.split("=", 1) for line in out[cut + 1:] if "=" in line)
+    return out[:cut], environment
 
 
-def test_serve_binds_port_all_interfaces_headless(tmp_path):
+def _serve_argv(tmp_path: Path, **env_overrides: str) -> list[str]:
+    return _serve_run(tmp_path, **env_overrides)[0]
+
+
+def _flags(argv: list[str]) -> dict[str, str]:
+    return dict(zip(argv[4::2], argv[5::2]))
+
+
+def test_serve_runs_the_guarded_app_on_port_headless(tmp_path):
     argv = _serve_argv(tmp_path, PORT="43210")
-    # Plain `streamlit run dashboard.py`: app_pages/ is not Streamlit's legacy pages/ folder.
-    assert argv[:4] == ["-m", "streamlit", "run", "dashboard.py"]
-    flags = dict(zip(argv[4::2], argv[5::2]))
-    assert flags == {
+    # app.py: st.App around dashboard.py with the guards (app_pages/ is not the legacy pages/ folder).
+    assert argv[:4] == ["-m", "streamlit", "run", "app.py"]
+    assert _flags(argv) == {
         "--server.port": "43210",
-        "--server.address": "0.0.0.0",
+        "--server.address": "127.0.0.1",
         "--server.headless": "true",
     }
+
+
+def test_serve_binds_loopback_locally_and_every_interface_with_a_database_url(tmp_path):
+    assert _flags(_serve_argv(tmp_path))["--server.address"] == "127.0.0.1"
+    hosted = _serve_argv(tmp_path, DATABASE_URL="postgresql://u:p@db.railway.internal/railway")
+    assert _flags(hosted)["--server.address"] == "0.0.0.0"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "127.0.0.1"])
+def test_serve_honours_host(tmp_path, host):
+    assert _flags(_serve_argv(tmp_path, HOST=host))["--server.address"] == host
+    assert _flags(_serve_argv(tmp_path, HOST=host, DATABASE_URL="postgresql://x/y"))["--server.address"] == host
+
+
+def test_serve_switches_off_uvicorns_own_proxy_headers(tmp_path):
+    # Client addresses are decided by app.py's middleware (MTM_TRUSTED_PROXIES) alone.
+    assert _serve_run(tmp_path, FORWARDED_ALLOW_IPS="*")[1]["FORWARDED_ALLOW_IPS"] == ""
 
 
 def test_serve_defaults_to_8501(tmp_path):
     argv = _serve_argv(tmp_path)
     assert argv[argv.index("--server.port") + 1] == "8501"
+
+
+def test_app_py_is_an_st_app_around_dashboard_py():
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(ROOT / "app.py")
+    assert found.is_asgi_app and found.import_string == "app:app"
+    assert 'st.App(\n    "dashboard.py"' in (ROOT / "app.py").read_text()
 
 
 def test_serve_runs_from_repo_root(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from db import explain, queries
 from db.explain import ExplainError, ExplainRefused
-from tests.conftest import pg_rows
+from tests.helpers import pg_rows
 
 
 def node(kind, total, loops=1, plan_rows=1, rows=1, children=(), **extra):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, pg_rows, truncate_all
+from tests.helpers import ROOT, pg_rows, truncate_all
 from tests.test_import_sqlite import checksum
 
 KILL_POINTS = 10

@@ -21,7 +21,7 @@ import pytest
 
 from db import queries
 from migrate.sqlite_import import import_sqlite
-from tests.conftest import make_sqlite
+from tests.helpers import make_sqlite
 
 D = dt.date
 OLD, W0, W1, E, R1, N = (D(2024, 6, 29), D(2024, 7, 1), D(2025, 4, 1), D(2025, 4, 2), D(2025, 6, 23),

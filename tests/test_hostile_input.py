@@ -29,7 +29,7 @@ from psycopg2 import sql
 
 from db import explain as explain_mod
 from db import jsonpaths, queries, search
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from ui import admin_view, common, filters
 from ui import search_view as view
 from ui.explorer_view import md as view_md
@@ -350,7 +350,7 @@ def test_search_box_finds_plays_for_any_text(search_played_db, raw):
     view.plays_results_html(df, q.needles())
     view.plays_table_frame(df)
     view.play_label(df.iloc[0])
-    history = queries.run("play_item_history", {"name_key": df.iloc[0]["name_key"], "tz": "UTC"}).df
+    history = queries.run("play_item_history", {"name_key": df.iloc[0]["name_key"], "tz": "UTC", "min_seconds": 30}).df
     assert int(history["plays"].sum()) == int(df.iloc[0]["plays"])
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from migrate.errors import UnusableInput
 from migrate.sqlite_import import import_sqlite
-from tests.conftest import FIXTURES, ROOT, make_sqlite, pg_rows
+from tests.helpers import FIXTURES, ROOT, make_sqlite, pg_rows
 
 ALBUM = {"id": "al1", "name": "Alb", "release_date": "1999-03-01", "release_date_precision": "day"}
 
@@ -274,7 +274,7 @@ def test_concurrent_imports_are_serialised_without_duplicates(db_url, tmp_path):
 def test_waiting_import_is_told_it_waits(db_url, tmp_path):
     import psycopg2
 
-    from migrate.sqlite_import import IMPORT_LOCK_KEY
+    from migrate.runs import IMPORT_LOCK_KEY
 
     path = make_sqlite(tmp_path / "a.db", [track("t1")])
     holder = psycopg2.connect(db_url)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, make_sqlite, pg_rows
+from tests.helpers import ROOT, make_sqlite, pg_rows
 from ui import admin_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "admin.py")
@@ -53,6 +53,16 @@ def frame_with(at: AppTest, column: str):
     return frames[0]
 
 
+@pytest.fixture
+def import_dir(monkeypatch, tmp_path):
+    """Import by path is on (as on a local-only server) and confined to tmp_path (MTM_IMPORT_DIR)."""
+    from ui import auth
+
+    monkeypatch.setattr(auth, "exposure", lambda: None)
+    monkeypatch.setenv("MTM_IMPORT_DIR", str(tmp_path))
+    return tmp_path
+
+
 def import_path(at: AppTest, path: str) -> AppTest:
     at.text_input(key="admin_import_path").set_value(path)
     at.button(key="admin_import_path_go").click().run()
@@ -77,7 +87,7 @@ def test_database_is_shown_without_its_password(empty_url, monkeypatch):
     assert caption == f"Database: {redact(empty_url)}"
 
 
-def test_import_by_server_path_shows_counts_rejects_and_the_run(empty_url, monkeypatch, tmp_path):
+def test_import_by_server_path_shows_counts_rejects_and_the_run(empty_url, monkeypatch, tmp_path, import_dir):
     at = admin_app(monkeypatch)
     import_path(at, small_file(tmp_path))
     counts = frame_with(at, "inserted").set_index("table")
@@ -97,7 +107,7 @@ def test_import_by_server_path_shows_counts_rejects_and_the_run(empty_url, monke
     assert pg_rows(empty_url, "select count(*) from tracks") == [(2,)]
 
 
-def test_second_import_of_same_file_changes_nothing_and_lists_two_runs(empty_url, monkeypatch, tmp_path):
+def test_second_import_of_same_file_changes_nothing_and_lists_two_runs(empty_url, monkeypatch, tmp_path, import_dir):
     at = admin_app(monkeypatch)
     path = small_file(tmp_path)
     import_path(at, path)
@@ -107,7 +117,7 @@ def test_second_import_of_same_file_changes_nothing_and_lists_two_runs(empty_url
     assert len(frame_with(at, "run_id")) == 2
 
 
-def test_import_clears_the_page_caches(empty_url, monkeypatch, tmp_path):
+def test_import_clears_the_page_caches(empty_url, monkeypatch, tmp_path, import_dir):
     from ui import cached
 
     assert cached.query("overview_counts").df.at[0, "tracks"] == 0
@@ -121,7 +131,7 @@ def test_import_clears_the_page_caches(empty_url, monkeypatch, tmp_path):
     (b"", "the file is empty"),
     (b"SQLite format 3\x00" + b"\x00" * 200, "not a usable SQLite database"),
 ], ids=["text", "empty", "corrupt-sqlite"])
-def test_unusable_file_shows_one_line_and_writes_nothing(empty_url, monkeypatch, tmp_path, content, message):
+def test_unusable_file_shows_one_line_and_writes_nothing(empty_url, monkeypatch, tmp_path, content, message, import_dir):
     path = tmp_path / "bad.db"
     path.write_bytes(content)
     at = admin_app(monkeypatch)
@@ -137,7 +147,7 @@ def test_unusable_file_shows_one_line_and_writes_nothing(empty_url, monkeypatch,
 @pytest.mark.parametrize("typed", ["", "   ", "/no/such/dir/🎧.db", "'; drop table tracks; --", "a\x00b.db",
                                    "x" * 5000, "C:\\music\\mtm.db", "%s%s%_", "مرحبا.db"],
                          ids=["empty", "spaces", "missing", "sql", "nul", "5000", "backslash", "percent", "rtl"])
-def test_hostile_server_paths_give_a_message_and_write_nothing(empty_url, monkeypatch, typed):
+def test_hostile_server_paths_give_a_message_and_write_nothing(empty_url, monkeypatch, typed, import_dir):
     at = admin_app(monkeypatch)
     import_path(at, typed)
     assert at.error and at.error[0].value.startswith("Nothing was imported")
@@ -322,3 +332,18 @@ def test_spotify_export_zip_uploaded_on_the_admin_page_imports_every_play_and_re
             assert frame_with(at, "already present")["inserted"].fillna(0).sum() == 0
         runs = frame_with(at, "run_id")
         assert runs.iloc[0]["source"] == zipped.name and len(runs) == attempt
+
+
+def test_an_imported_upload_is_freed_and_the_uploader_is_empty_again(empty_url, tmp_path, monkeypatch):
+    """After an import the uploaded bytes leave Streamlit's in-memory store (they used to stay until the
+    browser session ended) and the uploader offers a fresh, empty widget for the next file."""
+    data = Path(small_file(tmp_path, "one.db")).read_bytes()
+    at = admin_app(monkeypatch)
+    at.file_uploader(key="admin_upload").set_value(("one.db", data, "application/octet-stream"))
+    at.run()
+    at.button(key="admin_import_upload").click().run()
+    assert not at.exception
+    assert pg_rows(empty_url, "select count(*) from tracks") == [(2,)]
+    assert at.session_state["admin_upload_generation"] == 1
+    assert [u.key for u in at.file_uploader] == ["admin_upload_1"]
+    assert at.file_uploader[0].value is None

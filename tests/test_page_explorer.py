@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, pg_rows
+from tests.helpers import ROOT, pg_rows
 from ui import common
 from ui import explorer_view as view
 

@@ -10,19 +10,32 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from migrate import demo
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PAGE = os.path.join(ROOT, "app_pages", "history.py")
 D = dt.date
 LAST = demo.DEFAULT_END                                             # the demo's snapshot dates
 FIRST = LAST - dt.timedelta(weeks=demo.DEFAULT_WEEKS - 1)
-CSV_NAMES = 10                                      # tables with a download under them
+SECTIONS = {  # section -> (charts, tables with a download under them)
+    "Rank over time": (1, 1), "Currently obsessed": (0, 1), "Forgotten gems": (0, 1),
+    "Musical evolution": (4, 3), "What the tracks are like": (4, 4)}
 
 
-def run(query_params: dict | None = None) -> AppTest:
+def run(query_params: dict | None = None, section: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
+    if section:
+        at.session_state["section"] = section
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_section(at: AppTest, section: str) -> AppTest:
+    """What a click on the tab does: the widget's value and its link parameter."""
+    at.session_state["section"] = section
+    at.query_params["section"] = section
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -54,18 +67,36 @@ def params(at: AppTest) -> dict:
     return dict(at.query_params)
 
 
-def test_history_page_shows_every_section_with_data_on_the_demo(demo_url):
+def test_history_page_opens_on_the_first_section_and_builds_only_that(demo_url):
     at = run()
-    assert [s.value for s in at.subheader] == ["Rank over time", "Currently obsessed", "Forgotten gems",
-                                               "Musical evolution", "What the tracks are like"]
-    assert len(charts(at)) == 9 and all(chart_rows(c) > 0 for c in charts(at))
+    assert [t.label for t in at.tabs] == list(SECTIONS)
+    assert [s.value for s in at.subheader] == ["Rank over time"]
+    assert len(charts(at)) == 1 and len(at.download_button) == 1
+
+
+@pytest.mark.parametrize("section", list(SECTIONS))
+def test_every_section_shows_its_data_on_the_demo(demo_url, section):
+    at = run(section=section)
+    assert [s.value for s in at.subheader] == [section]
+    n_charts, n_tables = SECTIONS[section]
+    assert len(charts(at)) == n_charts and all(chart_rows(c) > 0 for c in charts(at))
     assert all(len(d.value) > 0 for d in at.dataframe)
-    assert len(at.download_button) == CSV_NAMES
+    assert len(at.download_button) == n_tables
     assert all(b.label == "Download CSV" for b in at.download_button)
-    assert len(frame(at, "change", "album_name")) == 50                   # currently obsessed
-    gems = frame(at, "track_id", "best_rank", "placements")
-    assert len(gems) > 0 and f"{len(gems)} gems." in captions(at)       # the demo plants some
     assert not at.warning
+    if section == "Currently obsessed":
+        assert len(frame(at, "change", "album_name")) == 50
+    if section == "Forgotten gems":
+        gems = frame(at, "track_id", "best_rank", "placements")
+        assert len(gems) > 0 and f"{len(gems)} gems." in captions(at)       # the demo plants some
+
+
+def test_the_open_section_is_kept_in_the_link(demo_url):
+    at = run({"section": "Forgotten gems"})
+    assert [s.value for s in at.subheader] == ["Forgotten gems"]
+    open_section(at, "Musical evolution")
+    assert [s.value for s in at.subheader] == ["Musical evolution"]
+    assert params(at)["section"] == "Musical evolution" and params(at)["time_range"] == "short_term"
 
 
 def test_history_page_writes_its_default_filters_into_the_url(demo_url):
@@ -97,7 +128,7 @@ def test_bump_chart_can_follow_artists(demo_url):
 
 
 def test_changing_the_time_range_updates_the_url_and_the_lists(demo_url):
-    at = run()
+    at = run(section="Currently obsessed")
     short = frame(at, "change", "album_name")["name"].tolist()
     widget(at.radio, "Time range").set_value("long_term").run()
     assert not at.exception
@@ -107,7 +138,7 @@ def test_changing_the_time_range_updates_the_url_and_the_lists(demo_url):
 
 
 def test_changing_the_dates_updates_the_url_and_narrows_the_charts(demo_url):
-    at = run()
+    at = run(section="Musical evolution")
     turnover_all = len(frame(at, "turnover", "previous_date"))
     at.date_input[0].set_value((D(2025, 1, 1), D(2025, 3, 31))).run()
     assert not at.exception
@@ -120,13 +151,14 @@ def test_changing_the_dates_updates_the_url_and_narrows_the_charts(demo_url):
 
 
 def test_choosing_an_artist_puts_it_in_the_url_and_filters_the_tables(demo_url):
-    at = run()
+    at = run(section="Forgotten gems")
     artist = frame(at, "track_id", "best_rank", "placements")["artist_name"].iloc[0]    # one with gems
     widget(at.selectbox, "Artist").set_value(artist).run()
     assert not at.exception
     assert params(at)["artist"] == artist
-    assert set(frame(at, "position", "score")["artist_name"]) == {artist}
     assert set(frame(at, "track_id", "best_rank", "placements")["artist_name"]) == {artist}
+    assert set(frame(open_section(at, "Musical evolution"), "position", "score")["artist_name"]) == {artist}
+    open_section(at, "Rank over time")
     assert set(frame(at, "track_id", "rank", "snapshot_date")["artist_name"]) == {artist}
     assert widget(at.radio, "Follow").disabled
     widget(at.selectbox, "Artist").set_value("").run()          # back to every artist
@@ -134,12 +166,13 @@ def test_choosing_an_artist_puts_it_in_the_url_and_filters_the_tables(demo_url):
 
 
 def test_url_filters_set_before_the_first_run_are_honoured(demo_url):
-    at = run({"time_range": "long_term", "from": "2025-01-01", "to": "2025-06-30", "artist": "Mötley Crüe"})
+    at = run({"time_range": "long_term", "from": "2025-01-01", "to": "2025-06-30", "artist": "Mötley Crüe",
+              "section": "Musical evolution"})
     assert widget(at.radio, "Time range").value == "long_term"
     assert at.date_input[0].value == (D(2025, 1, 1), D(2025, 6, 30))
     assert widget(at.selectbox, "Artist").value == "Mötley Crüe"
     assert params(at) == {"from": "2025-01-01", "to": "2025-06-30", "time_range": "long_term",
-                          "artist": "Mötley Crüe"}
+                          "artist": "Mötley Crüe", "section": "Musical evolution"}
     assert not at.warning
     assert frame(at, "turnover", "previous_date")["snapshot_date"].max() <= D(2025, 6, 30)
 
@@ -160,7 +193,7 @@ def test_bad_url_filters_fall_back_to_defaults_with_a_warning(demo_url, query, k
     assert len(at.warning) == 1 and "could not be used" in at.warning[0].value
     defaults = {"from": str(FIRST), "to": str(LAST), "time_range": "short_term"}
     assert params(at).get(key) == defaults.get(key)
-    assert len(charts(at)) == 9
+    assert len(charts(at)) == 1
 
 
 def test_dates_outside_the_data_are_clamped_without_a_warning(demo_url):
@@ -170,7 +203,7 @@ def test_dates_outside_the_data_are_clamped_without_a_warning(demo_url):
 
 
 def test_forgotten_gems_follow_the_recent_snapshot_count(demo_url):
-    at = run()
+    at = run(section="Forgotten gems")
     gems = len(frame(at, "track_id", "best_rank", "placements"))
     widget(at.number_input, "Recent = the last N snapshots").set_value(12).run()
     assert "the last 12 snapshots" in captions(at)

@@ -5,7 +5,7 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, pg_rows
+from tests.helpers import ROOT, pg_rows
 
 APP = os.path.join(ROOT, "dashboard.py")
 
@@ -65,7 +65,7 @@ def test_a_command_line_import_shows_on_the_next_rerun(empty_url, tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import make_sqlite
+    from tests.helpers import make_sqlite
     from ui import cached
 
     at = run()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")
@@ -337,3 +337,79 @@ def test_today_is_the_zones_date(zone, want):
 def test_threshold_text_says_what_counts():
     assert view.threshold_text(0) == "every stream counts as a play, however short"
     assert "30 seconds or more" in view.threshold_text(30) and "1 minute or more" in view.threshold_text(60)
+
+
+def test_on_this_day_says_each_years_plays_and_every_streams_minutes(plays_url, plays):
+    """1 June 2024 holds a 30 s play and two shorter streams: one play, and the minutes of all three."""
+    at = run({"tz": "Europe/Berlin"}, section="On this day", inputs={"plays_on_day": D(2026, 6, 1)})
+    df = data.local(plays, "Europe/Berlin")
+    df = df[(df["kind"] == "music") & (df["day"] == D(2024, 6, 1))]
+    minutes = df["ms_played"].sum() / 60000
+    assert f"2024: 1 play, {minutes:,.0f} min" in captions(at)
+    assert "minutes count every stream" in captions(at)
+    table = at.dataframe[0].value
+    assert table["plays"].tolist() == [1] and table["minutes"].sum() < minutes
+
+
+def test_sessions_say_what_length_and_played_mean_and_played_never_exceeds_length(plays_url):
+    at = run({"tz": "Europe/Berlin", "from": "2024-01-01", "to": "2026-11-23"}, section="Sessions & streaks")
+    assert "never more than Length" in captions(at)
+    longest = at.dataframe[0].value
+    assert len(longest) > 0 and (longest["minutes_played"] <= longest["minutes"] + 1e-9).all()
+
+
+def test_new_artists_chart_draws_one_month_as_one_month_of_the_range_with_whole_counts():
+    """One new artist in one month of a year's range: a bar one month wide among twelve, a Month
+    axis labelled with months, a count axis of whole numbers."""
+    df = pd.DataFrame({"month": [D(2026, 3, 1)], "new_artists": [1], "first_ones": ["Björk"]})
+    spec = view.new_artists_chart(df, D(2025, 11, 16), D(2026, 11, 15)).to_dict()
+    x, y = spec["encoding"]["x"], spec["encoding"]["y"]
+    assert (y["axis"]["format"], y["axis"]["tickMinStep"]) == (",d", 1)
+    assert x["axis"]["format"] == "%b %Y" and x["axis"]["tickCount"] == {"interval": "month", "step": 1}
+    assert [(d["year"], d["month"]) for d in x["scale"]["domain"]] == [(2025, 11), (2026, 12)]
+
+
+def _count_axes(spec: dict) -> list[dict]:
+    """The axes and legends of a spec's count fields (plays, sessions, new artists, tracks, rank)."""
+    out = []
+    for channel in ("x", "y", "color"):
+        enc = spec["encoding"].get(channel, {})
+        if enc.get("field") in ("plays", "sessions", "new_artists", "tracks", "rank") and enc.get("type") == "quantitative":
+            out.append(enc.get("axis") or enc.get("legend") or {})
+    return out
+
+
+PLAYS_ROWS = pd.DataFrame({"period": [D(2026, 1, 1)], "minutes": [3.0], "plays": [1], "streams": [1], "skips": [0]})
+TOP_ROWS = pd.DataFrame({"rank": [1], "name": ["Song"], "artist": ["Band"], "kind": ["music"], "plays": [1],
+                         "minutes": [3.0], "streams": [1], "skips": [0], "skip_rate": [0.0]})
+
+
+@pytest.mark.parametrize("build", [
+    lambda: view.timeline_chart(PLAYS_ROWS, "day", "plays"),
+    lambda: view.timeline_chart(PLAYS_ROWS, "month", "plays"),
+    lambda: view.year_months_chart(PLAYS_ROWS, 2026, "plays"),
+    lambda: view.heatmap_chart(pd.DataFrame({"weekday": [1], "hour": [0], "minutes": [3.0], "plays": [1]}), "plays"),
+    lambda: view.calendar_chart(PLAYS_ROWS, 2026, "plays"),
+    lambda: view.top_chart(TOP_ROWS, "track", "plays"),
+    lambda: view.platforms_chart(pd.DataFrame({"family": ["Linux"], "plays": [1], "minutes": [3.0], "streams": [1],
+                                               "skips": [0], "skip_known": [1], "skip_rate": [0.0], "platforms": [1],
+                                               "most_used": ["linux"]})),
+    lambda: view.countries_chart(TOP_ROWS.assign(name=["DE"])),
+    lambda: view.session_lengths_chart(pd.DataFrame({"band": [1], "label": ["under 15 min"], "sessions": [1]})),
+    lambda: view.new_artists_chart(pd.DataFrame({"month": [D(2026, 3, 1)], "new_artists": [1], "first_ones": ["A"]})),
+], ids=["timeline-day", "timeline-month", "year-months", "heatmap", "calendar", "top", "platforms", "countries",
+        "session-lengths", "new-artists"])
+def test_every_count_axis_of_the_plays_page_shows_whole_numbers(build):
+    axes = _count_axes(build().to_dict())
+    assert axes and all((a.get("format"), a.get("tickMinStep")) == (",d", 1) for a in axes), axes
+
+
+def test_month_timeline_labels_months():
+    spec = view.timeline_chart(PLAYS_ROWS, "month", "minutes").to_dict()
+    assert spec["encoding"]["x"]["axis"]["format"] == "%b %Y"
+
+
+@pytest.mark.parametrize("n, want", [(0, "0 new artists"), (1, "1 new artist"), (2, "2 new artists"),
+                                     (1234, "1,234 new artists")])
+def test_counts_are_said_with_their_plural(n, want):
+    assert view.count_text(n, "new artist") == want

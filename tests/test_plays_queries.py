@@ -16,10 +16,10 @@ import psycopg2
 import pytest
 
 from db import queries
+from db.refresh import run as refresh_rollups
 from migrate.api import run_import
-from migrate.runs import refresh_rollups
 from tests import plays_data as data
-from tests.conftest import _create, _drop, pg_rows
+from tests.helpers import create_database, drop_database, pg_rows
 
 D = dt.date
 TZ = "Europe/Berlin"
@@ -103,7 +103,8 @@ def assert_frames_match(got: pd.DataFrame, want: pd.DataFrame, key: str | list[s
     assert len(got) == len(want), (len(got), len(want))
     for col in want.columns:
         if pd.api.types.is_float_dtype(want[col]):
-            assert got[col].astype(float).tolist() == pytest.approx(want[col].astype(float).tolist(), rel=1e-9), col
+            assert got[col].astype(float).tolist() == pytest.approx(want[col].astype(float).tolist(), rel=1e-9,
+                                                                         nan_ok=True), col
         else:
             assert got[col].tolist() == want[col].tolist(), col
 
@@ -312,22 +313,47 @@ def test_countries_match_pandas(plays_db, plays, span):
 # Sessions
 
 
+def union_ms(starts: pd.Series, ends: pd.Series) -> float:
+    """Milliseconds covered by at least one of the intervals [start, end): overlaps once."""
+    total, reach = 0.0, None
+    for start, end in sorted(zip(starts, ends)):
+        if reach is None or start >= reach:
+            total, reach = total + (end - start).total_seconds() * 1000, end
+        elif end > reach:
+            total, reach = total + (end - reach).total_seconds() * 1000, end
+    return total
+
+
 def ref_sessions(df: pd.DataFrame) -> pd.DataFrame:
+    """Sessions as the page defines them: streams by end time, a new session when a stream starts
+    more than 30 minutes after the latest end so far; length from the earliest start to the last
+    end, heard = the union of the streams' intervals."""
     df = df.sort_values("ended_at", kind="stable")
     started = df["ended_at"] - pd.to_timedelta(df["ms_played"], unit="ms")
-    new = (started - df["ended_at"].shift()) > GAP
+    new = (started - df["ended_at"].cummax().shift()) > GAP
     new.iloc[0] = True
     number = new.cumsum()
-    s = df.assign(started=started, session=number).groupby("session").agg(
+    parts = df.assign(started=started, session=number)
+    s = parts.groupby("session").agg(
         started_at=("started", "min"), last_end=("ended_at", "max"), plays=("ms_played", "size"),
         ms_played=("ms_played", "sum"))
+    s["ms_heard"] = [union_ms(g["started"], g["ended_at"]) for _, g in parts.groupby("session")]
     s["minutes"] = (s["last_end"] - s["started_at"]).dt.total_seconds() / 60
+    s["minutes_played"] = s["ms_heard"] / 60000
     return s.reset_index(drop=True)
 
 
+def local_range(tz: str, since: D, until: D) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[since 00:00, until + 1 00:00) local time in tz, as UTC instants."""
+    lo = pd.Timestamp(since).tz_localize(tz)
+    hi = pd.Timestamp(until + dt.timedelta(days=1)).tz_localize(tz)
+    return lo, hi
+
+
+@pytest.mark.parametrize("tz", [TZ, "America/New_York"])
 @pytest.mark.parametrize("kind", ["music", "podcast", "all"])
-def test_sessions_match_pandas(plays_db, plays, span, kind):
-    params = {"tz": TZ, "since": span[0], "until": span[1], "kind": kind}
+def test_sessions_match_pandas(plays_db, plays, kind, tz):
+    params = {"tz": tz, "since": D(2000, 1, 1), "until": D(2099, 12, 31), "kind": kind}
     want = ref_sessions(of_kind(plays, kind))
     summary = q(plays_db, "plays_sessions_summary", **params).iloc[0]
     assert summary.sessions == len(want)
@@ -335,15 +361,42 @@ def test_sessions_match_pandas(plays_db, plays, span, kind):
     assert summary.avg_minutes == pytest.approx(want["minutes"].mean())
     assert summary.median_minutes == pytest.approx(want["minutes"].median())
     assert summary.hours == pytest.approx(want["ms_played"].sum() / 3_600_000)
+    assert summary.hours_heard == pytest.approx(want["ms_heard"].sum() / 3_600_000)
     longest = q(plays_db, "plays_longest_sessions", limit=10, **params)
     top = want.sort_values(["minutes", "started_at"], ascending=[False, True]).head(10)
     assert longest["minutes"].tolist() == pytest.approx(top["minutes"].tolist())
-    assert [pd.Timestamp(t) for t in longest["started"]] == naive(top["started_at"].dt.tz_convert(TZ)).tolist()
+    assert longest["minutes_played"].tolist() == pytest.approx(top["minutes_played"].tolist())
+    assert [pd.Timestamp(t) for t in longest["started"]] == naive(top["started_at"].dt.tz_convert(tz)).tolist()
     assert longest["streams"].tolist() == top["plays"].tolist()
     bands = q(plays_db, "plays_session_lengths", **params)
     edges = [0, 15, 30, 60, 120, 240, float("inf")]
     counts = pd.cut(want["minutes"], edges, right=False).value_counts(sort=False).tolist()
     assert bands["sessions"].tolist() == counts
+
+
+@pytest.mark.parametrize("kind", ["music", "all"])
+def test_no_session_played_longer_than_it_lasted(plays_db, kind):
+    every = q(plays_db, "plays_longest_sessions", tz=TZ, since=D(2000, 1, 1), until=D(2099, 12, 31), kind=kind,
+              limit=100_000)
+    assert len(every) > 0
+    assert (every["minutes_played"] <= every["minutes"] + 1e-9).all()
+
+
+@pytest.mark.parametrize("tz, day", [("Europe/Berlin", D(2025, 10, 26)), ("America/New_York", D(2025, 10, 25))])
+def test_two_devices_at_once_make_one_session_whose_overlap_counts_once(plays_db, plays, tz, day):
+    """The edge plays' phone and speaker across Berlin's fall-back: 32.5 minutes long, 42 min 20 s of
+    streams, 32 minutes with something playing; the same in either zone, on that zone's local day."""
+    got = q(plays_db, "plays_longest_sessions", tz=tz, since=day, until=day, kind="music", limit=10)
+    lo, hi = local_range(tz, day, day)
+    want = ref_sessions(of_kind(plays, "music"))
+    want = want[(want["started_at"] >= lo) & (want["started_at"] < hi)]
+    assert len(got) == len(want) == 1
+    row = got.iloc[0]
+    assert (row.minutes, row.minutes_played, row.streams) == (pytest.approx(32.5), pytest.approx(32.0), 6)
+    assert pd.Timestamp(row.started) == naive(want["started_at"].dt.tz_convert(tz)).iloc[0]
+    summary = q(plays_db, "plays_sessions_summary", tz=tz, since=day, until=day, kind="music").iloc[0]
+    assert summary.hours * 60 == pytest.approx(42 + 20 / 60)
+    assert summary.hours_heard * 60 == pytest.approx(32.0)
 
 
 def test_sessions_belong_to_the_local_day_they_start(plays_db, plays):
@@ -460,20 +513,49 @@ def test_new_and_dropped_artists_between_two_periods_match_pandas(plays_db, play
     assert data.EDGE_ARTIST in set(got[got["status"] == "dropped"]["name"])    # played in 2024 and 2025 only
 
 
-@pytest.mark.parametrize("day", [D(2026, 10, 27), D(2026, 3, 31), D(2025, 3, 10)])
-def test_on_this_day_matches_pandas(plays_db, plays, day):
-    got = q(plays_db, "plays_on_this_day", tz=TZ, day=day, kind="music", min_seconds=30, limit=10_000)
-    df = of_kind(data.local(plays, TZ), "music")
-    df = df[(df["ms_played"] >= 30000) & (df["local"].dt.month == day.month) & (df["local"].dt.day == day.day)
-            & (df["local"].dt.year < day.year)]
-    want = df.groupby([df["local"].dt.year.rename("year"), "track", "artist"]).agg(
-        plays=("ms_played", "size"), minutes=("ms_played", lambda s: s.sum() / 60000)).reset_index()
-    assert len(got) == len(want) > 0
+@pytest.mark.parametrize("min_seconds", [30, 0])
+@pytest.mark.parametrize("tz", [TZ, "America/New_York"])
+@pytest.mark.parametrize("day", [D(2026, 10, 27), D(2026, 10, 26), D(2026, 3, 31), D(2025, 3, 10),
+                                 D(2026, 6, 1)])
+def test_on_this_day_matches_pandas(plays_db, plays, day, tz, min_seconds):
+    """Tracks with a play that day (local, in either zone, across daylight-saving days); plays count
+    streams of at least min_seconds, minutes every stream, and each year's totals every track's."""
+    got = q(plays_db, "plays_on_this_day", tz=tz, day=day, kind="music", min_seconds=min_seconds, limit=10_000)
+    df = of_kind(data.local(plays, tz), "music")
+    df = df[(df["local"].dt.month == day.month) & (df["local"].dt.day == day.day) & (df["local"].dt.year < day.year)]
+    df = df.assign(year=df["local"].dt.year, counted=df["ms_played"] >= min_seconds * 1000)
+    want = df.groupby(["year", "track", "artist"]).agg(
+        plays=("counted", "sum"), minutes=("ms_played", lambda s: s.sum() / 60000)).reset_index()
+    want = want[want["plays"] > 0]
+    assert len(got) == len(want)
+    # 27 October's plays of earlier years ended before 01:00 UTC: still the 26th in New York
+    assert len(want) > 0 or (tz, day) == ("America/New_York", D(2026, 10, 27))
     merged = got.merge(want, on=["year", "track", "artist"], suffixes=("", "_want"))
     assert len(merged) == len(got)
     assert merged["plays"].tolist() == merged["plays_want"].tolist()
     assert merged["minutes"].tolist() == pytest.approx(merged["minutes_want"].tolist())
+    firsts = naive(df[df["counted"]].groupby(["year", "track", "artist"])["local"].min())
+    assert [pd.Timestamp(r.first_play) for r in got.itertuples()] == [
+        firsts[(r.year, r.track, r.artist)] for r in got.itertuples()]
+    per_year = df.groupby("year").agg(plays=("counted", "sum"), minutes=("ms_played", lambda s: s.sum() / 60000))
+    per_year = per_year[per_year["plays"] > 0]
+    totals = got.groupby("year")[["day_plays", "day_minutes"]].first()
+    assert totals.index.tolist() == per_year.index.tolist()
+    assert totals["day_plays"].tolist() == per_year["plays"].tolist()
+    assert totals["day_minutes"].tolist() == pytest.approx(per_year["minutes"].tolist())
     assert got["year"].is_monotonic_decreasing
+
+
+def test_on_this_day_minutes_count_the_short_streams_of_a_day(plays_db, plays):
+    """1 June 2024 has a 30 s play, a 29.999 s and a 9.999 s stream: 3 plays' worth of minutes with
+    every stream counted, one play at 30 s."""
+    got = q(plays_db, "plays_on_this_day", tz=TZ, day=D(2026, 6, 1), kind="music", min_seconds=30, limit=100)
+    row = got[got["year"] == 2024].iloc[0]
+    df = of_kind(data.local(plays, TZ), "music")
+    df = df[df["day"] == D(2024, 6, 1)]
+    assert row.day_minutes == pytest.approx(df["ms_played"].sum() / 60000)
+    assert row.day_plays == int((df["ms_played"] >= 30000).sum())
+    assert row.day_minutes > got[got["year"] == 2024]["minutes"].sum() - 1e-9
 
 
 def test_on_this_day_for_29_february_looks_only_at_leap_years(plays_db):
@@ -543,9 +625,9 @@ def rollups(url: str) -> dict[str, list[tuple]]:
 def second_db(server_url, request):
     """A fresh database (a new name each time: the schema is applied once per name and process)."""
     name = f"mtm_plays_r_{os.getpid()}_{abs(hash(request.node.name)) % 10**6}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 def test_rollups_of_two_imports_equal_those_of_one(plays_db, second_db, tmp_path):
@@ -575,6 +657,32 @@ def test_backfill_builds_the_rollups_for_plays_imported_before_they_existed(play
         refresh_rollups(cur)                    # as the next import would
     conn.close()
     assert rollups(second_db) == rollups(plays_db)
+
+
+def test_migration_0012_gives_rows_stored_before_it_their_threshold_counts_and_heard_time(
+        plays_db, second_db, tmp_path):
+    """A database as it was before migration 0012 (no plays_10s/30s/60s, no ms_heard, the old
+    covering index) holds, once upgraded, exactly the rollups a fresh build holds."""
+    from db import schema
+
+    data.build_export(str(tmp_path))
+    run_import(str(tmp_path), second_db)
+    data.execute(second_db, "alter table plays_z_sessions drop column ms_heard")
+    data.execute(second_db, "alter table plays_hourly_items drop column plays_10s, drop column plays_30s, "
+                            "drop column plays_60s")   # drops plays_hourly_items_item_idx, which includes them
+    data.execute(second_db, "create index plays_hourly_items_item_idx on plays_hourly_items (item_key, hour_utc) "
+                            "include (plays, ms_played)")
+    data.execute(second_db, "delete from schema_migrations where version >= 12")
+    conn = psycopg2.connect(second_db)
+    try:
+        assert [m.version for m in schema.upgrade(conn)][0] == 12
+    finally:
+        conn.close()
+    assert rollups(second_db) == rollups(plays_db)
+    order = "select * from plays_hourly_items order by hour_utc, item_key"
+    assert pg_rows(second_db, order) == pg_rows(plays_db, order)
+    index = "select indexdef from pg_indexes where indexname = 'plays_hourly_items_item_idx'"
+    assert pg_rows(second_db, index) == pg_rows(plays_db, index) and "plays_30s" in pg_rows(plays_db, index)[0][0]
 
 
 def test_an_import_that_bridges_two_sessions_merges_them(second_db, tmp_path):

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from db import engine, explain, queries
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.test_hostile_input import (
     DATE_BITS,
     EXPLAIN_TEXT_PARAMS,

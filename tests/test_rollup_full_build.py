@@ -10,10 +10,10 @@ import psycopg2
 import pytest
 
 from db import queries
+from db.refresh import run as refresh_rollups
 from migrate.api import run_import
-from migrate.runs import refresh_rollups
 from tests import plays_data as data
-from tests.conftest import _create, _drop, pg_rows
+from tests.helpers import create_database, drop_database, pg_rows
 
 # Every rollup of plays, with an order that makes its rows comparable.
 ROLLUPS = {"plays_hourly": "hour_utc, kind", "plays_hourly_items": "hour_utc, item_key", "play_items": "item_key",
@@ -39,9 +39,9 @@ def to_rebuild(url: str) -> list[str]:
 @pytest.fixture
 def fresh_db(server_url, request):
     name = f"mtm_full_{os.getpid()}_{abs(hash(request.node.name)) % 10**6}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture

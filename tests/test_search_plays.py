@@ -23,8 +23,8 @@ from streamlit.testing.v1 import AppTest
 from db import queries, search
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.conftest import ROOT, _create, _drop, make_sqlite, pg_rows
-from ui import charts
+from tests.helpers import ROOT, create_database, drop_database, make_sqlite, pg_rows
+from ui import charts, plays_view
 from ui import search_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "search.py")
@@ -71,6 +71,8 @@ EXTENDED = [
     music("2019-03-01 10:00:00", 200_000, "Crazy in Love", "Beyoncé", "Dangerously in Love", CRAZY_ALBUM),
     music("2019-03-15 18:30:00", 180_000, "Crazy in Love", "Beyoncé", "Dangerously in Love", CRAZY_ALBUM),
     music("2021-07-04 09:00:00", 30_000, "Crazy in Love", "Beyoncé", "Dangerously in Love", CRAZY_ALBUM),
+    # a stream, not a play at the Plays page's 30 s (a play at 10 s)
+    music("2021-08-01 09:00:00", 12_000, "Crazy in Love", "Beyoncé", "Dangerously in Love", CRAZY_ALBUM),
     music("2020-01-10 22:15:00", 100_000, "Crazy in Love", "Beyoncé", "Remixes", CRAZY_REMIX),
     music("2022-05-05 07:00:00", 210_000, "Halo", "Beyoncé", "I Am... Sasha Fierce"),
     music("2018-02-02 20:00:00", 240_000, "Kickstart My Heart", "Mötley Crüe", "Dr. Feelgood"),
@@ -113,25 +115,25 @@ def _library(folder) -> str:
 def played_db(server_url, tmp_path_factory):
     """The handmade export and a library holding one of its tracks."""
     name = f"mtm_search_plays_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     folder = tmp_path_factory.mktemp("search_plays")
     run_import(_library(folder), url)
     _export(folder / "export")
     run_import(str(folder / "export"), url)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")
 def played_only_db(server_url, tmp_path_factory):
     """The handmade export alone: plays, no library."""
     name = f"mtm_search_plays_only_{os.getpid()}"
-    url = _create(server_url, name)
+    url = create_database(server_url, name)
     folder = tmp_path_factory.mktemp("search_plays_only")
     _export(folder)
     run_import(str(folder), url)
     yield url
-    _drop(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")
@@ -139,30 +141,34 @@ def plays(played_db) -> pd.DataFrame:
     return data.read_plays(played_db)
 
 
-def find(url: str, text: str, limit: int = 51) -> pd.DataFrame:
+def find(url: str, text: str, limit: int = 51, min_seconds: int = 30) -> pd.DataFrame:
     q = search.parse(text)
     assert not q.empty
-    return queries.run("search_play_items", q.params(limit), url=url).df
+    return queries.run("search_play_items", q.params(limit, min_seconds=min_seconds), url=url).df
 
 
 def names(df: pd.DataFrame) -> list[str]:
     return df["name"].tolist()
 
 
-def expected(plays: pd.DataFrame) -> pd.DataFrame:
-    """Per search result (a track, an episode, an audiobook): plays, minutes, first and last stream,
+def expected(plays: pd.DataFrame, min_seconds: int = 30) -> pd.DataFrame:
+    """Per search result (a track, an episode, an audiobook): plays as the Plays page counts them
+    (streams of at least min_seconds), every stream, minutes of every stream, first and last play,
     computed from the plays themselves."""
     p = plays.copy()
     book = (p["kind"] == "audiobook") & p["album"].notna()
     p["r_name"] = p["track"].where(~book, p["album"])
     p["r_artist"] = p["artist"].where(~book, None)
+    p["counted"] = p["ms_played"] >= min_seconds * 1000
+    p["counted_at"] = p["ended_at"].where(p["counted"])
     g = p.groupby(["kind", "r_artist", "r_name"], dropna=False)
-    return g.agg(plays=("ms_played", "size"), minutes=("ms_played", lambda s: s.sum() / 60000),
-                 first=("ended_at", "min"), last=("ended_at", "max")).reset_index()
+    return g.agg(plays=("counted", "sum"), streams=("ms_played", "size"),
+                 minutes=("ms_played", lambda s: s.sum() / 60000),
+                 first=("counted_at", "min"), last=("counted_at", "max")).reset_index()
 
 
-def expected_row(plays: pd.DataFrame, row) -> pd.Series:
-    e = expected(plays)
+def expected_row(plays: pd.DataFrame, row, min_seconds: int = 30) -> pd.Series:
+    e = expected(plays, min_seconds)
     artist = row["artist"] if row["kind"] != "audiobook" else None
     match = e[(e["kind"] == row["kind"]) & (e["r_name"] == row["name"])
               & ((e["r_artist"] == artist) | (e["r_artist"].isna() & (artist is None)))]
@@ -237,17 +243,31 @@ def test_search_plays_marks_a_track_that_is_in_the_library(played_db):
     assert row["spotify_url"] == f"https://open.spotify.com/track/{LIBRARY_ID}"
 
 
+@pytest.mark.parametrize("min_seconds", [30, 0, 10, 60])
 @pytest.mark.parametrize("text", ["beyonce", "crazy", "kickstart", "radiohaed", "龍一", "zwei stuhle", "kase",
                                   "chapter", "pride", "zauberberg", "script"])
-def test_search_plays_counts_equal_a_plain_computation_from_plays(played_db, plays, text):
-    df = find(played_db, text)
+def test_search_plays_counts_equal_a_plain_computation_from_plays(played_db, plays, text, min_seconds):
+    df = find(played_db, text, min_seconds=min_seconds)
     assert len(df)
     for row in df.to_dict("records"):
-        want = expected_row(plays, row)
-        assert row["plays"] == want["plays"], row
+        want = expected_row(plays, row, min_seconds)
+        assert (row["plays"], row["streams"]) == (want["plays"], want["streams"]), row
         assert row["minutes"] == pytest.approx(want["minutes"])
-        assert pd.Timestamp(row["first_played"]) == want["first"]
-        assert pd.Timestamp(row["last_played"]) == want["last"]
+        assert pd.Timestamp(row["first_played"]) == want["first"] or (
+            pd.isna(row["first_played"]) and pd.isna(want["first"]))
+        assert pd.Timestamp(row["last_played"]) == want["last"] or (
+            pd.isna(row["last_played"]) and pd.isna(want["last"]))
+
+
+def test_search_counts_plays_as_the_plays_page_does(played_db):
+    """The same song, the same threshold: search_play_items' plays equal plays_top's on all time."""
+    for min_seconds in (0, 10, 30, 60):
+        row = find(played_db, "crazy in love", min_seconds=min_seconds).iloc[0]
+        top = queries.run("plays_top", {"tz": "UTC", "since": "2000-01-01", "until": "2099-12-31", "kind": "music",
+                                        "level": "track", "min_seconds": min_seconds, "order_by": "plays",
+                                        "limit": 100}, url=played_db).df
+        assert row["plays"] == top.set_index("name").at["Crazy in Love", "plays"]
+    assert (row["streams"], find(played_db, "crazy in love", min_seconds=30).iloc[0]["plays"]) == (6, 5)
 
 
 def test_search_plays_counts_the_same_song_across_albums_and_the_account_data(played_db):
@@ -311,11 +331,13 @@ def test_search_plays_on_a_database_without_plays_is_empty(demo_url):
 
 def test_play_item_history_counts_plays_per_utc_month(played_db, plays):
     key = find(played_db, "crazy in love").iloc[0]["name_key"]
-    df = queries.run("play_item_history", {"name_key": key, "tz": "UTC"}, url=played_db).df
+    df = queries.run("play_item_history", {"name_key": key, "tz": "UTC", "min_seconds": 30}, url=played_db).df
     mine = plays[(plays["track"] == "Crazy in Love") & (plays["artist"] == "Beyoncé")]
     months = mine.groupby(mine["ended_at"].dt.tz_localize(None).dt.to_period("M"))
     assert [str(pd.Timestamp(m).to_period("M")) for m in df["month"]] == [str(m) for m in months.groups]
-    assert df["plays"].tolist() == months.size().tolist()
+    assert df["plays"].tolist() == months["ms_played"].apply(lambda s: int((s >= 30000).sum())).tolist()
+    assert df["streams"].tolist() == months.size().tolist()
+    assert 0 in df["plays"].tolist()          # the month of the 12 s stream: a stream, no play
     assert df["minutes"].tolist() == pytest.approx((months["ms_played"].sum() / 60000).tolist())
     # local times in :tz (here UTC), without a zone
     assert pd.Timestamp(df["first_played"].iloc[0]) == mine["ended_at"].min().tz_localize(None)
@@ -324,7 +346,7 @@ def test_play_item_history_counts_plays_per_utc_month(played_db, plays):
 
 def test_play_item_history_of_an_audiobook_sums_its_chapters(played_db):
     key = find(played_db, "pride").iloc[0]["name_key"]
-    df = queries.run("play_item_history", {"name_key": key, "tz": "UTC"}, url=played_db).df
+    df = queries.run("play_item_history", {"name_key": key, "tz": "UTC", "min_seconds": 30}, url=played_db).df
     assert [str(m) for m in df["month"]] == ["2023-01-01", "2023-02-01"]
     assert df["plays"].tolist() == [2, 1]
 
@@ -338,7 +360,7 @@ def test_play_item_history_example_is_an_audiobook_of_the_demo_export(plays_expo
 @pytest.mark.parametrize("key", ["", "nope", "00000000-0000-0000-0000-000000000000", "'; drop table plays; --"])
 def test_play_item_history_of_an_unknown_or_malformed_key_is_empty_or_refused(played_db, key):
     try:
-        assert queries.run("play_item_history", {"name_key": key, "tz": "UTC"}, url=played_db).df.empty
+        assert queries.run("play_item_history", {"name_key": key, "tz": "UTC", "min_seconds": 30}, url=played_db).df.empty
     except sa.exc.DataError:
         assert key != "00000000-0000-0000-0000-000000000000"
 
@@ -374,7 +396,7 @@ def test_search_plays_can_use_its_indexes(played_db, text, index):
 
 def test_play_item_history_reads_its_items_by_index(played_db):
     key = find(played_db, "crazy in love").iloc[0]["name_key"]
-    used = _plan_indexes(played_db, "play_item_history", {"name_key": key, "tz": "UTC"})
+    used = _plan_indexes(played_db, "play_item_history", {"name_key": key, "tz": "UTC", "min_seconds": 30})
     assert {"play_items_group_key_idx", "plays_hourly_items_item_idx"} <= used
 
 
@@ -461,7 +483,7 @@ def test_plays_text_before_the_rollups_are_built():
 
 
 def test_play_history_chart_draws_a_bar_per_month():
-    df = pd.DataFrame({"month": ["2019-03-01", "2020-01-01"], "plays": [2, 1], "minutes": [6.3, 1.7]})
+    df = pd.DataFrame({"month": ["2019-03-01", "2020-01-01"], "plays": [2, 1], "streams": [3, 1], "minutes": [6.3, 1.7]})
     spec = charts.play_history_chart(view.play_history_frame(df), "Crazy in Love — Beyoncé").to_dict()
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["field"] == "plays"
     assert spec["encoding"]["x2"]["field"] == "month_end"
@@ -627,7 +649,7 @@ MIDNIGHT = {
 def test_play_item_history_counts_months_and_first_last_listen_in_the_zone(played_db, tz):
     months, first, last = MIDNIGHT[tz]
     key = find(played_db, "midnight city").iloc[0]["name_key"]
-    df = queries.run("play_item_history", {"name_key": key, "tz": tz}, url=played_db).df
+    df = queries.run("play_item_history", {"name_key": key, "tz": tz, "min_seconds": 30}, url=played_db).df
     assert [str(m) for m in df["month"]] == months
     assert df["plays"].tolist() == [1, 1]
     assert df["minutes"].tolist() == pytest.approx([200_000 / 60000, 240_000 / 60000])
@@ -644,7 +666,7 @@ def test_played_items_first_and_last_play_show_in_the_zone(played_db, tz):
 
 
 def test_play_summary_names_the_zone_of_first_and_last_listen():
-    history = pd.DataFrame({"month": ["2019-04-01"], "plays": [2], "minutes": [7.3],
+    history = pd.DataFrame({"month": ["2019-04-01"], "plays": [2], "streams": [2], "minutes": [7.3],
                             "first_played": [pd.Timestamp("2019-04-01 13:30")],
                             "last_played": [pd.Timestamp("2019-05-01 20:30")]})
     summary = {label: (value, help_text) for label, value, help_text in
@@ -659,7 +681,7 @@ def test_months_note_only_for_zones_with_a_part_hour_offset():
 
 
 def test_played_times_fall_back_to_utc_for_a_zone_python_does_not_know():
-    df = pd.DataFrame({"spotify_url": [None], "plays": [1], "minutes": [1.0], "name_key": ["k"],
+    df = pd.DataFrame({"spotify_url": [None], "plays": [1], "streams": [1], "minutes": [1.0], "name_key": ["k"],
                        "first_played": [pd.Timestamp("2019-03-31 23:30", tz="UTC")],
                        "last_played": [pd.Timestamp("2019-03-31 23:30", tz="UTC")]})
     assert view.prepare_plays(df, "Nowhere/Atlantis").iloc[0]["first_played"] == pd.Timestamp("2019-03-31 23:30")
@@ -734,3 +756,26 @@ def test_page_with_a_hostile_link_zone_falls_back_to_the_default(played_db, monk
     assert plays_table(at).iloc[0]["first_played"] == pd.Timestamp(MIDNIGHT["UTC"][1])
     if tz.strip():
         assert "The link's time zone (tz) is not one PostgreSQL knows, so UTC (the default) is used." in shown
+
+
+@pytest.mark.parametrize("min_s, plays", [(None, 5), ("30", 5), ("0", 6), ("10", 6), ("60", 4)])
+def test_page_counts_plays_as_the_plays_page_and_says_how(played_db, monkeypatch, min_s, plays):
+    """A link's min_s (the Plays page's setting) decides what a play is here too; 30 s without one.
+    Crazy in Love: 6 streams, of 200, 180, 30, 12, 100 and 150 seconds."""
+    import streamlit
+
+    monkeypatch.setenv("DATABASE_URL", played_db)
+    streamlit.cache_data.clear()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    if min_s is not None:
+        at.query_params["min_s"] = min_s
+    at.run()
+    at.text_input[0].input("crazy in love").run()
+    scope_switch(at).set_value("plays").run()
+    assert not at.exception, at.exception
+    row = plays_table(at).iloc[0]
+    assert (row["plays"], row["streams"]) == (plays, 6)
+    assert {m.label: m.value for m in at.metric}["Plays"] == str(plays)
+    threshold = {None: 30, "30": 30, "0": 0, "10": 10, "60": 60}[min_s]
+    assert f"{plays_view.threshold_text(threshold)}, as on the Plays page" in texts(at)
+    assert (f"{plays} plays (6 streams)" if plays != 6 else "6 plays ·") in html_of(at)

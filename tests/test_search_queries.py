@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db import queries, search
-from tests.conftest import make_sqlite
+from tests.helpers import make_sqlite
 from ui import search_view as view
 
 
@@ -225,7 +225,7 @@ def test_track_rank_history_example_is_a_demo_track_with_history(demo_url):
 
 
 def pg_rows_one(url: str, sql: str):
-    from tests.conftest import pg_rows
+    from tests.helpers import pg_rows
 
     rows = pg_rows(url, sql)
     return rows[0][0] if rows else None
@@ -272,8 +272,9 @@ TINY = [
     ("t_lovely", "Lovely Forever", "Zeta", "Forever", {}),
     ("t_script", "<script>alert(1)</script>", "**x** $y$ :red[z]", "Evil & Co", {
         "album": {"images": [{"url": "javascript:alert(1)", "width": 1},
-                             {"url": "https://img.example/big.jpg", "width": "64"},
-                             {"url": "https://img.example/small.jpg", "width": 32}]},
+                             {"url": "https://img.example/tiny.jpg", "width": 16},   # not a Spotify host
+                             {"url": "https://i.scdn.co/image/big", "width": "64"},
+                             {"url": "https://i.scdn.co/image/small", "width": 32}]},
         "external_urls": {"spotify": "https://open.spotify.com/track/t_script"}}),
     ("t_images_odd", "Odd Images", "Eta", "Odd", {"album": {"images": "none"}, "external_urls": "x"}),
 ]
@@ -332,7 +333,7 @@ def test_search_reads_release_year_of_any_precision(tiny_url, track_id, year):
 def test_search_takes_only_safe_smallest_image_and_link(tiny_url):
     df = view.prepare_results(find(tiny_url, "script"))
     row = df[df["track_id"] == "t_script"].iloc[0]
-    assert row["image"] == "https://img.example/small.jpg"
+    assert row["image"] == "https://i.scdn.co/image/small"      # the smallest on a Spotify image host
     assert row["spotify"] == "https://open.spotify.com/track/t_script"
     odd = view.prepare_results(find(tiny_url, "odd images")).iloc[0]
     assert odd["image"] is None and odd["spotify"] is None
@@ -405,7 +406,7 @@ def test_results_html_shows_hostile_names_literally_and_drops_unsafe_links(tiny_
     out = view.results_html(df, search.parse("script").needles())
     assert "&lt;" in out and "<script" not in out and "javascript:" not in out
     assert "**x** $y$ :red[z]" in out                 # plain text in HTML, not markdown
-    assert "url('https://img.example/small.jpg')" in out
+    assert "url('https://i.scdn.co/image/small')" in out and "img.example" not in out
 
 
 @pytest.mark.parametrize("url, safe", [
@@ -417,12 +418,17 @@ def test_safe_url_accepts_only_plain_http_links(url, safe):
     assert (view.safe_url(url) is not None) == safe
 
 
+IMG = "https://i.scdn.co/image/"
+
+
 @pytest.mark.parametrize("images, url", [
-    ([{"url": "https://a/640", "width": 640}, {"url": "https://a/64", "width": 64}], "https://a/64"),
-    ([{"url": "https://a/x"}], "https://a/x"),
-    ([{"url": "https://a/w", "width": "64"}, {"url": "https://a/n", "width": 300}], "https://a/n"),
+    ([{"url": IMG + "640", "width": 640}, {"url": IMG + "64", "width": 64}], IMG + "64"),
+    ([{"url": IMG + "x"}], IMG + "x"),
+    ([{"url": IMG + "w", "width": "64"}, {"url": IMG + "n", "width": 300}], IMG + "n"),
     ([{"url": "javascript:x", "width": 1}], None), ("images", None), (None, None), ([1, "x", None], None),
-    ([{"url": 5, "width": 1}], None), ([{"width": True, "url": "https://a/b"}], "https://a/b"),
+    ([{"url": 5, "width": 1}], None), ([{"width": True, "url": IMG + "b"}], IMG + "b"),
+    ([{"url": IMG + "640", "width": 640}, {"url": "https://a/64", "width": 64}], IMG + "640"),   # not a Spotify host
+    ([{"url": "https://a/64", "width": 64}], None), ([{"url": "http://i.scdn.co/image/x", "width": 64}], None),
 ])
 def test_smallest_image_handles_any_shape(images, url):
     assert view.smallest_image(images) == url

@@ -15,7 +15,7 @@ from migrate import demo_export
 from migrate import export_formats as fmt
 from migrate.errors import UnusableInput
 from migrate.spotify_export import import_export
-from tests.conftest import ROOT, pg_rows
+from tests.helpers import ROOT, pg_rows
 
 EXT = "Spotify Extended Streaming History"
 ACC = "Spotify Account Data"
@@ -80,12 +80,15 @@ def test_demo_export_imports_every_play_once(db_url, demo):
     report = import_export(demo["folder"], db_url)
     counts = report.tables["plays"]
     assert counts.inserted == m["plays"] == plays(db_url)
-    assert counts.duplicates == m["account"]["matched"]     # account data matched to extended plays
+    assert sum(f["matched"] for f in report.files) == m["account"]["matched"]   # account data matched to extended
+    assert counts.unchanged == 0                    # an empty database: nothing was there before
+    assert counts.duplicates == sum(f["duplicates"] + f["matched"] for f in report.files)
     assert dict(pg_rows(db_url, "select kind, count(*) from plays group by kind")) == m["by_kind"]
     files = by_file(report)
     for name, n in m["files"].items():
         assert files[name]["records"] == n
-    assert sorted(f["file"] for f in report.files if f["format"] == "ignored") == m["ignored"]
+    assert sorted(f["file"] for f in report.ignored) == m["ignored"]
+    assert not set(files) & set(m["ignored"])       # ignored files are listed apart from those read
     assert report.verified, report.render()
 
 
@@ -96,7 +99,10 @@ def test_rerun_of_same_export_adds_nothing(db_url, demo):
     report = import_export(demo["folder"], db_url)
     assert report.tables["plays"].inserted == 0
     assert report.tables["plays"].updated == 0
-    assert all(f["inserted"] == 0 for f in report.files if f["format"] != "ignored")
+    skipped = sum(sum(f["skipped"].values()) for f in report.files)
+    # Everything was there before this import: nothing is a duplicate within it.
+    assert (report.tables["plays"].unchanged, report.tables["plays"].duplicates) == (report.tables["plays"].read - skipped, 0)
+    assert all(f["inserted"] == 0 for f in report.files)
     assert pg_rows(db_url, "select md5(string_agg(p::text, '' order by ended_at, ms_played, uri, track)) "
                            "from (select ended_at, ms_played, uri, track, raw_json from plays) p") == before
     assert report.verified
@@ -105,7 +111,7 @@ def test_rerun_of_same_export_adds_nothing(db_url, demo):
 def test_zip_with_nested_folders_imports_like_the_folder(db_url, demo):
     report = import_export(demo["zip"], db_url)
     assert report.tables["plays"].inserted == demo["manifest"]["plays"]
-    names = {f["file"] for f in report.files}
+    names = {f["file"] for f in report.ignored}
     assert f"my_spotify_data/{EXT}/ReadMeFirst_ExtendedStreamingHistory.pdf" in names   # named as ignored
     assert report.source == demo_export.ZIP_NAME
     assert report.verified
@@ -125,10 +131,15 @@ def test_newer_export_overlapping_an_older_one_adds_only_what_is_new(db_url, dem
     assert plays(db_url, "raw_json ? 'username'") == 0
 
 
-def test_duplicates_across_files_are_already_present(db_url, demo):
+def test_duplicates_across_files_are_duplicates_in_this_import(db_url, demo):
     report = import_export(os.path.join(demo["folder"], EXT), db_url)
     audio = [f for f in report.files if "Streaming_History_Audio" in f["file"]]
-    assert [f["already_present"] for f in audio] == [0] + [demo_export.REPEATED_AT_FILE_START] * (len(audio) - 1)
+    assert [f["duplicates"] for f in audio] == [0] + [demo_export.REPEATED_AT_FILE_START] * (len(audio) - 1)
+    assert [f["already_present"] for f in audio] == [0] * len(audio)
+    again = import_export(os.path.join(demo["folder"], EXT), db_url)     # now they are from an earlier import
+    audio = [f for f in again.files if "Streaming_History_Audio" in f["file"]]
+    assert [f["already_present"] for f in audio] == [f["records"] - sum(f["skipped"].values()) for f in audio]
+    assert [f["duplicates"] for f in audio] == [0] * len(audio)
 
 
 def test_account_data_imported_first_is_replaced_by_extended_records(db_url, demo):
@@ -329,6 +340,9 @@ def test_file_with_another_name_is_recognised_by_its_records(db_url, tmp_path):
     report = import_export(str(tmp_path / "x"), db_url)
     assert {f["file"]: f["format"] for f in report.files} == {
         "my extended history.json": "extended (audio)", "old account data.json": "account (music)"}
+    assert {f["file"]: f["read_as"] for f in report.files} == {
+        "my extended history.json": "extended, audio (recognised by its records)",
+        "old account data.json": "account data, music (recognised by its records)"}
     assert plays(db_url) == 2
 
 
@@ -376,8 +390,9 @@ def test_zip_ignores_macos_litter_and_names_other_files(db_url, tmp_path):
                                        "__MACOSX/data/._Streaming_History_Audio_2024.json": b"\x00\x05junk",
                                        "data/notes.txt": b"hello"})
     report = import_export(path, db_url)
-    assert [(f["file"], f["format"]) for f in report.files] == [
-        ("data/Streaming_History_Audio_2024.json", "extended (audio)"), ("data/notes.txt", "ignored")]
+    assert [(f["file"], f["format"]) for f in report.files] == [("data/Streaming_History_Audio_2024.json",
+                                                                 "extended (audio)")]
+    assert report.ignored == [{"file": "data/notes.txt", "reason": "not streaming history"}]
 
 
 @pytest.mark.parametrize("packed", [False, True], ids=["file", "zip-member"])
@@ -477,7 +492,8 @@ def test_cli_json_summary_is_the_last_line(db_url, tmp_path):
     assert summary["kind"] == "spotify_export"
     assert summary["plays"]["inserted"] == 1
     assert summary["files"][0]["skipped"] == {"zero duration": 1}
-    assert "Streaming_History_Audio_2024.json [extended (audio)]" in done.stdout
+    assert summary["files"][0]["read_as"] == "extended, audio" and summary["ignored"] == []
+    assert "Streaming_History_Audio_2024.json [read as extended, audio]: read 2 (music 1)" in done.stdout
 
 
 @pytest.mark.parametrize("content", [b"just text", b'[{"ts": "2024-05-01T10:00:00Z",'])
@@ -546,7 +562,10 @@ def test_to_play_keeps_the_record_but_not_network_fields():
     ("MyData/endsong_12.json", ("extended", "endsong")),
     ("StreamingHistory_music_3.json", ("account", "music")),
     ("StreamingHistory_podcast_0.json", ("account", "podcast")),
-    ("MyData/StreamingHistory0.json", ("account", "music")),
+    ("StreamingHistory_audiobook_0.json", ("account", "audiobook")),
+    ("MyData/StreamingHistory0.json", ("account", "older")),
+    ("StreamingHistory.json", ("account", "older")),
+    ("StreamingHistory_video_0.json", ("account", "other")),
     ("Userdata.json", None),
     ("ReadMeFirst_ExtendedStreamingHistory.pdf", None),
 ])

@@ -47,6 +47,11 @@ def test_headless(config):
     assert config["server"]["headless"] is True
 
 
+def test_plain_streamlit_run_listens_on_loopback(config):
+    # serve.sh passes --server.address itself; this is for `streamlit run dashboard.py` in development.
+    assert config["server"]["address"] == "127.0.0.1"
+
+
 def test_error_details_not_shown_to_users(config):
     value = config["client"]["showErrorDetails"]
     # "full" shows tracebacks; so does the legacy boolean `false` (it means "stacktrace"),
@@ -97,6 +102,7 @@ def test_streamlit_applies_the_file(tmp_path):
     }
     for expected in (
         "headless = true",
+        'address = "127.0.0.1"',
         "enableXsrfProtection = true",
         "enableCORS = true",
         'fileWatcherType = "none"',

@@ -17,7 +17,7 @@ import sys
 import psycopg2
 import pytest
 
-from tests.conftest import ROOT, _create, _drop, pg_rows, with_database
+from tests.helpers import ROOT, create_database, drop_database, pg_rows, with_database
 
 # The last release before schema migrations (stop 7's landing).
 PREVIOUS_RELEASE = "fb5d4b91492b39ff63262add6e26a66deb9c9ad0"
@@ -104,14 +104,15 @@ def upgraded(server_url, tmp_path_factory):
     schema.forget(a)
     schema.ensure_schema(a)              # what the app's start or `python -m migrate` does
 
-    b = _create(server_url, f"mtm_upgrade_b_{os.getpid()}")
+    b = create_database(server_url, f"mtm_upgrade_b_{os.getpid()}")
     from migrate.api import run_import
 
     run_import(demo_db, b)
     run_import(export, b)
-    yield {"a": a, "b": b, "columns": columns, "before": before, "had_migrations": before_migrations}
+    yield {"a": a, "b": b, "columns": columns, "before": before, "had_migrations": before_migrations,
+           "export": export}
     for name in (f"mtm_upgrade_a_{os.getpid()}", f"mtm_upgrade_b_{os.getpid()}"):
-        _drop(server_url, name)
+        drop_database(server_url, name)
 
 
 def test_the_previous_release_had_no_migrations_and_held_data(upgraded):
@@ -197,7 +198,7 @@ def test_a_failed_migration_names_itself_and_keeps_the_ones_before(server_url, t
         finally:
             conn.close()
     finally:
-        _drop(server_url, f"mtm_upgrade_fail_{os.getpid()}")
+        drop_database(server_url, f"mtm_upgrade_fail_{os.getpid()}")
 
 
 def test_python_m_db_schema_upgrades_and_lists_migrations(server_url):
@@ -213,7 +214,7 @@ def test_python_m_db_schema_upgrades_and_lists_migrations(server_url):
                                env={**os.environ, "DATABASE_URL": url}, timeout=120)
         assert again.stdout.strip().splitlines()[-1].startswith("0 migration(s) applied now")
     finally:
-        _drop(server_url, f"mtm_upgrade_cli_{os.getpid()}")
+        drop_database(server_url, f"mtm_upgrade_cli_{os.getpid()}")
 
 
 def test_migrations_are_numbered_without_gaps():
@@ -222,3 +223,44 @@ def test_migrations_are_numbered_without_gaps():
     ms = schema.migrations()
     assert [m.version for m in ms] == list(range(1, len(ms) + 1))
     assert ms[0].name == "core" and all(m.checksum for m in ms)
+
+
+def test_migration_0010_gives_old_plays_the_record_key_the_importer_gives_new_ones(upgraded):
+    """record_key filled from raw_json by the migration (A) equals what the current importer
+    computes from the same records (B), play for play; and the offline plays have one."""
+    q = ("select ended_at, ms_played, coalesce(uri, artist || E'\\x1f' || track), source, record_key from plays "
+         "order by 1, 2, 3, 4, 5")
+    a, b = pg_rows(upgraded["a"], q), pg_rows(upgraded["b"], q)
+    assert a == b
+    assert sum(1 for *_, key in a if key) == pg_rows(upgraded["a"], "select count(*) from plays where "
+                                                     "(raw_json->>'offline_timestamp')::numeric > 0")[0][0] > 0
+    assert pg_rows(upgraded["a"], "select pg_get_indexdef('plays_natural_key'::regclass) like '%, record_key)'") \
+        == [(True,)]
+
+
+def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
+    """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
+    same export imported again (into a copy of A) adds no play and changes no figure."""
+    from db import engine
+    from migrate.spotify_export import import_export
+
+    engine.dispose_all()
+    name, source = f"mtm_upgrade_c_{os.getpid()}", f"mtm_upgrade_a_{os.getpid()}"
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+        cur.execute(f'create database "{name}" template "{source}"')
+    conn.close()
+    c = with_database(server_url, name)
+    try:
+        hourly = "select hour_utc, kind, plays, ms_played from plays_hourly order by 1, 2"
+        before = pg_rows(c, hourly)
+        report = import_export(upgraded["export"], c)
+        assert report.tables["plays"].inserted == 0 and report.tables["plays"].updated == 0
+        assert all(f["inserted"] == 0 and f["duplicates"] == 0 for f in report.files)
+        assert pg_rows(c, "select count(*) from plays") == pg_rows(upgraded["a"], "select count(*) from plays")
+        assert pg_rows(c, hourly) == before
+        assert report.verified, report.render()
+    finally:
+        drop_database(server_url, name)

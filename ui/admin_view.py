@@ -4,7 +4,8 @@ form's field kinds and parsing, and the tables the page shows (plan tree, import
 Uploads are checked before any work starts: a known extension, a size limit, and the file's first bytes
 (the SQLite header, a zip's local-file header, or JSON's opening bracket). An accepted upload is written
 to a private temporary directory (mode 0700, the file 0600) under its sanitised name and removed
-afterwards, whatever happens.
+afterwards, whatever happens. Server paths are confined to one import folder (MTM_IMPORT_DIR, see
+server_path).
 """
 from __future__ import annotations
 
@@ -19,14 +20,17 @@ from typing import IO
 
 import pandas as pd
 
+from db import settings
 from db.explain import PlanNode
 
-MAX_UPLOAD_MB = int(os.environ.get("MTM_MAX_UPLOAD_MB", "1024"))  # = server.maxUploadSize
+MAX_UPLOAD_MB = settings.get("MTM_MAX_UPLOAD_MB")  # = server.maxUploadSize
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 UPLOAD_TYPES = ("db", "sqlite", "sqlite3", "zip", "json")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_PATH_CHARS = 4_096
+MAX_FOLDER_ENTRIES = 10_000
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _CHUNK = 1024 * 1024
 
 
@@ -121,16 +125,59 @@ def staged_upload(name: str, fileobj: IO[bytes], *, limit: int = MAX_UPLOAD_BYTE
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def server_path(text: str) -> str:
-    """The path typed into the 'path on the server' box, checked for what os functions cannot take."""
+def import_root() -> str:
+    """The one folder the Admin page may import from by path: MTM_IMPORT_DIR, default .data/imports."""
+    configured = settings.get("MTM_IMPORT_DIR")
+    return os.path.abspath(configured or os.path.join(PROJECT_ROOT, ".data", "imports"))
+
+
+def _inside(path: str, root: str) -> bool:
+    return os.path.commonpath([root, path]) == root
+
+
+def server_path(text: str, root: str | None = None) -> str:
+    """The file or folder typed into the 'path on the server' box, resolved inside the import folder.
+
+    A relative path is taken from the import folder; an absolute one must lie inside it. Links are resolved
+    before the check, so none leads out; a folder must hold no link that leads out and at most
+    MAX_FOLDER_ENTRIES entries. A path that does not exist, lies outside, or is neither a file nor a
+    folder gets one and the same message, so the box reveals nothing about the rest of the filesystem.
+    """
+    root = os.path.realpath(import_root() if root is None else root)
     path = (text or "").strip()
     if not path:
-        raise UploadRejected("enter the path of a file on the server")
+        raise UploadRejected("enter the name of a file or folder in the import folder")
     if "\x00" in path:
         raise UploadRejected("the path contains a NUL character")
     if len(path) > MAX_PATH_CHARS:
         raise UploadRejected(f"the path is longer than {MAX_PATH_CHARS:,} characters")
-    return os.path.expanduser(path)
+    if not os.path.isdir(root):
+        raise UploadRejected(f"the import folder {root} does not exist: create it and put the files to import "
+                             "there (MTM_IMPORT_DIR)")
+    unknown = UploadRejected("there is no such file or folder in the import folder (MTM_IMPORT_DIR)")
+    try:
+        resolved = os.path.realpath(os.path.join(root, path))
+        if not _inside(resolved, root) or not (os.path.isfile(resolved) or os.path.isdir(resolved)):
+            raise unknown
+    except (OSError, ValueError):
+        raise unknown from None
+    if os.path.isdir(resolved):
+        _check_folder(resolved, root)
+    return resolved
+
+
+def _check_folder(folder: str, root: str) -> None:
+    """UploadRejected when `folder` holds a link leading out of `root` or more than MAX_FOLDER_ENTRIES entries."""
+    seen = 0
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in dirs + files:
+            seen += 1
+            if seen > MAX_FOLDER_ENTRIES:
+                raise UploadRejected(f"the folder holds more than {MAX_FOLDER_ENTRIES:,} entries; import its files "
+                                     "one by one or a zip")
+            full = os.path.join(top, name)
+            if os.path.islink(full) and not _inside(os.path.realpath(full), root):
+                raise UploadRejected("the folder holds a link that leads out of the import folder")
 
 
 def user_message(exc: BaseException, path: str | None = None, shown_as: str | None = None) -> str:
@@ -236,25 +283,29 @@ def report_tables_frame(report) -> pd.DataFrame:
                          for name, t in report.tables.items()], columns=cols)
 
 
-FILE_COLUMNS = ["file", "format", "read", "inserted", "replaced", "already present", "matched", "skipped", "why"]
+FILE_COLUMNS = ["file", "format", "read", "inserted", "replaced", "duplicates", "already present", "matched",
+                "skipped", "why"]
 
 
 def report_files_frame(report) -> pd.DataFrame:
-    """A Spotify export's report per file: records read, inserted, replaced, already present, matched
-    and skipped (with the reasons), and the files that were ignored with why. Empty for other imports."""
+    """A Spotify export's report per file: what it was read as ('account data, audiobooks'), records
+    read, inserted, replaced, duplicates in this import, already present from an earlier import,
+    matched and skipped (with the reasons); then the files that were ignored with why. Empty for
+    other imports."""
     rows = []
     for f in report.files or []:
-        if f.get("format") == "ignored":
-            rows.append({"file": f.get("file"), "format": "ignored", "why": f.get("reason", "not streaming history")})
-            continue
         skipped = f.get("skipped") or {}
-        rows.append({"file": f.get("file"), "format": f.get("format"), "read": f.get("records"),
-                     "inserted": f.get("inserted"), "replaced": f.get("replaced"),
+        why = ", ".join(f"{reason} {n:,}" for reason, n in skipped.items())
+        if f.get("rejects_recorded_in_run") is not None:
+            why += f"{'; ' if why else ''}rejects recorded by run {f['rejects_recorded_in_run']} already"
+        rows.append({"file": f.get("file"), "format": f.get("read_as") or f.get("format"), "read": f.get("records"),
+                     "inserted": f.get("inserted"), "replaced": f.get("replaced"), "duplicates": f.get("duplicates"),
                      "already present": f.get("already_present"), "matched": f.get("matched"),
-                     "skipped": sum(skipped.values()),
-                     "why": ", ".join(f"{reason} {n:,}" for reason, n in skipped.items())})
+                     "skipped": sum(skipped.values()), "why": why})
+    for f in getattr(report, "ignored", None) or []:
+        rows.append({"file": f.get("file"), "format": "ignored", "why": f.get("reason", "not streaming history")})
     frame = pd.DataFrame(rows, columns=FILE_COLUMNS)
-    counts = FILE_COLUMNS[2:8]
+    counts = FILE_COLUMNS[2:9]
     frame[counts] = frame[counts].astype("Int64")   # ignored files have no counts: blank, not NaN floats
     return frame
 

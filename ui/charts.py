@@ -19,6 +19,27 @@ def theme() -> dict:
     }}
 
 
+def count_axis(**kw) -> alt.Axis:
+    """An axis of whole numbers (plays, tracks, sessions, ranks): labels like 1,234 and no tick
+    between two whole numbers, so a count of 1 never draws 0.2, 0.4 ..."""
+    return alt.Axis(format=",d", tickMinStep=1, **kw)
+
+
+def count_legend(**kw) -> alt.Legend:
+    """A colour legend of whole numbers (see count_axis)."""
+    return alt.Legend(format=",d", tickMinStep=1, **kw)
+
+
+def month_axis(months: int, **kw) -> alt.Axis:
+    """A time axis labelled with months ("Mar 2026"): a tick every month over a year or less (13
+    calendar months: a year from mid-month), every quarter up to three years, else every year."""
+    if months <= 13:
+        return alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 1}, **kw)
+    if months <= 36:
+        return alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 3}, **kw)
+    return alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}, **kw)
+
+
 def enable_theme() -> None:
     """Register and enable the house Altair theme (idempotent)."""
     if "mtm" not in alt.theme.names():
@@ -112,7 +133,7 @@ def bump_chart(df: pd.DataFrame, label: str = "label", legend_title: str = "Trac
         .encode(
             x=alt.X("snapshot_date:T", title="Snapshot"),
             y=alt.Y("rank:Q", title="Rank", scale=alt.Scale(reverse=True, zero=False, domainMin=1, nice=False),
-                    axis=alt.Axis(tickMinStep=1)),
+                    axis=count_axis()),
             color=alt.Color(f"{label}:N", title=legend_title,
                             legend=alt.Legend(orient="bottom", columns=2, labelLimit=320, symbolLimit=0)),
             opacity=alt.condition(highlight, alt.value(1.0), alt.value(0.15)),
@@ -230,7 +251,7 @@ def release_year_chart(df: pd.DataFrame) -> alt.Chart:
             x=alt.X("year:Q", title="Release year", bin="binned", scale=alt.Scale(zero=False),
                     axis=alt.Axis(format="d")),
             x2="year_end:Q",
-            y=alt.Y("tracks:Q", title="Tracks"),
+            y=alt.Y("tracks:Q", title="Tracks", axis=count_axis()),
             tooltip=[alt.Tooltip("year:Q", title="Year", format="d"), alt.Tooltip("tracks:Q", title="Tracks")],
         )
         .properties(height=260)
@@ -265,7 +286,7 @@ def histogram_chart(df: pd.DataFrame, x_title: str, unit: str = "") -> alt.Chart
         .encode(
             x=alt.X("bin_start:Q", title=x_title, bin="binned"),
             x2="bin_end:Q",
-            y=alt.Y("tracks:Q", title="Tracks"),
+            y=alt.Y("tracks:Q", title="Tracks", axis=count_axis()),
             tooltip=[alt.Tooltip("bin_start:Q", title="From", format=fmt),
                      alt.Tooltip("bin_end:Q", title="To (excl.)", format=fmt),
                      alt.Tooltip("tracks:Q", title="Tracks")],
@@ -282,16 +303,17 @@ def play_history_chart(df: pd.DataFrame, title: str = "", zone: str = "UTC") -> 
     """Plays per month of one played track, episode or audiobook: a bar per month with a play (months
     local to `zone`, as play_item_history grouped them), each as wide as its month; minutes in the
     tooltip. Expects play_item_history's columns."""
-    data = _numeric(df, "plays", "minutes")
+    data = _numeric(df, *[c for c in ("plays", "streams", "minutes") if c in df.columns])
     data["month"] = pd.to_datetime(data["month"])
     data["month_end"] = data["month"] + pd.DateOffset(months=1)
+    span = ((data["month_end"].max().to_period("M") - data["month"].min().to_period("M")).n if len(data) else 1)
     return (
         alt.Chart(data, title=title or alt.Undefined)
         .mark_bar(color=SPOTIFY_GREEN, stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("month:T", title=f"Month ({zone})"),
+            x=alt.X("month:T", title=f"Month ({zone})", axis=month_axis(span)),
             x2="month_end:T",
-            y=alt.Y("plays:Q", title="Plays", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("plays:Q", title="Plays", axis=count_axis()),
             y2=alt.datum(0),   # with x and x2 both set, Vega-Lite would otherwise draw a thin tick at y
             tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
                      alt.Tooltip("plays:Q", title="Plays", format=","),

@@ -1,4 +1,7 @@
-"""Page furniture: header, database-error guard, empty states, CSV downloads."""
+"""Page furniture: header, database-error guard, empty states, CSV downloads.
+
+Text from the data goes into markdown through `literal` (ui/text.py); every CSV download goes through
+`download_csv`, which neutralises cells a spreadsheet would run as a formula."""
 from __future__ import annotations
 
 import contextlib
@@ -6,6 +9,8 @@ import logging
 
 import pandas as pd
 import streamlit as st
+
+from ui.text import csv_safe, literal
 
 log = logging.getLogger("mtm")
 
@@ -39,7 +44,7 @@ def classify(exc: BaseException) -> str | None:
         return "This page is read-only and cannot change data."
     if isinstance(exc, (DatabaseUnavailable, psycopg2.OperationalError, sa_exc.OperationalError,
                         sa_exc.TimeoutError, sa_exc.InterfaceError)) or isinstance(orig, psycopg2.OperationalError):
-        detail = redact_text(str(orig).strip().splitlines()[0]) if str(orig).strip() else ""
+        detail = literal(redact_text(str(orig).strip().splitlines()[0])) if str(orig).strip() else ""
         return ("The database is unavailable right now" + (f" ({detail})" if detail else "")
                 + ". This page retries by itself on the next interaction; use Rerun (R) to try again.")
     return None
@@ -63,8 +68,15 @@ def empty_state(message: str = EMPTY_HINT) -> None:
     st.info(message, icon="ℹ️")
 
 
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """`df` as UTF-8 CSV, text cells starting with =, +, -, @, tab or CR prefixed with ' (ui.text.csv_safe).
+    Lines end in CRLF (RFC 4180), which also makes pandas quote a cell holding a lone CR: unquoted, a
+    spreadsheet would start a new row there, and a formula after it would escape the prefix."""
+    return csv_safe(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
 def download_csv(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
-    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv",
+    st.download_button(label, csv_bytes(df), file_name=f"{name}.csv",
                        mime="text/csv", key=f"csv-{name}")
 
 

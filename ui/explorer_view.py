@@ -11,9 +11,10 @@ import altair as alt
 import pandas as pd
 
 from db import queries, search
+from ui.charts import count_axis
+from ui.text import literal
 
 LABEL_CHARS = 60
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 INVENTORY_COLUMNS = {"path": "Key path", "types": "JSON types", "tracks": "Tracks", "share": "Share of tracks"}
 VALUES_COLUMNS = {"value": "Value", "type": "JSON type", "count": "Count", "share": "Share of values",
@@ -114,10 +115,7 @@ def as_float(value) -> float | None:
     return out if out is not None and math.isfinite(out) else None
 
 
-def md(text) -> str:
-    """`text` shown literally by st.markdown / st.caption / st.error: Markdown, LaTeX ($), emoji
-    shortcodes (:x:) and HTML entities escaped, line breaks flattened (track names, user input)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(text)))
+md = literal   # the one helper of every page (ui/text.py), under this module's short name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +236,7 @@ def top_values_chart(df: pd.DataFrame, title: str = "Top values", unit: str = "t
     data = values_table(df, unit)
     data["label"] = _labels(data["value"].tolist())
     return alt.Chart(data, title=title).mark_bar().encode(
-        x=alt.X("count:Q", title="Values"),
+        x=alt.X("count:Q", title="Times found", axis=count_axis()),
         y=alt.Y("label:N", sort=data["label"].tolist(), title=None,
                 axis=alt.Axis(labelLimit=360, labelOverlap=False)),
         tooltip=[alt.Tooltip("value:N", title="Value"), alt.Tooltip("type:N", title="JSON type"),
@@ -264,7 +262,7 @@ def histogram_chart(df: pd.DataFrame, title: str = "Numbers at this path") -> al
     return alt.Chart(data, title=title).mark_bar().encode(
         x=alt.X("bin_start:Q", title="Value", bin="binned"),
         x2="bin_end:Q",
-        y=alt.Y("count:Q", title="Values"),
+        y=alt.Y("count:Q", title="Values", axis=count_axis()),
         tooltip=[alt.Tooltip("bin_start:Q", title="From", format=",.4~g"),
                  alt.Tooltip("bin_end:Q", title="To", format=",.4~g"),
                  alt.Tooltip("count:Q", title="Values", format=",")],

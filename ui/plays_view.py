@@ -7,13 +7,13 @@ alt.Chart; PostgreSQL numerics and counts are turned into floats first (charts._
 from __future__ import annotations
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import altair as alt
 import pandas as pd
 
-from ui.charts import SPOTIFY_GREEN, _numeric
+from ui.charts import SPOTIFY_GREEN, _numeric, count_axis, count_legend, month_axis
+from ui.text import literal
 
 # ---------------------------------------------------------------------------------------------
 # Settings: choices, defaults, and reading them from a link
@@ -63,7 +63,9 @@ def default_zone(browser: object, env: str | None, names: list[str]) -> tuple[st
 
 
 def env_zone() -> str | None:
-    return os.environ.get("TZ")
+    from db import settings
+
+    return settings.get("TZ")
 
 
 def parse_zone(text: str | None, names: list[str]) -> tuple[str | None, str | None]:
@@ -115,7 +117,8 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
 
 
 def zone_note(zone: str, info: pd.DataFrame) -> str:
-    """How the page converts times for `zone` (info: plays_time_zone's row)."""
+    """How the page converts times for `zone` (info: plays_time_zone's row), as markdown."""
+    zone = literal(zone)
     if info.empty:
         return f"Times are in {zone}."
     row = info.iloc[0]
@@ -176,6 +179,12 @@ def busiest(df: pd.DataFrame, column: str = "minutes") -> tuple[object, float] |
     return df.at[i, "period"], float(values[i])
 
 
+def count_text(n: object, noun: str, plural: str | None = None) -> str:
+    """'1 play', '2,345 plays': a whole number and its noun, singular for exactly one."""
+    value = int(n or 0)
+    return f"{value:,} {noun if value == 1 else (plural or noun + 's')}"
+
+
 def hours_text(minutes: float) -> str:
     minutes = float(minutes or 0)
     if minutes < 120:
@@ -223,13 +232,15 @@ def timeline_chart(df: pd.DataFrame, grain: str, measure: str = "minutes") -> al
     data["period_end"] = data["period"] + PERIOD_STEP.get(grain, PERIOD_STEP["day"])
     fmt = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}.get(grain, "%Y-%m-%d")
     title = "Minutes" if measure == "minutes" else "Plays"
+    months = (data["period_end"].max().to_period("M") - data["period"].min().to_period("M")).n if len(data) else 1
     return (
         alt.Chart(data)
         .mark_bar(color=SPOTIFY_GREEN, stroke="white", strokeWidth=0.5 if grain != "day" else 0)
         .encode(
-            x=alt.X("period:T", title=GRAINS.get(grain, grain)),
+            x=alt.X("period:T", title=GRAINS.get(grain, grain),
+                    axis=month_axis(months) if grain == "month" else alt.Axis()),
             x2="period_end:T",
-            y=alt.Y(f"{measure}:Q", title=title),
+            y=alt.Y(f"{measure}:Q", title=title, axis=count_axis() if measure == "plays" else alt.Axis()),
             y2=alt.datum(0),   # with x and x2 both set, Vega-Lite would otherwise draw a thin tick at y
             tooltip=[alt.Tooltip("period:T", title=GRAINS.get(grain, grain), format=fmt),
                      alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
@@ -257,7 +268,8 @@ def year_months_chart(df: pd.DataFrame, year: int, measure: str = "minutes") -> 
         .mark_bar(color=SPOTIFY_GREEN)
         .encode(
             x=alt.X("month:O", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(f"{measure}:Q", title="Minutes" if measure == "minutes" else "Plays"),
+            y=alt.Y(f"{measure}:Q", title="Minutes" if measure == "minutes" else "Plays",
+                    axis=count_axis() if measure == "plays" else alt.Axis()),
             tooltip=[alt.Tooltip("period:T", title="Month", format="%B %Y"),
                      alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
                      alt.Tooltip("plays:Q", title="Plays", format=",")],
@@ -287,7 +299,8 @@ def heatmap_chart(df: pd.DataFrame, measure: str = "minutes") -> alt.Chart:
         .encode(
             x=alt.X("hour:O", title="Hour of day"),
             y=alt.Y("day:O", title=None, sort=WEEKDAYS),
-            color=alt.Color(f"{measure}:Q", title=title, scale=alt.Scale(scheme="greens")),
+            color=alt.Color(f"{measure}:Q", title=title, scale=alt.Scale(scheme="greens"),
+                            legend=count_legend() if measure == "plays" else alt.Legend()),
             tooltip=[alt.Tooltip("day:O", title="Day"), alt.Tooltip("hour:O", title="Hour"),
                      alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
                      alt.Tooltip("plays:Q", title="Plays", format=",")],
@@ -325,8 +338,8 @@ def calendar_chart(df: pd.DataFrame, year: int, measure: str = "minutes") -> alt
         .encode(
             x=alt.X("week:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
             y=alt.Y("day:O", title=None, sort=WEEKDAYS),
-            color=alt.Color(f"{measure}:Q", title=title,
-                            scale=alt.Scale(scheme="greens", domainMin=0)),
+            color=alt.Color(f"{measure}:Q", title=title, scale=alt.Scale(scheme="greens", domainMin=0),
+                            legend=count_legend() if measure == "plays" else alt.Legend()),
             tooltip=[alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
                      alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
                      alt.Tooltip("plays:Q", title="Plays", format=",")],
@@ -343,7 +356,7 @@ def top_chart(df: pd.DataFrame, level: str, measure: str = "plays") -> alt.Chart
         alt.Chart(data)
         .mark_bar(color=SPOTIFY_GREEN)
         .encode(
-            x=alt.X(f"{measure}:Q", title=title),
+            x=alt.X(f"{measure}:Q", title=title, axis=count_axis() if measure == "plays" else alt.Axis()),
             y=alt.Y("label:N", title=None, sort=alt.EncodingSortField(measure, order="descending"),
                     axis=alt.Axis(labelLimit=320, labelOverlap=False)),
             tooltip=[alt.Tooltip("label:N", title=LEVELS.get(level, level.title())[:-1] or level),
@@ -380,7 +393,7 @@ def platforms_chart(df: pd.DataFrame, measure: str = "plays") -> alt.Chart:
         .mark_bar(color=SPOTIFY_GREEN)
         .encode(
             x=alt.X(f"{measure}:Q", title="Plays" if measure == "plays" else "Skip rate",
-                    axis=alt.Axis(format="%") if measure == "skip_rate" else alt.Axis()),
+                    axis=alt.Axis(format="%") if measure == "skip_rate" else count_axis()),
             y=alt.Y("family:N", title=None, sort=alt.EncodingSortField(measure, order="descending"),
                     axis=alt.Axis(labelOverlap=False, labelLimit=220)),
             tooltip=[alt.Tooltip("family:N", title="Platform"), alt.Tooltip("plays:Q", title="Plays", format=","),
@@ -400,7 +413,7 @@ def countries_chart(df: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar(color="#509EE3")
         .encode(
-            x=alt.X("plays:Q", title="Plays"),
+            x=alt.X("plays:Q", title="Plays", axis=count_axis()),
             y=alt.Y("country:N", title=None, sort=alt.EncodingSortField("plays", order="descending"),
                     axis=alt.Axis(labelOverlap=False)),
             tooltip=[alt.Tooltip("country:N", title="Country"), alt.Tooltip("plays:Q", title="Plays", format=","),
@@ -418,28 +431,34 @@ def session_lengths_chart(df: pd.DataFrame) -> alt.Chart:
         .mark_bar(color=SPOTIFY_GREEN)
         .encode(
             x=alt.X("label:N", title="Session length", sort=alt.EncodingSortField("band")),
-            y=alt.Y("sessions:Q", title="Sessions"),
+            y=alt.Y("sessions:Q", title="Sessions", axis=count_axis()),
             tooltip=[alt.Tooltip("label:N", title="Length"), alt.Tooltip("sessions:Q", title="Sessions", format=",")],
         )
         .properties(height=240)
     )
 
 
-def new_artists_chart(df: pd.DataFrame) -> alt.Chart:
-    """New artists per month. Expects plays_new_artists."""
+def new_artists_chart(df: pd.DataFrame, since: dt.date | None = None, until: dt.date | None = None) -> alt.Chart:
+    """New artists per month, over the months of since..until (so one month with new artists is one
+    bar among the range's months, not a bar across the plot). Expects plays_new_artists."""
     data = _numeric(df, "new_artists")
     data["month"] = pd.to_datetime(data["month"])
     data["month_end"] = data["month"] + PERIOD_STEP["month"]
+    lo = pd.Timestamp(since).to_period("M").to_timestamp() if since else data["month"].min()
+    hi = (pd.Timestamp(until).to_period("M") + 1).to_timestamp() if until else data["month_end"].max()
+    months = max(1, (hi.to_period("M") - lo.to_period("M")).n) if len(data) or since else 1
+    scale = (alt.Scale(domain=[alt.DateTime(year=t.year, month=t.month, date=1) for t in (lo, hi)])
+             if pd.notna(lo) and pd.notna(hi) else alt.Scale())
     return (
         alt.Chart(data)
         .mark_bar(color="#9B5DE5", stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("month:T", title="Month"),
+            x=alt.X("month:T", title="Month", axis=month_axis(months), scale=scale),
             x2="month_end:T",
-            y=alt.Y("new_artists:Q", title="New artists"),
+            y=alt.Y("new_artists:Q", title="New artists", axis=count_axis()),
             y2=alt.datum(0),
             tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
-                     alt.Tooltip("new_artists:Q", title="New artists"),
+                     alt.Tooltip("new_artists:Q", title="New artists", format=","),
                      alt.Tooltip("first_ones:N", title="First of them")],
         )
         .properties(height=240)

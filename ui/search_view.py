@@ -3,8 +3,8 @@ rank-history chart and summary; the same for what was played ("In your plays": s
 rows and one item's monthly plays). Plain functions (no Streamlit calls), testable on their own.
 
 Text from the database is never trusted: the results list is HTML built here with every piece of
-track text escaped (a track named `<script>` or `**x**` shows literally), and only http(s) links and
-images from raw_json are used.
+track text escaped (a track named `<script>` or `**x**` shows literally), links only to spotify.com
+and album images only from Spotify's image hosts (ui/text.py).
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import base64
 import difflib
 import html
 import re
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import altair as alt
@@ -21,11 +20,17 @@ import pandas as pd
 
 from db import search
 from ui.charts import TIME_RANGE_LABELS, range_label
+from ui.plays_view import DEFAULT_THRESHOLD, threshold_text
+from ui.text import (
+    image_url,
+    literal,
+    safe_url,  # noqa: F401 - re-exported: the search tests import it from here
+    spotify_links,
+)
 
 MARK_STYLE = "background: rgba(29, 185, 84, 0.35); color: inherit; border-radius: 2px; padding: 0 1px"
 CANDIDATE_CAP = 2000        # search_tracks ranks at most this many full-text matches
 FUZZY_RATIO = 0.75          # a word this close to a query word is highlighted in a 'similar' result
-_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation character
 RANGE_ORDER = list(TIME_RANGE_LABELS.values())
 
 
@@ -33,37 +38,20 @@ RANGE_ORDER = list(TIME_RANGE_LABELS.values())
 # Escaping and URLs
 
 
-def escape_markdown(text: object) -> str:
-    """`text` shown literally inside Streamlit markdown (every ASCII punctuation backslash-escaped,
-    line breaks flattened): no emphasis, links, HTML, LaTeX ($) or :directives: can come out of it."""
-    flat = re.sub(r"\s+", " ", "" if text is None else str(text))
-    return _MD_SPECIAL.sub(r"\\\1", flat)
-
-
-def safe_url(url: object) -> str | None:
-    """`url` when it is a plain http(s) URL (no javascript:, data:, spaces or quotes), else None."""
-    if not isinstance(url, str):
-        return None
-    url = url.strip()
-    if not url or len(url) > 2048 or any(c.isspace() or c in "\"'<>\\`" for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+escape_markdown = literal     # the one helper of every page (ui/text.py), under this module's old name
 
 
 def smallest_image(images: object) -> str | None:
     """The URL of the smallest image in a Spotify `album.images` list (any width unknown counts as
-    largest), or None when there is no usable one."""
+    largest), or None when there is no usable one: only https images on Spotify's image hosts count
+    (ui.text.image_url), so a viewer's browser never loads an image from a host the data names."""
     if not isinstance(images, list):
         return None
     best: tuple[float, str] | None = None
     for image in images:
         if not isinstance(image, dict):
             continue
-        url = safe_url(image.get("url"))
+        url = image_url(image.get("url"))
         if url is None:
             continue
         width = image.get("width")
@@ -144,7 +132,7 @@ def prepare_results(df: pd.DataFrame) -> pd.DataFrame:
     as a nullable integer."""
     out = df.copy()
     out["image"] = _objects([smallest_image(v) for v in out["images"]], out.index)
-    out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
+    out["spotify"] = _objects(spotify_links(out["spotify_url"]), out.index)
     out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
     return out.drop(columns=["images"])
 
@@ -157,9 +145,10 @@ def result_label(row) -> str:
 
 def album_tile(url: object) -> str:
     """A 48 px album tile: the image as a background over a grey square, so an image that cannot
-    load (offline, a removed cover) leaves the grey square instead of a broken-image icon. Only a
-    safe_url (no quotes, spaces or backslashes) reaches the CSS url('...')."""
-    url = safe_url(url)
+    load (offline, a removed cover) leaves the grey square instead of a broken-image icon. Only an
+    image_url (https, one of Spotify's image hosts, no quotes, spaces or backslashes) reaches the CSS
+    url('...'); any other URL leaves the grey square alone."""
+    url = image_url(url)
     picture = f" url('{html.escape(url)}') center / cover no-repeat" if url else ""
     return ('<div style="width: 48px; height: 48px; flex: none; border-radius: 4px; '
             f'background: rgba(128, 128, 128, 0.2){picture}"></div>')
@@ -398,8 +387,9 @@ def prepare_plays(df: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
     as a float, first/last played as naive local timestamps in `zone` (null until the plays rollups
     are built)."""
     out = df.copy()
-    out["spotify"] = _objects([safe_url(v) for v in out["spotify_url"]], out.index)
+    out["spotify"] = _objects(spotify_links(out["spotify_url"]), out.index)
     out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
+    out["streams"] = pd.to_numeric(out["streams"], errors="coerce").astype("Int64")
     out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64")
     for col in ("first_played", "last_played"):
         out[col] = _local(out[col], zone)
@@ -419,11 +409,16 @@ def _day(value: object) -> str | None:
 
 
 def plays_text(row) -> str:
-    """'123 plays · 7 h · first 2014-03-02 · last 2024-11-01' (plain text)."""
+    """'123 plays (125 streams) · 7 h · 2014-03-02 → 2024-11-01' (plain text): plays as the Plays page
+    counts them, every stream when that is more, time listened, first and last play."""
     if not _present(row.get("plays")):
         return "plays not counted yet (run an import again to build the plays rollups)"
     n = int(row["plays"])
-    parts = [f"{n:,} play{'s' if n != 1 else ''}", hours_text(row.get("minutes"))]
+    streams = int(row["streams"]) if _present(row.get("streams")) else n
+    count = f"{n:,} play{'s' if n != 1 else ''}"
+    if streams != n:
+        count += f" ({streams:,} stream{'s' if streams != 1 else ''})"
+    parts = [count, hours_text(row.get("minutes"))]
     first, last = _day(row.get("first_played")), _day(row.get("last_played"))
     if first:
         parts.append(f"first {first}" if first == last or not last else f"{first} → {last}")
@@ -467,8 +462,8 @@ def plays_results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str
     return '<div class="mtm-play-results">' + "".join(rows) + "</div>"
 
 
-PLAYS_TABLE_COLUMNS = ["name", "artist", "album", "kind", "plays", "minutes", "first_played", "last_played",
-                       "in_library", "spotify", "match"]
+PLAYS_TABLE_COLUMNS = ["name", "artist", "album", "kind", "plays", "streams", "minutes", "first_played",
+                       "last_played", "in_library", "spotify", "match"]
 
 
 def plays_table_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -479,7 +474,7 @@ def plays_table_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def plays_table_column_config(zone: str = "UTC") -> dict:
+def plays_table_column_config(zone: str = "UTC", min_seconds: int = DEFAULT_THRESHOLD) -> dict:
     import streamlit as st
 
     return {
@@ -487,12 +482,14 @@ def plays_table_column_config(zone: str = "UTC") -> dict:
         "artist": st.column_config.TextColumn("Artist or show"),
         "album": st.column_config.TextColumn("Album"),
         "kind": st.column_config.TextColumn("Kind", width=110),
-        "plays": st.column_config.NumberColumn("Plays", format="%d", width=70, help="Every stream counts"),
-        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f", width=80),
+        "plays": st.column_config.NumberColumn("Plays", format="%d", width=70,
+                                               help=threshold_text(min_seconds).capitalize() + ", as on the Plays page"),
+        "streams": st.column_config.NumberColumn("Streams", format="%d", width=70, help="Every stream, however short"),
+        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f", width=80, help="Every stream counts"),
         "first_played": st.column_config.DatetimeColumn("First played", format="YYYY-MM-DD HH:mm",
-                                                        help=f"Local time in {zone}"),
+                                                        help=f"The first play, local time in {zone}"),
         "last_played": st.column_config.DatetimeColumn("Last played", format="YYYY-MM-DD HH:mm",
-                                                       help=f"Local time in {zone}"),
+                                                       help=f"The last play, local time in {zone}"),
         "in_library": st.column_config.CheckboxColumn("In library", width=80,
                                                       help="In your Music Time Machine top lists"),
         "spotify": st.column_config.LinkColumn("Spotify", display_text="Open ↗", width=80),
@@ -507,10 +504,12 @@ def zone_text(zone: str, source: str | None = None) -> str:
 
 
 def plays_status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float, zone: str = "UTC",
-                      source: str | None = None) -> str:
-    """'12 played items in 3.4 ms · plays count every stream; times in Europe/Berlin (your browser)'."""
+                      source: str | None = None, min_seconds: int = DEFAULT_THRESHOLD) -> str:
+    """'12 played items in 3.4 ms · a play is a stream of 30 seconds or more, as on the Plays page;
+    minutes count every stream; times in Europe/Berlin (your browser)'."""
     return (status_text(df, truncated, elapsed_ms, noun=PLAYS_NOUN, what=PLAYS_WHAT)
-            + " · plays count every stream; " + zone_text(zone, source))
+            + f" · {threshold_text(min_seconds)}, as on the Plays page; minutes count every stream; "
+            + zone_text(zone, source))
 
 
 def months_note(zone: str, quarter: bool) -> str | None:
@@ -524,21 +523,28 @@ def months_note(zone: str, quarter: bool) -> str | None:
 
 def play_history_frame(df: pd.DataFrame) -> pd.DataFrame:
     """play_item_history rows for the chart and the CSV: month as a date, plays and minutes numbers."""
-    out = df[["month", "plays", "minutes"]].copy()
+    out = df[["month", "plays", "streams", "minutes"]].copy()
     out["month"] = pd.to_datetime(out["month"]).dt.date if len(out) else pd.Series(dtype="object")
     out["plays"] = pd.to_numeric(out["plays"], errors="coerce").astype("Int64")
+    out["streams"] = pd.to_numeric(out["streams"], errors="coerce").astype("Int64")
+    out["streams"] = pd.to_numeric(out["streams"], errors="coerce").astype("Int64")
     out["minutes"] = pd.to_numeric(out["minutes"], errors="coerce").astype("float64").round(1)
     return out
 
 
-def play_summary(history: pd.DataFrame, zone: str = "UTC") -> list[tuple[str, str, str | None]]:
-    """The chosen item's metrics as (label, value, help): plays, time listened, first and last listen
+def play_summary(history: pd.DataFrame, zone: str = "UTC",
+                 min_seconds: int = DEFAULT_THRESHOLD) -> list[tuple[str, str, str | None]]:
+    """The chosen item's metrics as (label, value, help): plays (as the Plays page counts them, with
+    every stream in the help), time listened (every stream), first and last play
     (play_item_history's local times in `zone`: the day as the value, the time in the help)."""
     plays = pd.to_numeric(history["plays"], errors="coerce").sum() if len(history) else 0
+    streams = pd.to_numeric(history["streams"], errors="coerce").sum() if len(history) else 0
     minutes = pd.to_numeric(history["minutes"], errors="coerce").sum() if len(history) else 0.0
     first = _utc(history["first_played"]).min() if len(history) else None
     last = _utc(history["last_played"]).max() if len(history) else None
-    return [("Plays", f"{int(plays):,}", "Every stream counts"), ("Listened", hours_text(minutes), None),
+    return [("Plays", f"{int(plays):,}", f"{threshold_text(min_seconds).capitalize()}, as on the Plays page; "
+             f"streams of any length: {int(streams):,}"),
+            ("Listened", hours_text(minutes), "Every stream counts"),
             ("First listen", _day(first) or "–", _minute(first, zone)),
             ("Last listen", _day(last) or "–", _minute(last, zone))]
 

@@ -2,21 +2,19 @@
 -- turns them into SQL/JSON paths (`$.album.images[*].url`, db/jsonpaths.py) and binds them as
 -- :path. User JSON and JSONPath arrive as bound text and are cast here, never formatted into SQL.
 --
--- Precomputed vs live, measured at 100,000 Spotify-shaped tracks (~185 markets twice per track,
--- embedded PostgreSQL 18, 2 cores, warm cache):
--- * Key-path inventory: walking every value of every payload costs ~0.2-0.3 ms per track: 31 s for
---   all 100,000 tracks, 2.3 s for 10,000, 0.9 s for a 5,000 sample (0.1 s for the 600-track demo).
---   So it is precomputed by refresh_json_path_inventory after each import: from every track when
---   there are at most 5,000, else from a fixed sample of 5,000 (json_path_sample, the first by
---   md5(track_id)); the page says which.
--- * Value distributions (json_path_values, json_path_histogram) read the same sample live: 30-40 ms
---   for a scalar path; at most :max_values (page: 50,000) values, so available_markets[*] is ~55 ms.
+-- Precomputed vs live (the measurements behind these choices are in BENCHMARKS.md, bench.queries):
+-- * Key-path inventory: walking every value of every payload costs a fraction of a millisecond per
+--   track, far too much for a page view over every track. So it is precomputed by
+--   refresh_json_path_inventory after each import: from every track when there are at most 5,000,
+--   else from a fixed sample of 5,000 (json_path_sample, the first by md5(track_id)); the page says which.
+-- * Value distributions (json_path_values, json_path_histogram) read the same sample live, at most
+--   :max_values (page: 50,000) values, so even available_markets[*] stays bounded.
 -- * Filters run on the whole table and stop at :limit rows (no ORDER BY, which would make them
---   read every match: 240 ms for {"explicit": true}). Containment, JSONPath equality (@@ `==`) and
---   exists-paths with equality filters use tracks_raw_json_idx (GIN jsonb_path_ops): 6-17 ms.
---   Other predicates (`>`, like_regex) cannot use that index: they scan until :limit rows match,
---   15-25 ms when matches are common, up to ~220 ms when few tracks match (a full scan), under the
---   page's shorter statement timeout (5 s).
+--   read every match). Containment, JSONPath equality (@@ `==`) and
+--   exists-paths with equality filters use tracks_raw_json_idx (GIN jsonb_path_ops).
+--   Other predicates (`>`, like_regex) cannot use that index: they scan until :limit rows match, a
+--   full scan when few tracks match, under the page's shorter statement timeout (MTM_EXPLORER_TIMEOUT_MS).
+--   Timings of each query: BENCHMARKS.md (bench.queries).
 --
 -- Plays (source "Plays" on the page): plays.raw_json holds each Spotify export record. There is
 -- deliberately no GIN index on it (it would slow the import of a 1,000,000-play export), so:
@@ -28,12 +26,8 @@
 -- * Filters return the newest matching plays, at most :limit: ORDER BY ended_at DESC LIMIT, which
 --   PostgreSQL runs as a backward scan of plays_natural_key (ended_at first) that stops after
 --   :limit matches when matches are common, or as a (parallel) sequential scan and top-N sort when
---   it expects few matches; either way bounded by the page's statement timeout.
--- Measured at 1,000,000 plays (mtm_bench_plays, 966 MB of plays, warm cache unless said): refresh
--- 0.35 s (1.0 s cold); inventory list < 1 ms; values 15 ms; histogram 10 ms; a common filter
--- ({"shuffle": true}) 2-6 ms; a rare or absent one 0.2-0.45 s (a whole scan; 0.6 s when read in
--- ended_at order); the newest plays and one play's payload < 1 ms; the lookup by name
--- (explorer_plays_lookup) 2-23 ms, ~50 ms for a typo.
+--   it expects few matches; either way bounded by the page's statement timeout. Measured at
+--   1,000,000 plays in BENCHMARKS.md (bench.queries).
 
 -- name: refresh_json_path_inventory
 -- Recompute json_path_inventory (every key path with its JSON types and how many scanned tracks
@@ -249,9 +243,8 @@ union all
 -- The sample: k = least(5000, total) plays, the floor(i * total / k)-th play in ended_at order
 -- for i = 0..k-1 (every play when total <= 5000). Per hour of plays_hourly, the sample positions
 -- falling in it become offsets within the hour, read by one short range scan of plays_natural_key.
--- The walk is mtm_json_key_paths (db/migrations/0003_explorer.sql), as for tracks. At 1,000,000 plays:
--- 0.35 s (1.0 s with a cold cache): ~30 ms for the hours, ~100-250 ms for 5,000 short index range
--- scans, ~150 ms for the walk; the same at any size above 5,000 plays.
+-- The walk is mtm_json_key_paths (db/migrations/0003_explorer.sql), as for tracks. The cost is the
+-- same at any size above 5,000 plays (BENCHMARKS.md, "inventory refreshes").
 with hours as materialized (
   select hour_utc, sum(plays)::bigint as n from plays_hourly group by hour_utc
 ),
@@ -347,7 +340,7 @@ limit :limit;
 -- the newest 5,000 plays), reading at most :max_values values: each value as text (strings
 -- unquoted, other JSON as JSON text, cut at 300 characters), its JSON type, how often it occurs
 -- (count, share of all values read) and in how many plays; then totals repeated per row. Never
--- reads more than 5,000 plays, whatever the size of `plays` (15 ms at 1,000,000 plays).
+-- reads more than 5,000 plays, whatever the size of `plays`.
 -- example: {"path": "$.reason_end", "max_values": 50000, "limit": 20}
 with sample as (
   select raw_json from plays_json_sample
@@ -389,7 +382,7 @@ limit :limit;
 -- name: plays_json_path_histogram
 -- Histogram of the numbers at SQL/JSON path :path over the same sampled plays as
 -- plays_json_path_values (at most :max_values numbers): :bins equal-width bins between the
--- smallest and largest number, one row per non-empty bin with its bounds and count (10 ms at any size).
+-- smallest and largest number, one row per non-empty bin with its bounds and count.
 -- example: {"path": "$.ms_played", "max_values": 50000, "bins": 20}
 with sample as (
   select raw_json from plays_json_sample
@@ -425,8 +418,8 @@ order by k.bin;
 -- The newest plays whose raw_json contains the JSON document :doc (raw_json @> doc), at most
 -- :limit, newest first, with what identifies each play (ended_at, ms_played, item_key: the
 -- plays_natural_key hash, for explorer_play_payload). No index on raw_json: a common match such
--- as {"shuffle": true} reads plays_natural_key backwards and stops after :limit matches (~3 ms
--- warm at 1,000,000 plays); a rare or absent one scans the table (~0.4 s, parallel seq scan + top-N sort).
+-- as {"shuffle": true} reads plays_natural_key backwards and stops after :limit matches; a rare or
+-- absent one scans the table (parallel seq scan + top-N sort).
 -- example: {"doc": "{\"shuffle\": true}", "limit": 1001}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
        md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
@@ -481,9 +474,7 @@ limit :limit;
 -- Up to 1,000 items: the newest :limit hours of each (plays_hourly_items_item_idx, backwards);
 -- more (an artist with thousands of tracks): plays_hourly_items read newest hour first
 -- (plays_hourly_items_hour_idx) keeping the rows whose item matches (play_items primary key).
--- 1,000,000 plays (mtm_bench_plays, warm, median through db.queries.run): 2-14 ms for an artist
--- or a track, 22 ms for Radiohead (6,490 items) or a one-letter prefix, ~50 ms for a typo (the
--- trigram fallback), ~1 ms for no match; `plays` is only read through plays_natural_key.
+-- `plays` is only read through plays_natural_key (timings: BENCHMARKS.md, bench.queries).
 -- example: {"tsq": "'motley':* & 'crue':*", "fuzzy": "motley crue", "limit": 50}
 with fts as (
   select i.item_key, i.kind, i.uri, i.artist, i.album, i.track

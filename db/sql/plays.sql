@@ -8,8 +8,13 @@
 --   kind         music | podcast | audiobook | unknown | all (every kind).
 --   min_seconds  what counts as a play: 0 (every stream), 10, 30 or 60 seconds or more.
 --   level        track | album | artist | platform | country.
--- Minutes always count every stream; skips are counted over every stream (a skip is `skipped`, or
--- reason_end 'fwdbtn'; the skip rate's base is the streams that carry either field).
+-- One rule for every figure, the page states it: a play is a stream of at least :min_seconds (plays,
+-- days with a play, streaks, first and last play, new artists, ranks); minutes and hours count every
+-- stream, however short, and so do `streams`, sessions and skips (a skip is `skipped`, or reason_end
+-- 'fwdbtn'; the skip rate's base is the streams that carry either field). A list of items (top lists,
+-- distinct counts, on this day, first and last listen, two periods, forgotten gems) holds the items
+-- with at least one play, with every stream's minutes of each. The exceptions say so in their names:
+-- first_stream / last_stream (any stream) and a session's minutes_played (overlaps counted once).
 
 -- In this file, in order: the refresh queries (run by the importer after refresh_plays_rollups; the
 -- names sort in the order they must run); what there is and the time zone; charts over time (from
@@ -97,7 +102,8 @@ select count(*) as months_built from leveled;
 -- sessions were built. The same sessions as refresh_plays_z_e_sessions, from one ordering of the
 -- plays by when they ended: a play's previous stream of its own kind is the latest one of that kind
 -- in the rows before it, and its session of its kind counts the starts of that kind so far (peers,
--- equal ended_at, included), so no second ordering per kind is needed.
+-- equal ended_at, included), so no second ordering per kind is needed to find the sessions; their
+-- ms_heard (the union of their streams' intervals) orders each session's streams by start.
 -- example: {}
 with go as (
   select not exists (select 1 from plays_z_hourly) as full_build
@@ -128,11 +134,26 @@ with go as (
                    else sum(starts) filter (where kind = 'unknown') over upto end as session_no
   from marked
   window upto as (order by ended_at)
-), new_sessions as (
-  insert into plays_z_sessions (kind, started_at, first_end, last_end, plays, ms_played)
-  select case when grouping(kind) = 1 then 'all' else kind end, min(started_at), min(ended_at), max(ended_at),
-         count(*), sum(ms_played)
+), covered as (
+  -- how far the session's streams that started earlier reach: the part of a stream before that was
+  -- already playing, so the session's ms_heard counts it once (in its kind, and among all kinds)
+  select *, max(ended_at) over (partition by kind, session_no order by started_at, ended_at
+                                rows between unbounded preceding and 1 preceding) as covered_kind,
+            max(ended_at) over (partition by session_all order by started_at, ended_at
+                                rows between unbounded preceding and 1 preceding) as covered_all
   from numbered
+), heard as (
+  select *, ms_played - least(ms_played, greatest(0, (extract(epoch from covered_kind - started_at) * 1000)::bigint))
+              as heard_kind,
+            ms_played - least(ms_played, greatest(0, (extract(epoch from covered_all - started_at) * 1000)::bigint))
+              as heard_all
+  from covered
+), new_sessions as (
+  insert into plays_z_sessions (kind, started_at, first_end, last_end, plays, ms_played, ms_heard)
+  select case when grouping(kind) = 1 then 'all' else kind end, min(started_at), min(ended_at), max(ended_at),
+         count(*), sum(ms_played),
+         case when grouping(kind) = 1 then sum(heard_all) else sum(heard_kind) end
+  from heard
   group by grouping sets ((kind, session_no), (session_all))
   returning 1
 )
@@ -335,10 +356,16 @@ with bounds as (
   -- peers (equal ended_at) share a number: a tie never starts a session
   select *, sum(starts) over (partition by kind order by ended_at) as session_no
   from marked
-), new_sessions as (
-  insert into plays_z_sessions (kind, started_at, first_end, last_end, plays, ms_played)
-  select kind, min(started_at), min(ended_at), max(ended_at), count(*), sum(ms_played)
+), covered as (
+  -- how far the session's streams that started earlier reach (see refresh_plays_z_a2_full_sessions)
+  select *, max(ended_at) over (partition by kind, session_no order by started_at, ended_at
+                                rows between unbounded preceding and 1 preceding) as covered
   from numbered
+), new_sessions as (
+  insert into plays_z_sessions (kind, started_at, first_end, last_end, plays, ms_played, ms_heard)
+  select kind, min(started_at), min(ended_at), max(ended_at), count(*), sum(ms_played),
+         sum(ms_played - least(ms_played, greatest(0, (extract(epoch from covered - started_at) * 1000)::bigint)))
+  from covered
   group by kind, session_no
 )
 select count(*) as kinds_redone from win;
@@ -614,17 +641,20 @@ group by family
 order by plays desc, streams desc, family;
 
 -- name: plays_sessions_summary
--- One row for sessions starting between the local dates since and until: how many, hours listened,
--- average and median length in minutes (first start to last end), the longest, average streams.
+-- One row for sessions starting between the local dates since and until: how many, hours listened
+-- (every stream's ms_played, as "Listened" counts), hours heard (the time something was playing:
+-- overlapping streams once), average and median length in minutes (from the earliest stream's
+-- start to the last stream's end), the longest, average streams.
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music"}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), s as (
-  select extract(epoch from s.last_end - s.started_at) / 60 as minutes, s.plays, s.ms_played
+  select extract(epoch from s.last_end - s.started_at) / 60 as minutes, s.plays, s.ms_played, s.ms_heard
   from r join plays_z_sessions s on s.kind = :kind and s.started_at >= r.lo and s.started_at < r.hi
 )
 select count(*) as sessions, coalesce(sum(ms_played), 0)::float8 / 3600000 as hours,
+       coalesce(sum(ms_heard), 0)::float8 / 3600000 as hours_heard,
        avg(minutes)::float8 as avg_minutes,
        (percentile_cont(0.5) within group (order by minutes))::float8 as median_minutes,
        max(minutes)::float8 as longest_minutes, avg(plays)::float8 as avg_streams
@@ -632,7 +662,9 @@ from s;
 
 -- name: plays_longest_sessions
 -- The :limit longest sessions starting between the local dates since and until: start and end
--- (local time), length and minutes actually played, streams.
+-- (local time), length in minutes (the earliest stream's start to the last stream's end), minutes
+-- played (the time something was playing: streams that overlap, say on two devices, count once,
+-- so never more than the length), streams.
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "limit": 10}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
@@ -640,7 +672,7 @@ with r as (
 )
 select s.started_at at time zone :tz as started, s.last_end at time zone :tz as ended,
        extract(epoch from s.last_end - s.started_at)::float8 / 60 as minutes,
-       s.ms_played::float8 / 60000 as minutes_played, s.plays as streams
+       s.ms_heard::float8 / 60000 as minutes_played, s.plays as streams
 from r
 join plays_z_sessions s on s.kind = :kind and s.started_at >= r.lo and s.started_at < r.hi
 order by s.last_end - s.started_at desc, s.started_at
@@ -835,8 +867,10 @@ order by x.status desc, x.plays desc, n.name, n.artist;
 
 -- name: plays_on_this_day
 -- What was played on the local month and day of :day in each earlier year (since 2000): per year
--- and track, plays (streams of at least :min_seconds), minutes and the first play's local time;
--- newest year first. A 29 February is only found in leap years.
+-- and track with a play that day (a stream of at least :min_seconds), its plays, its minutes (every
+-- stream of it that day, however short) and its first play's local time; with each year's plays
+-- and minutes that day (every stream of every track, as "Listened" counts). Newest year first. A
+-- 29 February is only found in leap years.
 -- example: {"tz": "Europe/Berlin", "day": "2026-03-31", "kind": "music", "min_seconds": 30, "limit": 500}
 with d as (
   select cast(:day as date) as day
@@ -848,17 +882,23 @@ with d as (
          (days.day + 1)::timestamp at time zone :tz as hi
   from days, d
   where extract(day from days.day) = extract(day from d.day)
+), per_track as (
+  select w.year, w.day, x.track, x.artist, x.plays, x.minutes, x.first_at,
+         sum(x.plays) over (partition by w.year) as day_plays, sum(x.minutes) over (partition by w.year) as day_minutes
+  from windows w
+  cross join lateral (
+    -- one index range scan of plays per year (grouped inside, so it stays a per-window scan)
+    select p.track, p.artist, count(*) filter (where p.ms_played >= cast(:min_seconds as int) * 1000) as plays,
+           sum(p.ms_played)::float8 / 60000 as minutes,
+           min(p.ended_at) filter (where p.ms_played >= cast(:min_seconds as int) * 1000) as first_at
+    from plays p
+    where p.ended_at >= w.lo and p.ended_at < w.hi and (:kind = 'all' or p.kind = :kind)
+    group by p.track, p.artist
+  ) x
 )
-select w.year, w.day, x.track, x.artist, x.plays, x.minutes, x.first_at at time zone :tz as first_play
-from windows w
-cross join lateral (
-  -- one index range scan of plays per year (grouped inside, so it stays a per-window scan)
-  select p.track, p.artist, count(*) as plays, sum(p.ms_played)::float8 / 60000 as minutes,
-         min(p.ended_at) as first_at
-  from plays p
-  where p.ended_at >= w.lo and p.ended_at < w.hi
-    and (:kind = 'all' or p.kind = :kind) and p.ms_played >= cast(:min_seconds as int) * 1000
-  group by p.track, p.artist
-) x
-order by w.year desc, first_play, x.track
+select year, day, track, artist, plays, minutes, first_at at time zone :tz as first_play,
+       day_plays::bigint as day_plays, day_minutes
+from per_track
+where plays > 0
+order by year desc, first_play, track
 limit :limit;

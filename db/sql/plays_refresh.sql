@@ -4,7 +4,7 @@
 --     select date_trunc('day', hour_utc, :tz) as day, sum(plays), sum(ms_played)
 --     from plays_hourly where kind = 'music' and hour_utc >= :since and hour_utc < :until group by 1
 --   top tracks / artists / albums / shows in a range: sum plays_hourly_items of the range per
---     item_key, then join play_items (kind, track_id, uri, artist, album, track) and group by what
+--     item_key (plays: every stream; plays_10s / _30s / _60s: streams of at least that long), then join play_items (kind, track_id, uri, artist, album, track) and group by what
 --     is charted: track_id or (artist, track) for tracks, artist, (artist, album), (kind, artist) for shows.
 
 -- name: plays_rollup_indexes_to_rebuild
@@ -111,10 +111,12 @@ with go as (
   group by 1, 2
   returning hour_utc
 ), new_hour_items as (
-  insert into plays_hourly_items (hour_utc, item_key, plays, ms_played)
+  insert into plays_hourly_items (hour_utc, item_key, plays, ms_played, plays_10s, plays_30s, plays_60s)
   select date_bin('1 hour', p.ended_at, timestamptz '2000-01-01 00:00+00'),
          md5(p.kind || E'\x1f' || coalesce(p.uri, '') || E'\x1f' || coalesce(p.artist, '') || E'\x1f'
-             || coalesce(p.album, '') || E'\x1f' || coalesce(p.track, ''))::uuid, count(*), sum(p.ms_played)
+             || coalesce(p.album, '') || E'\x1f' || coalesce(p.track, ''))::uuid, count(*), sum(p.ms_played),
+         count(*) filter (where p.ms_played >= 10000), count(*) filter (where p.ms_played >= 30000),
+         count(*) filter (where p.ms_played >= 60000)
   from plays p
   where (select full_build from go)
   group by 1, 2
@@ -162,8 +164,9 @@ with emptied as (
   from src
   group by hour_utc, kind
 ), new_hour_items as (
-  insert into plays_hourly_items (hour_utc, item_key, plays, ms_played)
-  select hour_utc, item_key, count(*), sum(ms_played)
+  insert into plays_hourly_items (hour_utc, item_key, plays, ms_played, plays_10s, plays_30s, plays_60s)
+  select hour_utc, item_key, count(*), sum(ms_played), count(*) filter (where ms_played >= 10000),
+         count(*) filter (where ms_played >= 30000), count(*) filter (where ms_played >= 60000)
   from src
   group by hour_utc, item_key
 ), new_items as (

@@ -20,7 +20,7 @@ select exists (select 1 from tracks) as has_tracks;
 -- Japanese and Korean names, which have no spaces; tracks_cjk_grams_idx). An empty :fuzzy or
 -- :infix turns that part off. Each row: the track, its release year (any date precision), Spotify
 -- link, and the raw_json album images (the page picks the smallest).
--- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "limit": 51}
+-- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with matched as (
   select t.track_id, t.name, t.artist_name, t.search
   from tracks t
@@ -116,12 +116,13 @@ select exists (select 1 from play_items) as has_plays;
 -- episode or chapter name), artist (or show), album (music: the best-matching item's album),
 -- track_id (one of its Spotify track ids, one in `tracks` when there is one), spotify_url (that
 -- track's, else from the item's URI; a chapter opens as an episode, as Spotify links it),
--- in_library (that track is in `tracks`, so it has a rank history), plays (every stream), minutes,
--- first_played and last_played (timestamptz; the page shows them in the user's time zone), from
--- its plays_z_items year rows (plays_z_items_year_key_idx; null until the plays rollups are
--- built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
+-- in_library (that track is in `tracks`, so it has a rank history), plays (as the Plays page counts
+-- them: streams of at least :min_seconds, 0, 10, 30 or 60), streams (every stream), minutes (every
+-- stream), first_played and last_played (its first and last play; timestamptz, the page shows them
+-- in the user's time zone), from its plays_z_items year rows (plays_z_items_year_key_idx; null
+-- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
 -- of an artist) tie and the most played comes first.
--- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "limit": 51}
+-- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with matched as (
   select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search
   from play_items i
@@ -176,11 +177,13 @@ with matched as (
   union all
   select group_key, best, 'similar', score::float8, 2, null from fuzzy
 ), counted as (
-  select h.*, z.plays, z.ms_played, z.first_at, z.last_at
+  select h.*, z.plays, z.streams, z.ms_played, z.first_at, z.last_at
   from hits h
   cross join lateral (
-    select sum(y.plays)::bigint as plays, sum(y.ms_played)::bigint as ms_played, min(y.first_at) as first_at,
-           max(y.last_at) as last_at
+    select sum(plays_z_pick(:min_seconds, y.plays, y.plays_10s, y.plays_30s, y.plays_60s))::bigint as plays,
+           sum(y.plays)::bigint as streams, sum(y.ms_played)::bigint as ms_played,
+           min(plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at)) as first_at,
+           max(plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at)) as last_at
     from plays_z_items y
     where y.period = 'year' and y.name_key = h.group_key) z
   order by h.tier, h.score desc, z.plays desc nulls last, h.group_key
@@ -197,7 +200,8 @@ select c.group_key::text as name_key, b.kind,
                  || case split_part(b.uri, ':', 2) when 'chapter' then 'episode' else split_part(b.uri, ':', 2) end
                  || '/' || split_part(b.uri, ':', 3) end as spotify_url,
        coalesce(l.in_library, false) as in_library,
-       c.plays, c.ms_played::float8 / 60000 as minutes, c.first_at as first_played, c.last_at as last_played,
+       c.plays, c.streams, c.ms_played::float8 / 60000 as minutes, c.first_at as first_played,
+       c.last_at as last_played,
        c.match, round(c.score::numeric, 4) as score, c.candidates
 from counted c
 join play_items b on b.item_key = c.best
@@ -211,28 +215,32 @@ order by c.tier, c.score desc, c.plays desc nulls last, name, c.group_key;
 
 -- name: play_item_history
 -- One search_play_items row's plays per month in the time zone :tz (:name_key, its name_key; :tz a
--- zone name PostgreSQL knows, as the Plays page checks it) with minutes, from the hourly rollup of
--- its items (play_items_group_key_idx, then plays_hourly_items_item_idx: an index-only range per
--- item); each row also carries the first and last stream ever as local times in :tz (its
+-- zone name PostgreSQL knows, as the Plays page checks it): plays as the Plays page counts them
+-- (streams of at least :min_seconds), every stream and minutes (every stream), from the hourly
+-- rollup of its items (play_items_group_key_idx, then plays_hourly_items_item_idx: an index-only
+-- range per item); each row also carries the first and last play ever as local times in :tz (its
 -- plays_z_items year rows). Months are made of whole UTC hours: exact for a zone whose offset is a
 -- whole number of hours; in a :30 / :45 zone an hour straddling local midnight at a month's end
--- counts in the month it starts in. Naturally small: one row per month with a play. The example is
--- the demo export's audiobook "Pride and Prejudice".
--- example: {"name_key": "35973aaf-76b5-b6a5-0499-c50398bb1bbb", "tz": "America/Los_Angeles"}
+-- counts in the month it starts in. Naturally small: one row per month with a stream. The example
+-- is the demo export's audiobook "Pride and Prejudice".
+-- example: {"name_key": "35973aaf-76b5-b6a5-0499-c50398bb1bbb", "tz": "America/Los_Angeles", "min_seconds": 30}
 with items as (
   select item_key from play_items where group_key = cast(:name_key as uuid)
 ), months as (
-  select date_trunc('month', h.hour_utc, :tz) as month_start, sum(h.plays)::bigint as plays,
-         sum(h.ms_played)::float8 / 60000 as minutes
+  select date_trunc('month', h.hour_utc, :tz) as month_start,
+         plays_z_pick(:min_seconds, sum(h.plays), sum(h.plays_10s), sum(h.plays_30s), sum(h.plays_60s))::bigint
+           as plays,
+         sum(h.plays)::bigint as streams, sum(h.ms_played)::float8 / 60000 as minutes
   from items i
   join plays_hourly_items h on h.item_key = i.item_key
   group by 1
 ), ever as (
-  select min(y.first_at) as first_played, max(y.last_at) as last_played
+  select min(plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at)) as first_played,
+         max(plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at)) as last_played
   from plays_z_items y
   where y.period = 'year' and y.name_key = cast(:name_key as uuid)
 )
-select (m.month_start at time zone :tz)::date as month, m.plays, m.minutes,
+select (m.month_start at time zone :tz)::date as month, m.plays, m.streams, m.minutes,
        e.first_played at time zone :tz as first_played, e.last_played at time zone :tz as last_played
 from months m
 cross join ever e

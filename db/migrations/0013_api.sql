@@ -10,7 +10,7 @@ alter table plays add constraint plays_source_check
 create index if not exists plays_listen_idx on plays (ended_at) where source = 'listenbrainz';
 
 -- API tokens: `python -m api token create NAME` shows a token once; only its sha256 is kept.
-create table api_tokens (
+create table if not exists api_tokens (
   token_id     bigserial primary key,
   name         text not null unique check (length(name) between 1 and 100),
   token_sha256 bytea not null unique,
@@ -23,7 +23,7 @@ create table api_tokens (
 -- what it was (artist and track name, case-folded). The same listen submitted twice, or a retried
 -- batch, finds its row here and adds nothing, even after a Spotify export replaced its play.
 --   ended_at, ms_played  the play it became (plays' natural key with its uri / names)
-create table listens (
+create table if not exists listens (
   listened_at timestamptz not null,
   identity    uuid not null,                -- md5(lower(artist) \x1f lower(track))
   token_id    bigint references api_tokens (token_id) on delete set null,
@@ -37,13 +37,13 @@ create table listens (
 -- such a listen commits its play at once and leaves its hours here instead of waiting. The next
 -- writer that takes the rollup lock (a listen, the API's drain, an import; migrate.runs.lock_rollups)
 -- moves them into plays_dirty_hours and rebuilds them.
-create table listen_pending_hours (
+create table if not exists listen_pending_hours (
   hour_utc timestamptz not null
 );
 
 -- What each token's player says is playing now (listen_type playing_now): one row per token,
 -- replaced by the next, shown until expires_at. Not a play.
-create table playing_now (
+create table if not exists playing_now (
   token_id    bigint primary key references api_tokens (token_id) on delete cascade,
   payload     jsonb not null,               -- the submitted listen (track_metadata)
   artist      text not null,

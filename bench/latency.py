@@ -1,0 +1,253 @@
+"""What a person waits for in the browser: every gesture timed in Chromium, against Streamlit's floor.
+
+    python -m bench.latency [--dataset demo|bench|both] [--rounds 5] [--no-write]
+
+Serves the dashboard (scripts/serve.sh, as `make run` does) and a trivial Streamlit page
+(bench/_floor_app.py: a title, a live text box, a radio, a 100-row table, one Altair chart) from the
+same venv in the same run, and drives both with headless Chromium (Debian's /usr/bin/chromium).
+
+A gesture's time runs from the DOM event (the click, the last keystroke; for opening a page, the
+navigation's start) to the moment Streamlit reports the script run finished
+(`stApp[data-test-script-state]` back to `notRunning`) and stays so for QUIET_MS (a widget that
+writes the URL may cause a second run: that counts). Each gesture is timed ROUNDS times; the table
+gives the medians and the ratio app / floor for the same kind of gesture:
+- open a page: a fresh tab on the page's URL (floor: its only page);
+- type a search: "radiohead" typed one key at a time, last keystroke -> results (floor: its live box);
+- change the main filter: History's time range, Plays' kind (floor: its radio);
+- open a section: each tab of the Plays page (floor: its radio).
+
+Datasets: `demo` = what `make run` loads (600 tracks, 40,000-record export), built from scratch in
+`mtm_bench_latency_demo`; `bench` = the 100,000-track database of bench.dataset with a
+1,000,000-record export imported (bench.browsers.with_plays). Writes the `latency` section of
+BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+from bench.common import ROOT, scratch_database, write_section
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+QUIET_MS = 700
+TIMEOUT_S = 90
+SEARCH_TEXT = "radiohead"
+
+# Installed before any page script: the time of every script-state change and of the last gesture.
+PROBE = """
+window.__mtm = {states: [], gesture: null};
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.attributeName === 'data-test-script-state')
+      window.__mtm.states.push([performance.now(), r.target.getAttribute('data-test-script-state')]);
+  }
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+for (const kind of ['click', 'keydown']) {
+  document.addEventListener(kind, () => { window.__mtm.gesture = performance.now(); }, true);
+}
+"""
+
+
+def _serve(args: list[str], env: dict) -> tuple[subprocess.Popen, str]:
+    from bench.browsers import free_port
+
+    port = free_port()
+    env = dict(env, PORT=str(port), HOST="127.0.0.1", PYTHON=sys.executable)
+    proc = subprocess.Popen([a.replace("{port}", str(port)) for a in args], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
+                return proc, base
+        except OSError:
+            time.sleep(0.25)
+    proc.kill()
+    raise RuntimeError(f"server {' '.join(args)} did not come up")
+
+
+def _settled(page, since: float) -> float:
+    """Wait until the app has run after `since` (page clock, ms) and stays notRunning for QUIET_MS;
+    return the finish time of the last run (page clock)."""
+    deadline = time.time() + TIMEOUT_S
+    while time.time() < deadline:
+        states, now = page.evaluate("[window.__mtm.states, performance.now()]")
+        after = [(t, s) for t, s in states if t >= since]
+        current = states[-1][1] if states else None
+        if after and current == "notRunning" and now - states[-1][0] >= QUIET_MS:
+            return states[-1][0]
+        if not after and now - since > 3000:      # the gesture caused no run at all
+            return since
+        time.sleep(0.05)
+    raise TimeoutError("the page did not settle")
+
+
+def _open(context, url: str) -> tuple[object, float]:
+    page = context.new_page()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_S * 1000)
+    done = _settled(page, 0.0)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_S * 1000)
+    return page, done
+
+
+def _gesture(page, act) -> float:
+    page.evaluate("window.__mtm.gesture = null")
+    act()
+    since = page.evaluate("window.__mtm.gesture")
+    if since is None:
+        raise RuntimeError("the gesture reached no DOM event")
+    return _settled(page, since) - since
+
+
+def _type(page, selector: str) -> float:
+    box = page.locator(selector).first
+    box.click()
+    _settled(page, page.evaluate("window.__mtm.gesture"))
+    box.fill("")
+    _settled(page, page.evaluate("performance.now()") - 1)
+    for ch in SEARCH_TEXT[:-1]:
+        box.press(ch)
+        page.wait_for_timeout(120)      # a person's pace between keys
+    return _gesture(page, lambda: box.press(SEARCH_TEXT[-1]))
+
+
+def _radio(page, group: str, option: int) -> float:
+    label = page.locator(f'[role="radiogroup"][aria-label="{group}"] [data-testid="stRadioOption"]').nth(option)
+    return _gesture(page, label.click)
+
+
+def _tab(page, name: str) -> float:
+    return _gesture(page, page.get_by_role("tab", name=name, exact=True).click)
+
+
+def measure(base: str, floor: str, rounds: int) -> list[tuple[str, float, float]]:
+    """[(gesture, app median s, floor median s)]."""
+    from playwright.sync_api import sync_playwright
+
+    app: dict[str, list[float]] = {}
+    flo: dict[str, list[float]] = {}
+
+    warm = [True]
+
+    def add(store, name, ms):
+        if not warm[0]:                  # round 0 warms both servers (first compile, first queries)
+            store.setdefault(name, []).append(ms / 1000)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="Europe/Berlin")
+        context.add_init_script(PROBE)
+        for r in range(rounds + 1):
+            warm[0] = r == 0
+            page, done = _open(context, floor + "/")
+            add(flo, "open", done)
+            add(flo, "type", _type(page, '[data-testid="stTextInputField"]'))
+            add(flo, "radio", _radio(page, "Pick", 1 + r % 2))
+            page.close()
+            for path, name in (("", "Overview"), ("history", "Listening history"), ("plays", "Plays"),
+                               ("search", "Search"), ("explorer", "raw_json explorer")):
+                page, done = _open(context, f"{base}/{path}")
+                add(app, f"open {name}", done)
+                if path == "history":
+                    add(app, "History: change the time range", _radio(page, "Time range", 1 + r % 2))
+                if path == "plays":
+                    add(app, "Plays: change the kind", _radio(page, "Kind", 1 + r % 2))
+                    for section in page.get_by_role("tab").all_inner_texts()[1:]:
+                        add(app, f"Plays: open {section.strip()}", _tab(page, section.strip()))
+                if path == "search":
+                    add(app, "Search: type, last key -> results", _type(page, '[data-testid="stMain"] [data-testid="stTextInputField"]'))
+                page.close()
+        browser.close()
+    floor_of = {"open": "open", "type": "type", "change": "radio", "section": "radio"}
+
+    def kind(name: str) -> str:
+        if name.startswith("open"):
+            return "open"
+        if "type" in name:
+            return "type"
+        return "section" if name.startswith("Plays: open") else "change"
+
+    fmed = {k: statistics.median(v) for k, v in flo.items()}
+    return [(name, statistics.median(v), fmed[floor_of[kind(name)]]) for name, v in app.items()]
+
+
+def demo_database() -> str:
+    """The demo as `make run` loads it, into a database built from scratch."""
+    url = scratch_database("mtm_bench_latency_demo")
+    env = dict(os.environ, DATABASE_URL=url)
+    env.pop("MTM_NO_DEMO", None)
+    subprocess.run([sys.executable, "-m", "migrate.bootstrap"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return url
+
+
+def bench_database() -> tuple[str, int]:
+    from bench.browsers import with_plays
+    from bench.dataset import ensure
+
+    url = ensure()
+    return url, with_plays(url, 1_000_000)
+
+
+def run(url: str, rounds: int) -> list[tuple[str, float, float]]:
+    env = dict(os.environ, DATABASE_URL=url, MTM_NO_DEMO="1")
+    app, base = _serve(["bash", "scripts/serve.sh"], env)
+    floor, floor_base = _serve([sys.executable, "-m", "streamlit", "run", "bench/_floor_app.py",
+                                "--server.port", "{port}", "--server.address", "127.0.0.1",
+                                "--server.headless", "true"], env)
+    try:
+        return measure(base, floor_base, rounds)
+    finally:
+        for proc in (app, floor):
+            proc.terminate()
+            proc.wait(20)
+
+
+def table(rows: list[tuple[str, float, float]]) -> str:
+    lines = ["| gesture | app | floor | ratio |", "| --- | --- | --- | --- |"]
+    for name, a, f in rows:
+        lines.append(f"| {name} | {a:.2f} s | {f:.2f} s | {a / f:.1f}x |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=("demo", "bench", "both"), default="both")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if not os.path.exists(CHROMIUM):
+        print(f"{CHROMIUM} is missing (make test installs Debian's chromium): nothing measured")
+        return 0
+    parts = []
+    if args.dataset in ("demo", "both"):
+        rows = run(demo_database(), args.rounds)
+        parts.append("### Demo data (what `make run` loads: 600 tracks by 119 artists, 110 weekly snapshots x 3 "
+                     "time ranges, a 40,000-record export)\n\n" + table(rows))
+    if args.dataset in ("bench", "both"):
+        url, plays = bench_database()
+        rows = run(url, args.rounds)
+        parts.append(f"### Bench database (100,600 tracks with Spotify-shaped raw_json, {plays:,} plays)\n\n"
+                     + table(rows))
+    body = ("## In the browser: gesture to finished render (`python -m bench.latency`)\n\n"
+            f"Headless Chromium at 1400 x 900, median of {args.rounds} rounds after a warm-up round. A gesture's time runs from the DOM "
+            "event (for opening, the navigation's start) to Streamlit's script state back to `notRunning` and "
+            f"quiet for {QUIET_MS} ms. Floor: bench/_floor_app.py (title, live text box, radio, 100-row table, "
+            "one Altair chart) served by the same venv in the same run; each gesture is compared with the "
+            "floor's gesture of the same kind (open, type, radio).\n\n" + "\n\n".join(parts))
+    print(body)
+    if not args.no_write:
+        write_section("latency", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""Plain helpers the tests share: paths, databases on the test server, SQLite files in the book's
+layout. No fixtures here (those are in conftest.py); import these by name."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Database `name` on the test server, dropped first if it exists, with the schema applied."""
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    conn.close()
+    from db import schema
+
+    url = with_database(server_url, name)
+    schema.forget(url)
+    schema.ensure_schema(url)
+    return url
+
+
+def drop_database(server_url: str, name: str) -> None:
+    from psycopg2 import sql
+
+    from db import engine
+
+    engine.dispose_all()
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    conn.close()
+
+
+def truncate_all(url: str) -> None:
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        # Every table but the migrations' record: the schema itself stays as it is.
+        cur.execute("select string_agg(format('%I', tablename), ', ') from pg_tables "
+                    "where schemaname = 'public' and tablename <> 'schema_migrations'")
+        tables = cur.fetchone()[0]
+        if tables:
+            cur.execute(f"truncate {tables} restart identity cascade")
+        cur.execute("select matviewname from pg_matviews where schemaname = 'public'")
+        for (mv,) in cur.fetchall():
+            cur.execute(f'refresh materialized view "{mv}"')
+    conn.close()
+
+
+def pg_rows(url: str, sql: str, params=None) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+TRACKS_DDL = """create table tracks(track_id TEXT PRIMARY KEY, name TEXT, artist_name TEXT, album_name TEXT,
+                duration_ms INTEGER, spotify_url TEXT, raw_json TEXT)"""
+SNAPSHOTS_DDL = """create table snapshots(track_id TEXT, snapshot_date TEXT, time_range TEXT, rank INTEGER,
+                   PRIMARY KEY (track_id, snapshot_date, time_range))"""
+
+
+def make_sqlite(path, tracks=(), snapshots=(), *, keys: bool = True) -> str:
+    """A Music Time Machine file at `path`; keys=False builds the older layout without primary keys."""
+    con = sqlite3.connect(str(path))
+    if keys:
+        con.execute(TRACKS_DDL)
+        con.execute(SNAPSHOTS_DDL)
+    else:
+        con.execute(TRACKS_DDL.replace(" PRIMARY KEY", ""))
+        con.execute("create table snapshots(track_id TEXT, snapshot_date TEXT, time_range TEXT, rank INTEGER)")
+    con.executemany("insert into tracks values (?,?,?,?,?,?,?)", list(tracks))
+    con.executemany("insert into snapshots values (?,?,?,?)", list(snapshots))
+    con.commit()
+    con.close()
+    return str(path)
