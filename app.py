@@ -12,10 +12,12 @@ from __future__ import annotations
 import streamlit as st
 from starlette.middleware import Middleware
 
+import api
 from server.guard import ClientAddressMiddleware, UploadGuardMiddleware
 
 app = st.App(
     "dashboard.py",
+    routes=api.routes(),   # /1/... ListenBrainz listen submission, /api/... read API (api/), token-checked
     middleware=[
         Middleware(ClientAddressMiddleware),   # first: everything after it sees the client's address
         Middleware(UploadGuardMiddleware),     # uploads only from a session that unlocked the Admin page
