@@ -22,6 +22,7 @@ from starlette.routing import Route
 from api import listens as lb
 from api import store, tokens
 from api.ratelimit import DEFAULT, DEFAULT_ANONYMOUS, RateLimiter
+from db import settings
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_S = 1.0     # how often the background drain tries the rollup lock while listens wait
@@ -143,11 +144,10 @@ class ListenBrainzAPI:
         """(rate-limit headers, user name) for the GET endpoints: a valid token is required (the
         data is one person's), unless MTM_PUBLIC_READ=1; the user name must be a valid token's
         (ListenBrainz's 404 otherwise)."""
-        import os
 
         text = request.headers.get("authorization")
         token, headers = await self._identify(request, _token_of(request) if text else None)
-        if token is None and os.environ.get("MTM_PUBLIC_READ") != "1":
+        if token is None and not settings.get("MTM_PUBLIC_READ"):
             raise _with_headers(Refused(401, "You need to provide an Authorization header." if not text
                                         else "Invalid authorization token."), headers)
         user = request.path_params["user_name"]

@@ -7,7 +7,6 @@ X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset-In (seconds) and X-R
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -39,7 +38,10 @@ class RateLimiter:
 
     @classmethod
     def from_env(cls, var: str, default: str) -> RateLimiter:
-        return cls(*parse(os.environ.get(var, default)))
+        """The limit the setting `var` (db/settings.py) gives; `default` when it is unset."""
+        from db import settings
+
+        return cls(*parse(settings.get(var) or default))
 
     def spent(self, key: str) -> Verdict | None:
         """The refusal `key` would get now, without counting a request; None while it has some left."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ from starlette.routing import Route
 
 from api import store, tokens
 from api.ratelimit import DEFAULT, DEFAULT_ANONYMOUS, RateLimiter
+from db import settings
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000
@@ -161,7 +161,7 @@ class ReadAPI:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _is_public(self) -> bool:
-        return self.public if self.public is not None else os.environ.get("MTM_PUBLIC_READ") == "1"
+        return self.public if self.public is not None else bool(settings.get("MTM_PUBLIC_READ"))
 
     def _verify(self, text: str):
         conn = store.connection(self.url)

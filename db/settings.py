@@ -58,6 +58,11 @@ SETTINGS = {s.name: s for s in (
     Setting("MTM_TRUSTED_PROXIES", None, _text,
             "addresses or networks of the reverse proxy (comma-separated, or `*`): only from these are "
             "X-Real-IP / X-Forwarded-For taken as the client's address"),
+    Setting("MTM_API_RATE_LIMIT", "50/10", _text,
+            "API requests per token per window, REQUESTS/SECONDS (ListenBrainz's default); 429 over it"),
+    Setting("MTM_API_RATE_LIMIT_ANONYMOUS", "30/10", _text,
+            "the same per client address, for API requests without a valid token"),
+    Setting("MTM_PUBLIC_READ", False, _flag, "`1`: the read API and GET listens answer without a token"),
     Setting("MTM_POOL_SIZE", 8, _positive_int, "connections the pages' pool keeps"),
     Setting("MTM_POOL_OVERFLOW", 8, int, "connections the pages' pool may open beyond MTM_POOL_SIZE"),
     Setting("MTM_POOL_TIMEOUT_S", 10.0, float, "seconds a page waits for a free connection"),
