@@ -86,8 +86,7 @@ ACCOUNT_SEEN_MAX = 100_000     # identical account records remembered per file (
 # A staged play `s` is the same record as a stored play `p` (see the module's docstring). The first
 # three conditions are plays_natural_key's leading columns, so this is one index range per play.
 SAME_RECORD = r"""p.ended_at = s.ended_at and p.ms_played = s.ms_played
-  and md5(coalesce(p.uri, coalesce(p.artist, '') || E'\x1f' || coalesce(p.track, '')))::uuid
-    = md5(coalesce(s.uri, coalesce(s.artist, '') || E'\x1f' || coalesce(s.track, '')))::uuid
+  and mtm_play_natural_hash(p.uri, p.artist, p.track) = mtm_play_natural_hash(s.uri, s.artist, s.track)
   and (p.record_key = s.record_key
        or (p.source = 'extended' and s.source = 'extended'
            and (p.record_key = 0 or s.record_key = 0 or abs(p.record_key - s.record_key) <= 1)))"""

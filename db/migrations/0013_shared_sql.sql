@@ -2,6 +2,21 @@
 -- Every function here is LANGUAGE sql and not volatile, so the planner inlines it into the query that
 -- calls it: the plans (and index use) are those of the SQL it replaces.
 
+-- A play's natural-key hash, the third column of plays_natural_key (0005, 0010): the same track or
+-- episode, by URI, or by artist and track name where there is no URI. The index keeps its expression
+-- (rebuilding it would cost a full index build on upgrade); the planner inlines this function, so a
+-- query calling it matches the index, and tests/test_shared_sql.py checks the two stay equal.
+create or replace function mtm_play_natural_hash(uri text, artist text, track text) returns uuid
+language sql immutable parallel safe
+return md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid;
+
+-- What a play was (play_items.item_key, 0005): kind, URI, artist, album and track, null as ''.
+create or replace function mtm_play_item_key(kind text, uri text, artist text, album text, track text)
+returns uuid
+language sql immutable parallel safe
+return md5(kind || E'\x1f' || coalesce(uri, '') || E'\x1f' || coalesce(artist, '') || E'\x1f'
+           || coalesce(album, '') || E'\x1f' || coalesce(track, ''))::uuid;
+
 -- The raw_json explorer (db/sql/explorer.sql) over either source, src = 'tracks' or 'plays'. Callers
 -- pass src as a literal: the branches of the other source fold to nothing when the query is planned.
 

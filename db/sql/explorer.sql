@@ -289,7 +289,7 @@ from mtm_json_path_histogram('plays', cast(:path as jsonpath), :max_values, :bin
 -- absent one scans the table (parallel seq scan + top-N sort).
 -- example: {"doc": "{\"shuffle\": true}", "limit": 1001}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 where raw_json @> cast(:doc as jsonb)
 order by ended_at desc
@@ -300,7 +300,7 @@ limit :limit;
 -- `$.ms_played > 600000`), at most :limit, newest first; scanned as explorer_plays_filter_containment.
 -- example: {"jsonpath": "$.reason_end == \"fwdbtn\"", "limit": 1001}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 where raw_json @@ cast(:jsonpath as jsonpath)
 order by ended_at desc
@@ -312,7 +312,7 @@ limit :limit;
 -- explorer_plays_filter_containment.
 -- example: {"jsonpath": "$.episode_show_name ? (@ != null)", "limit": 1001}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 where raw_json @? cast(:jsonpath as jsonpath)
 order by ended_at desc
@@ -323,7 +323,7 @@ limit :limit;
 -- return them. A backward read of plays_natural_key.
 -- example: {"limit": 50}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 order by ended_at desc
 limit :limit;
@@ -386,7 +386,7 @@ with fts as (
                 where i.item_key = x.item_key and i.search @@ to_tsquery('simple_unaccent', :tsq))
 ), keyed as materialized (
   select h.hour_utc, h.item_key, m.match,
-         md5(coalesce(m.uri, coalesce(m.artist, '') || E'\x1f' || coalesce(m.track, '')))::uuid as natural_key
+         mtm_play_natural_hash(m.uri, m.artist, m.track) as natural_key
   from hours h
   join matched m using (item_key)
 )
@@ -397,9 +397,8 @@ cross join lateral (
   select q.ended_at, q.kind, q.track, q.artist, q.album, q.ms_played, q.platform, q.country
   from plays q
   where q.ended_at >= k.hour_utc and q.ended_at < k.hour_utc + interval '1 hour'
-    and md5(coalesce(q.uri, coalesce(q.artist, '') || E'\x1f' || coalesce(q.track, '')))::uuid = k.natural_key
-    and md5(q.kind || E'\x1f' || coalesce(q.uri, '') || E'\x1f' || coalesce(q.artist, '') || E'\x1f'
-            || coalesce(q.album, '') || E'\x1f' || coalesce(q.track, ''))::uuid = k.item_key
+    and mtm_play_natural_hash(q.uri, q.artist, q.track) = k.natural_key
+    and mtm_play_item_key(q.kind, q.uri, q.artist, q.album, q.track) = k.item_key
   order by q.ended_at desc
   limit :limit
 ) p
@@ -415,4 +414,4 @@ select ended_at, kind, track, artist, album, ms_played, platform, country, sourc
 from plays
 where ended_at = cast(:ended_at as timestamptz)
   and ms_played = :ms_played
-  and md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid = cast(:item_key as uuid);
+  and mtm_play_natural_hash(uri, artist, track) = cast(:item_key as uuid);
