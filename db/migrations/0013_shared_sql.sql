@@ -141,3 +141,49 @@ language sql stable parallel safe as $$
   from binned k cross join bounds b
   order by k.bin
 $$;
+
+-- The month rows of plays_z_items (0008) for the plays that ended in [lo, hi), lo and hi month starts
+-- (UTC): one pass over those plays with grouping sets, a row per (month, level, name) with the name's
+-- key, artist and name at that level (l_artist, l_name) and, for tracks, a track_id. The build from
+-- scratch (db/sql/plays.sql refresh_plays_z_a1_full_items) calls it with -infinity..infinity, the
+-- rebuild of changed months (refresh_plays_z_c_months) once per run of consecutive changed months.
+create or replace function plays_z_month_items(lo timestamptz, hi timestamptz)
+returns table (level text, month_utc timestamptz, name_key uuid, kind text, plays integer, plays_10s integer,
+               plays_30s integer, plays_60s integer, ms_played bigint, skips integer, skip_known integer,
+               first_at timestamptz, first_10s_at timestamptz, first_30s_at timestamptz,
+               first_60s_at timestamptz, last_at timestamptz, last_10s_at timestamptz, last_30s_at timestamptz,
+               last_60s_at timestamptz, l_artist text, l_name text, track_id text)
+language sql stable parallel safe as $$
+  with grouped as (
+    select date_trunc('month', p.ended_at, 'UTC') as month_utc, p.kind, p.artist, p.track, p.album, p.platform,
+           p.country, grouping(p.artist, p.track, p.album, p.platform, p.country) as unused,
+           -- integers, as stored: the year sums of the build from scratch then add up integers
+           count(*)::int as plays, (count(*) filter (where p.ms_played >= 10000))::int as plays_10s,
+           (count(*) filter (where p.ms_played >= 30000))::int as plays_30s,
+           (count(*) filter (where p.ms_played >= 60000))::int as plays_60s, sum(p.ms_played) as ms_played,
+           (count(*) filter (where plays_z_is_skip(p.skipped, p.reason_end)))::int as skips,
+           (count(*) filter (where p.skipped is not null or p.reason_end is not null))::int as skip_known,
+           min(p.ended_at) as first_at, min(p.ended_at) filter (where p.ms_played >= 10000) as first_10s_at,
+           min(p.ended_at) filter (where p.ms_played >= 30000) as first_30s_at,
+           min(p.ended_at) filter (where p.ms_played >= 60000) as first_60s_at,
+           max(p.ended_at) as last_at, max(p.ended_at) filter (where p.ms_played >= 10000) as last_10s_at,
+           max(p.ended_at) filter (where p.ms_played >= 30000) as last_30s_at,
+           max(p.ended_at) filter (where p.ms_played >= 60000) as last_60s_at,
+           max(p.track_id)::text as track_id
+    from plays p
+    where p.ended_at >= lo and p.ended_at < hi
+    group by grouping sets ((1, p.kind, p.artist, p.track), (1, p.kind, p.artist, p.album), (1, p.kind, p.artist),
+                            (1, p.kind, p.platform), (1, p.kind, p.country))
+  )
+  -- grouping() has a bit set for each column a set leaves out: artist, track, album, platform, country
+  select l.level, g.month_utc, plays_z_key(l.level, g.kind, l.l_artist, l.l_name), g.kind,
+         g.plays, g.plays_10s, g.plays_30s, g.plays_60s, g.ms_played, g.skips, g.skip_known,
+         g.first_at, g.first_10s_at, g.first_30s_at, g.first_60s_at, g.last_at, g.last_10s_at, g.last_30s_at,
+         g.last_60s_at, l.l_artist, l.l_name, g.track_id
+  from grouped g
+  cross join lateral (select case g.unused when 7 then 'track' when 11 then 'album' when 15 then 'artist'
+                                           when 29 then 'platform' else 'country' end as level) lv
+  cross join lateral (select lv.level, plays_z_level_artist(lv.level, g.artist) as l_artist,
+                             plays_z_level_name(lv.level, g.track, g.album, g.artist, g.platform, g.country) as l_name) l
+  where l.level = 'track' or l.l_name is not null
+$$;
