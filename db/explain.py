@@ -420,25 +420,19 @@ def bind_params(query, params: dict | None) -> dict:
 
 
 def _classify(exc: BaseException, timeout_ms: int) -> ExplainError | None:
-    """An ExplainError for a problem with the query or its values; None for the database being down."""
-    import psycopg2
-    import sqlalchemy.exc as sa_exc
+    """An ExplainError for a problem with the query or its values; None for anything else (the database
+    being down, a failed migration, a bug), which the caller re-raises. Which is which: db.errors."""
+    from db import errors
 
-    from db.config import redact_text
-
-    orig = getattr(exc, "orig", exc)
-    if isinstance(orig, psycopg2.errors.QueryCanceled):
+    kind = errors.kind(exc)
+    if kind == errors.TIMEOUT:
         return ExplainError(f"cancelled by the statement timeout ({timeout_ms:,} ms); "
                             "try narrower parameters or a longer timeout")
-    if isinstance(orig, psycopg2.errors.ReadOnlySqlTransaction):
+    if kind == errors.READ_ONLY:
         return ExplainError("this query writes data and cannot run on the read-only connection")
-    if isinstance(orig, psycopg2.OperationalError) or isinstance(exc, (sa_exc.OperationalError,
-                                                                       sa_exc.TimeoutError)):
-        return None
-    if isinstance(orig, (psycopg2.DataError, psycopg2.ProgrammingError, psycopg2.IntegrityError,
-                         psycopg2.InternalError, psycopg2.NotSupportedError)) or isinstance(exc, ValueError):
-        text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-        return ExplainError("PostgreSQL refused these parameters: " + redact_text(text)[:500])
+    if kind in (errors.PRIVILEGE, errors.REFUSED):
+        text = errors.first_line(exc) or type(getattr(exc, "orig", exc)).__name__
+        return ExplainError("PostgreSQL refused these parameters: " + text[:500])
     return None
 
 

@@ -1,9 +1,12 @@
 """Bulk writes with COPY ... FROM STDIN (FORMAT binary).
 
 Binary COPY needs no escaping (JSON full of backslashes and quotes goes in as its bytes) and is the
-fastest path PostgreSQL offers. `copy_rows()` writes one batch; when PostgreSQL refuses the batch
-because of one row we did not foresee, it splits the batch inside savepoints until the bad row is
-alone, reports that row with PostgreSQL's reason and still writes every other row.
+fastest path PostgreSQL offers. Both importers write through this module: the field encoders below
+(`field_*`, `ENCODERS`) are the one place that knows the format, and `copy_bisect()` the one fallback:
+when PostgreSQL refuses a batch because of one row we did not foresee (an error in REFUSED), it splits
+the batch inside savepoints until the bad row is alone, reports that row with PostgreSQL's reason and
+still writes every other row. `copy_rows()` does both for rows of Python values; the Spotify export
+importer encodes its rows itself from the field encoders (caching repeated names) and passes bytes.
 """
 from __future__ import annotations
 
@@ -20,6 +23,10 @@ NULL = struct.pack(">i", -1)
 _PG_EPOCH_DATE = dt.date(2000, 1, 1).toordinal()
 _PG_EPOCH_TS = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
+# What PostgreSQL refuses a COPY for because of a row's values (bad encoding or JSON, a constraint,
+# a value PostgreSQL cannot store): the rows are bisected. Anything else (a lost connection) raises.
+REFUSED = (psycopg2.DataError, psycopg2.IntegrityError, psycopg2.InternalError)
+
 _i32 = struct.Struct(">i").pack
 _i64 = struct.Struct(">q").pack
 _f64 = struct.Struct(">d").pack
@@ -33,9 +40,14 @@ def _jsonb(v) -> bytes:
     return b"\x01" + (v.encode("utf-8") if isinstance(v, str) else v)
 
 
-def _timestamptz(v: dt.datetime) -> bytes:
+def timestamptz_us(v: dt.datetime) -> int:
+    """An aware datetime as PostgreSQL stores a timestamptz: microseconds since 2000-01-01 UTC."""
     delta = v - _PG_EPOCH_TS
-    return _i64((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _timestamptz(v: dt.datetime) -> bytes:
+    return _i64(timestamptz_us(v))
 
 
 ENCODERS: dict[str, Callable] = {
@@ -49,6 +61,37 @@ ENCODERS: dict[str, Callable] = {
     "date": lambda v: _i32(v.toordinal() - _PG_EPOCH_DATE),
     "timestamptz": _timestamptz,
 }
+
+
+# Whole fields (length word + value) for callers that build rows themselves (migrate/spotify_export.py).
+FIELD_BOOL = {None: NULL, True: _i32(1) + b"\x01", False: _i32(1) + b"\x00"}
+
+
+def row_start(columns: int) -> bytes:
+    return struct.pack(">h", columns)
+
+
+def field_text(v: str) -> bytes:
+    raw = v.encode("utf-8")
+    return _i32(len(raw)) + raw
+
+
+def field_int4(v: int) -> bytes:
+    return b"\x00\x00\x00\x04" + _i32(v)
+
+
+def field_int8(v: int) -> bytes:
+    return b"\x00\x00\x00\x08" + _i64(v)
+
+
+def field_jsonb(raw: bytes) -> bytes:
+    """A jsonb field from JSON text already encoded as UTF-8."""
+    return _i32(len(raw) + 1) + b"\x01" + raw
+
+
+def payload(rows: Iterable[bytes]) -> bytes:
+    """The binary COPY payload for rows already encoded (row_start + fields each)."""
+    return HEADER + b"".join(rows) + TRAILER
 
 
 def encode(rows: Iterable[Sequence], types: Sequence[str]) -> bytes:
@@ -82,32 +125,42 @@ def copy_rows(cur, table: str, columns: Sequence[str], types: Sequence[str], row
         return 0
     statement = f"copy {table} ({', '.join(columns)}) from stdin with (format binary)"
     if on_reject is None:
-        cur.copy_expert(statement, io.BytesIO(encode(rows, types)))
+        data = encode(rows, types)
+        cur.copy_expert(statement, io.BytesIO(data), size=len(data))
         return len(rows)
-    return _copy_bisect(cur, statement, types, rows, on_reject)
+    return copy_bisect(cur, statement, rows, lambda part: encode(part, types), on_reject)
 
 
-def _copy_bisect(cur, statement, types, rows, on_reject) -> int:
+def try_copy(cur, statement: str, data: bytes) -> BaseException | None:
+    """Run COPY `statement` with `data` inside a savepoint: None when written, else the REFUSED error
+    (with nothing written)."""
     cur.execute("savepoint mtm_copy")
     try:
-        cur.copy_expert(statement, io.BytesIO(encode(rows, types)))
-    except psycopg2.DataError as exc:  # includes check/unique/FK violations via IntegrityError below
-        return _split(cur, statement, types, rows, on_reject, exc)
-    except psycopg2.IntegrityError as exc:
-        return _split(cur, statement, types, rows, on_reject, exc)
+        cur.copy_expert(statement, io.BytesIO(data), size=len(data))
+    except REFUSED as exc:
+        cur.execute("rollback to savepoint mtm_copy")
+        cur.execute("release savepoint mtm_copy")
+        return exc
     cur.execute("release savepoint mtm_copy")
-    return len(rows)
+    return None
 
 
-def _split(cur, statement, types, rows, on_reject, exc) -> int:
-    cur.execute("rollback to savepoint mtm_copy")
-    cur.execute("release savepoint mtm_copy")
+def copy_bisect(cur, statement: str, rows: list, encode_rows: Callable[[list], bytes],
+                on_reject: Callable[[object, str], None]) -> int:
+    """COPY `rows` (encoded by `encode_rows(part)` into a whole payload); a refused part is split in
+    two until the row PostgreSQL refuses is alone, which goes to `on_reject(row, reason)`. Returns how
+    many rows were written."""
+    if not rows:
+        return 0
+    exc = try_copy(cur, statement, encode_rows(rows))
+    if exc is None:
+        return len(rows)
     if len(rows) == 1:
         on_reject(rows[0], pg_reason(exc))
         return 0
     mid = len(rows) // 2
-    return (_copy_bisect(cur, statement, types, rows[:mid], on_reject)
-            + _copy_bisect(cur, statement, types, rows[mid:], on_reject))
+    return (copy_bisect(cur, statement, rows[:mid], encode_rows, on_reject)
+            + copy_bisect(cur, statement, rows[mid:], encode_rows, on_reject))
 
 
 def pg_reason(exc: Exception) -> str:

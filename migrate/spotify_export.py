@@ -54,16 +54,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import queue
-import struct
 import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-
-import psycopg2
 
 from db import refresh
 from migrate import export_formats as fmt
@@ -86,19 +82,13 @@ ACCOUNT_SEEN_MAX = 100_000     # identical account records remembered per file (
 # A staged play `s` is the same record as a stored play `p` (see the module's docstring). The first
 # three conditions are plays_natural_key's leading columns, so this is one index range per play.
 SAME_RECORD = r"""p.ended_at = s.ended_at and p.ms_played = s.ms_played
-  and md5(coalesce(p.uri, coalesce(p.artist, '') || E'\x1f' || coalesce(p.track, '')))::uuid
-    = md5(coalesce(s.uri, coalesce(s.artist, '') || E'\x1f' || coalesce(s.track, '')))::uuid
+  and mtm_play_natural_hash(p.uri, p.artist, p.track) = mtm_play_natural_hash(s.uri, s.artist, s.track)
   and (p.record_key = s.record_key
        or (p.source = 'extended' and s.source = 'extended'
            and (p.record_key = 0 or s.record_key = 0 or abs(p.record_key - s.record_key) <= 1)))"""
 
-_I32 = struct.Struct(">i").pack
-_I64 = struct.Struct(">q").pack
-_NULL = _I32(-1)
-_BOOL = {None: _NULL, True: _I32(1) + b"\x01", False: _I32(1) + b"\x00"}
-_FIELDS = struct.pack(">h", len(COLUMNS))
-_TS_LEN, _INT_LEN = _I32(8), _I32(4)
-_KEY0 = _I32(8) + _I64(0)
+_ROW = pgcopy.row_start(len(COLUMNS))
+_KEY0 = pgcopy.field_int8(0)
 _PG_EPOCH = 946_684_800        # 2000-01-01 in Unix seconds
 _PG_EPOCH_DT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -157,16 +147,16 @@ class _Batch:
 
 
 class _Encoder:
-    """Play -> one binary COPY row; repeated strings (names, platforms) are encoded once."""
+    """Play -> one binary COPY row from pgcopy's field encoders; repeated strings (names, platforms)
+    are encoded once."""
 
     def __init__(self, run_id: int):
-        self._cache: dict = {None: _NULL}
-        self._run = _I32(8) + _I64(run_id)
+        self._cache: dict = {None: pgcopy.NULL}
+        self._run = pgcopy.field_int8(run_id)
 
     def text(self, s: str) -> bytes:
-        raw = s.encode("utf-8")
-        out = _I32(len(raw)) + raw
-        if len(raw) <= 200 and len(self._cache) < 200_000:
+        out = pgcopy.field_text(s)
+        if len(out) <= 204 and len(self._cache) < 200_000:
             self._cache[s] = out
         return out
 
@@ -174,15 +164,15 @@ class _Encoder:
         """(row bytes, ended_at in microseconds since 2000-01-01)."""
         (ended, ms, kind, source, track_id, uri, track, artist, album, platform, country, reason_start,
          reason_end, shuffle, skipped, offline, incognito, raw, _, record_key) = p
-        c, t, b = self._cache.get, self.text, _BOOL
-        us = (int(ended.timestamp()) - _PG_EPOCH) * 1_000_000 + ended.microsecond
+        c, t, b = self._cache.get, self.text, pgcopy.FIELD_BOOL
+        us = pgcopy.timestamptz_us(ended)
         return b"".join((
-            _FIELDS, _TS_LEN, _I64(us), _INT_LEN, _I32(ms), c(kind) or t(kind), c(source) or t(source),
+            _ROW, pgcopy.field_int8(us), pgcopy.field_int4(ms), c(kind) or t(kind), c(source) or t(source),
             c(track_id) or t(track_id), c(uri) or t(uri), c(track) or t(track), c(artist) or t(artist),
             c(album) or t(album), c(platform) or t(platform), c(country) or t(country),
             c(reason_start) or t(reason_start), c(reason_end) or t(reason_end),
             b[shuffle], b[skipped], b[offline], b[incognito],
-            self._run, _I32(len(raw) + 1), b"\x01", raw, _KEY0 if not record_key else _I32(8) + _I64(record_key))), us
+            self._run, pgcopy.field_jsonb(raw), _KEY0 if not record_key else pgcopy.field_int8(record_key))), us
 
 
 def _records(n: int) -> str:
@@ -419,16 +409,9 @@ class _Loader:
                     (_timestamp(batch.first_us), _timestamp(batch.last_us)))
         if cur.fetchone()[0]:
             return False
-        payload = pgcopy.HEADER + b"".join(batch.rows) + pgcopy.TRAILER
-        cur.execute("savepoint mtm_direct")
-        try:
-            cur.copy_expert(f"copy plays ({_COLS}) from stdin with (format binary)", io.BytesIO(payload),
-                            size=len(payload))
-        except (psycopg2.DataError, psycopg2.IntegrityError, psycopg2.InternalError):
-            cur.execute("rollback to savepoint mtm_direct")
-            cur.execute("release savepoint mtm_direct")
+        if pgcopy.try_copy(cur, f"copy plays ({_COLS}) from stdin with (format binary)",
+                           pgcopy.payload(batch.rows)) is not None:
             return False
-        cur.execute("release savepoint mtm_direct")
         cur.execute("insert into import_dirty_hours (hour_utc) "
                     "select timestamptz '2000-01-01 00:00+00' + make_interval(hours => h) from unnest(%s::int[]) h",
                     (sorted(batch.hours),))
@@ -446,22 +429,14 @@ class _Loader:
         return written
 
     def _copy_rows(self, rows: list, file_no: int) -> int:
-        statement = f"copy plays_stage ({_COLS}) from stdin with (format binary)"
-        payload = pgcopy.HEADER + b"".join(r for r, _ in rows) + pgcopy.TRAILER
-        self.cur.execute("savepoint mtm_stage")
-        try:
-            self.cur.copy_expert(statement, io.BytesIO(payload), size=len(payload))
-        except (psycopg2.DataError, psycopg2.IntegrityError, psycopg2.InternalError) as exc:
-            self.cur.execute("rollback to savepoint mtm_stage")
-            self.cur.execute("release savepoint mtm_stage")
-            if len(rows) == 1:
-                name = self.export.files[file_no].name
-                self._reject(file_no, f"{name}#{rows[0][1]}", pgcopy.pg_reason(exc), "refused by PostgreSQL")
-                return 0
-            mid = len(rows) // 2
-            return self._copy_rows(rows[:mid], file_no) + self._copy_rows(rows[mid:], file_no)
-        self.cur.execute("release savepoint mtm_stage")
-        return len(rows)
+        """COPY (row bytes, record number) pairs into plays_stage; a refused row is rejected by name."""
+        name = self.export.files[file_no].name
+
+        def reject(row, reason: str) -> None:
+            self._reject(file_no, f"{name}#{row[1]}", reason, "refused by PostgreSQL")
+
+        return pgcopy.copy_bisect(self.cur, f"copy plays_stage ({_COLS}) from stdin with (format binary)", rows,
+                                  lambda part: pgcopy.payload(r for r, _ in part), reject)
 
 
 # ---------------------------------------------------------------------------------------------

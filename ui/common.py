@@ -25,26 +25,21 @@ def header(title: str, icon: str, caption: str | None = None) -> None:
 
 
 def classify(exc: BaseException) -> str | None:
-    """A user-facing message for a database problem, or None when `exc` is not one."""
-    import psycopg2
-    import sqlalchemy.exc as sa_exc
-
+    """A user-facing message for a database problem, or None when `exc` is not one (db.errors says which)."""
+    from db import errors
     from db.config import redact_text
-    from db.engine import DatabaseUnavailable
-    from db.schema import MigrationFailed
 
-    if isinstance(exc, MigrationFailed):
+    kind = errors.kind(exc)
+    if kind == errors.SCHEMA:
         return (f"The database schema could not be upgraded ({redact_text(str(exc))}). "
                 "Pages need the upgrade; check the server's log and run `python -m db.schema`.")
-    orig = getattr(exc, "orig", exc)
-    if isinstance(orig, psycopg2.errors.QueryCanceled):
+    if kind == errors.TIMEOUT:
         return ("That query took longer than the time limit and was cancelled. "
                 "Narrow the filters (a shorter date range, a more specific path) and try again.")
-    if isinstance(orig, (psycopg2.errors.ReadOnlySqlTransaction, psycopg2.errors.InsufficientPrivilege)):
+    if kind in (errors.READ_ONLY, errors.PRIVILEGE):
         return "This page is read-only and cannot change data."
-    if isinstance(exc, (DatabaseUnavailable, psycopg2.OperationalError, sa_exc.OperationalError,
-                        sa_exc.TimeoutError, sa_exc.InterfaceError)) or isinstance(orig, psycopg2.OperationalError):
-        detail = literal(redact_text(str(orig).strip().splitlines()[0])) if str(orig).strip() else ""
+    if kind == errors.UNAVAILABLE:
+        detail = literal(errors.first_line(exc))
         return ("The database is unavailable right now" + (f" ({detail})" if detail else "")
                 + ". This page retries by itself on the next interaction; use Rerun (R) to try again.")
     return None

@@ -28,6 +28,10 @@
 --   :limit matches when matches are common, or as a (parallel) sequential scan and top-N sort when
 --   it expects few matches; either way bounded by the page's statement timeout. Measured at
 --   1,000,000 plays in BENCHMARKS.md (bench.queries).
+--
+-- The inventory lists, value distributions and histograms of both sources are one SQL function each,
+-- mtm_json_path_* in db/migrations/0014_shared_sql.sql, called with 'tracks' or 'plays'; PostgreSQL
+-- inlines them, so EXPLAIN shows the plan of the function's SQL with the other source's branch gone.
 
 -- name: refresh_json_path_inventory
 -- Recompute json_path_inventory (every key path with its JSON types and how many scanned tracks
@@ -79,24 +83,15 @@ returning scanned, total;
 -- When the inventory was computed and from how many tracks (scanned) out of how many (total);
 -- whether any track exists now (has_tracks). No inventory row yet: scanned and total are null.
 -- example: {}
-select i.scanned, i.total, i.computed_at, (i.scanned < i.total) as sampled,
-       exists (select 1 from tracks) as has_tracks,
-       (select count(*) from json_path_inventory) as paths
-from (select 1) as one
-left join json_path_inventory_info i on true;
+select scanned, total, computed_at, sampled, has_rows as has_tracks, paths
+from mtm_json_path_inventory_info('tracks');
 
 -- name: json_path_inventory_list
 -- Key paths containing :q (case-insensitive, plain text: no wildcards; '' = all), in path order,
 -- with their JSON types, how many scanned tracks have them and that as a share of those scanned.
 -- example: {"q": "album", "limit": 500}
-select p.path, p.types, p.tracks,
-       round(p.tracks::numeric / nullif(i.scanned, 0), 4) as share,
-       p.depth
-from json_path_inventory p
-left join json_path_inventory_info i on true
-where strpos(lower(p.path), lower(:q)) > 0
-order by p.path
-limit :limit;
+select path, types, items as tracks, share, depth
+from mtm_json_path_inventory_list('tracks', :q, :limit);
 
 -- name: json_path_values
 -- Top values at SQL/JSON path :path over the sampled tracks (json_path_sample; when it is empty,
@@ -104,76 +99,17 @@ limit :limit;
 -- (strings unquoted, other JSON as JSON text, cut at 300 characters), its JSON type, how often it
 -- occurs (count, share of all values read) and in how many tracks; then totals repeated per row.
 -- example: {"path": "$.album.album_type", "max_values": 50000, "limit": 20}
-with sample as (
-  select track_id from json_path_sample
-  union all
-  (select track_id from tracks
-   where not exists (select 1 from json_path_sample)
-   order by md5(track_id) limit 5000)
-),
-vals as (
-  select s.track_id, v.value, v.ord
-  from sample s
-  join tracks t using (track_id)
-  cross join lateral jsonb_path_query(t.raw_json, cast(:path as jsonpath)) with ordinality as v(value, ord)
-  limit :max_values
-),
-per_track as (
-  select value, track_id, count(*) as n from vals group by value, track_id
-),
-grouped as (
-  select value, sum(n) as n, count(*) as tracks from per_track group by value
-)
-select left(case when jsonb_typeof(value) = 'string' then value #>> '{}' else value::text end, 300) as value,
-       jsonb_typeof(value)                                             as type,
-       n                                                               as count,
-       round(n::numeric / sum(n) over (), 4)                           as share,
-       tracks,
-       sum(n) over ()                                                  as total_values,
-       count(*) over ()                                                as distinct_values,
-       coalesce(sum(n) filter (where jsonb_typeof(value) = 'number') over (), 0) as numeric_values,
-       (select count(*) from vals where ord = 1)                       as tracks_with_path,
-       (select count(*) from sample)                                   as scanned_tracks,
-       sum(n) over () >= :max_values                                   as capped
-from grouped
-order by n desc, value
-limit :limit;
+select value, type, count, share, items as tracks, total_values, distinct_values, numeric_values,
+       items_with_path as tracks_with_path, scanned_items as scanned_tracks, capped
+from mtm_json_path_values('tracks', cast(:path as jsonpath), :max_values, :limit);
 
 -- name: json_path_histogram
 -- Histogram of the numbers at SQL/JSON path :path over the same sample as json_path_values (at
 -- most :max_values numbers): :bins equal-width bins between the smallest and largest number, one
 -- row per non-empty bin with its bounds and count (one bin when all numbers are equal).
 -- example: {"path": "$.popularity", "max_values": 50000, "bins": 20}
-with sample as (
-  select track_id from json_path_sample
-  union all
-  (select track_id from tracks
-   where not exists (select 1 from json_path_sample)
-   order by md5(track_id) limit 5000)
-),
-nums as (
-  select v.value::numeric as x
-  from sample s
-  join tracks t using (track_id)
-  cross join lateral jsonb_path_query(t.raw_json, cast(:path as jsonpath)) as v(value)
-  where jsonb_typeof(v.value) = 'number'
-  limit :max_values
-),
-bounds as (
-  select min(x) as lo, max(x) as hi from nums
-),
-binned as (
-  select case when b.hi > b.lo then least(width_bucket(n.x, b.lo, b.hi, :bins), :bins) else 1 end as bin,
-         count(*) as n
-  from nums n cross join bounds b
-  group by 1
-)
-select k.bin,
-       b.lo + (k.bin - 1) * (b.hi - b.lo) / :bins as bin_start,
-       case when b.hi > b.lo then b.lo + k.bin * (b.hi - b.lo) / :bins else b.hi end as bin_end,
-       k.n as count
-from binned k cross join bounds b
-order by k.bin;
+select bin, bin_start, bin_end, count
+from mtm_json_path_histogram('tracks', cast(:path as jsonpath), :max_values, :bins);
 
 -- name: jsonpath_check
 -- Whether :jsonpath is valid SQL/JSON path text, and PostgreSQL's message (and detail) when not.
@@ -315,25 +251,16 @@ returning scanned, total;
 -- (total), and the time span of the sample (first_at, last_at); whether any play exists now
 -- (has_plays). No inventory row yet: scanned and total are null.
 -- example: {}
-select i.scanned, i.total, i.first_at, i.last_at, i.computed_at, (i.scanned < i.total) as sampled,
-       exists (select 1 from plays) as has_plays,
-       (select count(*) from plays_json_path_inventory) as paths
-from (select 1) as one
-left join plays_json_path_inventory_info i on true;
+select scanned, total, first_at, last_at, computed_at, sampled, has_rows as has_plays, paths
+from mtm_json_path_inventory_info('plays');
 
 -- name: plays_json_path_inventory_list
 -- Key paths of the plays' raw_json containing :q (case-insensitive, plain text: no wildcards;
 -- '' = all), in path order, with their JSON types, how many sampled plays have them and that as a
 -- share of the sampled plays. Reads the precomputed inventory only (~25 rows for Spotify's format).
 -- example: {"q": "master_metadata", "limit": 500}
-select p.path, p.types, p.plays,
-       round(p.plays::numeric / nullif(i.scanned, 0), 4) as share,
-       p.depth
-from plays_json_path_inventory p
-left join plays_json_path_inventory_info i on true
-where strpos(lower(p.path), lower(:q)) > 0
-order by p.path
-limit :limit;
+select path, types, items as plays, share, depth
+from mtm_json_path_inventory_list('plays', :q, :limit);
 
 -- name: plays_json_path_values
 -- Top values at SQL/JSON path :path over the sampled plays (plays_json_sample; when it is empty,
@@ -342,77 +269,17 @@ limit :limit;
 -- (count, share of all values read) and in how many plays; then totals repeated per row. Never
 -- reads more than 5,000 plays, whatever the size of `plays`.
 -- example: {"path": "$.reason_end", "max_values": 50000, "limit": 20}
-with sample as (
-  select raw_json from plays_json_sample
-  union all
-  (select raw_json from plays
-   where not exists (select 1 from plays_json_sample)
-   order by ended_at desc limit 5000)
-),
-numbered as (
-  select row_number() over () as play, raw_json from sample
-),
-vals as (
-  select s.play, v.value, v.ord
-  from numbered s
-  cross join lateral jsonb_path_query(s.raw_json, cast(:path as jsonpath)) with ordinality as v(value, ord)
-  limit :max_values
-),
-per_play as (
-  select value, play, count(*) as n from vals group by value, play
-),
-grouped as (
-  select value, sum(n) as n, count(*) as plays from per_play group by value
-)
-select left(case when jsonb_typeof(value) = 'string' then value #>> '{}' else value::text end, 300) as value,
-       jsonb_typeof(value)                                             as type,
-       n                                                               as count,
-       round(n::numeric / sum(n) over (), 4)                           as share,
-       plays,
-       sum(n) over ()                                                  as total_values,
-       count(*) over ()                                                as distinct_values,
-       coalesce(sum(n) filter (where jsonb_typeof(value) = 'number') over (), 0) as numeric_values,
-       (select count(*) from vals where ord = 1)                       as plays_with_path,
-       (select count(*) from sample)                                   as scanned_plays,
-       sum(n) over () >= :max_values                                   as capped
-from grouped
-order by n desc, value
-limit :limit;
+select value, type, count, share, items as plays, total_values, distinct_values, numeric_values,
+       items_with_path as plays_with_path, scanned_items as scanned_plays, capped
+from mtm_json_path_values('plays', cast(:path as jsonpath), :max_values, :limit);
 
 -- name: plays_json_path_histogram
 -- Histogram of the numbers at SQL/JSON path :path over the same sampled plays as
 -- plays_json_path_values (at most :max_values numbers): :bins equal-width bins between the
 -- smallest and largest number, one row per non-empty bin with its bounds and count.
 -- example: {"path": "$.ms_played", "max_values": 50000, "bins": 20}
-with sample as (
-  select raw_json from plays_json_sample
-  union all
-  (select raw_json from plays
-   where not exists (select 1 from plays_json_sample)
-   order by ended_at desc limit 5000)
-),
-nums as (
-  select v.value::numeric as x
-  from sample s
-  cross join lateral jsonb_path_query(s.raw_json, cast(:path as jsonpath)) as v(value)
-  where jsonb_typeof(v.value) = 'number'
-  limit :max_values
-),
-bounds as (
-  select min(x) as lo, max(x) as hi from nums
-),
-binned as (
-  select case when b.hi > b.lo then least(width_bucket(n.x, b.lo, b.hi, :bins), :bins) else 1 end as bin,
-         count(*) as n
-  from nums n cross join bounds b
-  group by 1
-)
-select k.bin,
-       b.lo + (k.bin - 1) * (b.hi - b.lo) / :bins as bin_start,
-       case when b.hi > b.lo then b.lo + k.bin * (b.hi - b.lo) / :bins else b.hi end as bin_end,
-       k.n as count
-from binned k cross join bounds b
-order by k.bin;
+select bin, bin_start, bin_end, count
+from mtm_json_path_histogram('plays', cast(:path as jsonpath), :max_values, :bins);
 
 -- name: explorer_plays_filter_containment
 -- The newest plays whose raw_json contains the JSON document :doc (raw_json @> doc), at most
@@ -422,7 +289,7 @@ order by k.bin;
 -- absent one scans the table (parallel seq scan + top-N sort).
 -- example: {"doc": "{\"shuffle\": true}", "limit": 1001}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 where raw_json @> cast(:doc as jsonb)
 order by ended_at desc
@@ -433,7 +300,7 @@ limit :limit;
 -- `$.ms_played > 600000`), at most :limit, newest first; scanned as explorer_plays_filter_containment.
 -- example: {"jsonpath": "$.reason_end == \"fwdbtn\"", "limit": 1001}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 where raw_json @@ cast(:jsonpath as jsonpath)
 order by ended_at desc
@@ -445,7 +312,7 @@ limit :limit;
 -- explorer_plays_filter_containment.
 -- example: {"jsonpath": "$.episode_show_name ? (@ != null)", "limit": 1001}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 where raw_json @? cast(:jsonpath as jsonpath)
 order by ended_at desc
@@ -456,7 +323,7 @@ limit :limit;
 -- return them. A backward read of plays_natural_key.
 -- example: {"limit": 50}
 select ended_at, kind, track, artist, album, ms_played, platform, country,
-       md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid::text as item_key
+       mtm_play_natural_hash(uri, artist, track)::text as item_key
 from plays
 order by ended_at desc
 limit :limit;
@@ -519,7 +386,7 @@ with fts as (
                 where i.item_key = x.item_key and i.search @@ to_tsquery('simple_unaccent', :tsq))
 ), keyed as materialized (
   select h.hour_utc, h.item_key, m.match,
-         md5(coalesce(m.uri, coalesce(m.artist, '') || E'\x1f' || coalesce(m.track, '')))::uuid as natural_key
+         mtm_play_natural_hash(m.uri, m.artist, m.track) as natural_key
   from hours h
   join matched m using (item_key)
 )
@@ -530,9 +397,8 @@ cross join lateral (
   select q.ended_at, q.kind, q.track, q.artist, q.album, q.ms_played, q.platform, q.country
   from plays q
   where q.ended_at >= k.hour_utc and q.ended_at < k.hour_utc + interval '1 hour'
-    and md5(coalesce(q.uri, coalesce(q.artist, '') || E'\x1f' || coalesce(q.track, '')))::uuid = k.natural_key
-    and md5(q.kind || E'\x1f' || coalesce(q.uri, '') || E'\x1f' || coalesce(q.artist, '') || E'\x1f'
-            || coalesce(q.album, '') || E'\x1f' || coalesce(q.track, ''))::uuid = k.item_key
+    and mtm_play_natural_hash(q.uri, q.artist, q.track) = k.natural_key
+    and mtm_play_item_key(q.kind, q.uri, q.artist, q.album, q.track) = k.item_key
   order by q.ended_at desc
   limit :limit
 ) p
@@ -548,4 +414,4 @@ select ended_at, kind, track, artist, album, ms_played, platform, country, sourc
 from plays
 where ended_at = cast(:ended_at as timestamptz)
   and ms_played = :ms_played
-  and md5(coalesce(uri, coalesce(artist, '') || E'\x1f' || coalesce(track, '')))::uuid = cast(:item_key as uuid);
+  and mtm_play_natural_hash(uri, artist, track) = cast(:item_key as uuid);

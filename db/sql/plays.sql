@@ -36,38 +36,8 @@ with go as (
   select not exists (select 1 from plays_z_hourly) as full_build
 ), cleared as (
   delete from plays_z_items where (select full_build from go)
-), grouped as (
-  select date_trunc('month', p.ended_at, 'UTC') as month_utc, p.kind, p.artist, p.track, p.album, p.platform,
-         p.country, grouping(p.artist, p.track, p.album, p.platform, p.country) as unused,
-         -- integers, as stored: the year sums below then add up integers, not numerics
-         count(*)::int as plays, (count(*) filter (where p.ms_played >= 10000))::int as plays_10s,
-         (count(*) filter (where p.ms_played >= 30000))::int as plays_30s,
-         (count(*) filter (where p.ms_played >= 60000))::int as plays_60s, sum(p.ms_played) as ms_played,
-         (count(*) filter (where plays_z_is_skip(p.skipped, p.reason_end)))::int as skips,
-         (count(*) filter (where p.skipped is not null or p.reason_end is not null))::int as skip_known,
-         min(p.ended_at) as first_at, min(p.ended_at) filter (where p.ms_played >= 10000) as first_10s_at,
-         min(p.ended_at) filter (where p.ms_played >= 30000) as first_30s_at,
-         min(p.ended_at) filter (where p.ms_played >= 60000) as first_60s_at,
-         max(p.ended_at) as last_at, max(p.ended_at) filter (where p.ms_played >= 10000) as last_10s_at,
-         max(p.ended_at) filter (where p.ms_played >= 30000) as last_30s_at,
-         max(p.ended_at) filter (where p.ms_played >= 60000) as last_60s_at,
-         max(p.track_id) as track_id
-  from plays p
-  where (select full_build from go)
-  group by grouping sets ((1, p.kind, p.artist, p.track), (1, p.kind, p.artist, p.album), (1, p.kind, p.artist),
-                          (1, p.kind, p.platform), (1, p.kind, p.country))
 ), leveled as materialized (
-  -- grouping() has a bit set for each column a set leaves out: artist, track, album, platform, country
-  select l.level, g.month_utc, plays_z_key(l.level, g.kind, l.l_artist, l.l_name) as name_key, g.kind,
-         g.plays, g.plays_10s, g.plays_30s, g.plays_60s, g.ms_played, g.skips, g.skip_known,
-         g.first_at, g.first_10s_at, g.first_30s_at, g.first_60s_at, g.last_at, g.last_10s_at, g.last_30s_at,
-         g.last_60s_at, l.l_artist, l.l_name, g.track_id
-  from grouped g
-  cross join lateral (select case g.unused when 7 then 'track' when 11 then 'album' when 15 then 'artist'
-                                           when 29 then 'platform' else 'country' end as level) lv
-  cross join lateral (select lv.level, plays_z_level_artist(lv.level, g.artist) as l_artist,
-                             plays_z_level_name(lv.level, g.track, g.album, g.artist, g.platform, g.country) as l_name) l
-  where l.level = 'track' or l.l_name is not null
+  select * from plays_z_month_items('-infinity', 'infinity') where (select full_build from go)
 ), new_months as (
   insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
                              ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
@@ -248,34 +218,8 @@ with months as (
                             over (order by month_utc) as run
         from (select month_utc, lag(month_utc) over (order by month_utc) as prev from months) m) r
   group by run
-), grouped as (
-  select date_trunc('month', p.ended_at, 'UTC') as month_utc, p.kind, p.artist, p.track, p.album, p.platform,
-         p.country, grouping(p.artist, p.track, p.album, p.platform, p.country) as unused,
-         count(*) as plays, count(*) filter (where p.ms_played >= 10000) as plays_10s,
-         count(*) filter (where p.ms_played >= 30000) as plays_30s,
-         count(*) filter (where p.ms_played >= 60000) as plays_60s, sum(p.ms_played) as ms_played,
-         count(*) filter (where plays_z_is_skip(p.skipped, p.reason_end)) as skips,
-         count(*) filter (where p.skipped is not null or p.reason_end is not null) as skip_known,
-         min(p.ended_at) as first_at, min(p.ended_at) filter (where p.ms_played >= 10000) as first_10s_at,
-         min(p.ended_at) filter (where p.ms_played >= 30000) as first_30s_at,
-         min(p.ended_at) filter (where p.ms_played >= 60000) as first_60s_at,
-         max(p.ended_at) as last_at, max(p.ended_at) filter (where p.ms_played >= 10000) as last_10s_at,
-         max(p.ended_at) filter (where p.ms_played >= 30000) as last_30s_at,
-         max(p.ended_at) filter (where p.ms_played >= 60000) as last_60s_at,
-         max(p.track_id) as track_id
-  from runs r
-  join plays p on p.ended_at >= r.r_lo and p.ended_at < r.r_hi
-  group by grouping sets ((1, p.kind, p.artist, p.track), (1, p.kind, p.artist, p.album), (1, p.kind, p.artist),
-                          (1, p.kind, p.platform), (1, p.kind, p.country))
 ), leveled as materialized (
-  -- grouping() has a bit set for each column a set leaves out: artist, track, album, platform, country
-  select g.*, l.level, l.l_artist, l.l_name, plays_z_key(l.level, g.kind, l.l_artist, l.l_name) as name_key
-  from grouped g
-  cross join lateral (select case g.unused when 7 then 'track' when 11 then 'album' when 15 then 'artist'
-                                           when 29 then 'platform' else 'country' end as level) lv
-  cross join lateral (select lv.level, plays_z_level_artist(lv.level, g.artist) as l_artist,
-                             plays_z_level_name(lv.level, g.track, g.album, g.artist, g.platform, g.country) as l_name) l
-  where l.level = 'track' or l.l_name is not null
+  select f.* from runs r cross join lateral plays_z_month_items(r.r_lo, r.r_hi) f
 ), old_rows as (
   delete from plays_z_items i using months m where i.period = 'month' and i.period_start = m.month_utc
 ), new_rows as (

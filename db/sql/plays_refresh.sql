@@ -113,8 +113,7 @@ with go as (
 ), new_hour_items as (
   insert into plays_hourly_items (hour_utc, item_key, plays, ms_played, plays_10s, plays_30s, plays_60s)
   select date_bin('1 hour', p.ended_at, timestamptz '2000-01-01 00:00+00'),
-         md5(p.kind || E'\x1f' || coalesce(p.uri, '') || E'\x1f' || coalesce(p.artist, '') || E'\x1f'
-             || coalesce(p.album, '') || E'\x1f' || coalesce(p.track, ''))::uuid, count(*), sum(p.ms_played),
+         mtm_play_item_key(p.kind, p.uri, p.artist, p.album, p.track), count(*), sum(p.ms_played),
          count(*) filter (where p.ms_played >= 10000), count(*) filter (where p.ms_played >= 30000),
          count(*) filter (where p.ms_played >= 60000)
   from plays p
@@ -122,8 +121,8 @@ with go as (
   group by 1, 2
 ), new_items as (
   insert into play_items (item_key, kind, track_id, uri, artist, album, track)
-  select md5(kind || E'\x1f' || coalesce(uri, '') || E'\x1f' || coalesce(artist, '') || E'\x1f'
-             || coalesce(album, '') || E'\x1f' || coalesce(track, ''))::uuid,
+  select mtm_play_item_key(kind, coalesce(uri, ''), coalesce(artist, ''), coalesce(album, ''),
+                           coalesce(track, '')),
          kind, any_value(track_id), any_value(uri), any_value(artist), any_value(album), any_value(track)
   from plays
   where (select full_build from go)
@@ -147,8 +146,7 @@ with emptied as (
 ), src as materialized (
   select date_bin('1 hour', p.ended_at, timestamptz '2000-01-01 00:00+00') as hour_utc, p.kind, p.ms_played,
          p.skipped, p.track_id, p.uri, p.artist, p.album, p.track,
-         md5(p.kind || E'\x1f' || coalesce(p.uri, '') || E'\x1f' || coalesce(p.artist, '') || E'\x1f'
-             || coalesce(p.album, '') || E'\x1f' || coalesce(p.track, ''))::uuid as item_key
+         mtm_play_item_key(p.kind, p.uri, p.artist, p.album, p.track) as item_key
   from plays p
   cross join bounds b
   where p.ended_at >= b.lo and p.ended_at < b.hi
