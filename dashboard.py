@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, charts, common
+from ui import cached, charts, common, tables
 
 PAGES_DIR = "app_pages"
 
@@ -34,9 +34,7 @@ def overview() -> None:
             if top.empty:
                 st.caption("No snapshots for this time range yet.")
                 continue
-            table = charts.obsessed_table(top)
-            st.dataframe(table, hide_index=True, width="stretch", column_config=charts.OBSESSED_COLUMNS)
-            common.download_csv(table, f"currently_obsessed_{time_range}")
+            tables.show(charts.obsessed_table(top), f"currently_obsessed_{time_range}", headers={"name": "Track"})
 
 
 def main() -> None:

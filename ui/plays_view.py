@@ -23,6 +23,15 @@ DEFAULT_KIND = "music"
 THRESHOLDS = {0: "Every stream", 10: "10 s or more", 30: "30 s or more", 60: "1 minute or more"}
 DEFAULT_THRESHOLD = 30
 LEVELS = {"track": "Tracks", "artist": "Artists", "album": "Albums"}
+# What a track, an artist and an album are for each kind (plays keep a chapter in `track`, its book in
+# `album` and the author in `artist`; an episode in `track` and its show in `artist`).
+KIND_LEVELS = {
+    "music": {"track": ("Track", "Tracks"), "artist": ("Artist", "Artists"), "album": ("Album", "Albums")},
+    "podcast": {"track": ("Episode", "Episodes"), "artist": ("Show", "Shows"), "album": ("Album", "Albums")},
+    "audiobook": {"track": ("Chapter", "Chapters"), "artist": ("Author", "Authors"), "album": ("Book", "Books")},
+    "all": {"track": ("Track or episode", "Tracks and episodes"), "artist": ("Artist or show", "Artists and shows"),
+            "album": ("Album or book", "Albums and books")},
+}
 GRAINS = {"day": "Day", "week": "Week", "month": "Month"}
 DEFAULT_TZ = "UTC"
 MAX_PARAM_CHARS = 100
@@ -135,6 +144,25 @@ def zone_note(zone: str, info: pd.DataFrame) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Table shaping
+
+
+def level_name(level: str, kind: str = "music", plural: bool = True) -> str:
+    """'Tracks', 'Episodes', 'Chapters' ...: what `level` is called for plays of `kind`."""
+    names = KIND_LEVELS.get(kind, KIND_LEVELS["music"]).get(level)
+    if names is None:
+        return LEVELS.get(level, level.title()) if plural else LEVELS.get(level, level.title())[:-1]
+    return names[1] if plural else names[0]
+
+
+def level_names(kind: str = "music") -> dict[str, str]:
+    """LEVELS as plays of `kind` call them (for radio options)."""
+    return {level: level_name(level, kind) for level in LEVELS}
+
+
+def level_headers(level: str, kind: str = "music", column: str = "name") -> dict[str, str]:
+    """Table headers for rows of `level`: `column` (the row's name) and its artist, as `kind` calls them."""
+    return {column: level_name(level, kind, plural=False), "artist": level_name("artist", kind, plural=False),
+            "label": level_name(level, kind, plural=False)}
 
 
 def label(name: object, artist: object = None) -> str:
