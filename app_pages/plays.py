@@ -181,8 +181,8 @@ def over_time(s: Settings) -> None:
     since, until = view.year_bounds(int(year))
     with common.guard():
         days = cached.query("plays_timeline", grain="day", limit=400, **s.timed(since, until)).df
-    st.altair_chart(view.calendar_chart(days, int(year), measure), width="stretch")
-    st.caption(f"{view.count_text(len(days), 'day')} with a stream in {year}.")
+    st.altair_chart(view.calendar_chart(days, int(year), measure, s.first, s.last), width="stretch")
+    st.caption(f"{view.count_text(len(days), 'day')} with a stream in {year}. " + view.CALENDAR_NOTE)
 
 
 def top_lists(s: Settings) -> None:
@@ -428,7 +428,8 @@ def year_in_review(s: Settings) -> None:
                    help=view.hours_text(busiest[1]) if busiest else None)
     cols[2].metric("Longest session", view.hours_text(session.longest_minutes) if int(session.sessions) else "–")
     cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
-    st.altair_chart(view.calendar_chart(days, year), width="stretch")
+    st.altair_chart(view.calendar_chart(days, year, first=s.first, last=s.last), width="stretch")
+    st.caption(view.CALENDAR_NOTE)
     st.altair_chart(view.year_months_chart(months, year), width="stretch")
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
