@@ -541,7 +541,7 @@ def test_page_with_plays_keeps_the_query_box_first(played_db, monkeypatch):
 def test_page_offers_library_and_plays_with_their_counts(played_db, monkeypatch):
     at = app(played_db, monkeypatch, "beyonce")
     switch = scope_switch(at)
-    assert switch is not None and switch.value == "library"
+    assert switch is not None and switch.value == "plays"          # the side that found more
     assert any("In your plays · 2" in o for o in switch.options) and any("Library · 1" in o for o in switch.options)
     assert "Crazy in Love" in html_of(at)
 
