@@ -192,14 +192,6 @@ def plays(query: search.SearchQuery, result, min_seconds: int, links: dict | Non
 SCOPES = {"library": ":material/library_music: Library", "plays": ":material/headphones: In your plays"}
 
 
-def default_scope(counts: dict[str, tuple[int, bool]]) -> str:
-    """The side that found more (a capped side counts as more than its rows); the library on a tie."""
-    def size(k: str) -> tuple[int, bool]:
-        return counts[k][0], counts[k][1]
-
-    return "plays" if size("plays") > size("library") else "library"
-
-
 def scope(counts: dict[str, tuple[int, bool]], query_text: str) -> str:
     """Library or plays, when both can be searched: a switch naming how many each found. It opens on
     the link's ?scope= when there is one, else on the side that found more; a new search moves it to
@@ -209,7 +201,7 @@ def scope(counts: dict[str, tuple[int, bool]], query_text: str) -> str:
     if link in SCOPES and st.session_state.get("search-scope-link") != link:
         st.session_state["search-scope"] = link
     elif st.session_state.get("search-scope-for") != query_text or st.session_state.get("search-scope") not in SCOPES:
-        st.session_state["search-scope"] = default_scope(counts)
+        st.session_state["search-scope"] = view.default_scope(counts)
     st.session_state["search-scope-for"] = query_text
 
     def label(k: str) -> str:

@@ -231,6 +231,12 @@ def table_column_config() -> dict:
     }
 
 
+def default_scope(counts: dict[str, tuple[int, bool]]) -> str:
+    """Of "library" and "plays" ({side: (rows, more than the rows)}): the side that found more (a
+    capped side counts as more than its rows); the library on a tie."""
+    return "plays" if tuple(counts["plays"]) > tuple(counts["library"]) else "library"
+
+
 def status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float, noun: str = "result",
                 what: str = "tracks") -> str:
     """'12 results in 3.4 ms', saying how many came from the typo-tolerant fallback. `noun` names a
