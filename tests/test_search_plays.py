@@ -787,7 +787,7 @@ def test_page_counts_plays_as_the_plays_page_and_says_how(played_db, monkeypatch
 def test_a_clicked_result_links_to_this_search_with_it_chosen(played_db, monkeypatch):
     at = app(played_db, monkeypatch, "beyonce")
     body = html_of(at)
-    links = re.findall(r'<a href="\?([^"]+)" target="_self"', body)
+    links = re.findall(r'<a class="mtm-pick" href="\?([^"]+)"', body)
     assert links, body
     params = dict(urllib.parse.parse_qsl(html.unescape(links[-1])))
     assert params["q"] == "beyonce" and params["scope"] == "plays" and params["pick"]

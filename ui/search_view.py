@@ -161,7 +161,7 @@ def pick_link(title_html: str, href: str | None) -> str:
     """The result's title as a link that chooses it (the same page, with ?pick=...), or as it is."""
     if not href:
         return title_html
-    return (f'<a href="{html.escape(href)}" target="_self" style="{PICK_LINK_STYLE}" '
+    return (f'<a class="mtm-pick" href="{html.escape(href)}" style="{PICK_LINK_STYLE}" '
             f'title="Show its history">{title_html}</a>')
 
 
