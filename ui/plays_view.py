@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import altair as alt
 import pandas as pd
 
-from ui.charts import SPOTIFY_GREEN, _numeric, count_axis, count_legend, month_axis
+from ui.charts import SPOTIFY_GREEN, _numeric, count_axis, count_legend, date_axis, month_axis
 from ui.text import literal
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def timeline_chart(df: pd.DataFrame, grain: str, measure: str = "minutes") -> al
         .mark_bar(color=SPOTIFY_GREEN, stroke="white", strokeWidth=0.5 if grain != "day" else 0)
         .encode(
             x=alt.X("period:T", title=GRAINS.get(grain, grain),
-                    axis=month_axis(months) if grain == "month" else alt.Axis()),
+                    axis=month_axis(months) if grain == "month" else date_axis(data["period"])),
             x2="period_end:T",
             y=alt.Y(f"{measure}:Q", title=title, axis=count_axis() if measure == "plays" else alt.Axis()),
             y2=alt.datum(0),   # with x and x2 both set, Vega-Lite would otherwise draw a thin tick at y
