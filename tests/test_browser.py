@@ -224,6 +224,37 @@ def test_clicking_a_search_result_shows_its_history(plays_server, browser):
         page.close()
 
 
+def test_database_outage_clears_by_itself(server_url, browser):
+    """The page opens while its database does not exist yet (connections refused), says so without
+    the socket path, and comes back by itself once the database is there: no click."""
+    from tests.helpers import create_database, drop_database, with_database
+
+    name = f"mtm_outage_{os.getpid()}"
+    drop_database(server_url, name)
+    url = with_database(server_url, name)
+    served = _serve(url, "browser-outage-server.log")
+    base = next(served)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{base}/", wait_until="domcontentloaded")
+        wait_for_run(page)
+        main = page.locator('[data-testid="stMain"]')
+        assert "database is unavailable" in main.inner_text()
+        assert ".s.PGSQL" not in main.inner_text() and "/pg" not in main.inner_text()
+        assert "tries again by itself" in main.inner_text()
+        create_database(server_url, name)
+        deadline = time.time() + 60
+        while time.time() < deadline and "No data yet" not in main.inner_text():   # the empty database's overview
+            time.sleep(1)
+        wait_for_run(page)
+        assert "No data yet" in main.inner_text(), "the page did not come back by itself"
+        assert "database is unavailable" not in main.inner_text() and "tries again" not in main.inner_text()
+    finally:
+        page.close()
+        next(served, None)
+        drop_database(server_url, name)
+
+
 # ---------------------------------------------------------------------------------------------
 # Names made of markdown, LaTeX, links, images and HTML (tests/hostile_data.py) on every page
 
