@@ -284,24 +284,25 @@ def sessions(s: Settings) -> None:
 
 
 def discovery(s: Settings) -> None:
-    st.subheader("New artists per month")
-    st.caption(f"An artist is new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
+    artist_one = view.level_name("artist", s.kind, plural=False).lower()
+    st.subheader(f"New {view.level_name('artist', s.kind).lower()} per month")
+    st.caption(f"Each {artist_one} counts as new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
     with common.guard():
         new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span()).df
     if new.empty:
-        st.caption("No artist heard for the first time in these dates.")
+        st.caption(f"No {artist_one} heard for the first time in these dates.")
     else:
         st.altair_chart(view.new_artists_chart(new, s.since, s.until), width="stretch")
-        st.caption(f"{view.count_text(new['new_artists'].sum(), 'new artist')} in these dates.")
+        st.caption(f"{view.count_text(new['new_artists'].sum(), 'new ' + artist_one, 'new ' + view.level_name('artist', s.kind).lower())} in these dates.")
         tables.data_expander(new, "plays_new_artists")
 
     st.subheader("First and last listen")
     with common.guard():
         artists = cached.query("plays_artists", kind=s.kind, min_seconds=s.min_seconds, limit=ARTIST_CHOICES).df
     if artists.empty:
-        st.caption("No artist with a play.")
+        st.caption(f"No {artist_one} with a play.")
         return
-    artist = st.selectbox("Artist", artists["artist"].tolist(), key="plays_first_artist",
+    artist = st.selectbox(artist_one.capitalize(), artists["artist"].tolist(), key="plays_first_artist",
                           help="Artists with the most plays first.")
     with common.guard():
         res = cached.query("plays_first_last", tz=s.tz, artist=artist, kind=s.kind, min_seconds=s.min_seconds,

@@ -131,6 +131,12 @@ def test_podcasts_are_episodes_and_shows(plays_url):
     assert "Episode" in shown_headers(at.dataframe[0])
 
 
+def test_discovery_of_podcasts_counts_new_shows(plays_url):
+    at = plays_page({"tz": "UTC", "kind": "podcast", "from": "2020-01-01", "to": "2026-11-23"}, "Discovery")
+    assert "New shows per month" in [h.value for h in at.subheader]
+    assert at.selectbox(key="plays_first_artist").label == "Show"
+
+
 def test_audiobooks_are_chapters_authors_and_books():
     assert view.level_names("audiobook") == {"track": "Chapters", "artist": "Authors", "album": "Books"}
     assert view.level_headers("album", "audiobook")["name"] == "Book"
