@@ -127,22 +127,16 @@ def evolution(f: filters.HistoryFilters) -> None:
                 "time range (your time range is highlighted; click the legend to change).")
     with common.guard():
         turnover = cached.query("snapshot_turnover", time_range=None, since=f.since, until=f.until).df
-    if turnover.empty:
-        st.caption("Turnover needs two snapshots of a time range within the dates.")
-    else:
-        st.altair_chart(charts.turnover_chart(turnover, f.time_range), width="stretch")
-        tables.data_expander(turnover, "snapshot_turnover")
+    tables.chart_with_data(turnover, lambda d: charts.turnover_chart(d, f.time_range), "snapshot_turnover",
+                           "Turnover needs two snapshots of a time range within the dates.")
 
     st.markdown("**Top artists per month** · the 5 strongest artists of each month; strength = the sum over "
                 "their placements of (51 - rank), so a #1 counts 50 and a #50 counts 1. Click a cell to "
                 "highlight an artist.")
     with common.guard():
         top = cached.query("top_artists_by_month", per_month=5, limit=2000, **f.params()).df
-    if top.empty:
-        st.caption("No snapshots with these filters.")
-    else:
-        st.altair_chart(charts.top_artists_by_month_chart(top), width="stretch")
-        tables.data_expander(top, "top_artists_by_month")
+    tables.chart_with_data(top, charts.top_artists_by_month_chart, "top_artists_by_month",
+                           "No snapshots with these filters.")
 
     st.markdown("**Taste shift** · how much the month's artists differ from the month before (Jaccard "
                 "distance of the two artist sets: 0 = the same, 100% = all different), and the average "
@@ -191,11 +185,7 @@ def track_traits(f: filters.HistoryFilters) -> None:
         for col, (title, explain, df, build, name) in zip(cols, row):
             with col:
                 st.markdown(f"**{title}** · {explain}")
-                if df.empty:
-                    st.caption("No tracks with this field.")
-                    continue
-                st.altair_chart(build(df), width="stretch")
-                tables.data_expander(df, name)
+                tables.chart_with_data(df, build, name, "No tracks with this field.")
 
 
 SECTIONS = {"Rank over time": rank_over_time, "Currently obsessed": currently_obsessed,

@@ -289,12 +289,9 @@ def discovery(s: Settings) -> None:
     st.caption(f"Each {artist_one} counts as new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
     with common.guard():
         new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span()).df
-    if new.empty:
-        st.caption(f"No {artist_one} heard for the first time in these dates.")
-    else:
-        st.altair_chart(view.new_artists_chart(new, s.since, s.until), width="stretch")
+    if tables.chart_with_data(new, lambda d: view.new_artists_chart(d, s.since, s.until), "plays_new_artists",
+                              f"No {artist_one} heard for the first time in these dates."):
         st.caption(f"{view.count_text(new['new_artists'].sum(), 'new ' + artist_one, 'new ' + view.level_name('artist', s.kind).lower())} in these dates.")
-        tables.data_expander(new, "plays_new_artists")
 
     st.subheader("First and last listen")
     with common.guard():

@@ -195,3 +195,17 @@ def data_expander(df: pd.DataFrame, name: str, headers: dict | None = None, kind
 
     with st.expander(label):
         show(df, name, headers, kinds, hide)
+
+
+def chart_with_data(df: pd.DataFrame, build, name: str, empty_text: str, headers: dict | None = None,
+                    kinds: dict | None = None) -> bool:
+    """The block most sections repeat: `empty_text` as a caption when `df` has no rows, else the
+    chart `build(df)` and its Data expander (data_expander). Whether there was something to draw."""
+    import streamlit as st
+
+    if df.empty:
+        st.caption(empty_text)
+        return False
+    st.altair_chart(build(df), width="stretch")
+    data_expander(df, name, headers, kinds)
+    return True
