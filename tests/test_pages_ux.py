@@ -49,7 +49,7 @@ def snake(headers: list[str]) -> list[str]:
 
 
 RAW = pd.DataFrame({
-    "track_id": ["t1", "t2"], "name": ["Song", None], "weekday": [1, 7], "plays": [1234, 2],
+    "track_id": ["t1", "t2"], "name": ["Song", None], "kind": ["music", "audiobook"], "weekday": [1, 7], "plays": [1234, 2],
     "minutes": [12.34567, 0.4], "skip_rate": [0.25, None], "first_play": [pd.Timestamp("2024-01-02 03:04"), None],
     "days_since": [3, 4], "mystery_column": ["x", "y"]})
 
@@ -58,7 +58,8 @@ def test_table_helper_shows_human_headers_whole_minutes_percent_weekday_names_an
     frame, config = tables.shape(RAW, headers={"name": "Track"})
     assert config["track_id"] is None                                        # ids hidden
     labels = {k: v["label"] for k, v in config.items() if v}
-    assert labels == {"name": "Track", "weekday": "Weekday", "plays": "Plays", "minutes": "Minutes",
+    assert frame["kind"].tolist() == ["Music", "Audiobook"]
+    assert labels == {"name": "Track", "kind": "Kind", "weekday": "Weekday", "plays": "Plays", "minutes": "Minutes",
                       "skip_rate": "Skip rate", "first_play": "First play", "days_since": "Days before newest",
                       "mystery_column": "Mystery column"}
     assert frame["weekday"].tolist() == ["Monday", "Sunday"]
@@ -71,7 +72,7 @@ def test_table_helper_shows_human_headers_whole_minutes_percent_weekday_names_an
 
 def test_csv_keeps_the_raw_values_under_the_human_headers():
     out = tables.csv_frame(RAW, headers={"name": "Track"})
-    assert "track_id" not in out.columns and list(out.columns)[:3] == ["Track", "Weekday", "Plays"]
+    assert "track_id" not in out.columns and list(out.columns)[:4] == ["Track", "Kind", "Weekday", "Plays"]
     assert out["Minutes"].tolist() == [12.34567, 0.4] and out["Weekday"].tolist() == [1, 7]
 
 

@@ -18,11 +18,13 @@ import pandas as pd
 WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday",
                  7: "Sunday"}
 
+KIND_NAMES = {"music": "Music", "podcast": "Podcast", "audiobook": "Audiobook", "unknown": "Unknown"}
+
 
 @dataclass(frozen=True)
 class Col:
     header: str
-    kind: str = "text"     # text, count, number, minutes, percent, year, weekday, datetime, date, check, link
+    kind: str = "text"     # text, kind (of a play), count, number, minutes, percent, year, weekday, datetime, date, check, link
     help: str | None = None
 
 
@@ -31,7 +33,7 @@ class Col:
 COLUMNS: dict[str, Col] = {
     # identity and text
     "name": Col("Name"), "track": Col("Track"), "artist": Col("Artist"), "artist_name": Col("Artist"),
-    "album": Col("Album"), "album_name": Col("Album"), "kind": Col("Kind"), "label": Col("Name"),
+    "album": Col("Album"), "album_name": Col("Album"), "kind": Col("Kind", "kind"), "label": Col("Name"),
     "time_range": Col("Time range"), "content": Col("Content"), "family": Col("Platform"),
     "most_used": Col("Most used"), "first_ones": Col("First of them"), "movement": Col("Movement"),
     "change": Col("Since last snapshot"), "level": Col("Level"), "status": Col("Status"),
@@ -147,6 +149,8 @@ def shown_frame(df: pd.DataFrame, kinds: dict | None = None, hide=()) -> pd.Data
             out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
         elif kind == "weekday":
             out[col] = pd.to_numeric(values, errors="coerce").map(WEEKDAY_NAMES).fillna("")
+        elif kind == "kind":
+            out[col] = values.map(lambda v: KIND_NAMES.get(v, "" if v is None else str(v)))
         elif kind == "text":
             out[col] = values.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
     return out
