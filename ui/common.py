@@ -50,6 +50,7 @@ UNAVAILABLE = "The database is unavailable right now."
 RETRY_EVERY_S = 5          # while the database is down, the page tries again this often ...
 RETRY_TRIES = 24           # ... this many times (two minutes), then waits for Rerun
 KEY_RETRIES = "mtm_db_retries"
+KEY_RETRY_STARTED = "mtm_db_retry_started"
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -100,13 +101,13 @@ def _wait_for_database() -> None:
     @st.fragment(run_every=RETRY_EVERY_S)
     def waiting() -> None:
         tries = int(st.session_state.get(KEY_RETRIES, 0))
-        if st.session_state.get("mtm_db_retry_started") and tries < RETRY_TRIES:
+        if st.session_state.get(KEY_RETRY_STARTED) and tries < RETRY_TRIES:
             tries += 1
             st.session_state[KEY_RETRIES] = tries
             if database_answers():
                 st.session_state.pop(KEY_RETRIES, None)
                 st.rerun(scope="app")
-        st.session_state["mtm_db_retry_started"] = True
+        st.session_state[KEY_RETRY_STARTED] = True
         st.caption(retry_text(tries))
 
     waiting()
@@ -125,6 +126,9 @@ def guard():
         if is_unavailable(exc):
             log.warning("database unavailable: %s", _detail(exc))
             st.error(message, icon="🛑")
+            # a whole run (the first, or Rerun after the tries ran out) starts the tries afresh
+            st.session_state.pop(KEY_RETRIES, None)
+            st.session_state.pop(KEY_RETRY_STARTED, None)
             _wait_for_database()
         else:
             log.warning("database problem: %s", message)
@@ -133,7 +137,7 @@ def guard():
     else:
         if KEY_RETRIES in st.session_state:          # back after an outage: the next one starts afresh
             st.session_state.pop(KEY_RETRIES, None)
-            st.session_state.pop("mtm_db_retry_started", None)
+            st.session_state.pop(KEY_RETRY_STARTED, None)
 
 
 def empty_state(message: str = EMPTY_HINT) -> None:
