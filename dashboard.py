@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, charts, common
+from ui import cached, charts, common, plays_view, tables
+from ui.text import literal
 
 PAGES_DIR = "app_pages"
 
@@ -14,7 +15,8 @@ def overview() -> None:
     with common.guard():
         counts = cached.query("overview_counts").df
     if counts.empty or int(counts.at[0, "tracks"]) == 0:
-        common.empty_state()
+        if not minutes_per_month():
+            common.empty_state()
         return
     row = counts.iloc[0]
     cols = st.columns(4)
@@ -27,6 +29,8 @@ def overview() -> None:
     cols[1].metric("First snapshot", str(row.first_snapshot or "–"))
     cols[2].metric("Last snapshot", str(row.last_snapshot or "–"))
 
+    minutes_per_month()
+
     st.subheader("Currently obsessed")
     tabs = st.tabs(["Last 4 weeks", "Last 6 months", "All time"])
     for tab, time_range in zip(tabs, ("short_term", "medium_term", "long_term")):
@@ -35,9 +39,54 @@ def overview() -> None:
             if top.empty:
                 st.caption("No snapshots for this time range yet.")
                 continue
-            table = charts.obsessed_table(top)
-            st.dataframe(table, hide_index=True, width="stretch", column_config=charts.OBSESSED_COLUMNS)
-            common.download_csv(table, f"currently_obsessed_{time_range}")
+            tables.show(charts.obsessed_table(top), f"currently_obsessed_{time_range}", headers={"name": "Track"})
+
+
+def requested_path(pages: list) -> str | None:
+    """The URL path the browser asked for when it names no page (st.navigation would quietly run
+    the Overview instead), else None."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "pages_manager", None)
+    wanted = getattr(manager, "intended_page_name", None)
+    wanted_hash = getattr(manager, "intended_page_script_hash", None)
+    if not wanted or wanted_hash:
+        return None
+    known = {p.url_path for p in pages} | {""}
+    return None if wanted.strip("/") in known else wanted
+
+
+def not_found(path: str, pages: list) -> None:
+    common.header("Page not found", ":material/explore_off:")
+    st.markdown(f"There is no page at **/{literal(path.strip('/'))}**. These are the pages:")
+    for page in pages:
+        st.page_link(page, label=page.title, icon=page.icon)
+
+
+def minutes_per_month() -> bool:
+    """Minutes listened per month over every play (every kind), in the browser's time zone (the Plays
+    page's default); a hint instead when no plays were imported. Whether there were plays."""
+    st.subheader("Minutes listened per month")
+    with common.guard():
+        zones = cached.query("plays_time_zones").df["name"].tolist()
+        tz, _source = plays_view.default_zone(getattr(st.context, "timezone", None), plays_view.env_zone(), zones)
+        span = cached.query("plays_overview", tz=tz).df
+    if span.empty or span.at[0, "first_at"] is None or str(span.at[0, "first_at"]) in ("NaT", "None") \
+            or int(span.at[0, "streams"]) == 0:
+        st.caption("No plays yet: import your Spotify streaming history on the **Admin** page to see your "
+                   "minutes per month here (the **Plays** page has the rest).")
+        return False
+    first, last = span.at[0, "first_day"], span.at[0, "last_day"]
+    with common.guard():
+        info = cached.query("plays_time_zone", tz=tz).df
+        quarter = bool(info.at[0, "quarter"]) if len(info) else False
+        months = cached.query("plays_timeline", grain="month", limit=1200, tz=tz, since=first, until=last,
+                              kind="all", quarter=quarter, min_seconds=plays_view.DEFAULT_THRESHOLD).df
+    st.altair_chart(plays_view.timeline_chart(months, "month"), width="stretch")
+    st.caption(f"Every stream of every kind (music, podcasts, audiobooks), {first} to {last}, months in "
+               f"{literal(tz)}. The **Plays** page breaks it down.")
+    return True
 
 
 def playing_now() -> None:
@@ -55,16 +104,19 @@ def playing_now() -> None:
 def main() -> None:
     st.set_page_config(page_title="Music Time Machine", page_icon="🎧", layout="wide")
     charts.enable_theme()
-    nav = st.navigation({
-        "Browse": [
-            st.Page(overview, title="Overview", icon=":material/home:", default=True),
-            st.Page(f"{PAGES_DIR}/history.py", title="Listening history", icon=":material/show_chart:"),
-            st.Page(f"{PAGES_DIR}/plays.py", title="Plays", icon=":material/headphones:"),
-            st.Page(f"{PAGES_DIR}/search.py", title="Search", icon=":material/search:"),
-            st.Page(f"{PAGES_DIR}/explorer.py", title="raw_json explorer", icon=":material/data_object:"),
-        ],
-        "Admin": [st.Page(f"{PAGES_DIR}/admin.py", title="Admin", icon=":material/admin_panel_settings:")],
-    })
+    browse = [
+        st.Page(overview, title="Overview", icon=":material/home:", default=True),
+        st.Page(f"{PAGES_DIR}/history.py", title="Listening history", icon=":material/show_chart:"),
+        st.Page(f"{PAGES_DIR}/plays.py", title="Plays", icon=":material/headphones:"),
+        st.Page(f"{PAGES_DIR}/search.py", title="Search", icon=":material/search:"),
+        st.Page(f"{PAGES_DIR}/explorer.py", title="raw_json explorer", icon=":material/data_object:"),
+    ]
+    admin = [st.Page(f"{PAGES_DIR}/admin.py", title="Admin", icon=":material/admin_panel_settings:")]
+    nav = st.navigation({"Browse": browse, "Admin": admin})
+    missing = requested_path(browse + admin)
+    if missing is not None:
+        not_found(missing, browse + admin)
+        return
     nav.run()
 
 

@@ -105,8 +105,7 @@ def values_at_path(src: view.Source, info: dict, paths: list[str]) -> None:
                               key=src.key("path_pick"), placeholder="Pick a key path")
     else:
         chosen = st.text_input("Key path", key=src.key("path"), bind="query-params",
-                               placeholder=('album.images[*].url or album."release-date"' if src is view.TRACKS
-                                            else "listening_context.type or master_metadata_track_name"),
+                               placeholder=" or ".join(src.path_examples),
                                help="Keys joined by dots; [*] for every array element, [0] for the first; "
                                     'keys with spaces or punctuation in double quotes.')
     if not chosen or not chosen.strip():

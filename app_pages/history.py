@@ -6,18 +6,14 @@ import json
 
 import streamlit as st
 
-from ui import cached, charts, common, filters
+from ui import cached, charts, common, filters, tables
+from ui.plays_view import count_text
 from ui.text import spotify_links
 
 TOP_CHOICES = 200          # tracks / artists offered in the bump chart's picker
 DEFAULT_PICKS = 5          # preselected: the strongest ones in the filtered snapshots
 ARTIST_CHOICES = 2000      # artists in the artist filter
 SERIES_ROWS = 5000         # row cap of one bump chart's data
-
-
-def _table(df, name: str, column_config: dict | None = None) -> None:
-    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
-    common.download_csv(df, name)
 
 
 def _filters() -> filters.HistoryFilters | None:
@@ -81,10 +77,9 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
                                **f.params(artist=False))
         data = res.df.assign(label=res.df["track_id"].map(labels))
         st.altair_chart(charts.bump_chart(data), width="stretch")
-        data, name = data.drop(columns=["label"]), "track_rank_over_time"
+        data, name = data[["label", *[c for c in data.columns if c != "label"]]], "track_rank_over_time"
     common.truncated_note(res)
-    with st.expander("Data"):
-        _table(data, name)
+    tables.data_expander(data, name, headers={"label": "Track"})
 
 
 def currently_obsessed(f: filters.HistoryFilters) -> None:
@@ -99,7 +94,7 @@ def currently_obsessed(f: filters.HistoryFilters) -> None:
     st.caption(f"Snapshot of {df.at[0, 'snapshot_date']}.")
     table = charts.obsessed_table(df)
     table["album_name"] = df["album_name"]
-    _table(table, "currently_obsessed", {**charts.OBSESSED_COLUMNS, "album_name": "Album"})
+    tables.show(table, "currently_obsessed", headers={"name": "Track"})
 
 
 def forgotten_gems(f: filters.HistoryFilters) -> None:
@@ -120,13 +115,9 @@ def forgotten_gems(f: filters.HistoryFilters) -> None:
     if res.df.empty:
         st.caption("No forgotten gems with these filters.")
         return
-    st.caption(f"{len(res.df):,} gem{'s' if len(res.df) != 1 else ''}{'+' if res.truncated else ''}.")
+    st.caption(f"{count_text(len(res.df), 'gem')}{'+' if res.truncated else ''}.")
     gems = res.df.assign(spotify_url=spotify_links(res.df["spotify_url"]))   # no javascript: or data: links
-    _table(gems, "forgotten_gems", {
-        "track_id": None, "name": "Track", "artist_name": "Artist", "best_rank": "Best rank", "placements": "Placements",
-        "first_in_window": "First in window", "last_in_window": "Last in window",
-        "last_ranked": "Last ranked", "days_since": "Days before newest",
-        "spotify_url": st.column_config.LinkColumn("Spotify", display_text="open")})
+    tables.show(gems, "forgotten_gems", headers={"name": "Track"})
     common.truncated_note(res)
 
 
@@ -136,24 +127,16 @@ def evolution(f: filters.HistoryFilters) -> None:
                 "time range (your time range is highlighted; click the legend to change).")
     with common.guard():
         turnover = cached.query("snapshot_turnover", time_range=None, since=f.since, until=f.until).df
-    if turnover.empty:
-        st.caption("Turnover needs two snapshots of a time range within the dates.")
-    else:
-        st.altair_chart(charts.turnover_chart(turnover, f.time_range), width="stretch")
-        with st.expander("Data"):
-            _table(turnover, "snapshot_turnover")
+    tables.chart_with_data(turnover, lambda d: charts.turnover_chart(d, f.time_range), "snapshot_turnover",
+                           "Turnover needs two snapshots of a time range within the dates.")
 
     st.markdown("**Top artists per month** · the 5 strongest artists of each month; strength = the sum over "
                 "their placements of (51 - rank), so a #1 counts 50 and a #50 counts 1. Click a cell to "
                 "highlight an artist.")
     with common.guard():
         top = cached.query("top_artists_by_month", per_month=5, limit=2000, **f.params()).df
-    if top.empty:
-        st.caption("No snapshots with these filters.")
-    else:
-        st.altair_chart(charts.top_artists_by_month_chart(top), width="stretch")
-        with st.expander("Data"):
-            _table(top, "top_artists_by_month")
+    tables.chart_with_data(top, charts.top_artists_by_month_chart, "top_artists_by_month",
+                           "No snapshots with these filters.")
 
     st.markdown("**Taste shift** · how much the month's artists differ from the month before (Jaccard "
                 "distance of the two artist sets: 0 = the same, 100% = all different), and the average "
@@ -166,8 +149,7 @@ def evolution(f: filters.HistoryFilters) -> None:
     cols = st.columns(2)
     cols[0].altair_chart(charts.taste_shift_chart(shift), width="stretch")
     cols[1].altair_chart(charts.release_year_trend_chart(shift), width="stretch")
-    with st.expander("Data"):
-        _table(shift, "taste_shift")
+    tables.data_expander(shift, "taste_shift")
 
 
 def track_traits(f: filters.HistoryFilters) -> None:
@@ -178,8 +160,9 @@ def track_traits(f: filters.HistoryFilters) -> None:
         st.caption("No tracks with these filters.")
         return
     t = traits.iloc[0]
-    st.caption(f"From the Spotify payloads (raw_json) of the {int(t.tracks):,} distinct tracks in the filtered "
-               f"snapshots; {int(t.with_release_year):,} have a release date, {int(t.with_popularity):,} a "
+    have = "has" if int(t.with_release_year) == 1 else "have"
+    st.caption(f"From the Spotify payloads (raw_json) of the {count_text(t.tracks, 'distinct track')} in the "
+               f"filtered snapshots; {int(t.with_release_year):,} {have} a release date, {int(t.with_popularity):,} a "
                f"popularity, {int(t.tracks) - int(t.explicit_unknown):,} an explicit flag. Fields older "
                "payloads lack are left out.")
     with common.guard():
@@ -202,12 +185,7 @@ def track_traits(f: filters.HistoryFilters) -> None:
         for col, (title, explain, df, build, name) in zip(cols, row):
             with col:
                 st.markdown(f"**{title}** · {explain}")
-                if df.empty:
-                    st.caption("No tracks with this field.")
-                    continue
-                st.altair_chart(build(df), width="stretch")
-                with st.expander("Data"):
-                    _table(df, name)
+                tables.chart_with_data(df, build, name, "No tracks with this field.")
 
 
 SECTIONS = {"Rank over time": rank_over_time, "Currently obsessed": currently_obsessed,

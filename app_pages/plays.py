@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui import cached, charts, common
+from ui import cached, charts, common, tables
 from ui import plays_view as view
 from ui.filters import date_range, url_param, write_url_params
 from ui.text import literal
@@ -49,11 +49,6 @@ class Settings:
     def timed(self, since: dt.date | None = None, until: dt.date | None = None) -> dict:
         """Parameters of the queries over time (they also need the rollup and the threshold)."""
         return {**self.span(since, until), "quarter": self.quarter, "min_seconds": self.min_seconds}
-
-
-def _table(df, name: str, column_config: dict | None = None) -> None:
-    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
-    common.download_csv(df, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,9 +138,9 @@ def totals(s: Settings) -> None:
     cols = st.columns(6)
     cols[0].metric("Listened", view.hours_text(t.minutes))
     cols[1].metric("Plays", f"{int(t.plays):,}", help=f"Streams: {int(t.streams):,}")
-    cols[2].metric("Tracks", f"{int(counts.tracks):,}")
-    cols[3].metric("Artists", f"{int(counts.artists):,}")
-    cols[4].metric("Days with a play", f"{int(t.days):,}", help=f"Of {(s.until - s.since).days + 1:,} days")
+    cols[2].metric(view.level_name("track", s.kind), f"{int(counts.tracks):,}")
+    cols[3].metric(view.level_name("artist", s.kind), f"{int(counts.artists):,}")
+    cols[4].metric("Days with a play", f"{int(t.days):,}", help=f"Of {view.count_text((s.until - s.since).days + 1, 'day')}")
     cols[5].metric("Skip rate", view.percent(int(t.skips) / int(t.skip_known) if int(t.skip_known) else None))
 
 
@@ -169,16 +164,15 @@ def over_time(s: Settings) -> None:
     top = view.busiest(res.df)
     if top:
         st.caption(f"Busiest {view.GRAINS[grain].lower()}: {top[0]} with {view.hours_text(top[1])}.")
-    with st.expander("Data"):
-        _table(res.df, "plays_timeline")
+    tables.data_expander(res.df, "plays_timeline", headers={"period": view.GRAINS[grain]},
+                         kinds={"period": "month" if grain == "month" else "date"})
 
     st.subheader("When you listen")
     st.caption("Hour of day by weekday, in your time zone.")
     with common.guard():
         heat = cached.query("plays_heatmap", **s.timed()).df
     st.altair_chart(view.heatmap_chart(heat, measure), width="stretch")
-    with st.expander("Data"):
-        _table(heat, "plays_heatmap")
+    tables.data_expander(heat, "plays_heatmap")
 
     st.subheader("Calendar")
     years = list(range(s.last.year, s.first.year - 1, -1))
@@ -187,14 +181,15 @@ def over_time(s: Settings) -> None:
     since, until = view.year_bounds(int(year))
     with common.guard():
         days = cached.query("plays_timeline", grain="day", limit=400, **s.timed(since, until)).df
-    st.altair_chart(view.calendar_chart(days, int(year), measure), width="stretch")
-    st.caption(f"{len(days):,} days with a stream in {year}.")
+    st.altair_chart(view.calendar_chart(days, int(year), measure, s.first, s.last), width="stretch")
+    st.caption(f"{view.count_text(len(days), 'day')} with a stream in {year}. " + view.CALENDAR_NOTE)
 
 
 def top_lists(s: Settings) -> None:
-    st.subheader("Top tracks, artists and albums")
+    names = view.level_names(s.kind)
+    st.subheader(f"Top {names['track'].lower()}, {names['artist'].lower()} and {names['album'].lower()}")
     cols = st.columns([3, 2, 2])
-    level = cols[0].radio("Of", list(view.LEVELS), format_func=view.LEVELS.get, horizontal=True, key="plays_level")
+    level = cols[0].radio("Of", list(view.LEVELS), format_func=names.get, horizontal=True, key="plays_level")
     order_by = cols[1].radio("By", ["plays", "minutes"], format_func=str.capitalize, horizontal=True,
                              key="plays_order")
     n = cols[2].number_input("How many", min_value=5, max_value=TOP_ROWS * 4, value=25, step=5, key="plays_top_n")
@@ -208,12 +203,7 @@ def top_lists(s: Settings) -> None:
         return
     st.altair_chart(view.top_chart(res.df, level, order_by), width="stretch")
     table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else []))
-    _table(table, f"plays_top_{level}", {
-        "rank": "Rank", "name": view.LEVELS[level][:-1], "artist": "Artist", "kind": "Kind", "plays": "Plays",
-        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f"), "streams": "Streams", "skips": "Skips",
-        "skip_rate": st.column_config.NumberColumn("Skip rate", format="percent"),
-        "first_play": st.column_config.DatetimeColumn("First play", format="YYYY-MM-DD HH:mm"),
-        "last_play": st.column_config.DatetimeColumn("Last play", format="YYYY-MM-DD HH:mm")})
+    tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind))
 
 
 def skips(s: Settings) -> None:
@@ -241,7 +231,7 @@ def skips(s: Settings) -> None:
     cols = st.columns(2)
     for col, level in zip(cols, ("track", "artist")):
         with col:
-            st.markdown(f"**Most skipped {view.LEVELS[level].lower()}**")
+            st.markdown(f"**Most skipped {view.level_name(level, s.kind).lower()}**")
             with common.guard():
                 df = cached.query("plays_most_skipped", level=level, min_streams=int(min_streams), limit=25,
                                   **s.span()).df
@@ -250,10 +240,7 @@ def skips(s: Settings) -> None:
                 continue
             if level == "artist":
                 df = df.drop(columns=["artist"])
-            _table(df, f"plays_most_skipped_{level}", {
-                "name": view.LEVELS[level][:-1], "artist": "Artist", "streams": "Streams",
-                "skip_known": "Saying", "skips": "Skips",
-                "skip_rate": st.column_config.NumberColumn("Skip rate", format="percent")})
+            tables.show(df, f"plays_most_skipped_{level}", headers=view.level_headers(level, s.kind))
 
 
 def sessions(s: Settings) -> None:
@@ -277,12 +264,7 @@ def sessions(s: Settings) -> None:
         cols[3].metric("Longest", view.hours_text(summary.longest_minutes))
         st.altair_chart(view.session_lengths_chart(lengths), width="stretch")
         st.markdown("**Longest sessions**")
-        _table(longest, "plays_longest_sessions", {
-            "started": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm"),
-            "ended": st.column_config.DatetimeColumn("Ended", format="YYYY-MM-DD HH:mm"),
-            "minutes": st.column_config.NumberColumn("Length (min)", format="%.0f"),
-            "minutes_played": st.column_config.NumberColumn("Played (min)", format="%.0f"),
-            "streams": "Streams"})
+        tables.show(longest, "plays_longest_sessions", headers={"minutes": "Length (min)"})
 
     st.subheader("Daily streaks")
     st.caption(f"Runs of consecutive days with at least one play ({view.threshold_text(s.min_seconds)}).")
@@ -293,35 +275,31 @@ def sessions(s: Settings) -> None:
         return
     latest = streaks[streaks["latest"]]
     cols = st.columns(2)
-    cols[0].metric("Longest streak", f"{int(streaks.iloc[0].days):,} days",
+    cols[0].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day"),
                    help=f"{streaks.iloc[0].first_day} to {streaks.iloc[0].last_day}")
     if len(latest):
-        cols[1].metric("Latest streak", f"{int(latest.iloc[0].days):,} days",
+        cols[1].metric("Latest streak", view.count_text(latest.iloc[0].days, "day"),
                        help=f"{latest.iloc[0].first_day} to {latest.iloc[0].last_day}")
-    _table(streaks, "plays_streaks", {"first_day": "From", "last_day": "To", "days": "Days",
-                                      "latest": st.column_config.CheckboxColumn("Latest")})
+    tables.show(streaks, "plays_streaks")
 
 
 def discovery(s: Settings) -> None:
-    st.subheader("New artists per month")
-    st.caption(f"An artist is new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
+    artist_one = view.level_name("artist", s.kind, plural=False).lower()
+    st.subheader(f"New {view.level_name('artist', s.kind).lower()} per month")
+    st.caption(f"Each {artist_one} counts as new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
     with common.guard():
         new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span()).df
-    if new.empty:
-        st.caption("No artist heard for the first time in these dates.")
-    else:
-        st.altair_chart(view.new_artists_chart(new, s.since, s.until), width="stretch")
-        st.caption(f"{view.count_text(new['new_artists'].sum(), 'new artist')} in these dates.")
-        with st.expander("Data"):
-            _table(new, "plays_new_artists")
+    if tables.chart_with_data(new, lambda d: view.new_artists_chart(d, s.since, s.until), "plays_new_artists",
+                              f"No {artist_one} heard for the first time in these dates."):
+        st.caption(f"{view.count_text(new['new_artists'].sum(), 'new ' + artist_one, 'new ' + view.level_name('artist', s.kind).lower())} in these dates.")
 
     st.subheader("First and last listen")
     with common.guard():
         artists = cached.query("plays_artists", kind=s.kind, min_seconds=s.min_seconds, limit=ARTIST_CHOICES).df
     if artists.empty:
-        st.caption("No artist with a play.")
+        st.caption(f"No {artist_one} with a play.")
         return
-    artist = st.selectbox("Artist", artists["artist"].tolist(), key="plays_first_artist",
+    artist = st.selectbox(artist_one.capitalize(), artists["artist"].tolist(), key="plays_first_artist",
                           help="Artists with the most plays first.")
     with common.guard():
         res = cached.query("plays_first_last", tz=s.tz, artist=artist, kind=s.kind, min_seconds=s.min_seconds,
@@ -334,15 +312,9 @@ def discovery(s: Settings) -> None:
     if len(head):
         h = head.iloc[0]
         st.markdown(f"**{literal(view.label(artist))}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
-                    f"{h.last_play:%Y-%m-%d %H:%M}; {int(h.plays):,} plays, {view.hours_text(h.minutes)}.")
+                    f"{h.last_play:%Y-%m-%d %H:%M}; {view.count_text(h.plays, 'play')}, {view.hours_text(h.minutes)}.")
     tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
-    _table(tracks, "plays_first_last", {
-        "name": "Track", "kind": "Kind", "plays": "Plays",
-        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f"),
-        "first_play": st.column_config.DatetimeColumn("First play", format="YYYY-MM-DD HH:mm"),
-        "last_play": st.column_config.DatetimeColumn("Last play", format="YYYY-MM-DD HH:mm"),
-        "first_stream": st.column_config.DatetimeColumn("First stream", format="YYYY-MM-DD HH:mm"),
-        "last_stream": st.column_config.DatetimeColumn("Last stream", format="YYYY-MM-DD HH:mm")})
+    tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
     common.truncated_note(res)
 
 
@@ -355,7 +327,7 @@ def two_periods(s: Settings) -> None:
                                   format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
     b = date_range(cols[1].date_input("Period B", value=(s.since, s.until), min_value=s.first, max_value=s.last,
                                   format="YYYY-MM-DD", key="plays_period_b"), s.first, s.last)
-    level = cols[2].radio("Compare", list(view.LEVELS), format_func=view.LEVELS.get, horizontal=True,
+    level = cols[2].radio("Compare", list(view.LEVELS), format_func=view.level_names(s.kind).get, horizontal=True,
                           index=1, key="plays_compare_level")
     top = cols[3].number_input("Top", min_value=5, max_value=100, value=20, step=5, key="plays_compare_top")
     params = {"tz": s.tz, "since_a": a[0], "until_a": a[1], "since_b": b[0], "until_b": b[1], "kind": s.kind,
@@ -370,21 +342,19 @@ def two_periods(s: Settings) -> None:
         table = view.compare_table(cmp).drop(columns=["change", "status"])
         if level == "artist":
             table = table.drop(columns=["artist"])
-        _table(table, "plays_compare", {"rank_b": "Rank in B", "rank_a": "Rank in A",
-                                        "name": view.LEVELS[level][:-1], "artist": "Artist",
-                                        "plays_b": "Plays in B", "plays_a": "Plays in A", "movement": "Movement"})
+        tables.show(table, "plays_compare", headers=view.level_headers(level, s.kind))
     cols = st.columns(2)
     for col, status, title in ((cols[0], "new", "New in B"), (cols[1], "dropped", "Dropped in B")):
         with col:
             part = changes[changes["status"] == status] if len(changes) else changes
             total = int(part["of_total"].iloc[0]) if len(part) else 0
-            st.markdown(f"**{title}** · {view.count_text(total, view.LEVELS[level].lower()[:-1])}")
+            st.markdown(f"**{title}** · {view.count_text(total, view.level_name(level, s.kind, False).lower(), view.level_name(level, s.kind).lower())}")
             if part.empty:
                 st.caption("None.")
                 continue
             shown = part.drop(columns=["status", "of_total"] + (["artist"] if level == "artist" else []))
-            _table(shown, f"plays_{status}", {"name": view.LEVELS[level][:-1], "artist": "Artist",
-                                               "plays": "Plays in A" if status == "dropped" else "Plays in B"})
+            tables.show(shown, f"plays_{status}", headers={**view.level_headers(level, s.kind),
+                        "plays": "Plays in A" if status == "dropped" else "Plays in B"})
 
 
 def on_this_day(s: Settings) -> None:
@@ -401,10 +371,8 @@ def on_this_day(s: Settings) -> None:
     st.caption(" · ".join(f"{year}: {view.count_text(r.day_plays, 'play')}, {view.hours_text(r.day_minutes)}"
                           for year, r in per_year.iterrows())
                + f". Tracks with a play that day; minutes count every stream ({view.threshold_text(s.min_seconds)}).")
-    _table(res.df.drop(columns=["day", "day_plays", "day_minutes"]), "plays_on_this_day", {
-        "year": st.column_config.NumberColumn("Year", format="%d"), "track": "Track", "artist": "Artist",
-        "plays": "Plays", "minutes": st.column_config.NumberColumn("Minutes", format="%.1f"),
-        "first_play": st.column_config.DatetimeColumn("First play", format="YYYY-MM-DD HH:mm")})
+    tables.show(res.df.drop(columns=["day", "day_plays", "day_minutes"]), "plays_on_this_day",
+                headers=view.level_headers("track", s.kind, column="track"))
     common.truncated_note(res)
 
 
@@ -423,12 +391,7 @@ def forgotten_gems(s: Settings) -> None:
     if res.df.empty:
         st.caption("No forgotten gems with these settings.")
         return
-    _table(res.df.drop(columns=["track_id"]), "plays_forgotten_gems", {
-        "name": "Track", "artist": "Artist", "plays": "Plays",
-        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f"),
-        "first_play": st.column_config.DatetimeColumn("First play", format="YYYY-MM-DD"),
-        "last_stream": st.column_config.DatetimeColumn("Last stream", format="YYYY-MM-DD"),
-        "days_ago": "Days before newest"})
+    tables.show(res.df, "plays_forgotten_gems", headers=view.level_headers("track", s.kind))
 
 
 def year_in_review(s: Settings) -> None:
@@ -453,7 +416,8 @@ def year_in_review(s: Settings) -> None:
     cols = st.columns(4)
     cols[0].metric("Listened", view.hours_text(t.minutes), help=f"{float(t.minutes):,.0f} minutes")
     cols[1].metric("Plays", f"{int(t.plays):,}")
-    cols[2].metric("Tracks · artists", f"{int(counts.tracks):,} · {int(counts.artists):,}")
+    cols[2].metric(f"{view.level_name('track', s.kind)} · {view.level_name('artist', s.kind).lower()}",
+                   f"{int(counts.tracks):,} · {int(counts.artists):,}")
     cols[3].metric("New artists", f"{int(new['new_artists'].sum()) if len(new) else 0:,}")
     cols = st.columns(4)
     cols[0].metric("Days with a play", f"{int(t.days):,}")
@@ -461,21 +425,23 @@ def year_in_review(s: Settings) -> None:
     cols[1].metric("Busiest day", str(busiest[0]) if busiest else "–",
                    help=view.hours_text(busiest[1]) if busiest else None)
     cols[2].metric("Longest session", view.hours_text(session.longest_minutes) if int(session.sessions) else "–")
-    cols[3].metric("Longest streak", f"{int(streaks.iloc[0].days):,} days" if len(streaks) else "–")
-    st.altair_chart(view.calendar_chart(days, year), width="stretch")
+    cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
+    st.altair_chart(view.calendar_chart(days, year, first=s.first, last=s.last), width="stretch")
+    st.caption(view.CALENDAR_NOTE)
     st.altair_chart(view.year_months_chart(months, year), width="stretch")
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
         with col, common.guard():
             top = cached.query("plays_top", level=level, order_by="plays", min_seconds=s.min_seconds, limit=5,
                                **s.span(since, until)).df
-            st.markdown(f"**Top {view.LEVELS[level].lower()}**")
+            st.markdown(f"**Top {view.level_name(level, s.kind).lower()}**")
             if top.empty:
                 st.caption("None.")
                 continue
-            shown = view.with_labels(top, level)[["rank", "label", "plays"]]
-            _table(shown, f"plays_review_{level}", {"rank": "Rank", "label": view.LEVELS[level][:-1],
-                                                    "plays": "Plays"})
+            # plays before the long label: a third of 1400 px cannot show a long name and a third column
+            shown = view.with_labels(top, level)[["rank", "plays", "label"]]
+            tables.show(shown, f"plays_review_{level}", headers=view.level_headers(level, s.kind),
+                        widths={"rank": 50, "plays": 60})
 
 
 def platforms(s: Settings) -> None:
@@ -493,10 +459,8 @@ def platforms(s: Settings) -> None:
     else:
         st.altair_chart(view.platforms_chart(fams), width="stretch")
         with st.expander("Every platform string"):
-            _table(raw[["rank", "name", "plays", "minutes", "streams", "skip_rate"]], "plays_platform_strings",
-                   {"rank": "Rank", "name": "Platform", "plays": "Plays", "streams": "Streams",
-                    "minutes": st.column_config.NumberColumn("Minutes", format="%.0f"),
-                    "skip_rate": st.column_config.NumberColumn("Skip rate", format="percent")})
+            tables.show(raw[["rank", "name", "plays", "minutes", "streams", "skip_rate"]], "plays_platform_strings",
+                        headers={"name": "Platform"})
     st.subheader("Countries")
     st.caption("The country the stream was played from (conn_country).")
     if countries.empty:
@@ -504,8 +468,7 @@ def platforms(s: Settings) -> None:
         return
     st.altair_chart(view.countries_chart(countries), width="stretch")
     shown = countries[["rank", "name", "plays", "minutes", "streams"]].assign(name=countries["name"].map(view.flag))
-    _table(shown, "plays_countries", {"rank": "Rank", "name": "Country", "plays": "Plays", "streams": "Streams",
-                                      "minutes": st.column_config.NumberColumn("Minutes", format="%.0f")})
+    tables.show(shown, "plays_countries", headers={"name": "Country"})
 
 
 RENDER = {"Over time": over_time, "Top lists": top_lists, "Skips": skips, "Sessions & streaks": sessions,

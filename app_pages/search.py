@@ -83,14 +83,30 @@ def rank_chart(track_id: str, title: str, empty_text: str) -> None:
     common.download_csv(history[history["rank"].notna()], "rank_history")
 
 
+def link_pick(state_key: str, options) -> None:
+    """A result clicked in the list (a link to this page with ?pick=...) becomes the chosen one,
+    once per link: choosing another afterwards is not undone by the link."""
+    wanted = url_param("pick")
+    seen_key = state_key + "-link"
+    if wanted and wanted in options and st.session_state.get(seen_key) != wanted:
+        st.session_state[state_key] = wanted
+        st.session_state[seen_key] = wanted
+
+
+def link_params(raw: str, chosen_scope: str | None) -> dict:
+    """The parameters a result's link carries, so the page it opens is this one with the result chosen."""
+    return {"q": raw, "scope": chosen_scope, "tz": url_param("tz"), "min_s": url_param("min_s")}
+
+
 def rank_history(df) -> None:
     st.subheader("Rank history")
     labels = {r["track_id"]: view.result_label(r) for r in df.to_dict("records")}
     options = list(labels)
+    link_pick("search-pick", labels)
     if st.session_state.get("search-pick") not in labels:
         st.session_state["search-pick"] = options[0]
     track_id = st.selectbox("Track", options, format_func=lambda t: labels.get(t, t), key="search-pick",
-                            help="Or choose a row in the Table tab.")
+                            help="Or click a result above, or a row in the Table tab.")
     rank_chart(track_id, labels[track_id], "This track has not been in any snapshot's top list yet.")
 
 
@@ -100,10 +116,11 @@ def play_history(df, zone: Zone, min_seconds: int) -> None:
     st.subheader("Play history")
     rows = {r["name_key"]: r for r in df.to_dict("records")}
     labels = {k: view.play_label(r) for k, r in rows.items()}
+    link_pick("plays-pick", rows)
     if st.session_state.get("plays-pick") not in rows:
         st.session_state["plays-pick"] = next(iter(rows))
     key = st.selectbox("Played item", list(rows), format_func=lambda k: labels.get(k, k), key="plays-pick",
-                       help="Or choose a row in the Table tab.")
+                       help="Or click a result above, or a row in the Table tab.")
     with common.guard():
         history = cached.query("play_item_history", name_key=key, tz=zone.name, min_seconds=min_seconds).df
     if history.empty:
@@ -127,7 +144,7 @@ def play_history(df, zone: Zone, min_seconds: int) -> None:
                    "snapshot's top list yet.")
 
 
-def library(query: search.SearchQuery, result) -> None:
+def library(query: search.SearchQuery, result, links: dict | None = None) -> None:
     """The library's results (tracks of the Music Time Machine top lists) and the chosen one's rank history."""
     df = view.prepare_results(result.df)
     if df.empty:
@@ -139,7 +156,7 @@ def library(query: search.SearchQuery, result) -> None:
 
     as_list, as_table = st.tabs(["Results", "Table"])
     with as_list:
-        st.html(view.results_html(df, query.needles()))
+        st.html(view.results_html(df, query.needles(), links))
     with as_table:
         st.dataframe(view.table_frame(df), hide_index=True, width="stretch",
                      column_config=view.table_column_config(), key="search-table",
@@ -148,7 +165,7 @@ def library(query: search.SearchQuery, result) -> None:
     rank_history(df)
 
 
-def plays(query: search.SearchQuery, result, min_seconds: int) -> None:
+def plays(query: search.SearchQuery, result, min_seconds: int, links: dict | None = None) -> None:
     """What was played matching the search, and the chosen item's play history, in the user's zone."""
     zone = time_zone()
     if zone.link_refused:
@@ -163,7 +180,7 @@ def plays(query: search.SearchQuery, result, min_seconds: int) -> None:
 
     as_list, as_table = st.tabs(["Results", "Table"])
     with as_list:
-        st.html(view.plays_results_html(df, query.needles()))
+        st.html(view.plays_results_html(df, query.needles(), links))
     with as_table:
         st.dataframe(view.plays_table_frame(df), hide_index=True, width="stretch",
                      column_config=view.plays_table_column_config(zone.name, min_seconds), key="plays-table",
@@ -175,20 +192,27 @@ def plays(query: search.SearchQuery, result, min_seconds: int) -> None:
 SCOPES = {"library": ":material/library_music: Library", "plays": ":material/headphones: In your plays"}
 
 
-def scope(counts: dict[str, tuple[int, bool]]) -> str:
-    """Library or plays, when both can be searched: a switch naming how many each found. It moves by
-    itself only away from a side that found nothing while the other found something."""
-    found = {k: n > 0 for k, (n, _) in counts.items()}
-    current = st.session_state.get("search-scope")
-    if current not in SCOPES or (not found[current] and any(found.values())):
-        st.session_state["search-scope"] = "library" if found["library"] or not found["plays"] else "plays"
+def scope(counts: dict[str, tuple[int, bool]], query_text: str) -> str:
+    """Library or plays, when both can be searched: a switch naming how many each found. It opens on
+    the link's ?scope= when there is one, else on the side that found more; a new search moves it to
+    the side that found more, and the user's choice holds for the search it was made on. The choice
+    is written back to the link."""
+    link = url_param("scope")
+    if link in SCOPES and st.session_state.get("search-scope-link") != link:
+        st.session_state["search-scope"] = link
+    elif st.session_state.get("search-scope-for") != query_text or st.session_state.get("search-scope") not in SCOPES:
+        st.session_state["search-scope"] = view.default_scope(counts)
+    st.session_state["search-scope-for"] = query_text
 
     def label(k: str) -> str:
         n, more = counts[k]
         return f"{SCOPES[k]} · {n:,}{'+' if more else ''}"
 
-    return st.segmented_control("Results from", list(SCOPES), format_func=label, key="search-scope",
-                                required=True, label_visibility="collapsed") or "library"
+    chosen = st.segmented_control("Results from", list(SCOPES), format_func=label, key="search-scope",
+                                  required=True, label_visibility="collapsed") or "library"
+    st.query_params["scope"] = chosen
+    st.session_state["search-scope-link"] = chosen
+    return chosen
 
 
 def main() -> None:
@@ -222,17 +246,18 @@ def main() -> None:
         found_plays = cached.uncached("search_play_items", cap=PAGE_SIZE,
                                       **query.params(PAGE_SIZE + 1, min_seconds=min_seconds)) if played else None
     if found_plays is None:
-        library(query, found_tracks)
+        library(query, found_tracks, link_params(raw, None))
     elif found_tracks is None:
         st.caption("Searching everything you played (tracks, podcast episodes, audiobooks).")
-        plays(query, found_plays, min_seconds)
+        plays(query, found_plays, min_seconds, link_params(raw, None))
     else:
         counts = {"library": (len(found_tracks.df), found_tracks.truncated),
                   "plays": (len(found_plays.df), found_plays.truncated)}
-        if scope(counts) == "plays":
-            plays(query, found_plays, min_seconds)
+        chosen = scope(counts, raw.strip())
+        if chosen == "plays":
+            plays(query, found_plays, min_seconds, link_params(raw, chosen))
         else:
-            library(query, found_tracks)
+            library(query, found_tracks, link_params(raw, chosen))
 
 
 main()

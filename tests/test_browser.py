@@ -121,6 +121,16 @@ def wait_for_run(page, timeout_s: float = 60) -> None:
     raise AssertionError(f"the page was still running after {timeout_s}s")
 
 
+BROKEN_IMAGES_JS = """() => Array.from(document.images)
+    .filter(img => img.complete && img.naturalWidth === 0).map(img => img.src.slice(0, 80))"""
+
+
+def broken_images(page) -> list[str]:
+    """The <img> elements that finished loading without a picture (a browser's broken-image icon)."""
+    time.sleep(0.5)
+    return page.evaluate(BROKEN_IMAGES_JS)
+
+
 @pytest.mark.parametrize("path", list(PAGES), ids=[p or "overview" for p in PAGES])
 def test_page_renders_in_chromium_without_exception(server, browser, path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -131,6 +141,7 @@ def test_page_renders_in_chromium_without_exception(server, browser, path):
         exceptions = page.locator('[data-testid="stException"]')
         assert exceptions.count() == 0, exceptions.first.inner_text()
         assert PAGES[path].lower() in page.locator('[data-testid="stMain"]').inner_text().lower()
+        assert broken_images(page) == [], "a broken image"
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Overview" in nav and "raw_json explorer" in nav, nav  # the app's navigation, not file names
     finally:
@@ -176,8 +187,72 @@ def test_page_with_plays_renders_in_chromium_with_charts_and_no_exception(plays_
         main = page.locator('[data-testid="stMain"]')
         assert PLAYS_PAGES[path].lower() in main.inner_text().lower()
         assert page.locator('[data-testid="stVegaLiteChart"]').count() > 0, "no chart drawn"
+        assert broken_images(page) == [], "a broken image"
     finally:
         page.close()
+
+
+def test_unknown_path_says_page_not_found_with_links(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/no-such-page", wait_until="domcontentloaded")
+        wait_for_run(page)
+        main = page.locator('[data-testid="stMain"]')
+        assert "Page not found" in main.inner_text()
+        hrefs = main.locator('[data-testid="stPageLink"] a').evaluate_all("els => els.map(e => e.href)")
+        assert any(h.endswith("/plays") for h in hrefs) and any(h.endswith("/search") for h in hrefs), hrefs
+    finally:
+        page.close()
+
+
+def test_clicking_a_search_result_shows_its_history(plays_server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{plays_server}/search?q=love", wait_until="domcontentloaded")
+        wait_for_run(page)
+        results = page.locator(".mtm-play-results a.mtm-pick")
+        assert results.count() > 1
+        wanted = results.nth(1).inner_text().strip()
+        results.nth(1).click()
+        page.wait_for_url(re.compile(r"pick="))
+        wait_for_run(page)
+        assert broken_images(page) == []
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Played item")
+        chosen = box.inner_text() + " " + " ".join(box.locator("input").evaluate_all("els => els.map(e => e.value)"))
+        assert wanted in chosen, (wanted, chosen)
+    finally:
+        page.close()
+
+
+def test_database_outage_clears_by_itself(server_url, browser):
+    """The page opens while its database does not exist yet (connections refused), says so without
+    the socket path, and comes back by itself once the database is there: no click."""
+    from tests.helpers import create_database, drop_database, with_database
+
+    name = f"mtm_outage_{os.getpid()}"
+    drop_database(server_url, name)
+    url = with_database(server_url, name)
+    served = _serve(url, "browser-outage-server.log")
+    base = next(served)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{base}/", wait_until="domcontentloaded")
+        wait_for_run(page)
+        main = page.locator('[data-testid="stMain"]')
+        assert "database is unavailable" in main.inner_text()
+        assert ".s.PGSQL" not in main.inner_text() and "/pg" not in main.inner_text()
+        assert "tries again by itself" in main.inner_text()
+        create_database(server_url, name)
+        deadline = time.time() + 60
+        while time.time() < deadline and "No data yet" not in main.inner_text():   # the empty database's overview
+            time.sleep(1)
+        wait_for_run(page)
+        assert "No data yet" in main.inner_text(), "the page did not come back by itself"
+        assert "database is unavailable" not in main.inner_text() and "tries again" not in main.inner_text()
+    finally:
+        page.close()
+        next(served, None)
+        drop_database(server_url, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +310,7 @@ def test_hostile_names_read_literally_and_nothing_loads_from_a_foreign_host(host
         text = main.inner_text()
         assert [u for u in requested if _foreign(u)] == [], "the browser fetched from a host the data names"
         assert main.locator(".katex").count() == 0, "a name was rendered as LaTeX"
+        assert broken_images(page) == [], "a broken image"
         assert main.locator('[data-testid="stMarkdownContainer"] img').count() == 0, "an image in markdown"
         assert main.locator("strong").filter(has_text=re.compile(r"^\s*bold\s*$")).count() == 0, "rendered bold"
         assert main.locator('a[href^="javascript:" i], a[href^="data:" i]').count() == 0

@@ -228,7 +228,9 @@ def check_page(at: AppTest) -> list[tuple[str, str, str]]:
     assert not re.search(r"""(href|src)\s*=\s*["']?\s*(javascript|data:text)|url\(\s*'?\s*(javascript|data)""", body)
     assert re.findall(r"url\('([^']*)'", body) == [u for u in re.findall(r"url\('([^']*)'", body)
                                                    if text.image_url(u)]
-    assert all(text.spotify_link(u) for u in re.findall(r'href="([^"]*)"', body))
+    picks = re.findall(r'<a class="mtm-pick" href="([^"]*)"', body)      # a search result choosing itself
+    assert all(u.startswith("?") and "pick=" in u and not re.search(r"[<>\"'\s]", u) for u in picks), picks
+    assert all(text.spotify_link(u) for u in re.findall(r'<a href="([^"]*)"', body))
     assert all(text.image_url(u) for u in re.findall(r'<img[^>]*src="(http[^"]*)"', body))
     for frame in (d.value for d in at.dataframe):
         for column in ("spotify", "spotify_url"):
@@ -314,22 +316,19 @@ def test_plays_discovery_of_every_hostile_artist_is_literal(hostile_url):
 @pytest.mark.parametrize("scope", ["library", "plays"])
 @pytest.mark.parametrize("query", ["bold", "click", "heading", "hyperlink", "calc"])
 def test_search_shows_hostile_names_literally(hostile_url, scope, query):
-    at = run(os.path.join(PAGES, "search.py"), {"q": query})
-    if scope == "plays":
-        at.session_state["search-scope"] = "plays"
-        at.run()
+    at = run(os.path.join(PAGES, "search.py"), {"q": query, "scope": scope})
     check_page(at)
     body = html_bodies(at)
     assert body, "results are listed"
     assert "url('" not in body, "every album image is on a foreign host: grey tiles only"
     if scope == "library":
-        assert "href=" not in body, "every Spotify link of the library is javascript:, data: or foreign"
+        assert "<a href=" not in body, "every Spotify link of the library is javascript:, data: or foreign"
     else:   # plays link to the Spotify URI of the export (spotify:track:... -> open.spotify.com)
         assert set(re.findall(r'href="https://([^/"]*)/', body)) <= {"open.spotify.com"}
 
 
 def test_search_library_table_drops_foreign_images_and_links(hostile_url):
-    at = run(os.path.join(PAGES, "search.py"), {"q": "bold"})
+    at = run(os.path.join(PAGES, "search.py"), {"q": "bold", "scope": "library"})
     table = next(d.value for d in at.dataframe if "artist_name" in d.value.columns)
     assert table["image"].isna().all() and table["spotify"].isna().all()
     assert data.BOLD in set(table["name"])

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import os
+import re
+import urllib.parse
 
 import pandas as pd
 import pytest
@@ -541,7 +544,7 @@ def test_page_with_plays_keeps_the_query_box_first(played_db, monkeypatch):
 def test_page_offers_library_and_plays_with_their_counts(played_db, monkeypatch):
     at = app(played_db, monkeypatch, "beyonce")
     switch = scope_switch(at)
-    assert switch is not None and switch.value == "library"
+    assert switch is not None and switch.value == "plays"          # the side that found more
     assert any("In your plays · 2" in o for o in switch.options) and any("Library · 1" in o for o in switch.options)
     assert "Crazy in Love" in html_of(at)
 
@@ -779,3 +782,37 @@ def test_page_counts_plays_as_the_plays_page_and_says_how(played_db, monkeypatch
     threshold = {None: 30, "30": 30, "0": 0, "10": 10, "60": 60}[min_s]
     assert f"{plays_view.threshold_text(threshold)}, as on the Plays page" in texts(at)
     assert (f"{plays} plays (6 streams)" if plays != 6 else "6 plays ·") in html_of(at)
+
+
+def test_a_clicked_result_links_to_this_search_with_it_chosen(played_db, monkeypatch):
+    at = app(played_db, monkeypatch, "beyonce")
+    body = html_of(at)
+    links = re.findall(r'<a class="mtm-pick" href="\?([^"]+)"', body)
+    assert links, body
+    params = dict(urllib.parse.parse_qsl(html.unescape(links[-1])))
+    assert params["q"] == "beyonce" and params["scope"] == "plays" and params["pick"]
+    # following the link: a new session with the link's parameters shows that item
+    import streamlit
+
+    streamlit.cache_data.clear()
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in params.items():
+        again.query_params[key] = value
+    again.run()
+    assert not again.exception, again.exception
+    assert again.selectbox(key="plays-pick").value == params["pick"]
+    assert scope_switch(again).value == "plays"
+
+
+def test_the_links_scope_wins_over_the_busier_side(played_db, monkeypatch):
+    import streamlit
+
+    monkeypatch.setenv("DATABASE_URL", played_db)
+    streamlit.cache_data.clear()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["q"] = "beyonce"
+    at.query_params["scope"] = "library"
+    at.run()
+    assert not at.exception, at.exception
+    assert scope_switch(at).value == "library"
+    assert "Rank history" in [s.value for s in at.subheader]

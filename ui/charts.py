@@ -40,6 +40,16 @@ def month_axis(months: int, **kw) -> alt.Axis:
     return alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}, **kw)
 
 
+def date_axis(values, **kw) -> alt.Axis:
+    """A time axis of dates with one label style throughout (Vega-Lite's default mixes "Mon 12",
+    "Jan 18" and "2025"): months ("Mar 2026", month_axis) over three months or more, else days
+    ("12 Mar 2026")."""
+    ts = pd.to_datetime(pd.Series(list(values)), errors="coerce").dropna()
+    if len(ts) and (ts.max() - ts.min()).days >= 90:
+        return month_axis((ts.max().to_period("M") - ts.min().to_period("M")).n + 1, **kw)
+    return alt.Axis(format="%d %b %Y", labelOverlap=True, **kw)
+
+
 def enable_theme() -> None:
     """Register and enable the house Altair theme (idempotent)."""
     if "mtm" not in alt.theme.names():
@@ -131,7 +141,7 @@ def bump_chart(df: pd.DataFrame, label: str = "label", legend_title: str = "Trac
         alt.Chart(df)
         .mark_line(point=True, strokeWidth=2.5, interpolate="monotone")
         .encode(
-            x=alt.X("snapshot_date:T", title="Snapshot"),
+            x=alt.X("snapshot_date:T", title="Snapshot", axis=date_axis(df["snapshot_date"]) if len(df) else alt.Axis()),
             y=alt.Y("rank:Q", title="Rank", scale=alt.Scale(reverse=True, zero=False, domainMin=1, nice=False),
                     axis=count_axis()),
             color=alt.Color(f"{label}:N", title=legend_title,
@@ -155,7 +165,7 @@ def turnover_chart(df: pd.DataFrame, highlight_range: str | None = None) -> alt.
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=25), interpolate="monotone")
         .encode(
-            x=alt.X("snapshot_date:T", title="Snapshot"),
+            x=alt.X("snapshot_date:T", title="Snapshot", axis=date_axis(data["snapshot_date"]) if len(data) else alt.Axis()),
             y=alt.Y("turnover:Q", title="New since previous snapshot", axis=alt.Axis(format="%"),
                     scale=alt.Scale(domainMin=0)),
             color=alt.Color("range:N", title="Time range", sort=list(TIME_RANGE_LABELS.values()),

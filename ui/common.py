@@ -10,7 +10,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from ui.text import csv_safe, literal
+from ui.text import csv_safe
 
 log = logging.getLogger("mtm")
 
@@ -39,24 +39,98 @@ def classify(exc: BaseException) -> str | None:
     if kind in (errors.READ_ONLY, errors.PRIVILEGE):
         return "This page is read-only and cannot change data."
     if kind == errors.UNAVAILABLE:
-        detail = literal(errors.first_line(exc))
-        return ("The database is unavailable right now" + (f" ({detail})" if detail else "")
-                + ". This page retries by itself on the next interaction; use Rerun (R) to try again.")
+        # The driver's text names the host or the socket path: the server's log keeps it, the page does not.
+        return UNAVAILABLE
     return None
+
+
+UNAVAILABLE = "The database is unavailable right now."
+RETRY_EVERY_S = 5          # while the database is down, the page tries again this often ...
+RETRY_TRIES = 24           # ... this many times (two minutes), then waits for Rerun
+KEY_RETRIES = "mtm_db_retries"
+KEY_RETRY_STARTED = "mtm_db_retry_started"
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (down, restarting, refusing connections)."""
+    from db import errors
+
+    return errors.kind(exc) == errors.UNAVAILABLE
+
+
+def _detail(exc: BaseException) -> str:
+    from db.config import redact_text
+
+    orig = getattr(exc, "orig", exc)
+    text = str(orig).strip()
+    return redact_text(text.splitlines()[0]) if text else type(exc).__name__
+
+
+def retry_text(tries: int) -> str:
+    """What the page says while it retries by itself (`tries` done so far), and after it gave up."""
+    if tries >= RETRY_TRIES:
+        return (f"Tried {tries} times over {tries * RETRY_EVERY_S // 60} minutes; use Rerun (R) or reload the "
+                "page to try again.")
+    return (f"This page tries again by itself every {RETRY_EVERY_S} seconds and comes back as soon as the "
+            f"database answers (try {tries + 1} of {RETRY_TRIES}).")
+
+
+def database_answers() -> bool:
+    """One cheap read: True when the database answers again."""
+    from db import queries
+
+    try:
+        queries.run("data_version")
+    except Exception as exc:  # noqa: BLE001 - any failure means: not yet
+        if is_unavailable(exc):
+            return False
+        raise
+    return True
+
+
+def _wait_for_database() -> None:
+    """While the database is down: a fragment that reruns every RETRY_EVERY_S seconds (bounded by
+    RETRY_TRIES), checks the database, and reruns the whole page once it answers."""
+    @st.fragment(run_every=RETRY_EVERY_S)
+    def waiting() -> None:
+        tries = int(st.session_state.get(KEY_RETRIES, 0))
+        if st.session_state.get(KEY_RETRY_STARTED) and tries < RETRY_TRIES:
+            tries += 1
+            st.session_state[KEY_RETRIES] = tries
+            if database_answers():
+                st.session_state.pop(KEY_RETRIES, None)
+                st.rerun(scope="app")
+        st.session_state[KEY_RETRY_STARTED] = True
+        st.caption(retry_text(tries))
+
+    waiting()
 
 
 @contextlib.contextmanager
 def guard():
-    """Turn database failures into a clear message instead of a traceback; re-raise anything else."""
+    """Turn database failures into a clear message instead of a traceback; re-raise anything else.
+    While the database is unavailable the page retries by itself (_wait_for_database)."""
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - classified below
         message = classify(exc)
         if message is None:
             raise
-        log.warning("database problem: %s", message)
-        st.error(message, icon="🛑")
+        if is_unavailable(exc):
+            log.warning("database unavailable: %s", _detail(exc))
+            st.error(message, icon="🛑")
+            # a whole run (the first, or Rerun after the tries ran out) starts the tries afresh
+            st.session_state.pop(KEY_RETRIES, None)
+            st.session_state.pop(KEY_RETRY_STARTED, None)
+            _wait_for_database()
+        else:
+            log.warning("database problem: %s", message)
+            st.error(message, icon="🛑")
         st.stop()
+    else:
+        if KEY_RETRIES in st.session_state:          # back after an outage: the next one starts afresh
+            st.session_state.pop(KEY_RETRIES, None)
+            st.session_state.pop(KEY_RETRY_STARTED, None)
 
 
 def empty_state(message: str = EMPTY_HINT) -> None:

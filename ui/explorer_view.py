@@ -44,6 +44,7 @@ class Source:
     containment_help: str
     jsonpath_example: str
     jsonpath_help: str
+    path_examples: tuple[str, ...] = ()   # key paths offered as the typed path's placeholder (each finds values in the demo)
 
     def key(self, name: str) -> str:
         return self.prefix + name
@@ -62,7 +63,8 @@ TRACKS = Source(
     jsonpath_example="$.popularity > 80",
     jsonpath_help='A predicate such as $.popularity > 80 or $.album.release_date like_regex "^199" (@@), or a '
                   "path such as $.album.images[*] ? (@.width > 600) (@?: matches when it selects anything). "
-                  "Equality tests use the GIN index.")
+                  "Equality tests use the GIN index.",
+    path_examples=("album.images[*].url", "artists[0].name"))
 
 PLAYS = Source(
     name="plays", label="Plays", noun="play", nouns="plays", prefix="plays_",
@@ -78,7 +80,8 @@ PLAYS = Source(
     jsonpath_example="$.ms_played > 600000",
     jsonpath_help='A predicate such as $.ms_played > 600000 or $.ts like_regex "^2024-12" (@@), or a path such as '
                   '$.listening_context ? (@.type == "playlist") (@?: matches when it selects anything). Plays '
-                  "have no index on raw_json: the newest plays are read until enough match.")
+                  "have no index on raw_json: the newest plays are read until enough match.",
+    path_examples=("listening_context.type", "master_metadata_track_name"))
 
 SOURCES = {s.name: s for s in (TRACKS, PLAYS)}
 

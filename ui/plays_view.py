@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import altair as alt
 import pandas as pd
 
-from ui.charts import SPOTIFY_GREEN, _numeric, count_axis, count_legend, month_axis
+from ui.charts import SPOTIFY_GREEN, _numeric, count_axis, count_legend, date_axis, month_axis
 from ui.text import literal
 
 # ---------------------------------------------------------------------------------------------
@@ -23,6 +23,15 @@ DEFAULT_KIND = "music"
 THRESHOLDS = {0: "Every stream", 10: "10 s or more", 30: "30 s or more", 60: "1 minute or more"}
 DEFAULT_THRESHOLD = 30
 LEVELS = {"track": "Tracks", "artist": "Artists", "album": "Albums"}
+# What a track, an artist and an album are for each kind (plays keep a chapter in `track`, its book in
+# `album` and the author in `artist`; an episode in `track` and its show in `artist`).
+KIND_LEVELS = {
+    "music": {"track": ("Track", "Tracks"), "artist": ("Artist", "Artists"), "album": ("Album", "Albums")},
+    "podcast": {"track": ("Episode", "Episodes"), "artist": ("Show", "Shows"), "album": ("Album", "Albums")},
+    "audiobook": {"track": ("Chapter", "Chapters"), "artist": ("Author", "Authors"), "album": ("Book", "Books")},
+    "all": {"track": ("Track or episode", "Tracks and episodes"), "artist": ("Artist or show", "Artists and shows"),
+            "album": ("Album or book", "Albums and books")},
+}
 GRAINS = {"day": "Day", "week": "Week", "month": "Month"}
 DEFAULT_TZ = "UTC"
 MAX_PARAM_CHARS = 100
@@ -137,6 +146,25 @@ def zone_note(zone: str, info: pd.DataFrame) -> str:
 # Table shaping
 
 
+def level_name(level: str, kind: str = "music", plural: bool = True) -> str:
+    """'Tracks', 'Episodes', 'Chapters' ...: what `level` is called for plays of `kind`."""
+    names = KIND_LEVELS.get(kind, KIND_LEVELS["music"]).get(level)
+    if names is None:
+        return LEVELS.get(level, level.title()) if plural else LEVELS.get(level, level.title())[:-1]
+    return names[1] if plural else names[0]
+
+
+def level_names(kind: str = "music") -> dict[str, str]:
+    """LEVELS as plays of `kind` call them (for radio options)."""
+    return {level: level_name(level, kind) for level in LEVELS}
+
+
+def level_headers(level: str, kind: str = "music", column: str = "name") -> dict[str, str]:
+    """Table headers for rows of `level`: `column` (the row's name) and its artist, as `kind` calls them."""
+    return {column: level_name(level, kind, plural=False), "artist": level_name("artist", kind, plural=False),
+            "label": level_name(level, kind, plural=False)}
+
+
 def label(name: object, artist: object = None) -> str:
     """'Name — Artist' (or just the name), with (unknown) for what the export left empty."""
     n = UNKNOWN if name is None or (isinstance(name, float) and pd.isna(name)) else str(name)
@@ -238,7 +266,7 @@ def timeline_chart(df: pd.DataFrame, grain: str, measure: str = "minutes") -> al
         .mark_bar(color=SPOTIFY_GREEN, stroke="white", strokeWidth=0.5 if grain != "day" else 0)
         .encode(
             x=alt.X("period:T", title=GRAINS.get(grain, grain),
-                    axis=month_axis(months) if grain == "month" else alt.Axis()),
+                    axis=month_axis(months) if grain == "month" else date_axis(data["period"])),
             x2="period_end:T",
             y=alt.Y(f"{measure}:Q", title=title, axis=count_axis() if measure == "plays" else alt.Axis()),
             y2=alt.datum(0),   # with x and x2 both set, Vega-Lite would otherwise draw a thin tick at y
@@ -309,9 +337,17 @@ def heatmap_chart(df: pd.DataFrame, measure: str = "minutes") -> alt.Chart:
     )
 
 
-def calendar_frame(df: pd.DataFrame, year: int) -> pd.DataFrame:
+NO_DATA_COLOR = "#e3e3e3"
+CALENDAR_NOTE = ("Grey days are outside your data (before your first stream or after your last); a day in it "
+                 "without a stream is the palest green.")
+
+
+def calendar_frame(df: pd.DataFrame, year: int, first: dt.date | None = None,
+                   last: dt.date | None = None) -> pd.DataFrame:
     """Every day of `year` with its week column (weeks start on Monday, week 0 holds 1 January),
-    weekday and minutes / plays from plays_timeline's daily rows (zero on days without any)."""
+    weekday and minutes / plays from plays_timeline's daily rows: zero on a day the data covers
+    without a stream, empty (NaN) on a day outside first..last (before the first stream or after the
+    last: no data, not no listening)."""
     days = pd.date_range(dt.date(year, 1, 1), dt.date(year, 12, 31), freq="D")
     out = pd.DataFrame({"date": days})
     data = _numeric(df, "minutes", "plays")
@@ -321,6 +357,14 @@ def calendar_frame(df: pd.DataFrame, year: int) -> pd.DataFrame:
     else:
         out["minutes"], out["plays"] = 0.0, 0.0
     out = out.fillna({"minutes": 0.0, "plays": 0.0})
+    outside = pd.Series(False, index=out.index)
+    if first is not None:
+        outside |= out["date"] < pd.Timestamp(first)
+    if last is not None:
+        outside |= out["date"] > pd.Timestamp(last)
+    out.loc[outside, ["minutes", "plays"]] = float("nan")
+    out["covered"] = ~outside
+    out["note"] = outside.map({True: "outside your data", False: "in your data"})
     first_monday_offset = days[0].weekday()
     out["week"] = (out["date"].dt.day_of_year - 1 + first_monday_offset) // 7
     out["day"] = out["date"].dt.day_of_week.map(lambda d: WEEKDAYS[d])
@@ -328,24 +372,28 @@ def calendar_frame(df: pd.DataFrame, year: int) -> pd.DataFrame:
     return out
 
 
-def calendar_chart(df: pd.DataFrame, year: int, measure: str = "minutes") -> alt.Chart:
-    """A year as a calendar heatmap: a column per week, a row per weekday, colour = minutes."""
-    data = calendar_frame(df, year)
+def calendar_chart(df: pd.DataFrame, year: int, measure: str = "minutes", first: dt.date | None = None,
+                   last: dt.date | None = None) -> alt.Chart:
+    """A year as a calendar heatmap: a column per week, a row per weekday, colour = minutes (or
+    plays), white-to-green from 0; days outside the data (calendar_frame) light grey."""
+    data = calendar_frame(df, year, first, last)
     title = "Minutes" if measure == "minutes" else "Plays"
-    return (
-        alt.Chart(data)
-        .mark_rect(cornerRadius=2, stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X("week:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
-            y=alt.Y("day:O", title=None, sort=WEEKDAYS),
-            color=alt.Color(f"{measure}:Q", title=title, scale=alt.Scale(scheme="greens", domainMin=0),
-                            legend=count_legend() if measure == "plays" else alt.Legend()),
-            tooltip=[alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
-                     alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
-                     alt.Tooltip("plays:Q", title="Plays", format=",")],
-        )
-        .properties(height=170, title=str(year))
-    )
+    x = alt.X("week:O", title=None, axis=alt.Axis(labels=False, ticks=False))
+    y = alt.Y("day:O", title=None, sort=WEEKDAYS)
+    tooltip = [alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
+               alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
+               alt.Tooltip("plays:Q", title="Plays", format=",")]
+    rect = {"cornerRadius": 2, "stroke": "white", "strokeWidth": 1}
+    # every day grey first; the days the data covers are painted over it (0 = the lightest green)
+    days = alt.Chart().mark_rect(color=NO_DATA_COLOR, **rect).encode(
+        x=x, y=y, tooltip=[tooltip[0], alt.Tooltip("note:N", title="Day")])
+    covered = alt.Chart().transform_filter("datum.covered").mark_rect(**rect).encode(
+        x=x, y=y, tooltip=tooltip,
+        color=alt.Color(f"{measure}:Q", title=title, scale=alt.Scale(scheme="greens", domainMin=0),
+                        legend=(count_legend if measure == "plays" else alt.Legend)(
+                            orient="bottom", direction="horizontal", gradientLength=220, titleOrient="left",
+                            titleAnchor="start", titleBaseline="middle", offset=8)))
+    return alt.layer(days, covered, data=data).properties(height=170, title=str(year))
 
 
 def top_chart(df: pd.DataFrame, level: str, measure: str = "plays") -> alt.Chart:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from db import search
-from ui.charts import TIME_RANGE_LABELS, range_label
+from ui.charts import TIME_RANGE_LABELS, date_axis, range_label
 from ui.plays_view import DEFAULT_THRESHOLD, threshold_text
 from ui.text import (
     image_url,
@@ -154,8 +154,27 @@ def album_tile(url: object) -> str:
             f'background: rgba(128, 128, 128, 0.2){picture}"></div>')
 
 
-def results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str:
-    """The results list: album image, highlighted name, artist and album, year, Spotify link."""
+PICK_LINK_STYLE = "color: inherit; text-decoration: none"
+
+
+def pick_link(title_html: str, href: str | None) -> str:
+    """The result's title as a link that chooses it (the same page, with ?pick=...), or as it is."""
+    if not href:
+        return title_html
+    return (f'<a class="mtm-pick" href="{html.escape(href)}" style="{PICK_LINK_STYLE}" '
+            f'title="Show its history">{title_html}</a>')
+
+
+def pick_href(params: dict[str, str], key: object) -> str:
+    """A relative link to this page with the search's `params` (q, scope, tz, min_s) and ?pick=key."""
+    from urllib.parse import urlencode
+
+    return "?" + urlencode({**{k: v for k, v in params.items() if v is not None}, "pick": str(key)})
+
+
+def results_html(df: pd.DataFrame, needles: list[tuple[str, bool]], link_params: dict | None = None) -> str:
+    """The results list: album image, highlighted name (a link choosing the result when `link_params`
+    are given: the page's other link parameters), artist and album, year, Spotify link."""
     rows = []
     for r in df.to_dict("records"):
         fuzzy = r.get("match") == "similar"
@@ -165,7 +184,9 @@ def results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str:
             details.append(f'<i>{highlight_html(r["album_name"], needles, fuzzy)}</i>')
         if r.get("year") is not None and not pd.isna(r.get("year")):
             details.append(str(int(r["year"])))
-        rows.append(_result_row(image, highlight_html(r["name"], needles, fuzzy), details, r.get("spotify"), fuzzy))
+        href = pick_href(link_params, r["track_id"]) if link_params is not None else None
+        rows.append(_result_row(image, pick_link(highlight_html(r["name"], needles, fuzzy), href), details,
+                                r.get("spotify"), fuzzy))
     return '<div class="mtm-search-results">' + "".join(rows) + "</div>"
 
 
@@ -208,6 +229,12 @@ def table_column_config() -> dict:
         "match": st.column_config.TextColumn("Match", width=110,
                                              help="words: the words you typed; similar spelling: typo-tolerant"),
     }
+
+
+def default_scope(counts: dict[str, tuple[int, bool]]) -> str:
+    """Of "library" and "plays" ({side: (rows, more than the rows)}): the side that found more (a
+    capped side counts as more than its rows); the library on a tie."""
+    return "plays" if tuple(counts["plays"]) > tuple(counts["library"]) else "library"
 
 
 def status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float, noun: str = "result",
@@ -287,7 +314,7 @@ def rank_history_chart(df: pd.DataFrame, title: str = "") -> alt.Chart:
         alt.Chart(data, title=title or alt.Undefined)
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
-            x=alt.X("snapshot_date:T", title="Snapshot"),
+            x=alt.X("snapshot_date:T", title="Snapshot", axis=date_axis(data["snapshot_date"]) if len(data) else alt.Axis()),
             y=alt.Y("rank:Q", title="Rank",
                     scale=alt.Scale(reverse=True, domain=[1, max(50, worst)], nice=False, zero=False),
                     axis=alt.Axis(values=[1, *range(10, max(50, worst) + 1, 10)])),
@@ -436,7 +463,7 @@ def hours_text(minutes: object) -> str:
     return f"{m:,.0f} min" if m < 120 else f"{m / 60:,.1f} h"
 
 
-def plays_results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str:
+def plays_results_html(df: pd.DataFrame, needles: list[tuple[str, bool]], link_params: dict | None = None) -> str:
     """The played items list: a kind icon, highlighted name, artist (or show) and album, kind,
     whether it is in the library, Spotify link, and its plays, time and first → last day."""
     rows = []
@@ -458,7 +485,8 @@ def plays_results_html(df: pd.DataFrame, needles: list[tuple[str, bool]]) -> str
         if in_library(r):
             details.append('<span title="In your Music Time Machine top lists: it has a rank history">'
                            "in your library</span>")
-        rows.append(_result_row(icon, title, details, r.get("spotify"), fuzzy, plays_text(r)))
+        href = pick_href(link_params, r["name_key"]) if link_params is not None else None
+        rows.append(_result_row(icon, pick_link(title, href), details, r.get("spotify"), fuzzy, plays_text(r)))
     return '<div class="mtm-play-results">' + "".join(rows) + "</div>"
 
 

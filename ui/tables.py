@@ -1,0 +1,215 @@
+"""Every table of the pages, shown one way: human headers, whole numbers with thousands separators,
+minutes rounded, shares as percentages, weekdays by name, dates and times to the minute, missing
+values blank. `shape(df)` builds the frame and the column config (plain pandas: testable without a
+browser); `show(df, name)` draws it with its CSV download.
+
+A column is known by its name in the named queries (db/sql/*.sql): COLUMNS says how each is shown.
+A page passes `headers` for names whose meaning depends on the table ("name" is a Track, an Artist or
+an Episode) and `hide` for ids; a column no one knows gets its snake_case name as words.
+
+The CSV download keeps the values as the query returned them (machine-readable: fractions,
+minutes with their decimals, ISO dates, weekdays 1-7) under the same human headers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday",
+                 7: "Sunday"}
+
+KIND_NAMES = {"music": "Music", "podcast": "Podcast", "audiobook": "Audiobook", "unknown": "Unknown"}
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    kind: str = "text"     # text, kind (of a play), count, number, minutes, percent, year, weekday, datetime, date, check, link
+    help: str | None = None
+
+
+# Column names of the named queries -> how they are shown. Counts are whole numbers; "minutes" are
+# rounded to whole minutes; shares (0..1) are percentages.
+COLUMNS: dict[str, Col] = {
+    # identity and text
+    "name": Col("Name"), "track": Col("Track"), "artist": Col("Artist"), "artist_name": Col("Artist"),
+    "album": Col("Album"), "album_name": Col("Album"), "kind": Col("Kind", "kind"), "label": Col("Name"),
+    "time_range": Col("Time range"), "content": Col("Content"), "family": Col("Platform"),
+    "most_used": Col("Most used"), "first_ones": Col("First of them"), "movement": Col("Movement"),
+    "change": Col("Since last snapshot"), "level": Col("Level"), "status": Col("Status"),
+    "spotify_url": Col("Spotify", "link"), "spotify": Col("Spotify", "link"),
+    # counts
+    "rank": Col("Rank", "count"), "plays": Col("Plays", "count"), "streams": Col("Streams", "count"),
+    "skips": Col("Skips", "count"), "skip_known": Col("Saying whether skipped", "count"),
+    "tracks": Col("Tracks", "count"), "artists": Col("Artists", "count"), "albums": Col("Albums", "count"),
+    "new_tracks": Col("New tracks", "count"), "new_artists": Col("New artists", "count"),
+    "shared_artists": Col("Also the month before", "count"), "dated_tracks": Col("Tracks with a date", "count"),
+    "placements": Col("Placements", "count"), "position": Col("Place that month", "count"),
+    "best_rank": Col("Best rank", "count"), "previous_rank": Col("Previous rank", "count"),
+    "sessions": Col("Sessions", "count"), "days": Col("Days", "count"), "platforms": Col("Platforms", "count"),
+    "days_since": Col("Days before newest", "count"), "days_ago": Col("Days before newest", "count"),
+    "score": Col("Score", "count"), "hour": Col("Hour", "count"), "band": Col("Band", "count"),
+    "day_plays": Col("Plays that day", "count"), "of_total": Col("Of", "count"),
+    "rank_a": Col("Rank in A", "count"), "rank_b": Col("Rank in B", "count"),
+    "plays_a": Col("Plays in A", "count"), "plays_b": Col("Plays in B", "count"),
+    "year": Col("Year", "year"), "release_year": Col("Release year", "year"),
+    # measures
+    "minutes": Col("Minutes", "minutes"), "minutes_played": Col("Played (min)", "minutes"),
+    "day_minutes": Col("Minutes that day", "minutes"), "median_minutes": Col("Median (min)", "minutes"),
+    "avg_minutes": Col("Average (min)", "minutes"), "longest_minutes": Col("Longest (min)", "minutes"),
+    "bin_start": Col("From", "number"), "bin_end": Col("To (excl.)", "number"),
+    "avg_release_year": Col("Average release year", "number"),
+    "skip_rate": Col("Skip rate", "percent"), "turnover": Col("Turnover", "percent"),
+    "share": Col("Share", "percent"), "artist_shift": Col("Artist change", "percent"),
+    "weekday": Col("Weekday", "weekday"),
+    # time
+    "snapshot_date": Col("Snapshot", "date"), "previous_date": Col("Previous snapshot", "date"),
+    "first_snapshot": Col("First snapshot", "date"), "last_snapshot": Col("Last snapshot", "date"),
+    "first_in_window": Col("First in window", "date"), "last_in_window": Col("Last in window", "date"),
+    "last_ranked": Col("Last ranked", "date"), "first_day": Col("From", "date"), "last_day": Col("To", "date"),
+    "month": Col("Month", "month"), "period": Col("Period", "date"), "day": Col("Day", "date"),
+    "first_play": Col("First play", "datetime"), "last_play": Col("Last play", "datetime"),
+    "first_stream": Col("First stream", "datetime"), "last_stream": Col("Last stream", "datetime"),
+    "first_played": Col("First played", "datetime"), "last_played": Col("Last played", "datetime"),
+    "started": Col("Started", "datetime"), "ended": Col("Ended", "datetime"),
+    # flags
+    "latest": Col("Latest", "check"), "is_new": Col("New", "check"), "in_library": Col("In library", "check"),
+}
+HIDDEN = {"track_id", "name_key", "album_id", "artist_id", "play_id", "id", "segment"}
+
+
+def _hidden(column: str, hide=()) -> bool:
+    return column in HIDDEN or column in hide
+
+
+def header(column: str, headers: dict | None = None) -> str:
+    """The header shown for `column`: the page's, else COLUMNS', else its words ("days_since" ->
+    "Days since")."""
+    if headers and column in headers:
+        return headers[column]
+    known = COLUMNS.get(column)
+    return known.header if known else column.replace("_", " ").strip().capitalize()
+
+
+def _kind(column: str, kinds: dict | None) -> str:
+    if kinds and column in kinds:
+        return kinds[column]
+    known = COLUMNS.get(column)
+    return known.kind if known else "text"
+
+
+def _column(kind: str, title: str, help_text: str | None, width=None):
+    column = _typed_column(kind, title, help_text)
+    if width is not None:
+        column["width"] = width
+    return column
+
+
+def _typed_column(kind: str, title: str, help_text: str | None):
+    import streamlit as st
+
+    cc = st.column_config
+    if kind in ("count", "year"):
+        return cc.NumberColumn(title, format="localized" if kind == "count" else "%d", help=help_text)
+    if kind in ("minutes", "number"):
+        return cc.NumberColumn(title, format="localized", help=help_text)
+    if kind == "percent":
+        return cc.NumberColumn(title, format="percent", help=help_text)
+    if kind == "datetime":
+        return cc.DatetimeColumn(title, format="YYYY-MM-DD HH:mm", help=help_text)
+    if kind == "date":
+        return cc.DateColumn(title, format="YYYY-MM-DD", help=help_text)
+    if kind == "month":
+        return cc.DateColumn(title, format="MMM YYYY", help=help_text)
+    if kind == "check":
+        return cc.CheckboxColumn(title, help=help_text)
+    if kind == "link":
+        return cc.LinkColumn(title, display_text="Open ↗", help=help_text)
+    return cc.TextColumn(title, help=help_text)
+
+
+def shown_frame(df: pd.DataFrame, kinds: dict | None = None, hide=()) -> pd.DataFrame:
+    """`df` as the table shows it: numbers as floats (PostgreSQL numerics arrive as Decimal), minutes
+    and other measures rounded, weekdays by name, text without None. Dates and times stay as they
+    are (DateColumn and DatetimeColumn format them). Hidden columns stay in the frame (ids a test or a
+    selection may need); the column config hides them."""
+    out = df.copy()
+    for col in out.columns:
+        if _hidden(col, hide):
+            continue
+        kind = _kind(col, kinds)
+        values = out[col]
+        if kind in ("count", "year"):
+            out[col] = pd.to_numeric(values, errors="coerce").round().astype("Int64")
+        elif kind == "minutes":
+            out[col] = pd.to_numeric(values, errors="coerce").astype("float64").round(0)
+        elif kind == "number":
+            out[col] = pd.to_numeric(values, errors="coerce").astype("float64").round(1)
+        elif kind == "percent":
+            out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif kind == "weekday":
+            out[col] = pd.to_numeric(values, errors="coerce").map(WEEKDAY_NAMES).fillna("")
+        elif kind == "kind":
+            out[col] = values.map(lambda v: KIND_NAMES.get(v, "" if v is None else str(v)))
+        elif kind == "text":
+            out[col] = values.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+    return out
+
+
+def shape(df: pd.DataFrame, headers: dict | None = None, kinds: dict | None = None, hide=(),
+          helps: dict | None = None, widths: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """(frame, column_config) for st.dataframe: see shown_frame and header."""
+    frame = shown_frame(df, kinds, hide)
+    config = {}
+    for col in frame.columns:
+        if _hidden(col, hide):
+            config[col] = None
+            continue
+        known = COLUMNS.get(col)
+        help_text = (helps or {}).get(col) or (known.help if known else None)
+        config[col] = _column(_kind(col, kinds), header(col, headers), help_text, (widths or {}).get(col))
+    return frame, config
+
+
+def csv_frame(df: pd.DataFrame, headers: dict | None = None, hide=()) -> pd.DataFrame:
+    """The CSV's frame: the query's raw values under the table's headers (hidden ids dropped)."""
+    out = df.drop(columns=[c for c in df.columns if _hidden(c, hide)])
+    return out.rename(columns={c: header(c, headers) for c in out.columns})
+
+
+def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None, hide=(),
+         helps: dict | None = None, widths: dict | None = None, csv: bool = True, **dataframe_kw):
+    """Draw `df` as a table (shape) with its CSV download (csv_frame); returns st.dataframe's value
+    (the selection, when `on_select` is passed)."""
+    import streamlit as st
+
+    from ui import common
+
+    frame, config = shape(df, headers, kinds, hide, helps, widths)
+    shown = st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **dataframe_kw)
+    if csv:
+        common.download_csv(csv_frame(df, headers, hide), name)
+    return shown
+
+
+def data_expander(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None,
+                  hide=(), label: str = "Data") -> None:
+    """The "Data" expander under a chart: the chart's rows as a table, with the CSV download."""
+    import streamlit as st
+
+    with st.expander(label):
+        show(df, name, headers, kinds, hide)
+
+
+def chart_with_data(df: pd.DataFrame, build, name: str, empty_text: str, headers: dict | None = None,
+                    kinds: dict | None = None) -> bool:
+    """The block most sections repeat: `empty_text` as a caption when `df` has no rows, else the
+    chart `build(df)` and its Data expander (data_expander). Whether there was something to draw."""
+    import streamlit as st
+
+    if df.empty:
+        st.caption(empty_text)
+        return False
+    st.altair_chart(build(df), width="stretch")
+    data_expander(df, name, headers, kinds)
+    return True
