@@ -278,7 +278,8 @@ def test_deltas_onto_rows_missing_a_deferred_listen_come_right_with_the_drain(db
     from db.refresh import ROLLUP_LOCK_KEY
 
     monkeypatch.setattr(store, "LOCK_TRY", "100ms")
-    at = int(time.time()) - 900
+    # 20 minutes into the previous hour: the three listens below end in one hour, whatever the clock says.
+    at = (int(time.time()) // 3600 - 1) * 3600 + 1200
     conn = psycopg2.connect(db_url)
     store.submit(conn, None, [lb.to_play(listen(at - 7200, "Zero", duration_ms=60_000))])    # rollups exist
     holder = psycopg2.connect(db_url)
@@ -296,4 +297,5 @@ def test_deltas_onto_rows_missing_a_deferred_listen_come_right_with_the_drain(db
     assert store.drain(conn) == 0
     conn.close()
     holder.close()
+    assert pg_rows(db_url, "select coalesce(sum(plays), 0) from plays_hourly")[0][0] == 4
     assert rollups_differ_from_a_rebuild(db_url) == dict.fromkeys(ROLLUPS, 0)
