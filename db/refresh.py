@@ -6,7 +6,8 @@ own transaction (so pages never see data without its rollups). Both importers, t
 The order is explicit, not the alphabetical order of query names: a new refresh query is placed
 here (tests/test_refresh.py fails while one is missing).
 
-1. The raw_json explorer's key-path inventory of tracks (db/sql/explorer.sql).
+1. The raw_json explorer's key-path inventory of tracks (db/sql/explorer.sql), and the Overview's
+   headline numbers (overview_totals, db/sql/overview.sql).
 2. Plays rollups per UTC hour (db/sql/plays_refresh.sql): built whole when empty (a first import),
    else rebuilt for the hours listed in plays_dirty_hours. Inserting into plays_dirty_hours also
    lists the hour in plays_z_dirty_hours (a trigger, migration 0008) for step 3, which runs later.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 PIPELINE: tuple[str, ...] = (
     "refresh_json_path_inventory",
+    "refresh_overview_totals",
     "refresh_plays_a_full",
     "refresh_plays_rollups",
     "refresh_plays_z_a1_full_items",
