@@ -26,8 +26,11 @@ from bench.common import WORK, median, scratch_database, write_section
 TABLES = "tracks, snapshots, import_runs, import_rejects"
 
 
-def build_file(path: str, n_tracks: int, n_snapshots: int) -> None:
-    """n_tracks full Spotify track objects and n_snapshots weekly top-50 ranks (3 time ranges)."""
+def build_file(path: str, n_tracks: int, n_snapshots: int, *, sticky: bool = False) -> None:
+    """n_tracks full Spotify track objects and n_snapshots weekly top-50 ranks (3 time ranges): each
+    week's 50 drawn afresh, or when `sticky` as a listener's top lists move (each week the short-term
+    list keeps about 70% of its tracks, medium-term 90%, long-term 97%; newcomers come mostly from
+    a few hundred favourites, some from the whole library), so a track charts for weeks."""
     from migrate.demo import make_track
 
     rng = random.Random(7)
@@ -56,10 +59,23 @@ def build_file(path: str, n_tracks: int, n_snapshots: int) -> None:
     weeks = max(1, n_snapshots // per_week)
     end = dt.date(2026, 11, 16)
     snaps = []
+    keep = {"short_term": 0.7, "medium_term": 0.9, "long_term": 0.97}
+    favourites = rng.sample(ids, min(len(ids), 400)) if sticky else []
+    lists = {tr: rng.sample(ids, min(50, len(ids))) for tr in keep} if sticky else {}
     for w in range(weeks):
         day = (end - dt.timedelta(weeks=weeks - 1 - w)).isoformat()
         for tr in ("short_term", "medium_term", "long_term"):
-            for rank, tid in enumerate(rng.sample(ids, 50), start=1):
+            if not sticky:
+                lists[tr] = rng.sample(ids, 50)
+            elif w:
+                kept = [t for t in lists[tr] if rng.random() < keep[tr]]
+                rng.shuffle(kept)           # ranks move
+                while len(kept) < 50:
+                    t = rng.choice(favourites) if rng.random() < 0.7 else rng.choice(ids)
+                    if t not in kept:
+                        kept.insert(rng.randrange(len(kept) + 1), t)
+                lists[tr] = kept
+            for rank, tid in enumerate(lists[tr], start=1):
                 snaps.append((tid, day, tr, rank))
     con.executemany("insert into snapshots values (?,?,?,?)", snaps[:n_snapshots])
     con.commit()

@@ -558,24 +558,27 @@ order by k.rank, k.plays desc, k.ms_played desc, n.name, n.artist;
 
 -- name: plays_counts
 -- How many distinct tracks, albums and artists had a play (a stream of at least :min_seconds)
--- between the local dates since and until.
+-- between the local dates since and until. One grouping per level (three small hash tables, not one
+-- large one that spills to disk under the default work_mem), each read from the indexes alone
+-- (plays_z_totals_between).
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
-with r as (
+with r as not materialized (
+  -- inlined into each level, so every boundary folds to a constant
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
-), levels (level) as (
-  values ('track'), ('album'), ('artist')
-), per_item as (
-  select l.level, i.name_key
-  from r cross join levels l
-  cross join lateral plays_z_items_between(r.lo, r.hi, l.level, :kind) i
-  group by l.level, i.name_key
-  having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
 )
-select count(*) filter (where level = 'track') as tracks,
-       count(*) filter (where level = 'album') as albums,
-       count(*) filter (where level = 'artist') as artists
-from per_item;
+select (select count(*) from (
+          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'track', :kind) i
+          group by i.name_key
+          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as tracks,
+       (select count(*) from (
+          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'album', :kind) i
+          group by i.name_key
+          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as albums,
+       (select count(*) from (
+          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'artist', :kind) i
+          group by i.name_key
+          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as artists;
 
 -- name: plays_most_skipped
 -- Tracks or artists (:level) skipped most often between the local dates since and until: skip rate
@@ -587,7 +590,7 @@ with r as (
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), t as (
   select i.name_key, sum(i.plays) as streams, sum(i.skips) as skips, sum(i.skip_known) as skip_known
-  from r cross join lateral plays_z_items_between(r.lo, r.hi, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo, r.hi, :level, :kind) i
   group by i.name_key
   having sum(i.skip_known) >= greatest(cast(:min_streams as int), 1)
   order by sum(i.skips)::float8 / sum(i.skip_known) desc, sum(i.skips) desc
@@ -802,12 +805,12 @@ with r as not materialized (
 ), a as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
          sum(i.ms_played) as ms_played
-  from r cross join lateral plays_z_items_between(r.lo_a, r.hi_a, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_a, r.hi_a, :level, :kind) i
   group by i.name_key
 ), b as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
          sum(i.ms_played) as ms_played
-  from r cross join lateral plays_z_items_between(r.lo_b, r.hi_b, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_b, r.hi_b, :level, :kind) i
   group by i.name_key
 ), ra as (
   select name_key, plays, rank() over (order by plays desc) as rank from a where plays > 0
@@ -839,11 +842,11 @@ with r as not materialized (
          (cast(:until_b as date) + 1)::timestamp at time zone :tz as hi_b
 ), a as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
-  from r cross join lateral plays_z_items_between(r.lo_a, r.hi_a, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_a, r.hi_a, :level, :kind) i
   group by i.name_key
 ), b as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
-  from r cross join lateral plays_z_items_between(r.lo_b, r.hi_b, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_b, r.hi_b, :level, :kind) i
   group by i.name_key
 ), changes as (
   select coalesce(a.name_key, b.name_key) as name_key,
