@@ -212,7 +212,8 @@ def refresh_times(url: str) -> dict[str, float]:
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
-            cur.execute("truncate plays_z_hourly, plays_z_quarter, plays_z_items, plays_z_names, plays_z_sessions")
+            cur.execute("truncate plays_z_hourly, plays_z_quarter, plays_z_items, plays_z_names, plays_z_sessions, "
+                        "plays_z_totals")
             out["everything"] = refresh(cur)
         conn.rollback()
         with conn.cursor() as cur:

@@ -19,7 +19,7 @@ from tests.helpers import create_database, drop_database, pg_rows
 ROLLUPS = {"plays_hourly": "hour_utc, kind", "plays_hourly_items": "hour_utc, item_key", "play_items": "item_key",
            "plays_z_hourly": "hour_utc, kind", "plays_z_quarter": "quarter_utc, kind",
            "plays_z_items": "period, period_start, level, name_key", "plays_z_names": "name_key",
-           "plays_z_sessions": "kind, started_at"}
+           "plays_z_sessions": "kind, started_at", "plays_z_totals": "name_key"}
 INDEXES = """select tablename, indexname, indexdef from pg_indexes
              where schemaname = 'public' and tablename = any(%s) order by 1, 2"""
 

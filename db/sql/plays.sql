@@ -319,6 +319,52 @@ with years as (
 )
 select count(*) as years_rebuilt from years;
 
+-- name: refresh_plays_z_d2_totals
+-- Keeps plays_z_totals (db/migrations/0015_plays_z_totals.sql: every item's year rows summed) after
+-- refresh_plays_z_d_years: for the items with a year row in a rebuilt year, the row is summed again;
+-- items left without any year row (their plays were changed by a migration) lose theirs. Built whole
+-- when it is empty or its plays disagree with plays_z_hourly's (a first import builds the rollups from
+-- scratch and lists no changed hours). Returns how many rows were written.
+-- example: {}
+with whole as (
+  select not exists (select 1 from plays_z_totals)
+         or (select coalesce(sum(plays), 0) from plays_z_totals where level = 'track')
+            <> (select coalesce(sum(plays), 0) from plays_z_hourly) as yes
+), years as (
+  select distinct date_trunc('year', hour_utc, 'UTC') as year_utc from plays_z_dirty_hours
+), keys as (
+  select distinct i.name_key
+  from years y
+  join plays_z_items i on i.period = 'year' and i.period_start = y.year_utc
+), gone as (
+  delete from plays_z_totals t
+  where ((select yes from whole) or exists (select 1 from years))
+    -- disjoint from the rows written below (those have year rows): one statement never touches a row twice
+    and not exists (select 1 from plays_z_items i where i.period = 'year' and i.name_key = t.name_key)
+), written as (
+  insert into plays_z_totals (name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
+                              skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at,
+                              last_10s_at, last_30s_at, last_60s_at)
+  select i.name_key, i.level, i.kind, sum(i.plays), sum(i.plays_10s), sum(i.plays_30s), sum(i.plays_60s),
+         sum(i.ms_played), sum(i.skips), sum(i.skip_known), min(i.first_at), min(i.first_10s_at),
+         min(i.first_30s_at), min(i.first_60s_at), max(i.last_at), max(i.last_10s_at), max(i.last_30s_at),
+         max(i.last_60s_at)
+  from plays_z_items i
+  where i.period = 'year'
+    and ((select yes from whole) or i.name_key in (select name_key from keys))
+  group by i.name_key, i.level, i.kind
+  order by i.level, i.kind
+  on conflict (name_key) do update set
+    level = excluded.level, kind = excluded.kind, plays = excluded.plays, plays_10s = excluded.plays_10s,
+    plays_30s = excluded.plays_30s, plays_60s = excluded.plays_60s, ms_played = excluded.ms_played,
+    skips = excluded.skips, skip_known = excluded.skip_known, first_at = excluded.first_at,
+    first_10s_at = excluded.first_10s_at, first_30s_at = excluded.first_30s_at,
+    first_60s_at = excluded.first_60s_at, last_at = excluded.last_at, last_10s_at = excluded.last_10s_at,
+    last_30s_at = excluded.last_30s_at, last_60s_at = excluded.last_60s_at
+  returning 1
+)
+select count(*) as totals_written from written;
+
 -- name: refresh_plays_z_e_sessions
 -- Rebuilds the listening sessions around the changed hours, per kind and for every kind together:
 -- from the start of the session before the first changed hour to the end of the session after the

@@ -119,7 +119,7 @@ select exists (select 1 from play_items) as has_plays;
 -- in_library (that track is in `tracks`, so it has a rank history), plays (as the Plays page counts
 -- them: streams of at least :min_seconds, 0, 10, 30 or 60), streams (every stream), minutes (every
 -- stream), first_played and last_played (its first and last play; timestamptz, the page shows them
--- in the user's time zone), from its plays_z_items year rows (plays_z_items_year_key_idx; null
+-- in the user's time zone), from its all-time row of plays_z_totals (its primary key; null
 -- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
 -- of an artist) tie and the most played comes first.
 -- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
@@ -184,8 +184,8 @@ with matched as (
            sum(y.plays)::bigint as streams, sum(y.ms_played)::bigint as ms_played,
            min(plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at)) as first_at,
            max(plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at)) as last_at
-    from plays_z_items y
-    where y.period = 'year' and y.name_key = h.group_key) z
+    from plays_z_totals y
+    where y.name_key = h.group_key) z
   order by h.tier, h.score desc, z.plays desc nulls last, h.group_key
   limit :limit
 )
