@@ -91,6 +91,24 @@ def ensure(tracks: int = 100_000, plays: int = 1_000_000) -> str:
     return url
 
 
+def describe(url: str) -> str:
+    """The dataset's shape in one sentence, for the benchmark sections that run on it."""
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("""
+                select (select count(*) from tracks), (select count(distinct artist_name) from tracks),
+                       (select count(*) from snapshots), (select count(distinct track_id) from snapshots),
+                       (select count(distinct snapshot_date) from snapshots),
+                       (select count(*) from plays), (select count(distinct artist) from plays where kind = 'music'),
+                       (select count(distinct (artist, track)) from plays where kind = 'music')""")
+            tracks, artists, snaps, charted, dates, plays, p_artists, p_tracks = cur.fetchone()
+    finally:
+        conn.close()
+    return (f"{tracks:,} tracks by {artists:,} artists; {snaps:,} snapshot rows on {dates:,} dates charting "
+            f"{charted:,} distinct tracks; {plays:,} plays of {p_tracks:,} tracks by {p_artists:,} artists")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=100_000)
