@@ -24,6 +24,7 @@ from bench.common import WORK
 
 DATABASE = "mtm_bench_pages"
 WEEKS = 104                     # two years of weekly top-50 lists in three time ranges
+ARTISTS = 5_000                 # the library's artists: a long tail, as bench.plays' listener
 
 
 def ensure(tracks: int = 100_000, plays: int = 1_000_000) -> str:
@@ -53,13 +54,16 @@ def ensure(tracks: int = 100_000, plays: int = 1_000_000) -> str:
             have_plays = cur.fetchone()[0]
             cur.execute("select count(distinct track_id) from snapshots")
             charted = cur.fetchone()[0]
+            cur.execute("select count(distinct artist_name) from tracks")
+            artists = cur.fetchone()[0]
         conn.close()
     except psycopg2.OperationalError:
-        have = have_plays = charted = -1
+        have = have_plays = charted = artists = -1
     from migrate import demo
 
     demo_tracks = demo.DEFAULT_TRACKS
-    if have == tracks + demo_tracks and abs(have_plays - plays) <= plays * 0.02 and charted > demo_tracks:
+    if (have == tracks + demo_tracks and abs(have_plays - plays) <= plays * 0.02 and charted > demo_tracks
+            and artists > min(ARTISTS, tracks // 20) * 0.8):
         return url
     url = scratch_database(DATABASE)
     from bench.import_sqlite import build_file
@@ -72,9 +76,9 @@ def ensure(tracks: int = 100_000, plays: int = 1_000_000) -> str:
         demo.generate(demo_path)
         import_sqlite(demo_path, url)
         snapshots = WEEKS * 150
-        big = os.path.join(WORK, f"mtm_{tracks}_{snapshots}_sticky.db")
+        big = os.path.join(WORK, f"mtm_{tracks}_{snapshots}_{ARTISTS}a_sticky.db")
         if not os.path.exists(big):
-            build_file(big, tracks, snapshots, sticky=True)
+            build_file(big, tracks, snapshots, sticky=True, artists=ARTISTS)
         import_sqlite(big, url)
     if plays:
         from bench.plays import export_dir

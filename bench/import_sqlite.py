@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import itertools
 import os
 import random
 import sqlite3
@@ -26,12 +27,16 @@ from bench.common import WORK, median, scratch_database, write_section
 TABLES = "tracks, snapshots, import_runs, import_rejects"
 
 
-def build_file(path: str, n_tracks: int, n_snapshots: int, *, sticky: bool = False) -> None:
+def build_file(path: str, n_tracks: int, n_snapshots: int, *, sticky: bool = False,
+               artists: int | None = None) -> None:
     """n_tracks full Spotify track objects and n_snapshots weekly top-50 ranks (3 time ranges): each
     week's 50 drawn afresh, or when `sticky` as a listener's top lists move (each week the short-term
     list keeps about 70% of its tracks, medium-term 90%, long-term 97%; newcomers come mostly from
-    a few hundred favourites, some from the whole library), so a track charts for weeks."""
-    from migrate.demo import make_track
+    a few hundred favourites, some from the whole library), so a track charts for weeks. With
+    `artists`, the tracks are by that many artists (the demo's and invented ones, as
+    a long tail: a few with thousands of tracks, most with a handful), else
+    by the demo's 119."""
+    from migrate.demo import make_artist, make_track
 
     rng = random.Random(7)
     tmp = path + ".part"
@@ -46,8 +51,18 @@ def build_file(path: str, n_tracks: int, n_snapshots: int, *, sticky: bool = Fal
 
     ids = []
     batch = []
+    roster = None
+    if artists:
+        from migrate.demo_export import _roster
+
+        roster = [[make_artist(name)] for name, _ in _roster(random.Random(11), artists)]
+        # Zipf-like: the first artist has ~4% of the tracks, the 100th ~0.07%, most have a handful
+        cum = list(itertools.accumulate(1 / (i + 1) ** 0.9 for i in range(len(roster))))
     for _ in range(n_tracks):
-        t = make_track(rng)
+        if roster is None:
+            t = make_track(rng)
+        else:
+            t = make_track(rng, artists=rng.choices(roster, cum_weights=cum)[0])
         ids.append(t["id"])
         batch.append((t["id"], t["name"], t["artists"][0]["name"], t["album"]["name"], t["duration_ms"],
                       t["external_urls"]["spotify"], json.dumps(t, ensure_ascii=False)))

@@ -12,8 +12,8 @@ here (tests/test_refresh.py fails while one is missing).
    else rebuilt for the hours listed in plays_dirty_hours. Inserting into plays_dirty_hours also
    lists the hour in plays_z_dirty_hours (a trigger, migration 0008) for step 3, which runs later.
 3. The Plays page's zone-aware rollups (db/sql/plays.sql): a1..a3 build everything when empty;
-   otherwise b..e rebuild the changed hours, months, years and sessions; d2 the all-time totals per
-   item (from the year rows); f empties their list.
+   otherwise b..e rebuild the changed hours, months, years (moving the all-time totals per item by
+   the difference) and sessions, d2 builds those totals whole when empty; f empties their list.
 4. The explorer's sampled key-path inventory of plays.
 
 Rollups built from scratch are filled without their secondary indexes, which are created again

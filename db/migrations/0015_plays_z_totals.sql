@@ -1,6 +1,7 @@
 -- All-time totals per item: the coarsest rollup of plays_z_items (0008_plays_analysis.sql), one row per
--- name_key (track, album, artist, platform, country of one kind) summed over all its year rows, kept by
--- refresh_plays_z_d2_totals (db/sql/plays.sql) after the year rows. A date range that holds every play
+-- name_key (track, album, artist, platform, country of one kind) summed over all its year rows: built
+-- whole by refresh_plays_z_d2_totals after a first import, then moved by refresh_plays_z_d_years by the
+-- difference of the years it rebuilds (db/sql/plays.sql). A date range that holds every play
 -- (the Plays page's whole history: its dates are clamped to the first and last day with a play) reads
 -- these rows instead of every year row (at 1,000,000 plays: ~110,000 rows instead of ~510,000 year rows
 -- plus the partial months at both ends), and a search result's plays are one row here
@@ -27,7 +28,7 @@ create table if not exists plays_z_totals (
   last_60s_at  timestamptz
 );
 
--- A database that holds plays gets its totals now (refresh_plays_z_d2_totals keeps them after this).
+-- A database that holds plays gets its totals now (refresh_plays_z_d_years keeps them after this).
 insert into plays_z_totals (name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
                             skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at,
                             last_30s_at, last_60s_at)
