@@ -93,7 +93,11 @@ def main() -> int:
 
     url = ensure(args.tracks)
     eng = engine.reader(url)
-    base_p50 = pct(round_trips(eng, args.runs), 0.5)
+    base = round_trips(eng, args.runs)
+    base_p50 = pct(base, 0.5)
+    from bench.dataset import describe
+
+    shape = describe(url)
     n_plays = queries.run("search_has_plays", {}, url=url).df.iloc[0, 0] and \
         queries.run("plays_overview", {"tz": "UTC"}, url=url).df.iloc[0]["streams"]
     rows = []
@@ -116,7 +120,9 @@ def main() -> int:
     body = f"""## Named queries at {args.tracks:,} tracks{plays_text} (`python -m bench.queries`)
 
 Every read query (the Plays page's are in their own section, at 1,000,000 plays) with its `-- example:` parameters through the app's read-only pool, {args.runs} runs after 2
-warm-ups. Baseline in the same run: a `select 1` round trip through the same pool, p50 {base_p50:.2f} ms.
+warm-ups. Dataset (bench.dataset, built by this script when missing): {shape}.
+Baseline in the same run: a `select 1` round trip through the same pool, p50 {base_p50:.2f} ms (min {min(base):.2f},
+max {max(base):.2f}: the machine's noise).
 Indexes and sequential scans of large tables are read from EXPLAIN (ANALYZE) of the same statement.
 Aim: every page query under 150 ms; search p95 under 30 ms.
 

@@ -10,13 +10,15 @@ Every run takes the rollup lock first (lock_rollups: a transaction advisory lock
 listens (api/store.py) take too: a refresh statement then sees every play committed before it,
 whoever wrote it, and two writers never rebuild the same hour from different plays at once.
 
-1. The raw_json explorer's key-path inventory of tracks (db/sql/explorer.sql).
+1. The raw_json explorer's key-path inventory of tracks (db/sql/explorer.sql), and the Overview's
+   headline numbers (overview_totals, db/sql/overview.sql).
    Then submitted listens that an export holds too lose their play (refresh_plays_0_listens_matched).
 2. Plays rollups per UTC hour (db/sql/plays_refresh.sql): built whole when empty (a first import),
    else rebuilt for the hours listed in plays_dirty_hours. Inserting into plays_dirty_hours also
    lists the hour in plays_z_dirty_hours (a trigger, migration 0008) for step 3, which runs later.
 3. The Plays page's zone-aware rollups (db/sql/plays.sql): a1..a3 build everything when empty;
-   otherwise b..e rebuild the changed hours, months, years and sessions; f empties their list.
+   otherwise b..e rebuild the changed hours, months, years (moving the all-time totals per item by
+   the difference) and sessions, d2 builds those totals whole when empty; f empties their list.
 4. The explorer's sampled key-path inventory of plays.
 
 Rollups built from scratch are filled without their secondary indexes, which are created again
@@ -31,6 +33,7 @@ ROLLUP_LOCK_KEY = 0x6D746D5F726F6C  # 'mtm_rol'
 
 PIPELINE: tuple[str, ...] = (
     "refresh_json_path_inventory",
+    "refresh_overview_totals",
     "refresh_plays_0_listens_matched",
     "refresh_plays_a_full",
     "refresh_plays_rollups",
@@ -40,6 +43,7 @@ PIPELINE: tuple[str, ...] = (
     "refresh_plays_z_b_hours",
     "refresh_plays_z_c_months",
     "refresh_plays_z_d_years",
+    "refresh_plays_z_d2_totals",
     "refresh_plays_z_e_sessions",
     "refresh_plays_z_f_done",
     "refresh_plays_zz_json_path_inventory",

@@ -82,11 +82,16 @@ AUDIOBOOKS = ("Der Zauberberg", "Pride and Prejudice", "Cien años de soledad")
 class _Catalogue:
     """Tracks (uri, name, artist, album, duration), podcast episodes and audiobook chapters."""
 
-    def __init__(self, rng: random.Random, n_tracks: int):
+    def __init__(self, rng: random.Random, n_tracks: int, n_artists: int | None = None):
         self.tracks = []
+        roster = _roster(rng, n_artists) if n_artists else None
         for _ in range(n_tracks):
-            name, language = ARTISTS[min(int(rng.paretovariate(0.9)) - 1, len(ARTISTS) - 1)
-                                     if rng.random() < 0.7 else rng.randrange(len(ARTISTS))]
+            if roster is None:
+                name, language = ARTISTS[min(int(rng.paretovariate(0.9)) - 1, len(ARTISTS) - 1)
+                                         if rng.random() < 0.7 else rng.randrange(len(ARTISTS))]
+            else:   # a long tail: a few artists with hundreds of tracks, most with one to five
+                name, language = roster[min(int(rng.paretovariate(0.6)) - 1, len(roster) - 1)
+                                        if rng.random() < 0.6 else rng.randrange(len(roster))]
             self.tracks.append((f"spotify:track:{_base62(rng.getrandbits(128))}", track_title(rng, language),
                                 name, album_title(rng, language), rng.randint(90_000, 420_000)))
         weights = [1 / (i + 1) ** 0.8 for i in range(n_tracks)]   # a few favourites, a long tail
@@ -101,6 +106,36 @@ class _Catalogue:
         self.chapters = [(f"spotify:audiobook:{_base62(rng.getrandbits(128))}", book,
                           [(f"spotify:chapter:{_base62(rng.getrandbits(128))}", f"Chapter {c}") for c in range(1, 31)])
                          for book in AUDIOBOOKS]
+
+
+def _roster(rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """`n` artists (name, title language): the demo's ARTISTS first (favourites and every script), then
+    invented ones ("The Velvet Harbour", "Quiet Rivers", "Anna Berg & The Foxes") until there are n, in
+    a random order of popularity after the first 20."""
+    from migrate.demo import _EN_ADJECTIVES, _EN_NOUNS
+
+    names = {a for a, _ in ARTISTS}
+    out = list(ARTISTS)
+    firsts = ("Anna", "Jonas", "Mara", "Luis", "Yuki", "Ola", "Inès", "Tomás", "Freya", "Kofi", "Lena", "Raúl")
+    lasts = ("Berg", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Silva", "Novak", "Dalton", "Brandt", "Ruiz")
+    while len(out) < n:
+        shape = rng.random()
+        adjective, noun = rng.choice(_EN_ADJECTIVES).title(), rng.choice(_EN_NOUNS).title()
+        if shape < 0.35:
+            name = f"The {adjective} {noun}s"
+        elif shape < 0.6:
+            name = f"{rng.choice(firsts)} {rng.choice(lasts)}"
+        elif shape < 0.8:
+            name = f"{adjective} {noun}"
+        else:
+            name = f"{rng.choice(firsts)} {rng.choice(lasts)} & The {noun}s"
+        if name in names:
+            name = f"{name} {len(out)}"
+        names.add(name)
+        out.append((name, "en"))
+    head, tail = out[:20], out[20:n]
+    rng.shuffle(tail)
+    return head + tail
 
 
 def _iso(t: dt.datetime) -> str:
@@ -330,8 +365,12 @@ def _key(record: dict) -> tuple:
 
 
 def generate(out_dir: str | os.PathLike, *, records: int = DEFAULT_RECORDS, seed: int = DEFAULT_SEED,
-             zip_: bool = False, extended_only: bool = False) -> dict:
+             zip_: bool = False, extended_only: bool = False, artists: int | None = None,
+             tracks: int | None = None) -> dict:
     """Write the demo export under `out_dir` (created if missing); returns the manifest.
+
+    `artists` and `tracks` size the catalogue (default: the demo's 119 artists and records / 20 tracks,
+    at most 20,000); a benchmark of a heavy listener asks for thousands of artists with a long tail.
 
     Manifest: `files` {relative path: records}, `ignored` (files that are not streaming history),
     `plays` (plays an import of everything must hold), `by_kind`, and for each part the counts
@@ -341,7 +380,7 @@ def generate(out_dir: str | os.PathLike, *, records: int = DEFAULT_RECORDS, seed
     if not RECORD_LIMITS[0] <= records <= RECORD_LIMITS[1]:
         raise ValueError(f"records must be between {RECORD_LIMITS[0]} and {RECORD_LIMITS[1]:,} (got {records})")
     rng = random.Random(seed)
-    cat = _Catalogue(rng, max(50, min(20_000, records // 20)))
+    cat = _Catalogue(rng, tracks or max(50, min(20_000, records // 20)), artists)
     main = _listening(rng, cat, records)
     seen = {_key(rec) for _, _, rec in main}
     n_video = 0 if extended_only else max(3, records // 200)
@@ -479,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"records in the newest extended history (default {DEFAULT_RECORDS:,})")
     parser.add_argument("--zip", action="store_true", help=f"write OUT_DIR/{ZIP_NAME} instead of loose files")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--artists", type=_records, default=None,
+                        help="artists in the catalogue (default: the demo's 119; more are invented)")
+    parser.add_argument("--tracks", type=_records, default=None,
+                        help="tracks in the catalogue (default: records / 20, at most 20,000)")
     parser.add_argument("--extended-only", action="store_true",
                         help="only the newest extended history, no duplicates (benchmark shape)")
     try:
@@ -491,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         manifest = generate(args.out, records=args.records, seed=args.seed, zip_=args.zip,
-                            extended_only=args.extended_only)
+                            extended_only=args.extended_only, artists=args.artists, tracks=args.tracks)
     except OSError as exc:
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

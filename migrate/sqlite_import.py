@@ -337,7 +337,10 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
                                 "nothing was imported") from None
         progress("verify", 0, 1)
         _verify(cur, report, track_keys, snapshot_keys)
-        refresh.run(cur)
+        if any(t.written for t in report.tables.values()):
+            refresh.run(cur)
+        else:   # nothing written: every rollup already describes these rows (an unchanged rerun)
+            refresh.run_if_dirty(cur)
         report.seconds = time.perf_counter() - started
     progress("verify", 1, 1)
     return report

@@ -236,7 +236,8 @@ def ranked(df: pd.DataFrame, by: str) -> pd.DataFrame:
 @pytest.mark.parametrize("order_by", ["plays", "minutes"])
 @pytest.mark.parametrize("since, until", [(D(2024, 3, 15), D(2026, 9, 10)),      # partial months, a whole year
                                           (D(2026, 9, 3), D(2026, 10, 20)),      # a whole month
-                                          (D(2026, 10, 2), D(2026, 10, 9))])     # only plays
+                                          (D(2026, 10, 2), D(2026, 10, 9)),      # only plays
+                                          EVER])                                 # every play: plays_z_totals
 def test_top_lists_by_plays_and_minutes_match_pandas(plays_db, plays, level, order_by, since, until):
     got = q(plays_db, "plays_top", tz=TZ, since=since, until=until, kind="music", level=level, min_seconds=30,
             order_by=order_by, limit=100_000)
@@ -265,8 +266,9 @@ def test_top_artists_first_and_last_play_in_range_match_pandas(plays_db, plays):
         assert pd.Timestamp(r.first_play) == firsts[r.name] and pd.Timestamp(r.last_play) == lasts[r.name]
 
 
-def test_distinct_counts_match_pandas(plays_db, plays):
-    since, until = D(2024, 3, 15), D(2026, 9, 10)
+@pytest.mark.parametrize("since, until", [(D(2024, 3, 15), D(2026, 9, 10)),  # years, months and plays
+                                          EVER])                               # every play: plays_z_totals
+def test_distinct_counts_match_pandas(plays_db, plays, since, until):
     got = q(plays_db, "plays_counts", tz=TZ, since=since, until=until, kind="music", min_seconds=30).iloc[0]
     df = in_range(of_kind(data.local(plays, TZ), "music"), since, until)
     df = df[df["ms_played"] >= 30000]

@@ -19,7 +19,7 @@ from tests.helpers import create_database, drop_database, pg_rows
 ROLLUPS = {"plays_hourly": "hour_utc, kind", "plays_hourly_items": "hour_utc, item_key", "play_items": "item_key",
            "plays_z_hourly": "hour_utc, kind", "plays_z_quarter": "quarter_utc, kind",
            "plays_z_items": "period, period_start, level, name_key", "plays_z_names": "name_key",
-           "plays_z_sessions": "kind, started_at"}
+           "plays_z_sessions": "kind, started_at", "plays_z_totals": "name_key"}
 INDEXES = """select tablename, indexname, indexdef from pg_indexes
              where schemaname = 'public' and tablename = any(%s) order by 1, 2"""
 
@@ -113,3 +113,53 @@ def test_a_page_reading_the_rollups_during_a_first_import_keeps_their_indexes(fr
     built = rollups(fresh_db)
     assert all(built.values())
     assert pg_rows(fresh_db, "select sum(plays) from plays_z_hourly") == pg_rows(fresh_db, "select count(*) from plays")
+
+
+TOTALS_FROM_YEARS = """
+    select name_key, level, kind, sum(plays), sum(plays_10s), sum(plays_30s), sum(plays_60s), sum(ms_played),
+           sum(skips), sum(skip_known), min(first_at), min(first_10s_at), min(first_30s_at), min(first_60s_at),
+           max(last_at), max(last_10s_at), max(last_30s_at), max(last_60s_at)
+    from plays_z_items where period = 'year' group by 1, 2, 3 order by 1"""
+TOTALS = """
+    select name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known, first_at,
+           first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at, last_60s_at
+    from plays_z_totals order by 1"""
+
+
+@pytest.mark.parametrize("change", ["add a day", "remove the first month", "shorten every first play"])
+def test_all_time_totals_follow_an_import_that_changes_some_years(imported, change):
+    """plays_z_totals moves by the difference of the rebuilt years (refresh_plays_z_d_years) and ends
+    equal to every item's year rows summed: plays added (the extremes come from the new rows), plays
+    removed and plays shortened (an item's first play may now be in another year: summed again)."""
+    url, _ = imported
+    assert pg_rows(url, TOTALS) == pg_rows(url, TOTALS_FROM_YEARS)
+    changed = {
+        "add a day": """
+            insert into plays (ended_at, ms_played, kind, source, track_id, uri, track, artist, album, platform,
+                               country, reason_start, reason_end, shuffle, skipped, offline, incognito, raw_json)
+            select p.ended_at + interval '1 day', p.ms_played, p.kind, p.source, p.track_id, p.uri, p.track,
+                   p.artist, p.album, p.platform, p.country, p.reason_start, p.reason_end, p.shuffle, p.skipped,
+                   p.offline, p.incognito, p.raw_json
+            from plays p where p.ended_at >= (select max(ended_at) - interval '1 day' from plays)
+            returning ended_at""",
+        "remove the first month": """
+            delete from plays where ended_at < (select date_trunc('month', min(ended_at), 'UTC')
+                                                       + interval '1 month' from plays)
+            returning ended_at""",
+        "shorten every first play": """
+            update plays p set ms_played = 5000
+            from (select distinct on (artist, track) ctid as row from plays order by artist, track, ended_at) f
+            where p.ctid = f.row
+            returning p.ended_at""",
+    }[change]
+    data.execute(url, f"""
+        with changed as ({changed})
+        insert into plays_dirty_hours (hour_utc)
+        select distinct date_bin('1 hour', ended_at, timestamptz '2000-01-01 00:00+00') from changed""")
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        refresh_rollups(cur)
+    conn.close()
+    got, want = pg_rows(url, TOTALS), pg_rows(url, TOTALS_FROM_YEARS)
+    assert [r for r in got if r not in want] == [r for r in want if r not in got]
+    assert got == want

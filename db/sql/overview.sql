@@ -1,20 +1,40 @@
 -- name: overview_counts
 -- Headline numbers for the overview: tracks, artists, albums, snapshot dates, first/last snapshot,
--- total duration of all tracks in hours.
+-- total duration of all tracks in hours. Read from overview_totals (one row, kept by
+-- refresh_overview_totals after every import; db/migrations/0015_overview_totals.sql); zeros when
+-- nothing was imported yet.
 -- example: {}
-with albums as (  -- one pass over tracks, grouped by album, serves four figures
+select coalesce(o.tracks, 0)         as tracks,
+       coalesce(o.artists, 0)        as artists,
+       coalesce(o.albums, 0)         as albums,
+       coalesce(o.snapshot_dates, 0) as snapshot_dates,
+       o.first_snapshot,
+       o.last_snapshot,
+       coalesce(o.total_hours, 0)    as total_hours
+from (values (true)) as v(one)
+left join overview_totals o using (one);
+
+-- name: refresh_overview_totals
+-- Recompute overview_totals from tracks and snapshots (db/refresh.py runs it after every import):
+-- one pass over tracks grouped by album serves four figures.
+with albums as (
   select artist_name, album_name, count(*) as tracks, sum(duration_ms) as ms
   from tracks
   group by artist_name, album_name
 )
-select coalesce(sum(tracks), 0)                                as tracks,
-       count(distinct artist_name)                             as artists,
-       count(*) filter (where album_name is not null)          as albums,
-       (select count(distinct snapshot_date) from snapshots)   as snapshot_dates,
-       (select min(snapshot_date) from snapshots)              as first_snapshot,
-       (select max(snapshot_date) from snapshots)              as last_snapshot,
-       coalesce(sum(ms), 0) / 3600000.0                        as total_hours
-from albums;
+insert into overview_totals (one, tracks, artists, albums, snapshot_dates, first_snapshot, last_snapshot,
+                             total_hours)
+select true, coalesce(sum(tracks), 0), count(distinct artist_name),
+       count(*) filter (where album_name is not null),
+       (select count(distinct snapshot_date) from snapshots),
+       (select min(snapshot_date) from snapshots),
+       (select max(snapshot_date) from snapshots),
+       coalesce(sum(ms), 0) / 3600000.0
+from albums
+on conflict (one) do update set
+  tracks = excluded.tracks, artists = excluded.artists, albums = excluded.albums,
+  snapshot_dates = excluded.snapshot_dates, first_snapshot = excluded.first_snapshot,
+  last_snapshot = excluded.last_snapshot, total_hours = excluded.total_hours;
 
 -- name: currently_obsessed
 -- The newest snapshot's top tracks for one time range, with whether each is new since the previous

@@ -36,6 +36,8 @@ with go as (
   select not exists (select 1 from plays_z_hourly) as full_build
 ), cleared as (
   delete from plays_z_items where (select full_build from go)
+), cleared_totals as (   -- refresh_plays_z_d2_totals then builds them whole
+  delete from plays_z_totals where (select full_build from go)
 ), leveled as materialized (
   select * from plays_z_month_items('-infinity', 'infinity') where (select full_build from go)
 ), new_months as (
@@ -242,12 +244,19 @@ select count(*) as months_rebuilt from months;
 
 -- name: refresh_plays_z_d_years
 -- Rebuilds the year rows of plays_z_items from the month rows for the UTC years holding a changed
--- hour; returns how many years.
+-- hour, and moves plays_z_totals (every item's year rows summed; db/migrations/0017_plays_z_totals.sql)
+-- by the difference: its sums lose the old rows of those years and gain the new ones; its first and
+-- last times stay exact without reading other years when they did not come from the rebuilt years or
+-- the new rows reach them (plays added, the usual import); for other items (plays changed or
+-- removed) they are summed again from their year rows outside the rebuilt years plus the new ones.
+-- An item left without year rows loses its total. Totals not built yet (empty) are left to
+-- refresh_plays_z_d2_totals. Returns how many years.
 -- example: {}
 with years as (
   select distinct date_trunc('year', hour_utc, 'UTC') as year_utc from plays_z_dirty_hours
 ), old_rows as (
   delete from plays_z_items i using years y where i.period = 'year' and i.period_start = y.year_utc
+  returning i.*
 ), new_rows as (
   insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
                              ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
@@ -260,8 +269,121 @@ with years as (
   join plays_z_items i on i.period = 'month' and i.period_start >= y.year_utc
                       and i.period_start < date_add(y.year_utc, interval '1 year', 'UTC')
   group by y.year_utc, i.level, i.name_key, i.kind
+  returning *
+), kept as (   -- totals are kept here once built
+  select exists (select 1 from plays_z_totals) as yes
+), o as (
+  select name_key, sum(r.plays) as plays, sum(r.plays_10s) as plays_10s, sum(r.plays_30s) as plays_30s, sum(r.plays_60s) as plays_60s, sum(r.ms_played) as ms_played, sum(r.skips) as skips, sum(r.skip_known) as skip_known, min(r.first_at) as first_at, min(r.first_10s_at) as first_10s_at, min(r.first_30s_at) as first_30s_at, min(r.first_60s_at) as first_60s_at, max(r.last_at) as last_at, max(r.last_10s_at) as last_10s_at, max(r.last_30s_at) as last_30s_at, max(r.last_60s_at) as last_60s_at from old_rows r where (select yes from kept) group by name_key
+), n as (
+  select name_key, min(level) as level, min(kind) as kind, sum(r.plays) as plays, sum(r.plays_10s) as plays_10s, sum(r.plays_30s) as plays_30s, sum(r.plays_60s) as plays_60s, sum(r.ms_played) as ms_played, sum(r.skips) as skips, sum(r.skip_known) as skip_known, min(r.first_at) as first_at, min(r.first_10s_at) as first_10s_at, min(r.first_30s_at) as first_30s_at, min(r.first_60s_at) as first_60s_at, max(r.last_at) as last_at, max(r.last_10s_at) as last_10s_at, max(r.last_30s_at) as last_30s_at, max(r.last_60s_at) as last_60s_at
+  from new_rows r where (select yes from kept) group by name_key
+), moved as (
+  select coalesce(n.name_key, o.name_key) as name_key, coalesce(n.level, t.level) as level,
+         coalesce(n.kind, t.kind) as kind, t.name_key is not null as had,
+         coalesce(t.name_key is not null
+           and (t.first_at is null or o.first_at is null or t.first_at < o.first_at or n.first_at <= t.first_at)
+             and (t.first_10s_at is null or o.first_10s_at is null or t.first_10s_at < o.first_10s_at or n.first_10s_at <= t.first_10s_at)
+             and (t.first_30s_at is null or o.first_30s_at is null or t.first_30s_at < o.first_30s_at or n.first_30s_at <= t.first_30s_at)
+             and (t.first_60s_at is null or o.first_60s_at is null or t.first_60s_at < o.first_60s_at or n.first_60s_at <= t.first_60s_at)
+             and (t.last_at is null or o.last_at is null or t.last_at > o.last_at or n.last_at >= t.last_at)
+             and (t.last_10s_at is null or o.last_10s_at is null or t.last_10s_at > o.last_10s_at or n.last_10s_at >= t.last_10s_at)
+             and (t.last_30s_at is null or o.last_30s_at is null or t.last_30s_at > o.last_30s_at or n.last_30s_at >= t.last_30s_at)
+             and (t.last_60s_at is null or o.last_60s_at is null or t.last_60s_at > o.last_60s_at or n.last_60s_at >= t.last_60s_at), false) as simple,
+         t.plays - coalesce(o.plays, 0) + coalesce(n.plays, 0) as plays,
+         t.plays_10s - coalesce(o.plays_10s, 0) + coalesce(n.plays_10s, 0) as plays_10s,
+         t.plays_30s - coalesce(o.plays_30s, 0) + coalesce(n.plays_30s, 0) as plays_30s,
+         t.plays_60s - coalesce(o.plays_60s, 0) + coalesce(n.plays_60s, 0) as plays_60s,
+         t.ms_played - coalesce(o.ms_played, 0) + coalesce(n.ms_played, 0) as ms_played,
+         t.skips - coalesce(o.skips, 0) + coalesce(n.skips, 0) as skips,
+         t.skip_known - coalesce(o.skip_known, 0) + coalesce(n.skip_known, 0) as skip_known,
+         least(t.first_at, n.first_at) as first_at,
+         least(t.first_10s_at, n.first_10s_at) as first_10s_at,
+         least(t.first_30s_at, n.first_30s_at) as first_30s_at,
+         least(t.first_60s_at, n.first_60s_at) as first_60s_at,
+         greatest(t.last_at, n.last_at) as last_at,
+         greatest(t.last_10s_at, n.last_10s_at) as last_10s_at,
+         greatest(t.last_30s_at, n.last_30s_at) as last_30s_at,
+         greatest(t.last_60s_at, n.last_60s_at) as last_60s_at
+  from o full join n using (name_key)
+  left join plays_z_totals t on t.name_key = coalesce(n.name_key, o.name_key)
+), others as (   -- the year rows outside the rebuilt years of the items whose extremes need them
+  select i.name_key, sum(i.plays) as plays, sum(i.plays_10s) as plays_10s, sum(i.plays_30s) as plays_30s, sum(i.plays_60s) as plays_60s, sum(i.ms_played) as ms_played, sum(i.skips) as skips, sum(i.skip_known) as skip_known, min(i.first_at) as first_at, min(i.first_10s_at) as first_10s_at, min(i.first_30s_at) as first_30s_at, min(i.first_60s_at) as first_60s_at, max(i.last_at) as last_at, max(i.last_10s_at) as last_10s_at, max(i.last_30s_at) as last_30s_at, max(i.last_60s_at) as last_60s_at
+  from plays_z_items i
+  where i.period = 'year' and i.period_start not in (select year_utc from years)
+    and i.name_key in (select name_key from moved where not simple)
+  group by i.name_key
+), resummed as (
+  select m.name_key, m.level, m.kind,
+         coalesce(a.plays, 0) + coalesce(n.plays, 0) as plays,
+         coalesce(a.plays_10s, 0) + coalesce(n.plays_10s, 0) as plays_10s,
+         coalesce(a.plays_30s, 0) + coalesce(n.plays_30s, 0) as plays_30s,
+         coalesce(a.plays_60s, 0) + coalesce(n.plays_60s, 0) as plays_60s,
+         coalesce(a.ms_played, 0) + coalesce(n.ms_played, 0) as ms_played,
+         coalesce(a.skips, 0) + coalesce(n.skips, 0) as skips,
+         coalesce(a.skip_known, 0) + coalesce(n.skip_known, 0) as skip_known,
+         least(a.first_at, n.first_at) as first_at,
+         least(a.first_10s_at, n.first_10s_at) as first_10s_at,
+         least(a.first_30s_at, n.first_30s_at) as first_30s_at,
+         least(a.first_60s_at, n.first_60s_at) as first_60s_at,
+         greatest(a.last_at, n.last_at) as last_at,
+         greatest(a.last_10s_at, n.last_10s_at) as last_10s_at,
+         greatest(a.last_30s_at, n.last_30s_at) as last_30s_at,
+         greatest(a.last_60s_at, n.last_60s_at) as last_60s_at
+  from moved m
+  left join others a using (name_key)
+  left join n using (name_key)
+  where not m.simple
+), result as (
+  select name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at, last_60s_at from moved where simple
+  union all
+  select name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at, last_60s_at from resummed
+), gone as (
+  delete from plays_z_totals t using result r where t.name_key = r.name_key and coalesce(r.plays, 0) = 0
+), written as (
+  insert into plays_z_totals (name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at, last_60s_at)
+  select name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at, last_60s_at from result where plays > 0
+  on conflict (name_key) do update set
+    level = excluded.level,
+    kind = excluded.kind,
+    plays = excluded.plays,
+    plays_10s = excluded.plays_10s,
+    plays_30s = excluded.plays_30s,
+    plays_60s = excluded.plays_60s,
+    ms_played = excluded.ms_played,
+    skips = excluded.skips,
+    skip_known = excluded.skip_known,
+    first_at = excluded.first_at,
+    first_10s_at = excluded.first_10s_at,
+    first_30s_at = excluded.first_30s_at,
+    first_60s_at = excluded.first_60s_at,
+    last_at = excluded.last_at,
+    last_10s_at = excluded.last_10s_at,
+    last_30s_at = excluded.last_30s_at,
+    last_60s_at = excluded.last_60s_at
 )
 select count(*) as years_rebuilt from years;
+
+-- name: refresh_plays_z_d2_totals
+-- Builds plays_z_totals (db/migrations/0017_plays_z_totals.sql: every item's year rows summed) whole
+-- when it is empty and there are year rows: after a first import (refresh_plays_z_a1_full_items
+-- empties it when it builds the rollups from scratch); refresh_plays_z_d_years keeps it after that.
+-- Returns how many rows were written.
+-- example: {}
+with written as (
+  insert into plays_z_totals (name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
+                              skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at,
+                              last_10s_at, last_30s_at, last_60s_at)
+  select i.name_key, i.level, i.kind, sum(i.plays), sum(i.plays_10s), sum(i.plays_30s), sum(i.plays_60s),
+         sum(i.ms_played), sum(i.skips), sum(i.skip_known), min(i.first_at), min(i.first_10s_at),
+         min(i.first_30s_at), min(i.first_60s_at), max(i.last_at), max(i.last_10s_at), max(i.last_30s_at),
+         max(i.last_60s_at)
+  from plays_z_items i
+  where i.period = 'year' and not exists (select 1 from plays_z_totals)
+  group by i.name_key, i.level, i.kind
+  order by i.level, i.kind
+  returning 1
+)
+select count(*) as totals_written from written;
 
 -- name: refresh_plays_z_e_sessions
 -- Rebuilds the listening sessions around the changed hours, per kind and for every kind together:
@@ -505,24 +627,27 @@ order by k.rank, k.plays desc, k.ms_played desc, n.name, n.artist;
 
 -- name: plays_counts
 -- How many distinct tracks, albums and artists had a play (a stream of at least :min_seconds)
--- between the local dates since and until.
+-- between the local dates since and until. One grouping per level (three small hash tables, not one
+-- large one that spills to disk under the default work_mem), each read from the indexes alone
+-- (plays_z_totals_between).
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
-with r as (
+with r as not materialized (
+  -- inlined into each level, so every boundary folds to a constant
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
-), levels (level) as (
-  values ('track'), ('album'), ('artist')
-), per_item as (
-  select l.level, i.name_key
-  from r cross join levels l
-  cross join lateral plays_z_items_between(r.lo, r.hi, l.level, :kind) i
-  group by l.level, i.name_key
-  having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
 )
-select count(*) filter (where level = 'track') as tracks,
-       count(*) filter (where level = 'album') as albums,
-       count(*) filter (where level = 'artist') as artists
-from per_item;
+select (select count(*) from (
+          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'track', :kind) i
+          group by i.name_key
+          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as tracks,
+       (select count(*) from (
+          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'album', :kind) i
+          group by i.name_key
+          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as albums,
+       (select count(*) from (
+          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'artist', :kind) i
+          group by i.name_key
+          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as artists;
 
 -- name: plays_most_skipped
 -- Tracks or artists (:level) skipped most often between the local dates since and until: skip rate
@@ -534,7 +659,7 @@ with r as (
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), t as (
   select i.name_key, sum(i.plays) as streams, sum(i.skips) as skips, sum(i.skip_known) as skip_known
-  from r cross join lateral plays_z_items_between(r.lo, r.hi, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo, r.hi, :level, :kind) i
   group by i.name_key
   having sum(i.skip_known) >= greatest(cast(:min_streams as int), 1)
   order by sum(i.skips)::float8 / sum(i.skip_known) desc, sum(i.skips) desc
@@ -653,9 +778,9 @@ with r as (
 ), firsts as (
   select n.name as artist,
          min(plays_z_pick(:min_seconds, i.first_at, i.first_10s_at, i.first_30s_at, i.first_60s_at)) as first_at
-  from plays_z_items i
+  from plays_z_totals i   -- all time: one row per artist and kind (plays_z_totals)
   join plays_z_names n using (name_key)
-  where i.period = 'year' and i.level = 'artist' and (:kind = 'all' or i.kind = :kind)
+  where i.level = 'artist' and (:kind = 'all' or i.kind = :kind)
   group by n.name
 ), in_range as (
   select f.artist, f.first_at, date_trunc('month', f.first_at at time zone :tz)::date as month
@@ -674,9 +799,9 @@ order by month;
 -- plays first: the first-and-last-listen picker's choices.
 -- example: {"kind": "music", "min_seconds": 30, "limit": 2000}
 select n.name as artist, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s))::bigint as plays
-from plays_z_items i
+from plays_z_totals i   -- all time: one row per artist and kind (plays_z_totals)
 join plays_z_names n using (name_key)
-where i.period = 'year' and i.level = 'artist' and (:kind = 'all' or i.kind = :kind)
+where i.level = 'artist' and (:kind = 'all' or i.kind = :kind)
 group by n.name
 having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
 order by plays desc, artist
@@ -716,8 +841,8 @@ with newest as (
          sum(i.ms_played) as ms_played,
          min(plays_z_pick(:min_seconds, i.first_at, i.first_10s_at, i.first_30s_at, i.first_60s_at)) as first_at,
          max(i.last_at) as last_at
-  from plays_z_items i
-  where i.period = 'year' and i.level = 'track' and (:kind = 'all' or i.kind = :kind)
+  from plays_z_totals i   -- all time: one row per track (plays_z_totals)
+  where i.level = 'track' and (:kind = 'all' or i.kind = :kind)
   group by i.name_key
 ), gems as (
   select t.*, extract(day from newest.at - t.last_at)::int as days_ago
@@ -749,12 +874,12 @@ with r as not materialized (
 ), a as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
          sum(i.ms_played) as ms_played
-  from r cross join lateral plays_z_items_between(r.lo_a, r.hi_a, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_a, r.hi_a, :level, :kind) i
   group by i.name_key
 ), b as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
          sum(i.ms_played) as ms_played
-  from r cross join lateral plays_z_items_between(r.lo_b, r.hi_b, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_b, r.hi_b, :level, :kind) i
   group by i.name_key
 ), ra as (
   select name_key, plays, rank() over (order by plays desc) as rank from a where plays > 0
@@ -786,11 +911,11 @@ with r as not materialized (
          (cast(:until_b as date) + 1)::timestamp at time zone :tz as hi_b
 ), a as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
-  from r cross join lateral plays_z_items_between(r.lo_a, r.hi_a, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_a, r.hi_a, :level, :kind) i
   group by i.name_key
 ), b as (
   select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
-  from r cross join lateral plays_z_items_between(r.lo_b, r.hi_b, :level, :kind) i
+  from r cross join lateral plays_z_totals_between(r.lo_b, r.hi_b, :level, :kind) i
   group by i.name_key
 ), changes as (
   select coalesce(a.name_key, b.name_key) as name_key,

@@ -15,7 +15,8 @@ select exists (select 1 from tracks) as has_tracks;
 -- artist (B) above album (C). A very broad query (a single letter) is ranked among its first 2,000
 -- matching tracks only, so it stays fast; `candidates` says how many were ranked (2000 = capped).
 -- When there are fewer than 5 full-text matches, the fallback follows as match = 'similar',
--- closest first: tracks whose folded text has a word similar to :fuzzy (pg_trgm word similarity
+-- closest first among the first 500 such tracks (so that a typo of an artist with thousands of
+-- tracks stays fast): tracks whose folded text has a word similar to :fuzzy (pg_trgm word similarity
 -- >= 0.6, the default threshold; tracks_search_trgm_idx), or contains :infix anywhere (Chinese,
 -- Japanese and Korean names, which have no spaces; tracks_cjk_grams_idx). An empty :fuzzy or
 -- :infix turns that part off. Each row: the track, its release year (any date precision), Spotify
@@ -44,8 +45,10 @@ with matched as (
   from ranked r
   order by score desc, r.name, r.track_id
   limit :limit
-), fuzzy as (
-  select t.track_id, word_similarity(mtm_fold(:fuzzy), t.search_text) as score
+), fuzzy_matched as (
+  -- the first 500 similar tracks: a typo of an artist with thousands of tracks in the library
+  -- would otherwise rank every one of them (word distance costs ~15 us a row, its heap page more)
+  select t.track_id, t.name, t.search_text
   from tracks t
   where (select count(*) from fts) < 5
     and ((:fuzzy <> '' and mtm_fold(:fuzzy) <% t.search_text)
@@ -55,7 +58,11 @@ with matched as (
              and t.search_text like '%' || replace(replace(replace(
                    mtm_fold(:infix), '\', '\\'), '%', '\%'), '_', '\_') || '%'))
     and t.track_id not in (select track_id from fts)
-  order by mtm_fold(:fuzzy) <<-> t.search_text, t.name, t.track_id
+  limit 500
+), fuzzy as (
+  select f.track_id, word_similarity(mtm_fold(:fuzzy), f.search_text) as score
+  from fuzzy_matched f
+  order by mtm_fold(:fuzzy) <<-> f.search_text, f.name, f.track_id
   limit :limit
 ), hits as (
   select track_id, 'text' as match, score::float8 as score, 1 as tier, candidates from fts
@@ -107,7 +114,7 @@ select exists (select 1 from play_items) as has_plays;
 -- play_items_search_idx; track, episode or chapter name A, artist or show B, album or book C),
 -- ranked among the first 2,000 matching items (`candidates`), and when under 5 results match, the
 -- typo-tolerant and Chinese/Japanese/Korean fallback (match = 'similar', play_items_search_trgm_idx,
--- play_items_cjk_grams_idx; the closest among the first 2,000 similar items, so that a typo of a
+-- play_items_cjk_grams_idx; the closest among the first 500 similar items, so that a typo of a
 -- much-played artist's name stays fast).
 -- A row is a played track as the Plays page counts it (kind, artist and name: the same song on two
 -- albums is one row), a podcast episode, or an audiobook (its chapters together); `name_key` is
@@ -119,7 +126,7 @@ select exists (select 1 from play_items) as has_plays;
 -- in_library (that track is in `tracks`, so it has a rank history), plays (as the Plays page counts
 -- them: streams of at least :min_seconds, 0, 10, 30 or 60), streams (every stream), minutes (every
 -- stream), first_played and last_played (its first and last play; timestamptz, the page shows them
--- in the user's time zone), from its plays_z_items year rows (plays_z_items_year_key_idx; null
+-- in the user's time zone), from its all-time row of plays_z_totals (its primary key; null
 -- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
 -- of an artist) tie and the most played comes first.
 -- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
@@ -162,7 +169,7 @@ with matched as (
              and i.search_text like '%' || replace(replace(replace(
                    mtm_fold(:infix), '\', '\\'), '%', '\%'), '_', '\_') || '%'))
     and i.group_key not in (select group_key from fts)
-  limit 2000
+  limit 500
 ), fuzzy_items as (
   select f.item_key, f.group_key, f.linked, word_similarity(mtm_fold(:fuzzy), f.search_text) as score
   from fuzzy_matched f
@@ -184,8 +191,8 @@ with matched as (
            sum(y.plays)::bigint as streams, sum(y.ms_played)::bigint as ms_played,
            min(plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at)) as first_at,
            max(plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at)) as last_at
-    from plays_z_items y
-    where y.period = 'year' and y.name_key = h.group_key) z
+    from plays_z_totals y
+    where y.name_key = h.group_key) z
   order by h.tier, h.score desc, z.plays desc nulls last, h.group_key
   limit :limit
 )
