@@ -170,6 +170,36 @@ with src as (
   where not exists (select 1 from updated u
                     where (u.period, u.period_start, u.level, u.name_key, u.kind)
                         = (d.period, d.period_start, d.level, d.name_key, d.kind))
+), totals_delta as (
+  -- The all-time totals per item (plays_z_totals) move by the year rows' delta, once they exist;
+  -- while they are empty, refresh_plays_z_d2_totals builds them whole right after.
+  select name_key, min(level) as level, min(kind) as kind, sum(plays)::int as plays,
+         sum(plays_10s)::int as plays_10s, sum(plays_30s)::int as plays_30s, sum(plays_60s)::int as plays_60s,
+         sum(ms_played)::bigint as ms_played, sum(skips)::int as skips, sum(skip_known)::int as skip_known,
+         min(first_at) as first_at, min(first_10s_at) as first_10s_at, min(first_30s_at) as first_30s_at,
+         min(first_60s_at) as first_60s_at, max(last_at) as last_at, max(last_10s_at) as last_10s_at,
+         max(last_30s_at) as last_30s_at, max(last_60s_at) as last_60s_at
+  from delta
+  where period = 'year' and exists (select 1 from plays_z_totals)
+  group by name_key
+), updated_totals as (
+  update plays_z_totals t
+  set plays = t.plays + d.plays, plays_10s = t.plays_10s + d.plays_10s, plays_30s = t.plays_30s + d.plays_30s,
+      plays_60s = t.plays_60s + d.plays_60s, ms_played = t.ms_played + d.ms_played, skips = t.skips + d.skips,
+      skip_known = t.skip_known + d.skip_known,
+      first_at = least(t.first_at, d.first_at), first_10s_at = least(t.first_10s_at, d.first_10s_at),
+      first_30s_at = least(t.first_30s_at, d.first_30s_at), first_60s_at = least(t.first_60s_at, d.first_60s_at),
+      last_at = greatest(t.last_at, d.last_at), last_10s_at = greatest(t.last_10s_at, d.last_10s_at),
+      last_30s_at = greatest(t.last_30s_at, d.last_30s_at), last_60s_at = greatest(t.last_60s_at, d.last_60s_at)
+  from totals_delta d
+  where t.name_key = d.name_key
+  returning t.name_key
+), inserted_totals as (
+  insert into plays_z_totals (name_key, level, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
+                              skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at,
+                              last_30s_at, last_60s_at)
+  select d.* from totals_delta d
+  where not exists (select 1 from updated_totals u where u.name_key = d.name_key)
 ), names as (
   insert into plays_z_names (name_key, level, kind, name, artist, track_id)
   select name_key, any_value(level), any_value(kind), any_value(l_name), any_value(l_artist),
@@ -188,7 +218,7 @@ select count(*) from delta
 LISTEN_REFRESH = ("refresh_plays_0_listens_matched", "refresh_plays_a_full", "refresh_plays_rollups",
                   "refresh_plays_z_a1_full_items", "refresh_plays_z_a2_full_sessions",
                   "refresh_plays_z_a3_full_hours", "refresh_plays_z_b_hours", "ITEMS",
-                  "refresh_plays_z_e_sessions", "refresh_plays_z_f_done")
+                  "refresh_plays_z_d2_totals", "refresh_plays_z_e_sessions", "refresh_plays_z_f_done")
 REBUILD_ITEMS = ("refresh_plays_z_c_months", "refresh_plays_z_d_years")
 
 

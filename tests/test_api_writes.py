@@ -176,7 +176,7 @@ def test_token_commands(db_url):
 
 
 ROLLUPS = ("plays_hourly", "plays_hourly_items", "play_items", "plays_z_hourly", "plays_z_quarter", "plays_z_items",
-           "plays_z_names", "plays_z_sessions")
+           "plays_z_names", "plays_z_sessions", "plays_z_totals")
 
 
 def rollups_differ_from_a_rebuild(url) -> dict:
@@ -194,7 +194,7 @@ def rollups_differ_from_a_rebuild(url) -> dict:
                 cur.execute(f"create temp table kept_{t} as select * from {t}")
                 cur.execute(f"delete from {t}")
             for name in ("refresh_plays_a_full", "refresh_plays_z_a1_full_items", "refresh_plays_z_a2_full_sessions",
-                         "refresh_plays_z_a3_full_hours"):
+                         "refresh_plays_z_a3_full_hours", "refresh_plays_z_d2_totals"):
                 cur.execute(queries.get(name).sql)
             out = {}
             for t in ROLLUPS:
