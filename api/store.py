@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.listens import NowPlaying, Play
+from db import refresh
 from db.refresh import ROLLUP_LOCK_KEY, lock_rollups
 
 STATEMENT_TIMEOUT = "30s"
@@ -213,13 +214,14 @@ select count(*) from delta
 
 
 # The refreshes a listen runs, in the importer's order: every refresh_plays_* but the raw_json
-# key-path inventory (a 5,000-play sample, 0.35 s at 1,000,000 plays; imports refresh it), with
+# key-path inventories and the Overview's track totals (imports refresh those), with
 # the month and year rebuilds (REBUILD_ITEMS) replaced by _ADD_ITEMS when they may be.
-LISTEN_REFRESH = ("refresh_plays_0_listens_matched", "refresh_plays_a_full", "refresh_plays_rollups",
-                  "refresh_plays_z_a1_full_items", "refresh_plays_z_a2_full_sessions",
-                  "refresh_plays_z_a3_full_hours", "refresh_plays_z_b_hours", "ITEMS",
-                  "refresh_plays_z_d2_totals", "refresh_plays_z_e_sessions", "refresh_plays_z_f_done")
+# Derived from the one pipeline (db/refresh.py), so a step added there reaches listens too.
 REBUILD_ITEMS = ("refresh_plays_z_c_months", "refresh_plays_z_d_years")
+NOT_FOR_LISTENS = ("refresh_json_path_inventory", "refresh_overview_totals", "refresh_plays_zz_json_path_inventory")
+LISTEN_REFRESH = tuple(
+    "ITEMS" if name == REBUILD_ITEMS[0] else name
+    for name in refresh.PIPELINE if name not in NOT_FOR_LISTENS and name != REBUILD_ITEMS[1])
 
 
 _HOURS = """
