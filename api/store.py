@@ -98,6 +98,18 @@ _ADDED = ("ended_at", "ms_played", "kind", "artist", "track", "album", "platform
 # rows are updated, and those not found inserted: safe because every writer holds the rollup
 # lock. Only for additions: when plays were also deleted (a listen matched an export play) or the
 # rollups were built from scratch in this refresh, the rebuild runs instead.
+# A rollup row moved by a delta row `d`: counts add up, first times take the earlier, last times
+# the later. The month rows, the year rows and the all-time totals all move this way.
+_SUMS = ("plays", "plays_10s", "plays_30s", "plays_60s", "ms_played", "skips", "skip_known")
+_FIRSTS = ("first_at", "first_10s_at", "first_30s_at", "first_60s_at")
+_LASTS = ("last_at", "last_10s_at", "last_30s_at", "last_60s_at")
+
+
+def _moved_by_delta(row: str) -> str:
+    return ", ".join([f"{c} = {row}.{c} + d.{c}" for c in _SUMS] + [f"{c} = least({row}.{c}, d.{c})" for c in _FIRSTS]
+                     + [f"{c} = greatest({row}.{c}, d.{c})" for c in _LASTS])
+
+
 _ADD_ITEMS = """
 with src as (
   select *
@@ -135,13 +147,7 @@ with src as (
   join plays_z_items i on i.period = 'month' and i.level = t.level and i.period_start = t.period_start
 ), updated_months as (
   update plays_z_items i
-  set plays = i.plays + d.plays, plays_10s = i.plays_10s + d.plays_10s, plays_30s = i.plays_30s + d.plays_30s,
-      plays_60s = i.plays_60s + d.plays_60s, ms_played = i.ms_played + d.ms_played, skips = i.skips + d.skips,
-      skip_known = i.skip_known + d.skip_known,
-      first_at = least(i.first_at, d.first_at), first_10s_at = least(i.first_10s_at, d.first_10s_at),
-      first_30s_at = least(i.first_30s_at, d.first_30s_at), first_60s_at = least(i.first_60s_at, d.first_60s_at),
-      last_at = greatest(i.last_at, d.last_at), last_10s_at = greatest(i.last_10s_at, d.last_10s_at),
-      last_30s_at = greatest(i.last_30s_at, d.last_30s_at), last_60s_at = greatest(i.last_60s_at, d.last_60s_at)
+  set @MOVED_I@
   from month_rows m
   join delta d on d.period = 'month' and d.level = m.level and d.period_start = m.period_start
               and d.name_key = m.name_key and d.kind = m.kind
@@ -149,13 +155,7 @@ with src as (
   returning i.period, i.period_start, i.level, i.name_key, i.kind
 ), updated_years as (
   update plays_z_items i
-  set plays = i.plays + d.plays, plays_10s = i.plays_10s + d.plays_10s, plays_30s = i.plays_30s + d.plays_30s,
-      plays_60s = i.plays_60s + d.plays_60s, ms_played = i.ms_played + d.ms_played, skips = i.skips + d.skips,
-      skip_known = i.skip_known + d.skip_known,
-      first_at = least(i.first_at, d.first_at), first_10s_at = least(i.first_10s_at, d.first_10s_at),
-      first_30s_at = least(i.first_30s_at, d.first_30s_at), first_60s_at = least(i.first_60s_at, d.first_60s_at),
-      last_at = greatest(i.last_at, d.last_at), last_10s_at = greatest(i.last_10s_at, d.last_10s_at),
-      last_30s_at = greatest(i.last_30s_at, d.last_30s_at), last_60s_at = greatest(i.last_60s_at, d.last_60s_at)
+  set @MOVED_I@
   from delta d
   where i.period = 'year' and d.period = 'year' and i.name_key = d.name_key and i.period_start = d.period_start
     and i.level = d.level and i.kind = d.kind
@@ -185,13 +185,7 @@ with src as (
   group by name_key
 ), updated_totals as (
   update plays_z_totals t
-  set plays = t.plays + d.plays, plays_10s = t.plays_10s + d.plays_10s, plays_30s = t.plays_30s + d.plays_30s,
-      plays_60s = t.plays_60s + d.plays_60s, ms_played = t.ms_played + d.ms_played, skips = t.skips + d.skips,
-      skip_known = t.skip_known + d.skip_known,
-      first_at = least(t.first_at, d.first_at), first_10s_at = least(t.first_10s_at, d.first_10s_at),
-      first_30s_at = least(t.first_30s_at, d.first_30s_at), first_60s_at = least(t.first_60s_at, d.first_60s_at),
-      last_at = greatest(t.last_at, d.last_at), last_10s_at = greatest(t.last_10s_at, d.last_10s_at),
-      last_30s_at = greatest(t.last_30s_at, d.last_30s_at), last_60s_at = greatest(t.last_60s_at, d.last_60s_at)
+  set @MOVED_T@
   from totals_delta d
   where t.name_key = d.name_key
   returning t.name_key
@@ -210,7 +204,7 @@ with src as (
   on conflict (name_key) do nothing
 )
 select count(*) from delta
-"""
+""".replace("@MOVED_I@", _moved_by_delta("i")).replace("@MOVED_T@", _moved_by_delta("t"))
 
 
 # The refreshes a listen runs, in the importer's order: every refresh_plays_* but the raw_json
