@@ -48,6 +48,27 @@ def chromium():
         b.close()
 
 
+
+def guess_at_once(chromium, base: str, pages: list, headers) -> tuple[list[str], float]:
+    """Eight fresh browser sessions (request headers `headers(i)`) each type a wrong password, then all
+    press Unlock at once; their error texts and the seconds until the last answered. The pages are
+    appended to `pages` as they open, so the caller closes them whatever happens."""
+    for i in range(8):
+        page = chromium.new_context(extra_http_headers=headers(i)).new_page()
+        pages.append(page)
+        page.goto(f"{base}/admin", wait_until="domcontentloaded")
+        wait_for_run(page)
+        page.get_by_label("Admin password").fill(f"guess {i}")
+    started = time.time()
+    for page in pages:
+        page.get_by_role("button", name="Unlock").click()
+    answers = []
+    for page in pages:
+        alert = page.locator('[data-testid="stAlertContentError"]')
+        alert.wait_for(timeout=60_000)
+        answers.append(alert.inner_text())
+    return answers, time.time() - started
+
 def test_upload_without_unlocking_admin_is_refused_before_the_body_and_memory_stays_flat(served):
     with serving.Session(served.base):       # warm up: the first script run imports the app's modules
         time.sleep(2)
@@ -101,23 +122,8 @@ def test_parallel_fresh_sessions_from_one_address_get_five_guesses_then_refusals
     while the address is locked out. (The window's end is tested in tests/test_auth.py on a fake clock.)"""
     pages = []
     try:
-        for i in range(8):
-            context = chromium.new_context(extra_http_headers={"X-Real-IP": f"198.51.100.{i}",
-                                                               "X-Forwarded-For": f"203.0.113.{i}"})
-            page = context.new_page()
-            page.goto(f"{served.base}/admin", wait_until="domcontentloaded")
-            wait_for_run(page)
-            page.get_by_label("Admin password").fill(f"guess {i}")
-            pages.append(page)
-        started = time.time()
-        for page in pages:
-            page.get_by_role("button", name="Unlock").click()
-        answers = []
-        for page in pages:
-            alert = page.locator('[data-testid="stAlertContentError"]')
-            alert.wait_for(timeout=60_000)
-            answers.append(alert.inner_text())
-        elapsed = time.time() - started
+        answers, elapsed = guess_at_once(chromium, served.base, pages, lambda i: {
+            "X-Real-IP": f"198.51.100.{i}", "X-Forwarded-For": f"203.0.113.{i}"})
         checked = [a for a in answers if "Wrong password" in a]
         refused = [a for a in answers if "Too many failed attempts from your address" in a]
         assert (len(checked), len(refused)) == (5, 3), answers
@@ -176,22 +182,8 @@ def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(guarded_db
                        MTM_TRUSTED_PROXIES="127.0.0.1") as server:
         pages = []
         try:
-            for i in range(8):
-                context = chromium.new_context(extra_http_headers={"X-Real-IP": f"198.51.100.{i + 1}"})
-                page = context.new_page()
-                page.goto(f"{server.base}/admin", wait_until="domcontentloaded")
-                wait_for_run(page)
-                page.get_by_label("Admin password").fill(f"guess {i}")
-                pages.append(page)
-            started = time.time()
-            for page in pages:
-                page.get_by_role("button", name="Unlock").click()
-            answers = []
-            for page in pages:
-                alert = page.locator('[data-testid="stAlertContentError"]')
-                alert.wait_for(timeout=60_000)
-                answers.append(alert.inner_text())
-            elapsed = time.time() - started
+            answers, elapsed = guess_at_once(chromium, server.base, pages,
+                                             lambda i: {"X-Real-IP": f"198.51.100.{i + 1}"})
         finally:
             for page in pages:
                 page.context.close()
