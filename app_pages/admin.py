@@ -27,7 +27,9 @@ STATE_EXPLAINED = "admin_explained"
 def database_caption() -> str:
     url = config.configured_url()
     if url is None:
-        return "Database: the embedded local PostgreSQL (.data/pg)."
+        from db import embedded
+
+        return f"Database: the embedded local PostgreSQL ({literal(embedded.PGDATA)})."
     return f"Database: {config.redact(url)}"
 
 

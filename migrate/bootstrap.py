@@ -35,7 +35,9 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - one line for the user
         print(f"error: database not ready: {config.redact_text(str(exc).strip().splitlines()[0])}", file=sys.stderr)
         return 1
-    where = "embedded PostgreSQL in .data/" if config.is_embedded() else config.redact(url)
+    from db import embedded
+
+    where = f"embedded PostgreSQL in {embedded.PGDATA}" if config.is_embedded() else config.redact(url)
     if settings.get("MTM_NO_DEMO") or (has_tracks and has_plays):
         print(f"database ready ({where})")
         return 0
