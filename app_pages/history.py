@@ -57,8 +57,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
         with common.guard():
             res = cached.query("artist_rank_over_time", artists=json.dumps(picked), limit=SERIES_ROWS,
                                **f.params(artist=False))
-        st.altair_chart(charts.bump_chart(res.df, label="artist_name", legend_title="Artist"),
-                        width="stretch")
+        charts.draw(charts.bump_chart(res.df, label="artist_name", legend_title="Artist"))
         data, name = res.df, "artist_rank_over_time"
     else:
         with common.guard():
@@ -76,7 +75,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             res = cached.query("track_rank_over_time", track_ids=json.dumps(picked), limit=SERIES_ROWS,
                                **f.params(artist=False))
         data = res.df.assign(label=res.df["track_id"].map(labels))
-        st.altair_chart(charts.bump_chart(data), width="stretch")
+        charts.draw(charts.bump_chart(data))
         data, name = data[["label", *[c for c in data.columns if c != "label"]]], "track_rank_over_time"
     common.truncated_note(res)
     tables.data_expander(data, name, headers={"label": "Track"})
@@ -147,8 +146,10 @@ def evolution(f: filters.HistoryFilters) -> None:
         st.caption("No snapshots with these filters.")
         return
     cols = st.columns(2)
-    cols[0].altair_chart(charts.taste_shift_chart(shift), width="stretch")
-    cols[1].altair_chart(charts.release_year_trend_chart(shift), width="stretch")
+    with cols[0]:
+        charts.draw(charts.taste_shift_chart(shift))
+    with cols[1]:
+        charts.draw(charts.release_year_trend_chart(shift))
     tables.data_expander(shift, "taste_shift")
 
 

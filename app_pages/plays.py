@@ -160,7 +160,7 @@ def over_time(s: Settings) -> None:
     if res.df.empty:
         st.caption("Nothing played in these dates.")
         return
-    st.altair_chart(view.timeline_chart(res.df, grain, measure), width="stretch")
+    charts.draw(view.timeline_chart(res.df, grain, measure))
     top = view.busiest(res.df)
     if top:
         st.caption(f"Busiest {view.GRAINS[grain].lower()}: {top[0]} with {view.hours_text(top[1])}.")
@@ -171,7 +171,7 @@ def over_time(s: Settings) -> None:
     st.caption("Hour of day by weekday, in your time zone.")
     with common.guard():
         heat = cached.query("plays_heatmap", **s.timed()).df
-    st.altair_chart(view.heatmap_chart(heat, measure), width="stretch")
+    charts.draw(view.heatmap_chart(heat, measure))
     tables.data_expander(heat, "plays_heatmap")
 
     st.subheader("Calendar")
@@ -181,7 +181,7 @@ def over_time(s: Settings) -> None:
     since, until = view.year_bounds(int(year))
     with common.guard():
         days = cached.query("plays_timeline", grain="day", limit=400, **s.timed(since, until)).df
-    st.altair_chart(view.calendar_chart(days, int(year), measure, s.first, s.last), width="stretch")
+    charts.draw(view.calendar_chart(days, int(year), measure, s.first, s.last))
     st.caption(f"{view.count_text(len(days), 'day')} with a stream in {year}. " + view.CALENDAR_NOTE)
 
 
@@ -201,7 +201,7 @@ def top_lists(s: Settings) -> None:
     if res.df.empty:
         st.caption("Nothing played in these dates.")
         return
-    st.altair_chart(view.top_chart(res.df, level, order_by), width="stretch")
+    charts.draw(view.top_chart(res.df, level, order_by))
     table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else []))
     tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind))
 
@@ -219,13 +219,13 @@ def skips(s: Settings) -> None:
         if by_hour.empty:
             st.caption("Nothing played in these dates.")
         else:
-            st.altair_chart(view.skip_rate_by_hour_chart(by_hour), width="stretch")
+            charts.draw(view.skip_rate_by_hour_chart(by_hour))
     with cols[1]:
         st.markdown("**By platform**")
         if platforms.empty:
             st.caption("No platform recorded in these dates.")
         else:
-            st.altair_chart(view.platforms_chart(platforms, "skip_rate"), width="stretch")
+            charts.draw(view.platforms_chart(platforms, "skip_rate"))
     min_streams = st.number_input("Only items with at least this many streams", min_value=1, max_value=1000,
                                   value=5, step=1, key="plays_skip_min")
     cols = st.columns(2)
@@ -262,7 +262,7 @@ def sessions(s: Settings) -> None:
         cols[1].metric("Median length", view.hours_text(summary.median_minutes))
         cols[2].metric("Average length", view.hours_text(summary.avg_minutes))
         cols[3].metric("Longest", view.hours_text(summary.longest_minutes))
-        st.altair_chart(view.session_lengths_chart(lengths), width="stretch")
+        charts.draw(view.session_lengths_chart(lengths))
         st.markdown("**Longest sessions**")
         tables.show(longest, "plays_longest_sessions", headers={"minutes": "Length (min)"})
 
@@ -426,9 +426,9 @@ def year_in_review(s: Settings) -> None:
                    help=view.hours_text(busiest[1]) if busiest else None)
     cols[2].metric("Longest session", view.hours_text(session.longest_minutes) if int(session.sessions) else "–")
     cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
-    st.altair_chart(view.calendar_chart(days, year, first=s.first, last=s.last), width="stretch")
+    charts.draw(view.calendar_chart(days, year, first=s.first, last=s.last))
     st.caption(view.CALENDAR_NOTE)
-    st.altair_chart(view.year_months_chart(months, year), width="stretch")
+    charts.draw(view.year_months_chart(months, year))
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
         with col, common.guard():
@@ -457,7 +457,7 @@ def platforms(s: Settings) -> None:
     if fams.empty:
         st.caption("No platform recorded in these dates (account data has none).")
     else:
-        st.altair_chart(view.platforms_chart(fams), width="stretch")
+        charts.draw(view.platforms_chart(fams))
         with st.expander("Every platform string"):
             tables.show(raw[["rank", "name", "plays", "minutes", "streams", "skip_rate"]], "plays_platform_strings",
                         headers={"name": "Platform"})
@@ -466,7 +466,7 @@ def platforms(s: Settings) -> None:
     if countries.empty:
         st.caption("No country recorded in these dates.")
         return
-    st.altair_chart(view.countries_chart(countries), width="stretch")
+    charts.draw(view.countries_chart(countries))
     shown = countries[["rank", "name", "plays", "minutes", "streams"]].assign(name=countries["name"].map(view.flag))
     tables.show(shown, "plays_countries", headers={"name": "Country"})
 

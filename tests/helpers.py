@@ -93,3 +93,17 @@ def make_sqlite(path, tracks=(), snapshots=(), *, keys: bool = True) -> str:
     con.commit()
     con.close()
     return str(path)
+
+
+def vega_lite_errors(chart) -> list[str]:
+    """What the Vega-Lite JSON schema says is wrong with a drawn chart (an AppTest vega_lite_chart
+    element): ui.charts.draw skips altair's schema check at run time, so the tests make it."""
+    import json
+
+    import jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    schema = load_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+            for e in validator.iter_errors(json.loads(chart.proto.spec))]

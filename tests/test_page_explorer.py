@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT, pg_rows
+from tests.helpers import ROOT, vega_lite_errors, pg_rows
 from ui import common
 from ui import explorer_view as view
 
@@ -57,7 +57,9 @@ def frame(at: AppTest, *columns: str) -> pd.DataFrame:
 
 
 def charts(at: AppTest) -> list:
-    return at.get("vega_lite_chart")
+    drawn = at.get("vega_lite_chart")
+    assert [vega_lite_errors(c) for c in drawn] == [[]] * len(drawn)
+    return drawn
 
 
 def chart_data(chart) -> pd.DataFrame:

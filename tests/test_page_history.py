@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from migrate import demo
-from tests.helpers import ROOT
+from tests.helpers import ROOT, vega_lite_errors
 
 PAGE = os.path.join(ROOT, "app_pages", "history.py")
 D = dt.date
@@ -80,6 +80,7 @@ def test_every_section_shows_its_data_on_the_demo(demo_url, section):
     assert [s.value for s in at.subheader] == [section]
     n_charts, n_tables = SECTIONS[section]
     assert len(charts(at)) == n_charts and all(chart_rows(c) > 0 for c in charts(at))
+    assert [vega_lite_errors(c) for c in charts(at)] == [[]] * n_charts
     assert all(len(d.value) > 0 for d in at.dataframe)
     assert len(at.download_button) == n_tables
     assert all(b.label == "Download CSV" for b in at.download_button)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import ROOT
+from tests.helpers import ROOT, vega_lite_errors
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")
@@ -136,6 +136,7 @@ def test_every_section_renders_with_content(plays_url, section):
     assert [s.value for s in at.subheader] == SECTIONS[section]
     charts = at.get("vega_lite_chart")
     assert all(chart_rows(c) > 0 for c in charts)
+    assert [vega_lite_errors(c) for c in charts] == [[]] * len(charts)
     assert len(charts) + len(at.dataframe) > 0
     assert all(len(d.value) > 0 for d in at.dataframe)
     assert len(at.download_button) == len(at.dataframe)

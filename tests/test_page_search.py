@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from db import search
-from tests.helpers import ROOT, make_sqlite
+from tests.helpers import ROOT, vega_lite_errors, make_sqlite
 from ui import common
 from ui import search_view as view
 
@@ -45,7 +45,9 @@ def results_table(at: AppTest):
 
 
 def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    drawn = at.get("vega_lite_chart")
+    assert [vega_lite_errors(c) for c in drawn] == [[]] * len(drawn)
+    return [json.loads(c.proto.spec) for c in drawn]
 
 
 def test_search_page_query_box_is_the_first_text_input(demo_url):

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import plays_data as data
-from tests.helpers import ROOT
+from tests.helpers import ROOT, vega_lite_errors
 from ui import charts, tables
 from ui import plays_view as view
 
@@ -191,6 +191,7 @@ def test_overview_draws_minutes_per_month_that_add_up_to_every_stream(plays_expo
     assert not at.exception, [e.value for e in at.exception]
     assert "Minutes listened per month" in [s.value for s in at.subheader]
     chart = at.get("vega_lite_chart")[0]
+    assert vega_lite_errors(chart) == []
     months = pd.concat([pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in chart.proto.datasets])
     plays = data.read_plays(plays_export_db)
     assert months["minutes"].sum() == pytest.approx(plays["ms_played"].sum() / 60000, rel=1e-6)

@@ -1,6 +1,8 @@
 """Chart builders: plain functions from DataFrames to alt.Chart, testable without Streamlit."""
 from __future__ import annotations
 
+import threading
+
 import altair as alt
 import pandas as pd
 
@@ -55,6 +57,46 @@ def enable_theme() -> None:
     if "mtm" not in alt.theme.names():
         alt.theme.register("mtm", enable=False)(lambda: alt.theme.ThemeConfig(theme()))
     alt.theme.enable("mtm")
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing
+
+
+_DRAW_LOCK = threading.Lock()      # altair's data transformer is process-global
+
+
+def _named_data(data, datasets: dict):
+    """Altair data transformer: keep each DataFrame aside under a name given by its position, so the
+    spec only says {"name": "data_0"}; Streamlit sends the frames as Arrow."""
+    name = f"data_{len(datasets)}"
+    datasets[name] = data
+    return {"name": name}
+
+
+alt.data_transformers.register("mtm_named", _named_data)
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec with its data as named DataFrames (spec["datasets"]).
+
+    Not validated against the Vega-Lite JSON schema: that check costs 10-40 ms a chart on every
+    rerun (jsonschema walks the whole spec), so it runs in the tests instead
+    (tests/test_charts.py validates every builder's chart). Dataset names are positions, not
+    content hashes, so a rerun whose chart only has new data sends the same spec and the browser
+    updates the drawn chart's data instead of building a new one."""
+    datasets: dict = {}
+    with _DRAW_LOCK, alt.data_transformers.enable("mtm_named", datasets=datasets):
+        out = chart.to_dict(validate=False)
+    out["datasets"] = {**out.get("datasets", {}), **datasets}
+    return out
+
+
+def draw(chart: alt.TopLevelMixin, **kw) -> None:
+    """Draw an Altair chart at the container's width (st.vega_lite_chart of `spec`)."""
+    import streamlit as st
+
+    st.vega_lite_chart(spec(chart), width="stretch", **kw)
 
 
 OBSESSED_COLUMNS = {"rank": "Rank", "name": "Track", "artist_name": "Artist", "change": "Since last snapshot"}

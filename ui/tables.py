@@ -207,9 +207,11 @@ def chart_with_data(df: pd.DataFrame, build, name: str, empty_text: str, headers
     chart `build(df)` and its Data expander (data_expander). Whether there was something to draw."""
     import streamlit as st
 
+    from ui import charts
+
     if df.empty:
         st.caption(empty_text)
         return False
-    st.altair_chart(build(df), width="stretch")
+    charts.draw(build(df))
     data_expander(df, name, headers, kinds)
     return True
