@@ -198,11 +198,24 @@ def main() -> None:
     charts.enable_theme()
     common.header("Listening history", ":material/show_chart:", "How your top lists moved: filters below are kept in the link, "
                   "so a view can be shared.")
+    body()
+
+
+@st.fragment
+def body() -> None:
+    """The filters and the open section. A fragment: a filter change reruns this, not the navigation
+    and page header around it."""
     chosen = _filters()
     if chosen is None:
         return
-    # Only the open section is built and sent: a filter change reruns the filters and one section,
-    # not ten charts and tables (bench/latency.py). The open section is in the link (?section=).
+    sections(chosen)
+
+
+@st.fragment
+def sections(chosen: filters.HistoryFilters) -> None:
+    """Only the open section is built and sent (bench/latency.py); the open section is in the link
+    (?section=). A fragment of its own: opening a section or moving a section's own widget reruns
+    this alone, with the filters of the last run of body()."""
     tabs = st.tabs(list(SECTIONS), key="section", on_change="rerun", bind="query-params")
     for tab, render in zip(tabs, SECTIONS.values()):
         with tab:

@@ -477,19 +477,33 @@ RENDER = {"Over time": over_time, "Top lists": top_lists, "Skips": skips, "Sessi
           "Platforms & countries": platforms}
 
 
-def main() -> None:
-    charts.enable_theme()
-    common.header("Plays", ":material/headphones:", "Every stream of your Spotify data export: when, what and "
-                  "how you listen. Settings are kept in the link, so a view can be shared.")
+@st.fragment
+def body() -> None:
+    """The settings, the totals and the sections. A fragment: changing a setting reruns this, not the
+    navigation and page header around it."""
     chosen = settings()
     if chosen is None:
         return
     totals(chosen)
+    sections(chosen)
+
+
+@st.fragment
+def sections(chosen: Settings) -> None:
+    """The section tabs, only the open one built. A fragment of its own: opening a section or moving
+    a section's own widget reruns this alone, with the settings of the last run of body()."""
     tabs = st.tabs(SECTIONS, key="section", on_change="rerun", bind="query-params")
     for tab, name in zip(tabs, SECTIONS):
         with tab:
             if tab.open:
                 RENDER[name](chosen)
+
+
+def main() -> None:
+    charts.enable_theme()
+    common.header("Plays", ":material/headphones:", "Every stream of your Spotify data export: when, what and "
+                  "how you listen. Settings are kept in the link, so a view can be shared.")
+    body()
 
 
 main()

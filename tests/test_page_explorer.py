@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT, vega_lite_errors, pg_rows
+from tests.helpers import ROOT, pg_rows, vega_lite_errors
 from ui import common
 from ui import explorer_view as view
 

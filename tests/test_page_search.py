@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from db import search
-from tests.helpers import ROOT, vega_lite_errors, make_sqlite
+from tests.helpers import ROOT, make_sqlite, vega_lite_errors
 from ui import common
 from ui import search_view as view
 

@@ -393,25 +393,28 @@ def test_every_csv_download_goes_through_download_csv():
 
 def test_plays_csv_downloads_carry_no_formula(hostile_url, monkeypatch):
     """The bytes a Download CSV button serves (Plays -> Top lists, tracks by hostile names): every
-    formula name is prefixed with a quote, the numbers are numbers."""
+    formula name is prefixed with a quote, the numbers are numbers. The file is made on the click
+    (a deferred download): the test runs what the click runs."""
     import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.media_file_manager import MediaFileManager
 
-    stores = []
+    managers = []
 
-    class Recorded(MemoryMediaFileStorage):
+    class Recorded(MediaFileManager):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            stores.append(self)
+            managers.append(self)
 
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recorded)
+    monkeypatch.setattr(app_test, "MediaFileManager", Recorded)
     at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": "Top lists"})
     check_page(at)
     served = []
     for button in at.download_button:
-        name = button.proto.url.rsplit("/", 1)[-1]
-        served += [s.get_file(name).content for s in stores if name.split(".")[0] in s._files_by_id]
-    assert served, "a CSV was offered"
+        assert button.proto.deferred_file_id and not button.proto.url        # nothing made before the click
+        for manager in managers:
+            if button.proto.deferred_file_id in manager._deferred_callables:
+                url = manager.execute_deferred(button.proto.deferred_file_id)
+                served.append(manager._storage.get_file(url.rsplit("/", 1)[-1].split(".")[0]).content)
     rows = [r for body in served for r in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))]
     cells = [c for r in rows for c in r]
     assert "'" + data.FORMULA in cells and "'" + data.COMMAND in cells

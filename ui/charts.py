@@ -75,6 +75,9 @@ def _named_data(data, datasets: dict):
 
 
 alt.data_transformers.register("mtm_named", _named_data)
+# Altair's debug mode validates every schema object (each alt.Axis, alt.Legend ...) as it is built:
+# the same check as above, again on every rerun. Off; the tests validate the specs drawn.
+alt.utils.schemapi.disable_debug_mode()
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:

@@ -145,8 +145,10 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def download_csv(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
-    st.download_button(label, csv_bytes(df), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"csv-{name}")
+    """A CSV download of `df` (csv_bytes). The file is made when the button is clicked, not on every
+    run that draws the button, and the click does not rerun the page."""
+    st.download_button(label, lambda: csv_bytes(df), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"csv-{name}", on_click="ignore")
 
 
 def truncated_note(result) -> None:
