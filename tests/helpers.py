@@ -107,3 +107,15 @@ def vega_lite_errors(chart) -> list[str]:
     validator = jsonschema.validators.validator_for(schema)(schema)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
             for e in validator.iter_errors(json.loads(chart.proto.spec))]
+
+
+def open_data(at):
+    """Open every closed "Data" expander of the page (ui.tables.data_expander builds its table only
+    while open) and rerun; returns `at`."""
+    keys = [e.key for e in at.expander if (e.key or "").startswith("data-")]
+    if keys:
+        for key in keys:
+            at.session_state[key] = True
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at

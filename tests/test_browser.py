@@ -321,3 +321,40 @@ def test_hostile_names_read_literally_and_nothing_loads_from_a_foreign_host(host
             assert any(n in text.replace("\u2060", "") for n in data.NAMES), "a hostile name is shown literally"
     finally:
         page.close()
+
+
+def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, browser, tmp_path):
+    """The Plays page's fragments as a person uses them: a section tab reruns the sections (URL and
+    content follow), a setting reruns settings and section, a closed Data expander holds no table
+    until opened, and Download CSV makes its file on the click."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(f"{plays_server}/plays?tz=UTC", wait_until="domcontentloaded")
+        wait_for_run(page)
+        main = page.locator('[data-testid="stMain"]')
+        assert "Minutes listened" in main.inner_text()
+        assert main.locator('[data-testid="stDataFrame"]').count() == 0          # Data expanders closed
+        page.get_by_role("tab", name="Top lists", exact=True).click()
+        page.wait_for_url(re.compile(r"section=Top"))
+        wait_for_run(page)
+        assert main.locator("h3").filter(has_text="Top tracks").count() == 1
+        assert "Minutes listened" not in main.inner_text()                       # only the open section
+        page.locator('[role="radiogroup"][aria-label="Kind"] [data-testid="stRadioOption"]').nth(3).click()
+        page.wait_for_url(re.compile(r"kind=all"))
+        wait_for_run(page)
+        assert main.locator("h3").filter(has_text="Top tracks").count() == 1     # still on Top lists
+        page.get_by_role("tab", name="Over time", exact=True).click()
+        wait_for_run(page)
+        main.locator('[data-testid="stExpander"] summary').first.click()
+        wait_for_run(page)
+        assert main.locator('[data-testid="stDataFrame"]').count() == 1
+        with page.expect_download() as download:
+            main.locator('[data-testid="stDownloadButton"] button').first.click()
+        path = tmp_path / "timeline.csv"
+        download.value.save_as(path)
+        rows = path.read_text(encoding="utf-8").splitlines()
+        assert rows[0].startswith("Month") or rows[0].startswith("Week") or rows[0].startswith("Day"), rows[0]
+        assert len(rows) > 1
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()

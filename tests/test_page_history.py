@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from migrate import demo
-from tests.helpers import ROOT, vega_lite_errors
+from tests.helpers import ROOT, open_data, vega_lite_errors
 
 PAGE = os.path.join(ROOT, "app_pages", "history.py")
 D = dt.date
@@ -21,7 +21,7 @@ SECTIONS = {  # section -> (charts, tables with a download under them)
     "Musical evolution": (4, 3), "What the tracks are like": (4, 4)}
 
 
-def run(query_params: dict | None = None, section: str | None = None) -> AppTest:
+def run(query_params: dict | None = None, section: str | None = None, data: bool = True) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
@@ -29,7 +29,7 @@ def run(query_params: dict | None = None, section: str | None = None) -> AppTest
         at.session_state["section"] = section
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_data(at) if data else at
 
 
 def open_section(at: AppTest, section: str) -> AppTest:
@@ -38,7 +38,7 @@ def open_section(at: AppTest, section: str) -> AppTest:
     at.query_params["section"] = section
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_data(at)
 
 
 def charts(at: AppTest) -> list:
@@ -68,10 +68,12 @@ def params(at: AppTest) -> dict:
 
 
 def test_history_page_opens_on_the_first_section_and_builds_only_that(demo_url):
-    at = run()
+    at = run(data=False)
     assert [t.label for t in at.tabs] == list(SECTIONS)
     assert [s.value for s in at.subheader] == ["Rank over time"]
-    assert len(charts(at)) == 1 and len(at.download_button) == 1
+    assert len(charts(at)) == 1 and not at.dataframe and not at.download_button    # the Data expander is closed
+    open_data(at)
+    assert len(at.dataframe) == 1 and len(at.download_button) == 1
 
 
 @pytest.mark.parametrize("section", list(SECTIONS))

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import plays_data as data
-from tests.helpers import ROOT, vega_lite_errors
+from tests.helpers import ROOT, open_data, vega_lite_errors
 from ui import charts, tables
 from ui import plays_view as view
 
@@ -101,7 +101,7 @@ def plays_page(params: dict, section: str | None = None, inputs: dict | None = N
             at.session_state[key] = value
         at.run()
     assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_data(at)                 # the Data expanders' tables too
 
 
 @pytest.mark.parametrize("section", PLAYS_SECTIONS)

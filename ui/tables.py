@@ -194,11 +194,14 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
 
 def data_expander(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None,
                   hide=(), label: str = "Data") -> None:
-    """The "Data" expander under a chart: the chart's rows as a table, with the CSV download."""
+    """The "Data" expander under a chart: the chart's rows as a table, with the CSV download. Built
+    only while open (opening it reruns the page's fragment): a closed expander sends no table."""
     import streamlit as st
 
-    with st.expander(label):
-        show(df, name, headers, kinds, hide)
+    box = st.expander(label, key=f"data-{name}", on_change="rerun")
+    if box.open:
+        with box:
+            show(df, name, headers, kinds, hide)
 
 
 def chart_with_data(df: pd.DataFrame, build, name: str, empty_text: str, headers: dict | None = None,
