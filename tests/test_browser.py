@@ -121,6 +121,22 @@ def wait_for_run(page, timeout_s: float = 60) -> None:
     raise AssertionError(f"the page was still running after {timeout_s}s")
 
 
+DRAWN_CHARTS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+    .filter(c => c.querySelector('.vega-embed canvas, .vega-embed svg .mark-rect, .vega-embed svg path')).length"""
+
+
+def charts_drawn(page, timeout_s: float = 10) -> int:
+    """How many of the page's Vega-Lite charts have drawn marks (an empty .vega-embed means the
+    browser could not build the chart), waiting up to `timeout_s` for them to render."""
+    want = page.locator('[data-testid="stVegaLiteChart"]').count()
+    deadline = time.time() + timeout_s
+    drawn = page.evaluate(DRAWN_CHARTS_JS)
+    while drawn < want and time.time() < deadline:
+        time.sleep(0.25)
+        drawn = page.evaluate(DRAWN_CHARTS_JS)
+    return drawn
+
+
 BROKEN_IMAGES_JS = """() => Array.from(document.images)
     .filter(img => img.complete && img.naturalWidth === 0).map(img => img.src.slice(0, 80))"""
 
@@ -142,6 +158,7 @@ def test_page_renders_in_chromium_without_exception(server, browser, path):
         assert exceptions.count() == 0, exceptions.first.inner_text()
         assert PAGES[path].lower() in page.locator('[data-testid="stMain"]').inner_text().lower()
         assert broken_images(page) == [], "a broken image"
+        assert charts_drawn(page) == page.locator('[data-testid="stVegaLiteChart"]').count(), "a chart drew nothing"
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Overview" in nav and "raw_json explorer" in nav, nav  # the app's navigation, not file names
     finally:
@@ -186,7 +203,8 @@ def test_page_with_plays_renders_in_chromium_with_charts_and_no_exception(plays_
         assert exceptions.count() == 0, exceptions.first.inner_text()
         main = page.locator('[data-testid="stMain"]')
         assert PLAYS_PAGES[path].lower() in main.inner_text().lower()
-        assert page.locator('[data-testid="stVegaLiteChart"]').count() > 0, "no chart drawn"
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() > 0, "no chart on the page"
+        assert charts_drawn(page) == page.locator('[data-testid="stVegaLiteChart"]').count(), "a chart drew nothing"
         assert broken_images(page) == [], "a broken image"
     finally:
         page.close()
@@ -343,6 +361,7 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         page.wait_for_url(re.compile(r"kind=all"))
         wait_for_run(page)
         assert main.locator("h3").filter(has_text="Top tracks").count() == 1     # still on Top lists
+        assert charts_drawn(page) == 1
         page.get_by_role("tab", name="Over time", exact=True).click()
         wait_for_run(page)
         main.locator('[data-testid="stExpander"] summary').first.click()

@@ -68,8 +68,9 @@ _DRAW_LOCK = threading.Lock()      # altair's data transformer is process-global
 
 def _named_data(data, datasets: dict):
     """Altair data transformer: keep each DataFrame aside under a name given by its position, so the
-    spec only says {"name": "data_0"}; Streamlit sends the frames as Arrow."""
-    name = f"data_{len(datasets)}"
+    spec only says {"name": "mtm_0"}; Streamlit sends the frames as Arrow. (Not "data_0": Vega-Lite
+    names its own compiled data sources data_0, data_1 ..., and a dataset of that name draws nothing.)"""
+    name = f"mtm_{len(datasets)}"
     datasets[name] = data
     return {"name": name}
 
