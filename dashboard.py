@@ -83,7 +83,7 @@ def minutes_per_month() -> bool:
         quarter = bool(info.at[0, "quarter"]) if len(info) else False
         months = cached.query("plays_timeline", grain="month", limit=1200, tz=tz, since=first, until=last,
                               kind="all", quarter=quarter, min_seconds=plays_view.DEFAULT_THRESHOLD).df
-    charts.draw(plays_view.timeline_chart(months, "month"))
+    charts.draw(plays_view.timeline_chart, months, "month")
     st.caption(f"Every stream of every kind (music, podcasts, audiobooks), {first} to {last}, months in "
                f"{literal(tz)}. The **Plays** page breaks it down.")
     return True

@@ -139,10 +139,10 @@ def values_at_path(src: view.Source, info: dict, paths: list[str]) -> None:
         histogram = _run(src.histogram, path=path, max_values=MAX_VALUES, bins=BINS)
     only_numbers = summary["numeric_values"] == summary["total_values"]
     if histogram is not None and not histogram.df.empty and only_numbers:
-        charts.draw(view.histogram_chart(histogram.df, title=f"Numbers at {path}"))
-    charts.draw(view.top_values_chart(res.df, title=f"Top values at {path}", unit=unit))
+        charts.draw(view.histogram_chart, histogram.df, title=f"Numbers at {path}")
+    charts.draw(view.top_values_chart, res.df, title=f"Top values at {path}", unit=unit)
     if histogram is not None and not histogram.df.empty and not only_numbers:
-        charts.draw(view.histogram_chart(histogram.df, title=f"Numbers at {path}"))
+        charts.draw(view.histogram_chart, histogram.df, title=f"Numbers at {path}")
     table = view.values_table(res.df, unit)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         **view.VALUES_COLUMNS, "share": st.column_config.NumberColumn("Share of values", format="percent"),

@@ -3,6 +3,7 @@ what raw_json says about the tracks. Filters (dates, time range, artist) live in
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import streamlit as st
 
@@ -57,7 +58,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
         with common.guard():
             res = cached.query("artist_rank_over_time", artists=json.dumps(picked), limit=SERIES_ROWS,
                                **f.params(artist=False))
-        charts.draw(charts.bump_chart(res.df, label="artist_name", legend_title="Artist"))
+        charts.draw(charts.bump_chart, res.df, label="artist_name", legend_title="Artist")
         data, name = res.df, "artist_rank_over_time"
     else:
         with common.guard():
@@ -75,7 +76,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             res = cached.query("track_rank_over_time", track_ids=json.dumps(picked), limit=SERIES_ROWS,
                                **f.params(artist=False))
         data = res.df.assign(label=res.df["track_id"].map(labels))
-        charts.draw(charts.bump_chart(data))
+        charts.draw(charts.bump_chart, data)
         data, name = data[["label", *[c for c in data.columns if c != "label"]]], "track_rank_over_time"
     common.truncated_note(res)
     tables.data_expander(data, name, headers={"label": "Track"})
@@ -126,7 +127,7 @@ def evolution(f: filters.HistoryFilters) -> None:
                 "time range (your time range is highlighted; click the legend to change).")
     with common.guard():
         turnover = cached.query("snapshot_turnover", time_range=None, since=f.since, until=f.until).df
-    tables.chart_with_data(turnover, lambda d: charts.turnover_chart(d, f.time_range), "snapshot_turnover",
+    tables.chart_with_data(turnover, partial(charts.turnover_chart, highlight_range=f.time_range), "snapshot_turnover",
                            "Turnover needs two snapshots of a time range within the dates.")
 
     st.markdown("**Top artists per month** · the 5 strongest artists of each month; strength = the sum over "
@@ -147,9 +148,9 @@ def evolution(f: filters.HistoryFilters) -> None:
         return
     cols = st.columns(2)
     with cols[0]:
-        charts.draw(charts.taste_shift_chart(shift))
+        charts.draw(charts.taste_shift_chart, shift)
     with cols[1]:
-        charts.draw(charts.release_year_trend_chart(shift))
+        charts.draw(charts.release_year_trend_chart, shift)
     tables.data_expander(shift, "taste_shift")
 
 
@@ -173,13 +174,13 @@ def track_traits(f: filters.HistoryFilters) -> None:
         duration = cached.query("duration_histogram", **f.params()).df
     sections = (
         ("Release years", "album.release_date (year, month or day precision: the year is kept).",
-         years, lambda d: charts.release_year_chart(d), "release_years"),
+         years, charts.release_year_chart, "release_years"),
         ("Explicit vs clean", "The payload's explicit flag; unknown where it is missing.",
          explicit, charts.explicit_chart, "explicit_share"),
         ("Popularity", "Spotify's 0-100 popularity as the payload recorded it, in bins of 10.",
-         popularity, lambda d: charts.histogram_chart(d, "Popularity"), "popularity_histogram"),
+         popularity, partial(charts.histogram_chart, x_title="Popularity"), "popularity_histogram"),
         ("Duration", "Track length in half-minute bins (20 minutes and longer in the last).",
-         duration, lambda d: charts.histogram_chart(d, "Minutes", unit="min"), "duration_histogram"),
+         duration, partial(charts.histogram_chart, x_title="Minutes", unit="min"), "duration_histogram"),
     )
     for row in (sections[:2], sections[2:]):
         cols = st.columns(2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -160,7 +161,7 @@ def over_time(s: Settings) -> None:
     if res.df.empty:
         st.caption("Nothing played in these dates.")
         return
-    charts.draw(view.timeline_chart(res.df, grain, measure))
+    charts.draw(view.timeline_chart, res.df, grain, measure)
     top = view.busiest(res.df)
     if top:
         st.caption(f"Busiest {view.GRAINS[grain].lower()}: {top[0]} with {view.hours_text(top[1])}.")
@@ -171,7 +172,7 @@ def over_time(s: Settings) -> None:
     st.caption("Hour of day by weekday, in your time zone.")
     with common.guard():
         heat = cached.query("plays_heatmap", **s.timed()).df
-    charts.draw(view.heatmap_chart(heat, measure))
+    charts.draw(view.heatmap_chart, heat, measure)
     tables.data_expander(heat, "plays_heatmap")
 
     st.subheader("Calendar")
@@ -181,7 +182,7 @@ def over_time(s: Settings) -> None:
     since, until = view.year_bounds(int(year))
     with common.guard():
         days = cached.query("plays_timeline", grain="day", limit=400, **s.timed(since, until)).df
-    charts.draw(view.calendar_chart(days, int(year), measure, s.first, s.last))
+    charts.draw(view.calendar_chart, days, int(year), measure, s.first, s.last)
     st.caption(f"{view.count_text(len(days), 'day')} with a stream in {year}. " + view.CALENDAR_NOTE)
 
 
@@ -201,7 +202,7 @@ def top_lists(s: Settings) -> None:
     if res.df.empty:
         st.caption("Nothing played in these dates.")
         return
-    charts.draw(view.top_chart(res.df, level, order_by))
+    charts.draw(view.top_chart, res.df, level, order_by)
     table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else []))
     tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind))
 
@@ -219,13 +220,13 @@ def skips(s: Settings) -> None:
         if by_hour.empty:
             st.caption("Nothing played in these dates.")
         else:
-            charts.draw(view.skip_rate_by_hour_chart(by_hour))
+            charts.draw(view.skip_rate_by_hour_chart, by_hour)
     with cols[1]:
         st.markdown("**By platform**")
         if platforms.empty:
             st.caption("No platform recorded in these dates.")
         else:
-            charts.draw(view.platforms_chart(platforms, "skip_rate"))
+            charts.draw(view.platforms_chart, platforms, "skip_rate")
     min_streams = st.number_input("Only items with at least this many streams", min_value=1, max_value=1000,
                                   value=5, step=1, key="plays_skip_min")
     cols = st.columns(2)
@@ -262,7 +263,7 @@ def sessions(s: Settings) -> None:
         cols[1].metric("Median length", view.hours_text(summary.median_minutes))
         cols[2].metric("Average length", view.hours_text(summary.avg_minutes))
         cols[3].metric("Longest", view.hours_text(summary.longest_minutes))
-        charts.draw(view.session_lengths_chart(lengths))
+        charts.draw(view.session_lengths_chart, lengths)
         st.markdown("**Longest sessions**")
         tables.show(longest, "plays_longest_sessions", headers={"minutes": "Length (min)"})
 
@@ -289,7 +290,7 @@ def discovery(s: Settings) -> None:
     st.caption(f"Each {artist_one} counts as new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
     with common.guard():
         new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span()).df
-    if tables.chart_with_data(new, lambda d: view.new_artists_chart(d, s.since, s.until), "plays_new_artists",
+    if tables.chart_with_data(new, partial(view.new_artists_chart, since=s.since, until=s.until), "plays_new_artists",
                               f"No {artist_one} heard for the first time in these dates."):
         st.caption(f"{view.count_text(new['new_artists'].sum(), 'new ' + artist_one, 'new ' + view.level_name('artist', s.kind).lower())} in these dates.")
 
@@ -426,9 +427,9 @@ def year_in_review(s: Settings) -> None:
                    help=view.hours_text(busiest[1]) if busiest else None)
     cols[2].metric("Longest session", view.hours_text(session.longest_minutes) if int(session.sessions) else "–")
     cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
-    charts.draw(view.calendar_chart(days, year, first=s.first, last=s.last))
+    charts.draw(view.calendar_chart, days, year, first=s.first, last=s.last)
     st.caption(view.CALENDAR_NOTE)
-    charts.draw(view.year_months_chart(months, year))
+    charts.draw(view.year_months_chart, months, year)
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
         with col, common.guard():
@@ -457,7 +458,7 @@ def platforms(s: Settings) -> None:
     if fams.empty:
         st.caption("No platform recorded in these dates (account data has none).")
     else:
-        charts.draw(view.platforms_chart(fams))
+        charts.draw(view.platforms_chart, fams)
         with st.expander("Every platform string"):
             tables.show(raw[["rank", "name", "plays", "minutes", "streams", "skip_rate"]], "plays_platform_strings",
                         headers={"name": "Platform"})
@@ -466,7 +467,7 @@ def platforms(s: Settings) -> None:
     if countries.empty:
         st.caption("No country recorded in these dates.")
         return
-    charts.draw(view.countries_chart(countries))
+    charts.draw(view.countries_chart, countries)
     shown = countries[["rank", "name", "plays", "minutes", "streams"]].assign(name=countries["name"].map(view.flag))
     tables.show(shown, "plays_countries", headers={"name": "Country"})
 

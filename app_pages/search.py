@@ -77,7 +77,7 @@ def rank_chart(track_id: str, title: str, empty_text: str) -> None:
     if history.empty or history["rank"].notna().sum() == 0:
         st.info(empty_text, icon="ℹ️")
         return
-    charts.draw(view.rank_history_chart(history, title=title))
+    charts.draw(view.rank_history_chart, history, title=title)
     summary = view.history_summary(history)
     st.dataframe(summary, hide_index=True, width="stretch")
     common.download_csv(history[history["rank"].notna()], "rank_history")
@@ -130,7 +130,7 @@ def play_history(df, zone: Zone, min_seconds: int) -> None:
     for col, (label, value, help_text) in zip(st.columns(4), view.play_summary(history, zone.name, min_seconds)):
         col.metric(label, value, help=help_text)
     frame = view.play_history_frame(history)
-    charts.draw(charts.play_history_chart(frame, labels[key], zone.name))
+    charts.draw(charts.play_history_chart, frame, labels[key], zone.name)
     with common.guard():
         zone_info = cached.query("plays_time_zone", tz=zone.name).df
     note = view.months_note(zone.name, bool(zone_info.iloc[0].quarter) if len(zone_info) else False)

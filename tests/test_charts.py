@@ -199,3 +199,29 @@ def test_explorer_count_axes_show_whole_numbers():
     for axis in (top["encoding"]["x"]["axis"], hist["encoding"]["y"]["axis"]):
         assert (axis["format"], axis["tickMinStep"]) == (",d", 1)
     assert top["encoding"]["x"]["title"] == "Times found"
+
+
+BUILT = []
+
+
+def _counted_bars(df: pd.DataFrame, title: str = "") -> alt.Chart:
+    BUILT.append(title)
+    return alt.Chart(df, title=title).mark_bar().encode(x="a:O", y="b:Q")
+
+
+def test_chart_spec_is_built_once_per_builder_and_arguments_and_refuses_lambdas():
+    from functools import partial
+
+    from ui import cached
+
+    cached.clear()
+    df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    first = cached.chart_spec(_counted_bars, df, title="x")
+    again = cached.chart_spec(_counted_bars, df.copy(), title="x")            # same rows, same arguments
+    other = cached.chart_spec(partial(_counted_bars, title="y"), df)
+    changed = cached.chart_spec(_counted_bars, df.assign(b=[5, 6]), title="x")
+    assert BUILT == ["x", "y", "x"] and first == again and other["title"] == "y"
+    assert first["data"] == {"name": "mtm_0"} and isinstance(first["datasets"]["mtm_0"], bytes)
+    assert changed["datasets"] != first["datasets"]
+    with pytest.raises(ValueError):
+        cached.chart_spec(lambda d: _counted_bars(d), df)

@@ -21,7 +21,7 @@ SECTIONS = {  # section -> (charts, tables with a download under them)
     "Musical evolution": (4, 3), "What the tracks are like": (4, 4)}
 
 
-def run(query_params: dict | None = None, section: str | None = None, data: bool = True) -> AppTest:
+def run(query_params: dict | None = None, section: str | None = None, data: bool = False) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
@@ -68,7 +68,7 @@ def params(at: AppTest) -> dict:
 
 
 def test_history_page_opens_on_the_first_section_and_builds_only_that(demo_url):
-    at = run(data=False)
+    at = run()
     assert [t.label for t in at.tabs] == list(SECTIONS)
     assert [s.value for s in at.subheader] == ["Rank over time"]
     assert len(charts(at)) == 1 and not at.dataframe and not at.download_button    # the Data expander is closed
@@ -78,7 +78,7 @@ def test_history_page_opens_on_the_first_section_and_builds_only_that(demo_url):
 
 @pytest.mark.parametrize("section", list(SECTIONS))
 def test_every_section_shows_its_data_on_the_demo(demo_url, section):
-    at = run(section=section)
+    at = run(section=section, data=True)
     assert [s.value for s in at.subheader] == [section]
     n_charts, n_tables = SECTIONS[section]
     assert len(charts(at)) == n_charts and all(chart_rows(c) > 0 for c in charts(at))
@@ -107,7 +107,7 @@ def test_history_page_writes_its_default_filters_into_the_url(demo_url):
 
 
 def test_bump_chart_follows_the_top_five_tracks_by_default_and_the_picked_ones_after(demo_url):
-    at = run()
+    at = run(data=True)
     tracks = widget(at.multiselect, "Tracks")
     assert len(tracks.value) == 5
     bump = charts(at)[0]
@@ -120,7 +120,7 @@ def test_bump_chart_follows_the_top_five_tracks_by_default_and_the_picked_ones_a
 
 def test_bump_chart_can_follow_artists(demo_url):
     at = run()
-    widget(at.radio, "Follow").set_value("Artists").run()
+    open_data(widget(at.radio, "Follow").set_value("Artists").run())
     assert not at.exception
     artists = widget(at.multiselect, "Artists")
     assert len(artists.value) == 5
@@ -141,7 +141,7 @@ def test_changing_the_time_range_updates_the_url_and_the_lists(demo_url):
 
 
 def test_changing_the_dates_updates_the_url_and_narrows_the_charts(demo_url):
-    at = run(section="Musical evolution")
+    at = run(section="Musical evolution", data=True)
     turnover_all = len(frame(at, "turnover", "previous_date"))
     at.date_input[0].set_value((D(2025, 1, 1), D(2025, 3, 31))).run()
     assert not at.exception
@@ -170,7 +170,7 @@ def test_choosing_an_artist_puts_it_in_the_url_and_filters_the_tables(demo_url):
 
 def test_url_filters_set_before_the_first_run_are_honoured(demo_url):
     at = run({"time_range": "long_term", "from": "2025-01-01", "to": "2025-06-30", "artist": "Mötley Crüe",
-              "section": "Musical evolution"})
+              "section": "Musical evolution"}, data=True)
     assert widget(at.radio, "Time range").value == "long_term"
     assert at.date_input[0].value == (D(2025, 1, 1), D(2025, 6, 30))
     assert widget(at.selectbox, "Artist").value == "Mötley Crüe"

@@ -41,6 +41,38 @@ def query(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, timeout_ms: int | No
     return _query(name, items, cap, timeout_ms, data_version(config.database_url()))
 
 
+def chart_spec(build, *args, **kwargs) -> dict:
+    """The Vega-Lite spec of the chart `build(*args, **kwargs)` (ui.charts.spec) with its datasets as
+    Arrow bytes, ready for st.vega_lite_chart. Cached on the builder and its arguments (DataFrames by
+    their content): a rerun that draws the same chart from the same rows builds nothing. `build`
+    is a module-level function or a functools.partial of one, named by its module and qualified
+    name (a lambda or a nested function has no name to cache on, and is refused)."""
+    return _chart_spec(_builder_key(build), build, args, kwargs)
+
+
+def _builder_key(build) -> tuple:
+    import functools
+
+    if isinstance(build, functools.partial):
+        return (*_builder_key(build.func), build.args, tuple(sorted(build.keywords.items())))
+    name = f"{build.__module__}.{build.__qualname__}"
+    if "<" in name:
+        raise ValueError(f"chart builder {name} is not a module-level function")
+    return (name,)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _chart_spec(key: tuple, _build, args: tuple, kwargs: dict) -> dict:
+    from streamlit import dataframe_util
+
+    from ui import charts
+
+    spec = charts.spec(_build(*args, **kwargs))
+    spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(data)
+                        for name, data in spec["datasets"].items()}
+    return spec
+
+
 def uncached(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, **params) -> queries.Result:
     """Run without the cache (as-you-type search, where every keystroke is new anyway)."""
     return queries.run(name, params, cap=cap)

@@ -96,11 +96,14 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     return out
 
 
-def draw(chart: alt.TopLevelMixin, **kw) -> None:
-    """Draw an Altair chart at the container's width (st.vega_lite_chart of `spec`)."""
+def draw(build, *args, **kwargs) -> None:
+    """Draw the Altair chart `build(*args, **kwargs)` at the container's width: st.vega_lite_chart
+    of its spec, built once per builder and arguments (ui.cached.chart_spec)."""
     import streamlit as st
 
-    st.vega_lite_chart(spec(chart), width="stretch", **kw)
+    from ui import cached
+
+    st.vega_lite_chart(cached.chart_spec(build, *args, **kwargs), width="stretch")
 
 
 OBSESSED_COLUMNS = {"rank": "Rank", "name": "Track", "artist_name": "Artist", "change": "Since last snapshot"}

@@ -207,7 +207,8 @@ def data_expander(df: pd.DataFrame, name: str, headers: dict | None = None, kind
 def chart_with_data(df: pd.DataFrame, build, name: str, empty_text: str, headers: dict | None = None,
                     kinds: dict | None = None) -> bool:
     """The block most sections repeat: `empty_text` as a caption when `df` has no rows, else the
-    chart `build(df)` and its Data expander (data_expander). Whether there was something to draw."""
+    chart `build(df)` and its Data expander (data_expander). Whether there was something to draw.
+    `build`: a module-level chart builder or a functools.partial of one (ui.charts.draw caches on it)."""
     import streamlit as st
 
     from ui import charts
@@ -215,6 +216,6 @@ def chart_with_data(df: pd.DataFrame, build, name: str, empty_text: str, headers
     if df.empty:
         st.caption(empty_text)
         return False
-    charts.draw(build(df))
+    charts.draw(build, df)
     data_expander(df, name, headers, kinds)
     return True
