@@ -1,0 +1,49 @@
+"""Discovery: new artists per month, and one artist's first and last listens."""
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from ui import cached, common, tables
+from ui import plays_view as view
+from ui.plays.settings import Settings
+from ui.text import literal
+
+TABLE_ROWS = 500
+ARTIST_CHOICES = 2000
+
+
+def render(s: Settings) -> None:
+    artist_one = view.level_name("artist", s.kind, plural=False).lower()
+    st.subheader(f"New {view.level_name('artist', s.kind).lower()} per month")
+    st.caption(f"Each {artist_one} counts as new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
+    with common.guard():
+        new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span()).df
+    if tables.chart_with_data(new, partial(view.new_artists_chart, since=s.since, until=s.until), "plays_new_artists",
+                              f"No {artist_one} heard for the first time in these dates."):
+        st.caption(f"{view.count_text(new['new_artists'].sum(), 'new ' + artist_one, 'new ' + view.level_name('artist', s.kind).lower())} in these dates.")
+
+    st.subheader("First and last listen")
+    with common.guard():
+        artists = cached.query("plays_artists", kind=s.kind, min_seconds=s.min_seconds, limit=ARTIST_CHOICES).df
+    if artists.empty:
+        st.caption(f"No {artist_one} with a play.")
+        return
+    artist = st.selectbox(artist_one.capitalize(), artists["artist"].tolist(), key="plays_first_artist",
+                          help="Artists with the most plays first.")
+    with common.guard():
+        res = cached.query("plays_first_last", tz=s.tz, artist=artist, kind=s.kind, min_seconds=s.min_seconds,
+                           limit=TABLE_ROWS)
+    df = res.df
+    if df.empty:
+        st.caption("No play of this artist.")
+        return
+    head = df[df["level"] == "artist"]
+    if len(head):
+        h = head.iloc[0]
+        st.markdown(f"**{literal(view.label(artist))}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
+                    f"{h.last_play:%Y-%m-%d %H:%M}; {view.count_text(h.plays, 'play')}, {view.hours_text(h.minutes)}.")
+    tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
+    tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
+    common.truncated_note(res)

@@ -1,0 +1,129 @@
+"""The Plays page's settings (time zone, dates, kind, what counts as a play), bound to the URL, and
+the totals under them. Every section gets the chosen Settings."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui import cached, common
+from ui import plays_view as view
+from ui.filters import date_range, url_param, write_url_params
+
+IMPORT_HINT = ("No plays yet. Request your **extended streaming history** from Spotify (Account → Privacy "
+               "settings → Download your data), then import the zip it sends: upload it on the **Admin** "
+               "page, or run `python -m migrate my_spotify_data.zip`. The account-data export "
+               "(StreamingHistory*.json) works too, with less detail.")
+NOT_BUILT = ("Plays are stored, but their analysis tables have not been built yet. Run any import again "
+             "(the same file is fine) to build them.")
+KEY_TZ, KEY_DATES, KEY_KIND, KEY_MIN_S = "plays_tz", "plays_dates", "plays_kind", "plays_min_s"
+
+
+@dataclass(frozen=True)
+class Settings:
+    tz: str
+    quarter: bool              # the zone has a :30 / :45 offset: timelines read 15-minute rollups
+    since: dt.date
+    until: dt.date
+    kind: str
+    min_seconds: int
+    first: dt.date             # the data's first and last day in the zone
+    last: dt.date
+
+    def span(self, since: dt.date | None = None, until: dt.date | None = None) -> dict:
+        """Parameters of the item and session queries."""
+        return {"tz": self.tz, "since": since or self.since, "until": until or self.until, "kind": self.kind}
+
+    def timed(self, since: dt.date | None = None, until: dt.date | None = None) -> dict:
+        """Parameters of the queries over time (they also need the rollup and the threshold)."""
+        return {**self.span(since, until), "quarter": self.quarter, "min_seconds": self.min_seconds}
+
+
+def settings() -> Settings | None:
+    """The settings widgets, bound to the URL; None (after the import hint) when there are no plays."""
+    problems = []
+    with common.guard():
+        zones = cached.query("plays_time_zones").df["name"].tolist()
+    if KEY_TZ not in st.session_state or st.session_state[KEY_TZ] not in zones:
+        zone, problem = view.parse_zone(url_param("tz"), zones)
+        if problem:
+            problems.append(problem)
+        if zone is None:
+            zone, _ = view.default_zone(getattr(st.context, "timezone", None), view.env_zone(), zones)
+        st.session_state[KEY_TZ] = zone
+    tz = st.session_state[KEY_TZ]
+    with common.guard():
+        overview = cached.query("plays_overview", tz=tz).df
+        zone_info = cached.query("plays_time_zone", tz=tz).df
+    row = overview.iloc[0] if len(overview) else None
+    if row is None or row.first_at is None or str(row.first_at) in ("NaT", "None"):
+        common.empty_state(IMPORT_HINT)
+        return None
+    if int(row.streams) == 0:
+        common.empty_state(NOT_BUILT)
+        return None
+    first, last = row.first_day, row.last_day
+
+    if KEY_DATES not in st.session_state:
+        from ui import filters
+
+        default = view.default_range(first, last)
+        wanted_from, wanted_to = url_param("from"), url_param("to")
+        if wanted_from is None and wanted_to is None:
+            st.session_state[KEY_DATES] = default
+        else:
+            (since, until), problem = filters.parse_date_range(wanted_from, wanted_to, first, last)
+            problems += [problem.replace("snapshots'", "plays'")] if problem else []
+            st.session_state[KEY_DATES] = (since, until) if not problem else default
+    else:
+        clamped = date_range(st.session_state[KEY_DATES], first, last)
+        if clamped != tuple(st.session_state[KEY_DATES]):
+            st.session_state[KEY_DATES] = clamped
+    if KEY_KIND not in st.session_state:
+        kind, problem = view.parse_choice(url_param("kind"), view.KINDS, view.DEFAULT_KIND)
+        problems += [f"kind: {problem}"] if problem else []
+        st.session_state[KEY_KIND] = kind
+    if KEY_MIN_S not in st.session_state:
+        min_s, problem = view.parse_choice(url_param("min_s"), view.THRESHOLDS, view.DEFAULT_THRESHOLD, int)
+        problems += [f"what counts as a play: {problem}"] if problem else []
+        st.session_state[KEY_MIN_S] = min_s
+    if problems:
+        st.warning("Some of this link's settings could not be used (" + "; ".join(problems)
+                   + "), so their defaults are shown.", icon="⚠️")
+
+    cols = st.columns([2, 2.4, 3.6, 2])
+    cols[0].selectbox("Time zone", zones, key=KEY_TZ,
+                      help="Days, hours, weeks and months are yours: by default your browser's time zone.")
+    picked = cols[1].date_input("Dates", min_value=first, max_value=last, key=KEY_DATES, format="YYYY-MM-DD",
+                                help="Local dates, both included.")
+    kind = cols[2].radio("Kind", list(view.KINDS), key=KEY_KIND, horizontal=True,
+                         format_func=lambda k: view.KINDS.get(k, k),
+                         help="Podcasts and audiobooks are kept out of the music statistics; All mixes every kind.")
+    min_seconds = cols[3].selectbox("What counts as a play", list(view.THRESHOLDS), key=KEY_MIN_S,
+                                    format_func=lambda s: view.THRESHOLDS.get(s, str(s)),
+                                    help="Most trackers count streams of 30 seconds or more.")
+    since, until = date_range(picked, first, last)
+    quarter = bool(zone_info.iloc[0].quarter) if len(zone_info) else False
+    chosen = Settings(tz=tz, quarter=quarter, since=since, until=until, kind=kind or view.DEFAULT_KIND,
+                      min_seconds=int(min_seconds if min_seconds is not None else view.DEFAULT_THRESHOLD),
+                      first=first, last=last)
+    write_url_params({"tz": chosen.tz, "from": since.isoformat(), "to": until.isoformat(), "kind": chosen.kind,
+                   "min_s": str(chosen.min_seconds)})
+    st.caption(f"In these numbers {view.threshold_text(chosen.min_seconds)}; minutes count every stream, and skip "
+               "rates are taken over every stream that says whether it was skipped (Spotify's `skipped`, or "
+               "ended with the forward button). " + view.zone_note(tz, zone_info))
+    return chosen
+
+
+def totals(s: Settings) -> None:
+    with common.guard():
+        t = cached.query("plays_totals", **s.timed()).df.iloc[0]
+        counts = cached.query("plays_counts", **s.span(), min_seconds=s.min_seconds).df.iloc[0]
+    cols = st.columns(6)
+    cols[0].metric("Listened", view.hours_text(t.minutes))
+    cols[1].metric("Plays", f"{int(t.plays):,}", help=f"Streams: {int(t.streams):,}")
+    cols[2].metric(view.level_name("track", s.kind), f"{int(counts.tracks):,}")
+    cols[3].metric(view.level_name("artist", s.kind), f"{int(counts.artists):,}")
+    cols[4].metric("Days with a play", f"{int(t.days):,}", help=f"Of {view.count_text((s.until - s.since).days + 1, 'day')}")
+    cols[5].metric("Skip rate", view.percent(int(t.skips) / int(t.skip_known) if int(t.skip_known) else None))

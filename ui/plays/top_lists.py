@@ -1,0 +1,31 @@
+"""Top lists: tracks, artists or albums (episodes, shows ...) by plays or minutes."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import cached, charts, common, tables
+from ui import plays_view as view
+from ui.plays.settings import Settings
+
+TOP_ROWS = 50
+
+
+def render(s: Settings) -> None:
+    names = view.level_names(s.kind)
+    st.subheader(f"Top {names['track'].lower()}, {names['artist'].lower()} and {names['album'].lower()}")
+    cols = st.columns([3, 2, 2])
+    level = cols[0].radio("Of", list(view.LEVELS), format_func=names.get, horizontal=True, key="plays_level")
+    order_by = cols[1].radio("By", ["plays", "minutes"], format_func=str.capitalize, horizontal=True,
+                             key="plays_order")
+    n = cols[2].number_input("How many", min_value=5, max_value=TOP_ROWS * 4, value=25, step=5, key="plays_top_n")
+    if s.kind == "podcast" and level != "track":
+        st.caption("For podcasts, artists are shows; episodes have no album.")
+    with common.guard():
+        res = cached.query("plays_top", level=level, order_by=order_by, min_seconds=s.min_seconds, limit=int(n),
+                           **s.span())
+    if res.df.empty:
+        st.caption("Nothing played in these dates.")
+        return
+    charts.draw(view.top_chart, res.df, level, order_by)
+    table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else []))
+    tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind))

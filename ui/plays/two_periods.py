@@ -1,0 +1,48 @@
+"""Two periods: two date ranges side by side, with what is new and what dropped out."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import cached, common, tables
+from ui import plays_view as view
+from ui.filters import date_range
+from ui.plays.settings import Settings
+
+
+def render(s: Settings) -> None:
+    st.subheader("Two periods side by side")
+    default_a = view.previous_period(s.since, s.until)
+    default_a = (max(default_a[0], s.first), max(min(default_a[1], s.last), s.first))
+    cols = st.columns([2, 2, 3, 1])
+    a = date_range(cols[0].date_input("Period A", value=default_a, min_value=s.first, max_value=s.last,
+                                  format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
+    b = date_range(cols[1].date_input("Period B", value=(s.since, s.until), min_value=s.first, max_value=s.last,
+                                  format="YYYY-MM-DD", key="plays_period_b"), s.first, s.last)
+    level = cols[2].radio("Compare", list(view.LEVELS), format_func=view.level_names(s.kind).get, horizontal=True,
+                          index=1, key="plays_compare_level")
+    top = cols[3].number_input("Top", min_value=5, max_value=100, value=20, step=5, key="plays_compare_top")
+    params = {"tz": s.tz, "since_a": a[0], "until_a": a[1], "since_b": b[0], "until_b": b[1], "kind": s.kind,
+              "level": level, "min_seconds": s.min_seconds}
+    st.caption(f"A: {a[0]} to {a[1]} · B: {b[0]} to {b[1]}. Ranks by plays; ▲ = higher in B than in A.")
+    with common.guard():
+        cmp = cached.query("plays_compare", top=int(top), limit=int(top) * 2, **params).df
+        changes = cached.query("plays_compare_changes", limit=50, **params).df
+    if cmp.empty:
+        st.caption("Nothing played in either period.")
+    else:
+        table = view.compare_table(cmp).drop(columns=["change", "status"])
+        if level == "artist":
+            table = table.drop(columns=["artist"])
+        tables.show(table, "plays_compare", headers=view.level_headers(level, s.kind))
+    cols = st.columns(2)
+    for col, status, title in ((cols[0], "new", "New in B"), (cols[1], "dropped", "Dropped in B")):
+        with col:
+            part = changes[changes["status"] == status] if len(changes) else changes
+            total = int(part["of_total"].iloc[0]) if len(part) else 0
+            st.markdown(f"**{title}** · {view.count_text(total, view.level_name(level, s.kind, False).lower(), view.level_name(level, s.kind).lower())}")
+            if part.empty:
+                st.caption("None.")
+                continue
+            shown = part.drop(columns=["status", "of_total"] + (["artist"] if level == "artist" else []))
+            tables.show(shown, f"plays_{status}", headers={**view.level_headers(level, s.kind),
+                        "plays": "Plays in A" if status == "dropped" else "Plays in B"})

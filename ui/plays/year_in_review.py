@@ -1,0 +1,58 @@
+"""Year in review: one year's totals, busiest day, calendar, months and top lists."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import cached, charts, common, tables
+from ui import plays_view as view
+from ui.plays.settings import Settings
+
+
+def render(s: Settings) -> None:
+    st.subheader("Year in review")
+    years = list(range(s.last.year, s.first.year - 1, -1))
+    year = int(st.selectbox("Year", years, key="plays_review_year"))
+    since, until = view.year_bounds(year)
+    st.caption(f"1 January to 31 December {year}, in your time zone"
+               + (f" (your plays end on {s.last})" if s.last < until else "")
+               + (f" (your plays start on {s.first})" if s.first > since else "") + ".")
+    with common.guard():
+        t = cached.query("plays_totals", **s.timed(since, until)).df.iloc[0]
+        counts = cached.query("plays_counts", min_seconds=s.min_seconds, **s.span(since, until)).df.iloc[0]
+        months = cached.query("plays_timeline", grain="month", limit=12, **s.timed(since, until)).df
+        days = cached.query("plays_timeline", grain="day", limit=400, **s.timed(since, until)).df
+        new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span(since, until)).df
+        session = cached.query("plays_sessions_summary", **s.span(since, until)).df.iloc[0]
+        streaks = cached.query("plays_streaks", limit=1, **s.timed(since, until)).df
+    if int(t.streams) == 0:
+        st.caption(f"Nothing played in {year}.")
+        return
+    cols = st.columns(4)
+    cols[0].metric("Listened", view.hours_text(t.minutes), help=f"{float(t.minutes):,.0f} minutes")
+    cols[1].metric("Plays", f"{int(t.plays):,}")
+    cols[2].metric(f"{view.level_name('track', s.kind)} · {view.level_name('artist', s.kind).lower()}",
+                   f"{int(counts.tracks):,} · {int(counts.artists):,}")
+    cols[3].metric("New artists", f"{int(new['new_artists'].sum()) if len(new) else 0:,}")
+    cols = st.columns(4)
+    cols[0].metric("Days with a play", f"{int(t.days):,}")
+    busiest = view.busiest(days)
+    cols[1].metric("Busiest day", str(busiest[0]) if busiest else "–",
+                   help=view.hours_text(busiest[1]) if busiest else None)
+    cols[2].metric("Longest session", view.hours_text(session.longest_minutes) if int(session.sessions) else "–")
+    cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
+    charts.draw(view.calendar_chart, days, year, first=s.first, last=s.last)
+    st.caption(view.CALENDAR_NOTE)
+    charts.draw(view.year_months_chart, months, year)
+    cols = st.columns(3)
+    for col, level in zip(cols, ("artist", "track", "album")):
+        with col, common.guard():
+            top = cached.query("plays_top", level=level, order_by="plays", min_seconds=s.min_seconds, limit=5,
+                               **s.span(since, until)).df
+            st.markdown(f"**Top {view.level_name(level, s.kind).lower()}**")
+            if top.empty:
+                st.caption("None.")
+                continue
+            # plays before the long label: a third of 1400 px cannot show a long name and a third column
+            shown = view.with_labels(top, level)[["rank", "plays", "label"]]
+            tables.show(shown, f"plays_review_{level}", headers=view.level_headers(level, s.kind),
+                        widths={"rank": 50, "plays": 60})
