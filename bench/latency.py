@@ -128,8 +128,8 @@ def _tab(page, name: str) -> float:
     return _gesture(page, page.get_by_role("tab", name=name, exact=True).click)
 
 
-def measure(base: str, floor: str, rounds: int) -> list[tuple[str, float, float]]:
-    """[(gesture, app median s, floor median s)]."""
+def measure(base: str, floor: str, rounds: int) -> list[tuple[str, list[float], list[float]]]:
+    """[(gesture, the app's times s, the floor's times s for the same kind of gesture)]."""
     from playwright.sync_api import sync_playwright
 
     app: dict[str, list[float]] = {}
@@ -175,8 +175,7 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple[str, float, float]
             return "type"
         return "section" if name.startswith("Plays: open") else "change"
 
-    fmed = {k: statistics.median(v) for k, v in flo.items()}
-    return [(name, statistics.median(v), fmed[floor_of[kind(name)]]) for name, v in app.items()]
+    return [(name, v, flo[floor_of[kind(name)]]) for name, v in app.items()]
 
 
 def demo_database() -> str:
@@ -197,7 +196,7 @@ def bench_database() -> tuple[str, int]:
     return url, with_plays(url, 1_000_000)
 
 
-def run(url: str, rounds: int) -> list[tuple[str, float, float]]:
+def run(url: str, rounds: int) -> list[tuple[str, list[float], list[float]]]:
     env = dict(os.environ, DATABASE_URL=url, MTM_NO_DEMO="1")
     app, base = _serve(["bash", "scripts/serve.sh"], env)
     floor, floor_base = _serve([sys.executable, "-m", "streamlit", "run", "bench/_floor_app.py",
@@ -211,10 +210,16 @@ def run(url: str, rounds: int) -> list[tuple[str, float, float]]:
             proc.wait(20)
 
 
-def table(rows: list[tuple[str, float, float]]) -> str:
-    lines = ["| gesture | app | floor | ratio |", "| --- | --- | --- | --- |"]
+def table(rows: list[tuple[str, list[float], list[float]]]) -> str:
+    """Medians, their ratio, and each side's range over the rounds (the machine's noise)."""
+    lines = ["| gesture | app | floor | ratio | app range | floor range |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for name, a, f in rows:
-        lines.append(f"| {name} | {a:.2f} s | {f:.2f} s | {a / f:.1f}x |")
+        am, fm = statistics.median(a), statistics.median(f)
+        lines.append(f"| {name} | {am:.2f} s | {fm:.2f} s | {am / fm:.2f}x | {min(a):.2f}-{max(a):.2f} s | "
+                     f"{min(f):.2f}-{max(f):.2f} s |")
+    worst = max(statistics.median(a) / statistics.median(f) for _, a, f in rows)
+    lines.append(f"\nWorst ratio: **{worst:.2f}x** (aim: every gesture at most 1.5x its floor).")
     return "\n".join(lines)
 
 
@@ -228,6 +233,7 @@ def main() -> int:
         print(f"{CHROMIUM} is missing (make test installs Debian's chromium): nothing measured")
         return 0
     parts = []
+    load = os.getloadavg()[0]
     if args.dataset in ("demo", "both"):
         rows = run(demo_database(), args.rounds)
         parts.append("### Demo data (what `make run` loads: 600 tracks by 119 artists, 110 weekly snapshots x 3 "
@@ -242,7 +248,9 @@ def main() -> int:
             "event (for opening, the navigation's start) to Streamlit's script state back to `notRunning` and "
             f"quiet for {QUIET_MS} ms. Floor: bench/_floor_app.py (title, live text box, radio, 100-row table, "
             "one Altair chart) served by the same venv in the same run; each gesture is compared with the "
-            "floor's gesture of the same kind (open, type, radio).\n\n" + "\n\n".join(parts))
+            "floor's gesture of the same kind (open, type, radio). The ranges are the lowest and highest of "
+            f"the rounds: the machine's noise (load average {load:.1f} when the run started).\n\n"
+            + "\n\n".join(parts))
     print(body)
     if not args.no_write:
         write_section("latency", body)
