@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 
 import orjson
 
-from db import refresh
+from db import queries, refresh
 from migrate import jsonlimits, pgcopy, runs
 from migrate.errors import UnusableInput
 from migrate.report import Report
@@ -36,6 +36,10 @@ CHUNK = 5_000
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 INT4_MAX = 2**31 - 1
 MAX_REJECTED_KEYS = 100_000   # rejected track ids remembered, to tell a snapshot why its track is missing
+# A first import (the source has at least this many tracks and tracks holds at most a third as many)
+# drops the secondary indexes of tracks before its COPY and builds them after it: a GIN index built
+# from sorted keys costs a fraction of inserting every row into it (BENCHMARKS.md, bench.import_sqlite).
+REBUILD_INDEXES_FROM = 10_000
 
 TRACK_COLUMNS = ("track_id", "name", "artist_name", "album_name", "duration_ms", "spotify_url", "raw_json")
 SNAPSHOT_COLUMNS = ("track_id", "snapshot_date", "time_range", "rank")
@@ -267,15 +271,36 @@ def _row_key(values) -> str:
 
 
 def _hash(values: tuple) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
+    """16-byte BLAKE2b of the values (None, bytes, or text as UTF-8, each after its length): the
+    source_hash of a track. Text and its UTF-8 bytes hash alike, so a source row read as bytes hashes
+    as its cleaned values do when cleaning changed nothing (`_unchanged_raw`)."""
+    parts = []
+    append = parts.append
     for v in values:
         if v is None:
-            h.update(b"\x00N")
+            append(b"\x00N")
         else:
             b = v if isinstance(v, bytes) else str(v).encode("utf-8")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
-    return h.digest()
+            append(len(b).to_bytes(8, "little"))
+            append(b)
+    return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
+
+
+def _unchanged_raw(raw, existing: dict[str, bytes | None]) -> str | None:
+    """The track id when source row `raw` is, byte for byte, the row stored with its hash in
+    `existing` (an unchanged track on a rerun: no need to validate it again), else None. Only rows of
+    the types cleaning leaves as they are (text as bytes, an integer duration) are compared."""
+    tid, name, artist, album, duration, url, payload = raw
+    if not (type(tid) is bytes and type(name) is bytes and type(artist) is bytes
+            and (album is None or type(album) is bytes) and (duration is None or type(duration) is int)
+            and (url is None or type(url) is bytes) and (payload is None or type(payload) is bytes)):
+        return None
+    try:
+        key = tid.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    stored = existing.get(key)
+    return key if stored is not None and stored == _hash(raw) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,6 +383,10 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report,
     counts.read = total
     cur.execute("select track_id, source_hash from tracks")
     existing: dict[str, bytes | None] = {tid: (bytes(h) if h is not None else None) for tid, h in cur}
+    rebuild = []
+    if total >= REBUILD_INDEXES_FROM and len(existing) * 3 <= total:
+        cur.execute(queries.get("tracks_indexes_to_rebuild").sql)
+        rebuild = refresh.drop_indexes(cur, cur.fetchall())
     accepted: set[str] = set()
     rejected: set[str] = set()
     changed: list[tuple] = []
@@ -377,6 +406,12 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report,
     for rows, nread in _source_rows(source, "tracks", TRACK_COLUMNS, ("track_id",), report):
         new = []
         for raw in rows:
+            if existing:
+                tid = _unchanged_raw(raw, existing)
+                if tid is not None:
+                    counts.unchanged += 1
+                    accepted.add(tid)
+                    continue
             try:
                 values = clean_track(raw)
             except Rejected as why:
@@ -413,6 +448,7 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report,
                    duration_ms = s.duration_ms, spotify_url = s.spotify_url, raw_json = s.raw_json,
                    source_hash = s.source_hash, imported_at = now()
             from stage_tracks s where t.track_id = s.track_id""")
+    refresh.create_indexes(cur, rebuild)
     counts.written = counts.inserted + counts.updated
     return accepted, rejected
 
