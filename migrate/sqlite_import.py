@@ -355,8 +355,8 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
     report = Report(source=os.path.basename(path), kind="sqlite")
     with runs.import_run(url, report, os.path.getsize(path), notice, source) as cur:
         try:
-            track_keys, rejected_tracks = _import_tracks(cur, source, report, progress)
-            snapshot_keys = _import_snapshots(cur, source, report, progress, rejected_tracks)
+            track_keys, rejected_tracks, track_ids = _import_tracks(cur, source, report, progress)
+            snapshot_keys = _import_snapshots(cur, source, report, progress, rejected_tracks, track_ids)
         except sqlite3.DatabaseError as exc:   # corrupt pages show up only when they are read
             raise UnusableInput(f"{path}: the SQLite file is damaged, reading it failed ({exc}); "
                                 "nothing was imported") from None
@@ -376,8 +376,9 @@ def _count(con: sqlite3.Connection, table: str) -> int:
 
 
 def _import_tracks(cur, source: sqlite3.Connection, report: Report,
-                   progress: Progress) -> tuple[set[str], set[str]]:
-    """(accepted track ids, rejected track keys: the first MAX_REJECTED_KEYS)."""
+                   progress: Progress) -> tuple[set[str], set[str], set[str]]:
+    """(accepted track ids, rejected track keys: the first MAX_REJECTED_KEYS, every track id in
+    PostgreSQL now)."""
     counts = report.table("tracks")
     total = _count(source, "tracks")
     counts.read = total
@@ -450,18 +451,21 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report,
             from stage_tracks s where t.track_id = s.track_id""")
     refresh.create_indexes(cur, rebuild)
     counts.written = counts.inserted + counts.updated
-    return accepted, rejected
+    return accepted, rejected, accepted.union(existing)
 
 
 def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress: Progress,
-                      rejected_tracks: set[str]) -> set[tuple]:
+                      rejected_tracks: set[str], track_ids: set[str]) -> set[tuple]:
+    """`track_ids`: every track id in PostgreSQL after the tracks were imported."""
     counts = report.table("snapshots")
     total = _count(source, "snapshots")
     counts.read = total
-    cur.execute("select track_id from tracks")
-    known_tracks = {r[0] for r in cur}
+    known_tracks = track_ids   # every track in PostgreSQL now
     cur.execute("select track_id, snapshot_date, time_range, rank from snapshots")
     existing = {(t, d, r): rank for t, d, r, rank in cur}
+    # The stored keys as a source row spells them (text as bytes, ISO dates): a row that matches one
+    # needs no validation (a rerun); it is counted as if parsed.
+    stored_raw = {(t.encode(), d.isoformat().encode(), r.encode()): (t, d, r) for t, d, r in existing}
     maybe = len(rejected_tracks) >= MAX_REJECTED_KEYS   # not every rejected key was kept
     # Dedupe on the parsed key (last row wins), so '2024-01-05' typed twice collapses.
     latest: dict[tuple, tuple] = {}
@@ -470,6 +474,13 @@ def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress:
     for rows, nread in _source_rows(source, "snapshots", SNAPSHOT_COLUMNS,
                                     ("track_id", "snapshot_date", "time_range"), report):
         for raw in rows:
+            parsed = stored_raw.get(raw[:3]) if type(raw[3]) is int and raw[3] >= 1 else None
+            if parsed is not None:
+                key = parsed
+                if key in latest:
+                    counts.duplicates += 1
+                latest[key] = parsed + (raw[3],)
+                continue
             try:
                 values = clean_snapshot(raw)
             except Rejected as why:
@@ -519,18 +530,20 @@ def _verify(cur, report: Report, track_keys: set[str], snapshot_keys: set[tuple]
     """Counts, JSON shape, foreign keys and a nested field, checked in PostgreSQL itself."""
     tracks = report.tables["tracks"]
     expected = tracks.read - tracks.duplicates - tracks.rejected
-    cur.execute("select count(*) from tracks where track_id = any(%s)", (list(track_keys),))
-    found = cur.fetchone()[0]
+    # one pass over the imported tracks: the count, and the nested field checked below
+    cur.execute("""select count(*), count(raw_json), count(raw_json->'album'->>'release_date')
+                   from tracks where track_id = any(%s)""", (list(track_keys),))
+    found, with_json, with_date = cur.fetchone()
     report.check("tracks count", found == expected,
                  f"source {tracks.read:,} - duplicates {tracks.duplicates:,} - rejected {tracks.rejected:,} "
                  f"= {expected:,}; in PostgreSQL {found:,}")
     snaps = report.tables["snapshots"]
     expected = snaps.read - snaps.duplicates - snaps.rejected
-    keys = list(snapshot_keys)
-    cur.execute("""select count(*) from snapshots s
-                   join unnest(%s::text[], %s::date[], %s::text[]) as k(track_id, snapshot_date, time_range)
-                   using (track_id, snapshot_date, time_range)""",
-                ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]))
+    # Each key as one text (unambiguous: the date and the time range have fixed shapes without
+    # tabs), matched against a hashed array: a third of the time of joining three arrays.
+    cur.execute("""select count(*) from snapshots
+                   where concat_ws(E'\t', track_id, to_char(snapshot_date, 'YYYY-MM-DD'), time_range) = any(%s)""",
+                ([f"{t}\t{d.isoformat()}\t{r}" for t, d, r in snapshot_keys],))
     found = cur.fetchone()[0]
     report.check("snapshots count", found == expected,
                  f"source {snaps.read:,} - duplicates {snaps.duplicates:,} - rejected {snaps.rejected:,} "
@@ -542,10 +555,6 @@ def _verify(cur, report: Report, track_keys: set[str], snapshot_keys: set[tuple]
                 "(select 1 from tracks t where t.track_id = s.track_id)")
     orphans = cur.fetchone()[0]
     report.check("foreign keys", orphans == 0, f"{orphans:,} snapshots without their track")
-    cur.execute("""select count(*) filter (where raw_json is not null),
-                          count(raw_json->'album'->>'release_date')
-                   from tracks where track_id = any(%s)""", (list(track_keys),))
-    with_json, with_date = cur.fetchone()
     report.check("nested field album.release_date", True,
                  f"extractable from {with_date:,} of {with_json:,} payloads")
     report.verified = all(c["ok"] for c in report.checks)
