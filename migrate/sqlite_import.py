@@ -5,8 +5,10 @@ transaction, serialised against other imports by an advisory lock: a run that di
 nothing behind but its 'running' entry in import_runs, which the next import marks 'interrupted'.
 
 Idempotent and fast on reruns: each track's source row is hashed; a track already in PostgreSQL with
-the same hash is skipped, a changed one is updated, a new one goes in by binary COPY. Snapshots are
-compared on their rank. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
+the same hash is skipped (without validating it again when its bytes are the stored ones), a changed
+one is updated, a new one goes in by binary COPY. Snapshots are compared on their rank. A first import
+(tracks empty or nearly) drops the secondary indexes of tracks and builds them after the COPY, in the
+same transaction: a failed import leaves them as they were. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
 altered; every other row still lands. raw_json nested more than 64 levels deep, or holding more than
 100,000 values, is rejected before it is parsed (migrate.jsonlimits); a file whose pages turn out
 damaged while reading is unusable (exit 2).
