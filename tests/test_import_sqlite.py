@@ -144,6 +144,28 @@ def test_failed_first_import_leaves_the_indexes_and_no_rows(db_url, tmp_path, mo
     assert pg_rows(db_url, "select status from import_runs order by run_id desc limit 1") == [("failed",)]
 
 
+def test_an_import_into_a_table_analysed_empty_leaves_it_analysed_with_its_rows(db_url, tmp_path, monkeypatch):
+    """The verify and refresh queries later in the import's transaction are planned from these
+    statistics (a table last analysed empty was planned as one row)."""
+    from migrate import sqlite_import
+
+    monkeypatch.setattr(sqlite_import, "ANALYZE_FROM", 3)
+    monkeypatch.setattr(sqlite_import, "REBUILD_INDEXES_FROM", 10**9)   # an index build counts rows too
+    import psycopg2
+
+    conn = psycopg2.connect(db_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("analyze tracks")
+        cur.execute("analyze snapshots")
+    conn.close()
+    path = make_sqlite(tmp_path / "a.db", [track(f"t{i}") for i in range(6)],
+                       [(f"t{i}", "2024-01-01", "short_term", i + 1) for i in range(6)])
+    import_sqlite(path, db_url)
+    assert pg_rows(db_url, "select relname, reltuples from pg_class where relname in ('tracks', 'snapshots') "
+                           "order by 1") == [("snapshots", 6.0), ("tracks", 6.0)]
+
+
 def test_duplicates_in_older_files_without_keys_collapse(db_url, tmp_path):
     path = make_sqlite(tmp_path / "old.db", [track("t1"), track("t1"), track("t1", name="Last")],
                        [("t1", "2024-01-01", "short_term", 1)] * 3, keys=False)
