@@ -23,6 +23,8 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import orjson
 
@@ -391,6 +393,42 @@ def _count(con: sqlite3.Connection, table: str) -> int:
     return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
+class Prepared(NamedTuple):
+    """What to do with one chunk of source tracks (`_prepare_tracks`)."""
+    unchanged: list[str]             # track ids stored with the same hash
+    rejects: list[tuple[str, str]]   # (row key, reason)
+    changed: list[tuple]             # cleaned values + hash, of stored tracks that changed
+    new: list[tuple]                 # cleaned values + hash, of tracks not stored yet
+    encoded: bytes | None            # `new` as a binary COPY payload
+
+
+def _prepare_tracks(rows: list, existing: dict[str, bytes | None]) -> Prepared:
+    """Validate, hash and sort one chunk of source rows against the stored hashes, and encode the new
+    ones for COPY. Pure (reads `existing` only): runs in the import's helper thread."""
+    unchanged, rejects, changed, new = [], [], [], []
+    for raw in rows:
+        if existing:
+            tid = _unchanged_raw(raw, existing)
+            if tid is not None:
+                unchanged.append(tid)
+                continue
+        try:
+            values = clean_track(raw)
+        except Rejected as why:
+            rejects.append((_row_key(raw[:1]), str(why)))
+            continue
+        digest = _hash(values)
+        tid = values[0]
+        if tid in existing:
+            if existing[tid] == digest:
+                unchanged.append(tid)
+            else:
+                changed.append(values + (digest,))
+        else:
+            new.append(values + (digest,))
+    return Prepared(unchanged, rejects, changed, new, pgcopy.encode(new, TRACK_COPY_TYPES) if new else None)
+
+
 def _import_tracks(cur, source: sqlite3.Connection, report: Report,
                    progress: Progress) -> tuple[set[str], set[str], set[str]]:
     """(accepted track ids, rejected track keys: the first MAX_REJECTED_KEYS, every track id in
@@ -420,34 +458,34 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report,
         accepted.discard(row[0])
         reject(row[0], reason, "refused by PostgreSQL")
 
-    for rows, nread in _source_rows(source, "tracks", TRACK_COLUMNS, ("track_id",), report):
-        new = []
-        for raw in rows:
-            if existing:
-                tid = _unchanged_raw(raw, existing)
-                if tid is not None:
-                    counts.unchanged += 1
-                    accepted.add(tid)
-                    continue
-            try:
-                values = clean_track(raw)
-            except Rejected as why:
-                reject(_row_key(raw[:1]), str(why))
-                continue
-            digest = _hash(values)
-            tid = values[0]
-            if tid in existing:
-                if existing[tid] == digest:
-                    counts.unchanged += 1
-                else:
-                    changed.append(values + (digest,))
-            else:
-                new.append(values + (digest,))
-            accepted.add(tid)
-        counts.inserted += len(new)
-        pgcopy.copy_rows(cur, "tracks", TRACK_COPY_COLUMNS, TRACK_COPY_TYPES, new, on_reject)
-        done += nread
-        progress("tracks", done, total)
+    # Pipelined: a helper thread validates, hashes and encodes the next chunk (pure work over
+    # `existing`, which nobody writes meanwhile) while this thread COPYs the current one, so Python's
+    # work overlaps PostgreSQL's. Every count, reject and set is kept here, in chunk order.
+    def apply(chunk: Prepared) -> None:
+        for key, reason in chunk.rejects:
+            reject(key, reason)
+        counts.unchanged += len(chunk.unchanged)
+        accepted.update(chunk.unchanged)
+        accepted.update(v[0] for v in chunk.changed)
+        accepted.update(v[0] for v in chunk.new)
+        changed.extend(chunk.changed)
+        counts.inserted += len(chunk.new)
+        pgcopy.copy_rows(cur, "tracks", TRACK_COPY_COLUMNS, TRACK_COPY_TYPES, chunk.new, on_reject,
+                         encoded=chunk.encoded)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtm-import") as pool:
+        pending = None   # (future of the chunk being prepared, rows read)
+        for rows, nread in _source_rows(source, "tracks", TRACK_COLUMNS, ("track_id",), report):
+            ahead = (pool.submit(_prepare_tracks, rows, existing), nread)
+            if pending is not None:
+                apply(pending[0].result())
+                done += pending[1]
+                progress("tracks", done, total)
+            pending = ahead
+        if pending is not None:
+            apply(pending[0].result())
+            done += pending[1]
+            progress("tracks", done, total)
     if changed:
         cur.execute("create temp table stage_tracks (like tracks including defaults) on commit drop")
         counts.updated = len(changed)
