@@ -43,6 +43,9 @@ MAX_REJECTED_KEYS = 100_000   # rejected track ids remembered, to tell a snapsho
 # A first import (the source has at least this many tracks and tracks holds at most a third as many)
 # drops the secondary indexes of tracks before its COPY and builds them after it: a GIN index built
 # from sorted keys costs a fraction of inserting every row into it (BENCHMARKS.md, bench.import_sqlite).
+# The cost: from the drop to the commit, pages reading tracks wait for the import (they would have
+# seen an empty or almost empty table); the drop itself waits at most 2 s for pages reading tracks at
+# that moment, else the indexes stay and the import only goes slower (db.refresh.drop_indexes).
 REBUILD_INDEXES_FROM = 10_000
 ANALYZE_FROM = 1_000
 
