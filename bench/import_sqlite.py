@@ -4,10 +4,15 @@
 
 Generates (once, cached in bench/.work/) a Music Time Machine file with Spotify-shaped raw_json,
 then per round, on a scratch database:
+  0. the same COPY into plain tables (no indexes, keys or generated columns): moving the bytes,
   1. baseline: read the rows from SQLite and COPY them (text format, no checks) into the same tables,
+     with the project's own schema and indexes (the floor for the same job),
   2. the import (`import_sqlite`) into the emptied tables,
-  3. an unchanged rerun of the import.
-Reports medians and the ratios import / baseline and rerun / import, and writes BENCHMARKS.md.
+  3. an unchanged rerun of the import,
+  4. pgloader into a new database, where it is installed.
+Reports medians with each step's spread across rounds (the machine's noise), the ratios import /
+baseline, rerun / baseline and import / pgloader, and the sizes of the indexes of tracks; writes
+BENCHMARKS.md (unless --no-write).
 """
 from __future__ import annotations
 
@@ -182,6 +187,10 @@ def pgloader(path: str, url: str) -> float | None:
     return took if done.returncode == 0 else None
 
 
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f} s"
+
+
 def truncate(url: str) -> None:
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:
@@ -208,7 +217,7 @@ def main() -> int:
         print(f"generated {path} in {time.perf_counter() - t0:.1f} s")
     size_mb = os.path.getsize(path) / 1e6
     url = scratch_database("mtm_bench_import")
-    base, first, rerun, ratios, plain, loader = [], [], [], [], [], []
+    base, first, rerun, ratios, plain, loader, vs_loader = [], [], [], [], [], [], []
     for r in range(args.rounds):
         truncate(url)
         plain.append(bare_copy(path, url, "bench_plain_"))
@@ -229,6 +238,7 @@ def main() -> int:
         loaded = pgloader(path, url)
         if loaded is not None:
             loader.append(loaded)
+            vs_loader.append(f / loaded)
         print(f"round {r + 1}: plain tables {plain[-1]:.2f} s, bare COPY {b:.2f} s, import {f:.2f} s ({f / b:.2f}x), "
               f"unchanged rerun {g:.2f} s, pgloader {loaded if loaded is None else round(loaded, 2)} s")
     conn = psycopg2.connect(url)
@@ -241,23 +251,26 @@ def main() -> int:
         index_sizes = ", ".join(f"{n} {s}" for n, s in cur.fetchall())
     conn.close()
     pgloader_row = ("\n| pgloader (its own tables from the SQLite schema, no search columns or indexes) | "
-                    f"{median(loader):.2f} s | {median(loader) / median(base):.2f}x; the import is "
-                    f"{median(first) / median(loader):.2f}x pgloader |" if loader else
-                    "\n| pgloader | not installed or failed | |")
+                    f"{median(loader):.2f} s | {spread(loader)} | {median(loader) / median(base):.2f}x; the import is "
+                    f"**{median(vs_loader):.2f}x** pgloader (median of per-round ratios) |" if loader else
+                    "\n| pgloader | not installed or failed | | |")
     body = f"""## SQLite import (`python -m bench.import_sqlite`)
 
 {args.tracks:,} tracks with full Spotify-shaped raw_json and {args.snapshots:,} snapshots ({size_mb:,.0f} MB SQLite
 file); {args.rounds} rounds, medians. Baseline: the same rows read from SQLite and COPYed unchecked (text format)
 into the same tables, indexes and generated search columns included, in the same database in the same run.
 
-| step | median | vs baseline |
-| --- | --- | --- |
-| plain tables: the same COPY into tables without indexes, keys or generated columns | {median(plain):.2f} s | {median(plain) / median(base):.2f}x |
-| bare COPY (baseline) | {median(base):.2f} s | 1.00x |{pgloader_row}
-| import (validate, hash, binary COPY, verify, refresh rollups) | {median(first):.2f} s | **{median(ratios):.2f}x** (median of per-round ratios) |
-| unchanged rerun | {median(rerun):.2f} s | {median(rerun) / median(base):.2f}x ({median(rerun) / median(first):.0%} of the first import) |
+| step | median | rounds (min-max) | vs baseline |
+| --- | --- | --- | --- |
+| plain tables: the same COPY into tables without indexes, keys or generated columns | {median(plain):.2f} s | {spread(plain)} | {median(plain) / median(base):.2f}x |
+| bare COPY (baseline) | {median(base):.2f} s | {spread(base)} | 1.00x |{pgloader_row}
+| import (validate, hash, binary COPY, index build, verify, refresh rollups) | {median(first):.2f} s | {spread(first)} | **{median(ratios):.2f}x** (median of per-round ratios) |
+| unchanged rerun | {median(rerun):.2f} s | {spread(rerun)} | {median(rerun) / median(base):.2f}x ({median(rerun) / median(first):.0%} of the first import) |
 
-Aim: import within 1.2x of the bare COPY; unchanged rerun within 0.2x of it. Snapshots chart {charted:,} distinct
+The machine's noise: the spread of each step across rounds (min-max above). A first import into an empty
+tracks table drops the secondary indexes of tracks and builds them after its COPY (the baseline inserts
+into them row by row, as a later import does).
+Aim: import within 1.2x of the bare COPY and 2x pgloader; unchanged rerun within 0.2x of the bare COPY. Snapshots chart {charted:,} distinct
 tracks. The indexes of tracks after the import, largest first: {index_sizes}.
 """
     print(body)

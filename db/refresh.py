@@ -62,8 +62,7 @@ def run(cur, steps: tuple[str, ...] = PIPELINE) -> None:
     rebuild = drop_rollup_indexes(cur)
     for name in (n for n in PIPELINE if n in steps):
         cur.execute(queries.get(name).sql.replace("\\:", ":"))
-    for _, _, definition in rebuild:
-        cur.execute(definition)   # pg_get_indexdef's own CREATE INDEX statement
+    create_indexes(cur, rebuild)
 
 
 def lock_rollups(cur, adopt: bool = True) -> int:
@@ -103,24 +102,39 @@ def drop_rollup_indexes(cur) -> list[tuple[str, str, str]]:
     (they were empty until now). The drop waits for pages reading them at that moment; when that
     takes over 2 s, or would deadlock with one, the indexes stay and the build is only slower.
     """
-    from psycopg2 import errors, sql
-
     from db import queries
 
     cur.execute(queries.get("plays_rollup_indexes_to_rebuild").sql)
-    rebuild = cur.fetchall()
+    return drop_indexes(cur, cur.fetchall())
+
+
+def drop_indexes(cur, rebuild: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Drop the indexes `rebuild` (schema, name, CREATE INDEX statement) in this transaction and
+    return them, or none (and return []) when the drop would wait over 2 s for readers of their
+    table or deadlock with one: then the writes only go slower. `create_indexes()` builds them again."""
+    from psycopg2 import errors, sql
+
     if not rebuild:
         return []
     cur.execute("select current_setting('lock_timeout')")
     lock_timeout = cur.fetchone()[0]
-    cur.execute("savepoint mtm_rollup_indexes")
+    cur.execute("savepoint mtm_drop_indexes")
     cur.execute("set local lock_timeout = '2s'")
     try:
         for schema, name, _ in rebuild:
             cur.execute(sql.SQL("drop index {}").format(sql.Identifier(schema, name)))
     except (errors.LockNotAvailable, errors.DeadlockDetected):
-        cur.execute("rollback to savepoint mtm_rollup_indexes")   # also restores lock_timeout
+        cur.execute("rollback to savepoint mtm_drop_indexes")   # also restores lock_timeout
         rebuild = []
-    cur.execute("release savepoint mtm_rollup_indexes")
+    cur.execute("release savepoint mtm_drop_indexes")
     cur.execute("select set_config('lock_timeout', %s, true)", (lock_timeout,))
     return rebuild
+
+
+def create_indexes(cur, rebuild: list[tuple[str, str, str]]) -> None:
+    """Build the indexes `drop_indexes()` dropped, sorting in memory (maintenance_work_mem for the rest
+    of the transaction)."""
+    if rebuild:
+        cur.execute("set local maintenance_work_mem = '256MB'")
+    for _, _, definition in rebuild:
+        cur.execute(definition)   # pg_get_indexdef's own CREATE INDEX statement

@@ -114,8 +114,9 @@ def encode(rows: Iterable[Sequence], types: Sequence[str]) -> bytes:
 
 
 def copy_rows(cur, table: str, columns: Sequence[str], types: Sequence[str], rows: list,
-              on_reject: Callable[[Sequence, str], None] | None = None) -> int:
-    """COPY `rows` into `table`; returns how many were written.
+              on_reject: Callable[[Sequence, str], None] | None = None, *, encoded: bytes | None = None) -> int:
+    """COPY `rows` into `table`; returns how many were written. `encoded`: `rows` already encoded
+    (`encode(rows, types)`), used for the first attempt.
 
     Without `on_reject` a refused batch raises. With it, the batch is bisected inside savepoints and
     each row PostgreSQL refuses is passed to `on_reject(row, reason)`; the others are written.
@@ -125,10 +126,18 @@ def copy_rows(cur, table: str, columns: Sequence[str], types: Sequence[str], row
         return 0
     statement = f"copy {table} ({', '.join(columns)}) from stdin with (format binary)"
     if on_reject is None:
-        data = encode(rows, types)
+        data = encoded if encoded is not None else encode(rows, types)
         cur.copy_expert(statement, io.BytesIO(data), size=len(data))
         return len(rows)
-    return copy_bisect(cur, statement, rows, lambda part: encode(part, types), on_reject)
+    first = [encoded]
+
+    def encode_rows(part):
+        if first[0] is not None and part is rows:
+            data, first[0] = first[0], None
+            return data
+        return encode(part, types)
+
+    return copy_bisect(cur, statement, rows, encode_rows, on_reject)
 
 
 def try_copy(cur, statement: str, data: bytes) -> BaseException | None:

@@ -5,8 +5,10 @@ transaction, serialised against other imports by an advisory lock: a run that di
 nothing behind but its 'running' entry in import_runs, which the next import marks 'interrupted'.
 
 Idempotent and fast on reruns: each track's source row is hashed; a track already in PostgreSQL with
-the same hash is skipped, a changed one is updated, a new one goes in by binary COPY. Snapshots are
-compared on their rank. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
+the same hash is skipped (without validating it again when its bytes are the stored ones), a changed
+one is updated, a new one goes in by binary COPY. Snapshots are compared on their rank. A first import
+(tracks empty or nearly) drops the secondary indexes of tracks and builds them after the COPY, in the
+same transaction: a failed import leaves them as they were. Rows PostgreSQL cannot hold as they are are rejected with a reason, never
 altered; every other row still lands. raw_json nested more than 64 levels deep, or holding more than
 100,000 values, is rejected before it is parsed (migrate.jsonlimits); a file whose pages turn out
 damaged while reading is unusable (exit 2).
@@ -21,10 +23,12 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import orjson
 
-from db import refresh
+from db import queries, refresh
 from migrate import jsonlimits, pgcopy, runs
 from migrate.errors import UnusableInput
 from migrate.report import Report
@@ -36,6 +40,14 @@ CHUNK = 5_000
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 INT4_MAX = 2**31 - 1
 MAX_REJECTED_KEYS = 100_000   # rejected track ids remembered, to tell a snapshot why its track is missing
+# A first import (the source has at least this many tracks and tracks holds at most a third as many)
+# drops the secondary indexes of tracks before its COPY and builds them after it: a GIN index built
+# from sorted keys costs a fraction of inserting every row into it (BENCHMARKS.md, bench.import_sqlite).
+# The cost: from the drop to the commit, pages reading tracks wait for the import (they would have
+# seen an empty or almost empty table); the drop itself waits at most 2 s for pages reading tracks at
+# that moment, else the indexes stay and the import only goes slower (db.refresh.drop_indexes).
+REBUILD_INDEXES_FROM = 10_000
+ANALYZE_FROM = 1_000
 
 TRACK_COLUMNS = ("track_id", "name", "artist_name", "album_name", "duration_ms", "spotify_url", "raw_json")
 SNAPSHOT_COLUMNS = ("track_id", "snapshot_date", "time_range", "rank")
@@ -267,15 +279,36 @@ def _row_key(values) -> str:
 
 
 def _hash(values: tuple) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
+    """16-byte BLAKE2b of the values (None, bytes, or text as UTF-8, each after its length): the
+    source_hash of a track. Text and its UTF-8 bytes hash alike, so a source row read as bytes hashes
+    as its cleaned values do when cleaning changed nothing (`_unchanged_raw`)."""
+    parts = []
+    append = parts.append
     for v in values:
         if v is None:
-            h.update(b"\x00N")
+            append(b"\x00N")
         else:
             b = v if isinstance(v, bytes) else str(v).encode("utf-8")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
-    return h.digest()
+            append(len(b).to_bytes(8, "little"))
+            append(b)
+    return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
+
+
+def _unchanged_raw(raw, existing: dict[str, bytes | None]) -> str | None:
+    """The track id when source row `raw` is, byte for byte, the row stored with its hash in
+    `existing` (an unchanged track on a rerun: no need to validate it again), else None. Only rows of
+    the types cleaning leaves as they are (text as bytes, an integer duration) are compared."""
+    tid, name, artist, album, duration, url, payload = raw
+    if not (type(tid) is bytes and type(name) is bytes and type(artist) is bytes
+            and (album is None or type(album) is bytes) and (duration is None or type(duration) is int)
+            and (url is None or type(url) is bytes) and (payload is None or type(payload) is bytes)):
+        return None
+    try:
+        key = tid.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    stored = existing.get(key)
+    return key if stored is not None and stored == _hash(raw) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,8 +363,11 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
     report = Report(source=os.path.basename(path), kind="sqlite")
     with runs.import_run(url, report, os.path.getsize(path), notice, source) as cur:
         try:
-            track_keys, rejected_tracks = _import_tracks(cur, source, report, progress)
-            snapshot_keys = _import_snapshots(cur, source, report, progress, rejected_tracks)
+            track_keys, rejected_tracks, track_ids = _import_tracks(cur, source, report, progress)
+            _analyze_if_grown(cur, "tracks", report.tables["tracks"].inserted, len(track_ids))
+            snapshot_keys = _import_snapshots(cur, source, report, progress, rejected_tracks, track_ids)
+            _analyze_if_grown(cur, "snapshots", report.tables["snapshots"].inserted,
+                              report.tables["snapshots"].inserted + report.tables["snapshots"].unchanged)
         except sqlite3.DatabaseError as exc:   # corrupt pages show up only when they are read
             raise UnusableInput(f"{path}: the SQLite file is damaged, reading it failed ({exc}); "
                                 "nothing was imported") from None
@@ -346,18 +382,69 @@ def import_sqlite(path: str, url: str | None = None, *, progress: Progress | Non
     return report
 
 
+def _analyze_if_grown(cur, table: str, inserted: int, rows_now: int) -> None:
+    """ANALYZE `table` (its key column: what matters is the row count) when this import wrote at
+    least half its rows (and at least ANALYZE_FROM): the verify and refresh queries that follow in
+    this transaction are planned from these statistics, and a table last analysed empty is planned
+    as one row (the inventory's join then read every track once per sampled track: 84 s instead of
+    1 s at 50,000 tracks). Autovacuum would get there only after the commit."""
+    if inserted >= ANALYZE_FROM and inserted * 2 >= rows_now:
+        cur.execute(f"analyze {table} (track_id)")   # the code's own table names
+
+
 def _count(con: sqlite3.Connection, table: str) -> int:
     return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
+class Prepared(NamedTuple):
+    """What to do with one chunk of source tracks (`_prepare_tracks`)."""
+    unchanged: list[str]             # track ids stored with the same hash
+    rejects: list[tuple[str, str]]   # (row key, reason)
+    changed: list[tuple]             # cleaned values + hash, of stored tracks that changed
+    new: list[tuple]                 # cleaned values + hash, of tracks not stored yet
+    encoded: bytes | None            # `new` as a binary COPY payload
+
+
+def _prepare_tracks(rows: list, existing: dict[str, bytes | None]) -> Prepared:
+    """Validate, hash and sort one chunk of source rows against the stored hashes, and encode the new
+    ones for COPY. Pure (reads `existing` only): runs in the import's helper thread."""
+    unchanged, rejects, changed, new = [], [], [], []
+    for raw in rows:
+        if existing:
+            tid = _unchanged_raw(raw, existing)
+            if tid is not None:
+                unchanged.append(tid)
+                continue
+        try:
+            values = clean_track(raw)
+        except Rejected as why:
+            rejects.append((_row_key(raw[:1]), str(why)))
+            continue
+        digest = _hash(values)
+        tid = values[0]
+        if tid in existing:
+            if existing[tid] == digest:
+                unchanged.append(tid)
+            else:
+                changed.append(values + (digest,))
+        else:
+            new.append(values + (digest,))
+    return Prepared(unchanged, rejects, changed, new, pgcopy.encode(new, TRACK_COPY_TYPES) if new else None)
+
+
 def _import_tracks(cur, source: sqlite3.Connection, report: Report,
-                   progress: Progress) -> tuple[set[str], set[str]]:
-    """(accepted track ids, rejected track keys: the first MAX_REJECTED_KEYS)."""
+                   progress: Progress) -> tuple[set[str], set[str], set[str]]:
+    """(accepted track ids, rejected track keys: the first MAX_REJECTED_KEYS, every track id in
+    PostgreSQL now)."""
     counts = report.table("tracks")
     total = _count(source, "tracks")
     counts.read = total
     cur.execute("select track_id, source_hash from tracks")
     existing: dict[str, bytes | None] = {tid: (bytes(h) if h is not None else None) for tid, h in cur}
+    rebuild = []
+    if total >= REBUILD_INDEXES_FROM and len(existing) * 3 <= total:
+        cur.execute(queries.get("tracks_indexes_to_rebuild").sql)
+        rebuild = refresh.drop_indexes(cur, cur.fetchall())
     accepted: set[str] = set()
     rejected: set[str] = set()
     changed: list[tuple] = []
@@ -374,28 +461,34 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report,
         accepted.discard(row[0])
         reject(row[0], reason, "refused by PostgreSQL")
 
-    for rows, nread in _source_rows(source, "tracks", TRACK_COLUMNS, ("track_id",), report):
-        new = []
-        for raw in rows:
-            try:
-                values = clean_track(raw)
-            except Rejected as why:
-                reject(_row_key(raw[:1]), str(why))
-                continue
-            digest = _hash(values)
-            tid = values[0]
-            if tid in existing:
-                if existing[tid] == digest:
-                    counts.unchanged += 1
-                else:
-                    changed.append(values + (digest,))
-            else:
-                new.append(values + (digest,))
-            accepted.add(tid)
-        counts.inserted += len(new)
-        pgcopy.copy_rows(cur, "tracks", TRACK_COPY_COLUMNS, TRACK_COPY_TYPES, new, on_reject)
-        done += nread
-        progress("tracks", done, total)
+    # Pipelined: a helper thread validates, hashes and encodes the next chunk (pure work over
+    # `existing`, which nobody writes meanwhile) while this thread COPYs the current one, so Python's
+    # work overlaps PostgreSQL's. Every count, reject and set is kept here, in chunk order.
+    def apply(chunk: Prepared) -> None:
+        for key, reason in chunk.rejects:
+            reject(key, reason)
+        counts.unchanged += len(chunk.unchanged)
+        accepted.update(chunk.unchanged)
+        accepted.update(v[0] for v in chunk.changed)
+        accepted.update(v[0] for v in chunk.new)
+        changed.extend(chunk.changed)
+        counts.inserted += len(chunk.new)
+        pgcopy.copy_rows(cur, "tracks", TRACK_COPY_COLUMNS, TRACK_COPY_TYPES, chunk.new, on_reject,
+                         encoded=chunk.encoded)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtm-import") as pool:
+        pending = None   # (future of the chunk being prepared, rows read)
+        for rows, nread in _source_rows(source, "tracks", TRACK_COLUMNS, ("track_id",), report):
+            ahead = (pool.submit(_prepare_tracks, rows, existing), nread)
+            if pending is not None:
+                apply(pending[0].result())
+                done += pending[1]
+                progress("tracks", done, total)
+            pending = ahead
+        if pending is not None:
+            apply(pending[0].result())
+            done += pending[1]
+            progress("tracks", done, total)
     if changed:
         cur.execute("create temp table stage_tracks (like tracks including defaults) on commit drop")
         counts.updated = len(changed)
@@ -413,19 +506,23 @@ def _import_tracks(cur, source: sqlite3.Connection, report: Report,
                    duration_ms = s.duration_ms, spotify_url = s.spotify_url, raw_json = s.raw_json,
                    source_hash = s.source_hash, imported_at = now()
             from stage_tracks s where t.track_id = s.track_id""")
+    refresh.create_indexes(cur, rebuild)
     counts.written = counts.inserted + counts.updated
-    return accepted, rejected
+    return accepted, rejected, accepted.union(existing)
 
 
 def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress: Progress,
-                      rejected_tracks: set[str]) -> set[tuple]:
+                      rejected_tracks: set[str], track_ids: set[str]) -> set[tuple]:
+    """`track_ids`: every track id in PostgreSQL after the tracks were imported."""
     counts = report.table("snapshots")
     total = _count(source, "snapshots")
     counts.read = total
-    cur.execute("select track_id from tracks")
-    known_tracks = {r[0] for r in cur}
+    known_tracks = track_ids   # every track in PostgreSQL now
     cur.execute("select track_id, snapshot_date, time_range, rank from snapshots")
     existing = {(t, d, r): rank for t, d, r, rank in cur}
+    # The stored keys as a source row spells them (text as bytes, ISO dates): a row that matches one
+    # needs no validation (a rerun); it is counted as if parsed.
+    stored_raw = {(t.encode(), d.isoformat().encode(), r.encode()): (t, d, r) for t, d, r in existing}
     maybe = len(rejected_tracks) >= MAX_REJECTED_KEYS   # not every rejected key was kept
     # Dedupe on the parsed key (last row wins), so '2024-01-05' typed twice collapses.
     latest: dict[tuple, tuple] = {}
@@ -434,6 +531,13 @@ def _import_snapshots(cur, source: sqlite3.Connection, report: Report, progress:
     for rows, nread in _source_rows(source, "snapshots", SNAPSHOT_COLUMNS,
                                     ("track_id", "snapshot_date", "time_range"), report):
         for raw in rows:
+            parsed = stored_raw.get(raw[:3]) if type(raw[3]) is int and raw[3] >= 1 else None
+            if parsed is not None:
+                key = parsed
+                if key in latest:
+                    counts.duplicates += 1
+                latest[key] = parsed + (raw[3],)
+                continue
             try:
                 values = clean_snapshot(raw)
             except Rejected as why:
@@ -483,18 +587,20 @@ def _verify(cur, report: Report, track_keys: set[str], snapshot_keys: set[tuple]
     """Counts, JSON shape, foreign keys and a nested field, checked in PostgreSQL itself."""
     tracks = report.tables["tracks"]
     expected = tracks.read - tracks.duplicates - tracks.rejected
-    cur.execute("select count(*) from tracks where track_id = any(%s)", (list(track_keys),))
-    found = cur.fetchone()[0]
+    # one pass over the imported tracks: the count, and the nested field checked below
+    cur.execute("""select count(*), count(raw_json), count(raw_json->'album'->>'release_date')
+                   from tracks where track_id = any(%s)""", (list(track_keys),))
+    found, with_json, with_date = cur.fetchone()
     report.check("tracks count", found == expected,
                  f"source {tracks.read:,} - duplicates {tracks.duplicates:,} - rejected {tracks.rejected:,} "
                  f"= {expected:,}; in PostgreSQL {found:,}")
     snaps = report.tables["snapshots"]
     expected = snaps.read - snaps.duplicates - snaps.rejected
-    keys = list(snapshot_keys)
-    cur.execute("""select count(*) from snapshots s
-                   join unnest(%s::text[], %s::date[], %s::text[]) as k(track_id, snapshot_date, time_range)
-                   using (track_id, snapshot_date, time_range)""",
-                ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]))
+    # Each key as one text (unambiguous: the date and the time range have fixed shapes without
+    # tabs), matched against a hashed array: a third of the time of joining three arrays.
+    cur.execute("""select count(*) from snapshots
+                   where concat_ws(E'\t', track_id, to_char(snapshot_date, 'YYYY-MM-DD'), time_range) = any(%s)""",
+                ([f"{t}\t{d.isoformat()}\t{r}" for t, d, r in snapshot_keys],))
     found = cur.fetchone()[0]
     report.check("snapshots count", found == expected,
                  f"source {snaps.read:,} - duplicates {snaps.duplicates:,} - rejected {snaps.rejected:,} "
@@ -506,10 +612,6 @@ def _verify(cur, report: Report, track_keys: set[str], snapshot_keys: set[tuple]
                 "(select 1 from tracks t where t.track_id = s.track_id)")
     orphans = cur.fetchone()[0]
     report.check("foreign keys", orphans == 0, f"{orphans:,} snapshots without their track")
-    cur.execute("""select count(*) filter (where raw_json is not null),
-                          count(raw_json->'album'->>'release_date')
-                   from tracks where track_id = any(%s)""", (list(track_keys),))
-    with_json, with_date = cur.fetchone()
     report.check("nested field album.release_date", True,
                  f"extractable from {with_date:,} of {with_json:,} payloads")
     report.verified = all(c["ok"] for c in report.checks)

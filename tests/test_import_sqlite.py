@@ -76,6 +76,96 @@ def test_row_edited_in_sqlite_is_updated_on_next_run(db_url, tmp_path):
     assert pg_rows(db_url, "select rank from snapshots") == [(2,)]
 
 
+def test_a_rerun_checks_a_row_whose_bytes_hash_alike_but_types_differ(db_url, tmp_path):
+    """Unchanged rows skip validation on a rerun only when their bytes are what was stored: a name
+    that became a number (hashing as the text it was) is still rejected."""
+    path = str(tmp_path / "a.db")
+    con = sqlite3.connect(path)   # columns without a type: SQLite keeps each value's own type
+    con.execute("create table tracks (track_id primary key, name, artist_name, album_name, duration_ms, "
+                "spotify_url, raw_json)")
+    con.execute("create table snapshots (track_id, snapshot_date, time_range, rank)")
+    con.executemany("insert into tracks values (?,?,?,?,?,?,?)", [track("t1", name="5"), track("t2")])
+    con.commit()
+    con.close()
+    import_sqlite(path, db_url)
+    con = sqlite3.connect(path)
+    con.execute("update tracks set name = 5 where track_id = 't1'")
+    con.commit()
+    con.close()
+    report = import_sqlite(path, db_url)
+    assert report.tables["tracks"].unchanged == 1 and report.tables["tracks"].rejected == 1
+    assert "is a number" in report.rejects[0].reason
+
+
+def index_definitions(url: str) -> list[tuple]:
+    return pg_rows(url, "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index "
+                        "where indrelid = 'tracks'::regclass order by 1")
+
+
+def test_first_import_builds_the_indexes_of_tracks_after_its_copy(db_url, tmp_path, monkeypatch):
+    from db import refresh
+    from migrate import sqlite_import
+
+    monkeypatch.setattr(sqlite_import, "REBUILD_INDEXES_FROM", 3)
+    built = []
+    real = refresh.create_indexes
+    monkeypatch.setattr(refresh, "create_indexes", lambda cur, rebuild: (built.extend(rebuild), real(cur, rebuild)))
+    before = index_definitions(db_url)
+    path = make_sqlite(tmp_path / "a.db", [track(f"t{i}", name=f"Song {i}") for i in range(5)],
+                       [("t1", "2024-01-01", "short_term", 1)])
+    assert import_sqlite(path, db_url).verified
+    assert {name for _, name, _ in built} >= {"tracks_raw_json_slim_idx", "tracks_search_idx"}
+    assert index_definitions(db_url) == before
+    assert pg_rows(db_url, """select track_id from tracks where raw_json @> '{"name": "Song 3"}'
+                              and mtm_track_json_indexed(raw_json) @> '{"name": "Song 3"}'""") == [("t3",)]
+    # Tracks no longer (almost) empty: the next import inserts into the indexes as they are.
+    built.clear()
+    more = make_sqlite(tmp_path / "b.db", [track(f"t{i}") for i in range(8)])
+    assert import_sqlite(more, db_url).tables["tracks"].inserted == 3
+    assert built == [] and index_definitions(db_url) == before
+
+
+def test_failed_first_import_leaves_the_indexes_and_no_rows(db_url, tmp_path, monkeypatch):
+    from migrate import sqlite_import
+    from migrate.errors import ImportFailed
+
+    monkeypatch.setattr(sqlite_import, "REBUILD_INDEXES_FROM", 3)
+    before = index_definitions(db_url)
+
+    def fail(*args):
+        raise ImportFailed("the snapshots failed")
+
+    monkeypatch.setattr(sqlite_import, "_import_snapshots", fail)
+    path = make_sqlite(tmp_path / "a.db", [track(f"t{i}") for i in range(5)])
+    with pytest.raises(ImportFailed):
+        import_sqlite(path, db_url)
+    assert index_definitions(db_url) == before
+    assert pg_rows(db_url, "select count(*) from tracks") == [(0,)]
+    assert pg_rows(db_url, "select status from import_runs order by run_id desc limit 1") == [("failed",)]
+
+
+def test_an_import_into_a_table_analysed_empty_leaves_it_analysed_with_its_rows(db_url, tmp_path, monkeypatch):
+    """The verify and refresh queries later in the import's transaction are planned from these
+    statistics (a table last analysed empty was planned as one row)."""
+    from migrate import sqlite_import
+
+    monkeypatch.setattr(sqlite_import, "ANALYZE_FROM", 3)
+    monkeypatch.setattr(sqlite_import, "REBUILD_INDEXES_FROM", 10**9)   # an index build counts rows too
+    import psycopg2
+
+    conn = psycopg2.connect(db_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("analyze tracks")
+        cur.execute("analyze snapshots")
+    conn.close()
+    path = make_sqlite(tmp_path / "a.db", [track(f"t{i}") for i in range(6)],
+                       [(f"t{i}", "2024-01-01", "short_term", i + 1) for i in range(6)])
+    import_sqlite(path, db_url)
+    assert pg_rows(db_url, "select relname, reltuples from pg_class where relname in ('tracks', 'snapshots') "
+                           "order by 1") == [("snapshots", 6.0), ("tracks", 6.0)]
+
+
 def test_duplicates_in_older_files_without_keys_collapse(db_url, tmp_path):
     path = make_sqlite(tmp_path / "old.db", [track("t1"), track("t1"), track("t1", name="Last")],
                        [("t1", "2024-01-01", "short_term", 1)] * 3, keys=False)

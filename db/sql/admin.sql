@@ -39,3 +39,16 @@ limit :limit;
 -- example: {}
 select count(*) as changes, coalesce(max(change_id), 0) as newest
 from data_changes;
+
+-- name: tracks_indexes_to_rebuild
+-- The secondary indexes of tracks (all but the primary key and other unique indexes), which an import
+-- into an empty or almost empty tracks table drops before its COPY and creates again after it, in its
+-- own transaction (migrate/sqlite_import.py): one index build from sorted keys instead of an index
+-- insertion per row, the GIN ones above all. Schema, name and the CREATE INDEX statement.
+-- example: {}
+select n.nspname as schema_name, i.relname as index_name, pg_get_indexdef(x.indexrelid) as definition
+from pg_index x
+join pg_class i on i.oid = x.indexrelid
+join pg_namespace n on n.oid = i.relnamespace
+where x.indrelid = 'tracks'::regclass and not x.indisunique
+order by 1, 2;

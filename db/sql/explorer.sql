@@ -11,9 +11,14 @@
 --   :max_values (page: 50,000) values, so even available_markets[*] stays bounded.
 -- * Filters run on the whole table and stop at :limit rows (no ORDER BY, which would make them
 --   read every match). Containment, JSONPath equality (@@ `==`) and
---   exists-paths with equality filters use tracks_raw_json_idx (GIN jsonb_path_ops).
---   Other predicates (`>`, like_regex) cannot use that index: they scan until :limit rows match, a
---   full scan when few tracks match, under the page's shorter statement timeout (MTM_EXPLORER_TIMEOUT_MS).
+--   exists-paths with equality filters use tracks_raw_json_slim_idx (GIN jsonb_path_ops over
+--   mtm_track_json_indexed(raw_json): the document without its available_markets arrays, migration
+--   0018). Each filter tests raw_json itself and adds the same test on that document, which raw_json's
+--   own match implies (containment: both sides without the markets; JSONPath: only when
+--   mtm_jsonpath_needs_whole_json is false, a constant the planner folds), so the index answers it.
+--   Other predicates (`>`, like_regex) and paths that reach the markets or walk every key cannot use
+--   that index: they scan until :limit rows match, a full scan when few tracks match (~90 ms at
+--   50,000 tracks), under the page's shorter statement timeout (MTM_EXPLORER_TIMEOUT_MS).
 --   Timings of each query: BENCHMARKS.md (bench.queries).
 --
 -- Plays (source "Plays" on the page): plays.raw_json holds each Spotify export record. There is
@@ -122,31 +127,38 @@ from pg_input_error_info(:jsonpath, 'jsonpath') as e;
 -- name: explorer_filter_containment
 -- Tracks whose raw_json contains the JSON document :doc (raw_json @> doc: an object's pairs, an
 -- array's elements, at any depth they are given), at most :limit, in storage order (no sort, so
--- the limit stops the scan). Uses tracks_raw_json_idx (GIN jsonb_path_ops).
+-- the limit stops the scan). Uses tracks_raw_json_slim_idx (GIN jsonb_path_ops) through the second
+-- test, implied by the first: a document naming available_markets asks the index for its other pairs.
 -- example: {"doc": "{\"explicit\": true}", "limit": 1001}
 select name, artist_name, album_name, track_id
 from tracks
 where raw_json @> cast(:doc as jsonb)
+  and mtm_track_json_indexed(raw_json) @> mtm_track_json_indexed(cast(:doc as jsonb))
 limit :limit;
 
 -- name: explorer_filter_jsonpath_match
 -- Tracks for which the JSONPath predicate :jsonpath is true (raw_json @@ jsonpath, e.g.
 -- `$.popularity > 80`), at most :limit, in storage order. Equality predicates use
--- tracks_raw_json_idx; others scan until :limit rows match.
+-- tracks_raw_json_slim_idx (unless the path reaches available_markets); others scan until :limit rows match.
 -- example: {"jsonpath": "$.explicit == true", "limit": 1001}
 select name, artist_name, album_name, track_id
 from tracks
 where raw_json @@ cast(:jsonpath as jsonpath)
+  and (mtm_jsonpath_needs_whole_json(cast(:jsonpath as jsonpath))
+       or mtm_track_json_indexed(raw_json) @@ cast(:jsonpath as jsonpath))
 limit :limit;
 
 -- name: explorer_filter_jsonpath_exists
 -- Tracks in which the JSONPath :jsonpath selects at least one item (raw_json @? jsonpath, e.g.
 -- `$.album.images[*] ? (@.width > 600)`), at most :limit, in storage order. Paths with equality
--- filters use tracks_raw_json_idx; others scan until :limit rows match.
+-- filters use tracks_raw_json_slim_idx (unless they reach available_markets); others scan until
+-- :limit rows match.
 -- example: {"jsonpath": "$.album.images[*] ? (@.width == 640)", "limit": 1001}
 select name, artist_name, album_name, track_id
 from tracks
 where raw_json @? cast(:jsonpath as jsonpath)
+  and (mtm_jsonpath_needs_whole_json(cast(:jsonpath as jsonpath))
+       or mtm_track_json_indexed(raw_json) @? cast(:jsonpath as jsonpath))
 limit :limit;
 
 -- name: explorer_track_payload
