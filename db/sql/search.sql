@@ -60,9 +60,12 @@ with matched as (
     and t.track_id not in (select track_id from fts)
   limit 500
 ), fuzzy as (
-  select f.track_id, word_similarity(mtm_fold(:fuzzy), f.search_text) as score
-  from fuzzy_matched f
-  order by mtm_fold(:fuzzy) <<-> f.search_text, f.name, f.track_id
+  -- closest first: word similarity computed once per candidate (ordering by it descending is ordering
+  -- by the <<-> distance, 1 - similarity)
+  select f.track_id, f.score
+  from (select m.track_id, m.name, word_similarity(mtm_fold(:fuzzy), m.search_text) as score
+        from fuzzy_matched m) f
+  order by f.score desc, f.name, f.track_id
   limit :limit
 ), hits as (
   select track_id, 'text' as match, score::float8 as score, 1 as tier, candidates from fts
