@@ -38,11 +38,12 @@ with matched as (
 ), fts as (
   select r.track_id, r.candidates,
          r.rank
-         + case when mtm_fold(r.name) = mtm_fold(:q) then 2
-                when starts_with(mtm_fold(r.name), mtm_fold(:q)) then 1
+         + case when f.name = mtm_fold(:q) then 2
+                when starts_with(f.name, mtm_fold(:q)) then 1
                 else 0 end
          + case when mtm_fold(r.artist_name) = mtm_fold(:q) then 1 else 0 end as score
   from ranked r
+  cross join lateral (select mtm_fold(r.name) as name offset 0) f   -- folded once (unaccent is not cheap)
   order by score desc, r.name, r.track_id
   limit :limit
 ), fuzzy_matched as (
@@ -149,13 +150,13 @@ with matched as (
 ), fts_items as (
   select r.item_key, r.group_key, r.candidates, r.uri is not null as linked,
          r.rank
-         + case when mtm_fold(n.name) = mtm_fold(:q) then 2
-                when starts_with(mtm_fold(n.name), mtm_fold(:q)) then 1
+         + case when n.name = mtm_fold(:q) then 2
+                when starts_with(n.name, mtm_fold(:q)) then 1
                 else 0 end
          + case when mtm_fold(coalesce(r.artist, '')) = mtm_fold(:q) then 1 else 0 end as score
   from ranked r
-  cross join lateral (select case when r.kind = 'audiobook' and r.album is not null then r.album
-                                  else coalesce(r.track, '') end as name) n
+  cross join lateral (select mtm_fold(case when r.kind = 'audiobook' and r.album is not null then r.album
+                                           else coalesce(r.track, '') end) as name offset 0) n   -- folded once
 ), fts as (
   select group_key, max(score) as score, max(candidates) as candidates,
          (array_agg(item_key order by score desc, linked desc, item_key))[1] as best
