@@ -175,8 +175,8 @@ def run_many(calls: list[tuple[str, dict, int]], *, url: str | None = None,
              timeout_ms: int | None = None) -> list[Result]:
     """Run the named queries `calls` ((name, params, cap) each) at the same time, each in its own
     read-only transaction on its own pooled connection, and return their Results in order. The last
-    one runs in the calling thread, the others on worker threads; the first error raised is raised
-    here (after every query has finished, so no connection is left running). Only database work
+    one runs in the calling thread, the others on worker threads. A failure is raised here once every
+    query has finished (so none is left running): the calling thread's own, else the first in order. Only database work
     happens on the threads: callers (Streamlit pages) keep every st.* call in their own thread."""
     if not calls:
         return []
