@@ -1,6 +1,6 @@
 """Benchmark: search as people type it, server-side, at 100,000 tracks and their plays.
 
-    python -m bench.search [--rounds 5] [--cold] [--no-write]
+    python -m bench.search [--rounds 5] [--warm-only] [--no-write]
 
 Replays keystroke sequences (every prefix of each query from two characters on, as the live search
 box sends them) through the search page's own path: db.search.parse, then the named queries
@@ -13,10 +13,11 @@ left out, typos (the trigram fallback), non-Latin scripts, web-search syntax. Re
 per category and overall, next to the machine's noise measured in the same run: a `select 1` round
 trip on the same pool after every keystroke, and the spread of the together p95 from round to round.
 
---cold adds a round with cold buffers first: the embedded PostgreSQL the benchmarks own is restarted
-(its shared_buffers start empty) and the benchmark database's files are dropped from the operating
-system's page cache (posix_fadvise DONTNEED), then every keystroke is timed once, without a warm-up.
-On BENCH_DATABASE_URL's server nothing is restarted and the cold round is not measured.
+Cold buffers first (unless --warm-only): the embedded PostgreSQL the benchmarks own is restarted (its
+shared_buffers start empty; a `make run` on the same server reconnects by itself) and every keystroke
+is timed once, without a warm-up; then again after a restart that also drops the benchmark
+database's files from the operating system's page cache (posix_fadvise DONTNEED), so every page comes
+from the disk. On BENCH_DATABASE_URL's server nothing is restarted and the cold rounds are not measured.
 """
 from __future__ import annotations
 
@@ -131,15 +132,15 @@ def make_cold(url: str, drop_os_cache: bool) -> str:
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally:
             os.close(fd)
-    return (f"the embedded PostgreSQL restarted and the database's {dropped / 2**20:,.0f} MB of files dropped "
-            f"from the OS page cache (posix_fadvise DONTNEED): every page read comes from the disk")
+    return (f"the embedded PostgreSQL restarted and the OS told to drop the database's {dropped / 2**20:,.0f} MB "
+            f"of files from its page cache (posix_fadvise DONTNEED): pages come from the disk")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cold", action="store_true",
-                        help="first one round with cold buffers (embedded PostgreSQL restarted, OS cache dropped)")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="skip the cold rounds (they restart the embedded PostgreSQL)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
@@ -152,7 +153,7 @@ def main() -> int:
 
     colds: list[tuple[str, dict, list[float]]] = []
     cold_note = ""
-    if args.cold:
+    if not args.warm_only:
         if os.environ.get("BENCH_DATABASE_URL"):
             cold_note = ("Cold buffers were not measured: BENCH_DATABASE_URL's server is not the benchmark's own "
                          "to restart.")
@@ -207,7 +208,7 @@ Aim: p95 ≤ 20 ms for the library and plays together, warm and cold.
     if cold_note:
         body += "\n" + cold_note + "\n"
     for how, got, got_base in colds:
-        body += (f"\n**Cold** (`--cold`, measured before the warm rounds): {how}; then every keystroke once, "
+        body += (f"\n**Cold** (measured before the warm rounds): {how}; then every keystroke once, "
                  f"without a warm-up. Its first keystroke took {got[(TOGETHER, next(iter(TYPED)))][0]:.1f} ms; "
                  f"`select 1` p50 {pct(got_base, .5):.2f} ms.\n\n" + header + "\n".join(table(got, targets)) + "\n")
     print(body)
