@@ -240,11 +240,15 @@ def main() -> None:
         return
 
     min_seconds = threshold()
+    wanted = {}
+    if tracks:
+        wanted["search_tracks"] = query.params(PAGE_SIZE + 1)
+    if played:
+        wanted["search_play_items"] = query.params(PAGE_SIZE + 1, min_seconds=min_seconds)
     with common.guard():
-        found_tracks = cached.uncached("search_tracks", cap=PAGE_SIZE, **query.params(PAGE_SIZE + 1)) \
-            if tracks else None
-        found_plays = cached.uncached("search_play_items", cap=PAGE_SIZE,
-                                      **query.params(PAGE_SIZE + 1, min_seconds=min_seconds)) if played else None
+        # both at once, each on its own connection: a keystroke waits for the slower one, not the sum
+        found = dict(zip(wanted, cached.uncached_many(*wanted.items(), cap=PAGE_SIZE)))
+    found_tracks, found_plays = found.get("search_tracks"), found.get("search_play_items")
     if found_plays is None:
         library(query, found_tracks, link_params(raw, None))
     elif found_tracks is None:

@@ -70,15 +70,16 @@ def actions():
 
 
 def run_search(text: str, url: str):
-    """The search page's path: db.search.parse, then the named queries search_tracks and, with plays
-    in the database, search_play_items (50 results each), as the page runs them per keystroke."""
+    """The search page's path: db.search.parse, then the named queries search_tracks and
+    search_play_items (50 results each) at the same time on two pooled connections
+    (db.queries.run_many), as the page runs them per keystroke."""
     from db import queries, search
 
     q = search.parse(text)
     if q.empty:
         return None
-    queries.run("search_tracks", q.params(51), url=url, cap=50)
-    return queries.run("search_play_items", q.params(51), url=url, cap=50)
+    return queries.run_many([("search_tracks", q.params(51), 50), ("search_play_items", q.params(51), 50)],
+                            url=url)[-1]
 
 
 def main() -> int:

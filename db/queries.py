@@ -11,7 +11,8 @@ demo data: the EXPLAIN page starts from them, the benchmarks use them and a test
 with them.
 
 `run()` executes a named query on the read-only engine with a row cap and a statement timeout and
-reports whether the result was cut short.
+reports whether the result was cut short; `run_many()` runs several at once, each on its own pooled
+connection (the search page's library and plays per keystroke: the wait is the slower one, not the sum).
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ import glob
 import json
 import os
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -149,3 +152,48 @@ def scalar(name: str, params: dict | None = None, **kw):
     """First column of the first row, or None."""
     res = run(name, params, cap=1, **kw)
     return None if res.df.empty else res.df.iat[0, 0]
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads run_many() hands queries to: created on first use, at most as many as the pages'
+    pool has connections (a thread beyond that would only wait for one)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            from db import engine as engines
+
+            _executor = ThreadPoolExecutor(max_workers=max(1, engines.POOL_SIZE + max(0, engines.POOL_OVERFLOW)),
+                                           thread_name_prefix="mtm-query")
+        return _executor
+
+
+def run_many(calls: list[tuple[str, dict, int]], *, url: str | None = None,
+             timeout_ms: int | None = None) -> list[Result]:
+    """Run the named queries `calls` ((name, params, cap) each) at the same time, each in its own
+    read-only transaction on its own pooled connection, and return their Results in order. The last
+    one runs in the calling thread, the others on worker threads. A failure is raised here once every
+    query has finished (so none is left running): the calling thread's own, else the first in order. Only database work
+    happens on the threads: callers (Streamlit pages) keep every st.* call in their own thread."""
+    if not calls:
+        return []
+    *others, last = calls
+    futures = [_pool().submit(run, name, params, url=url, cap=cap, timeout_ms=timeout_ms)
+               for name, params, cap in others]
+    error: BaseException | None = None
+    try:
+        mine = run(last[0], last[1], url=url, cap=last[2], timeout_ms=timeout_ms)
+    except BaseException as exc:  # noqa: BLE001 - re-raised below, after the others finished
+        error, mine = exc, None
+    results: list[Result] = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as exc:  # noqa: BLE001
+            error = error or exc
+    if error is not None:
+        raise error
+    return [*results, mine]

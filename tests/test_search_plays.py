@@ -436,6 +436,44 @@ def test_search_plays_sql_takes_any_text_in_its_text_parameters(played_db, param
     queries.run("search_play_items", params, url=played_db)
 
 
+def test_library_and_plays_at_once_give_what_each_gives_alone(played_db):
+    """The page's path per keystroke (db.queries.run_many): both searches at the same time, each result
+    the same as running it alone, in the order asked."""
+    for text in ("beyonce", "radiohaed", "kickst", "chapter 1", "qzxjvkw"):
+        q = search.parse(text)
+        calls = [("search_tracks", q.params(51), 50), ("search_play_items", q.params(51, min_seconds=10), 50)]
+        together = queries.run_many(calls, url=played_db)
+        assert [r.query for r in together] == ["search_tracks", "search_play_items"]
+        for (name, params, cap), got in zip(calls, together):
+            alone = queries.run(name, params, url=played_db, cap=cap)
+            pd.testing.assert_frame_equal(got.df, alone.df)
+            assert got.truncated == alone.truncated
+
+
+def test_run_many_uses_one_connection_per_query(played_db, monkeypatch):
+    name = "zz_backend"
+    monkeypatch.setitem(queries.all_queries(), name, queries.Query(
+        name=name, doc="which backend", sql="select pg_backend_pid() as pid, pg_sleep(0.2)", file="test"))
+    pids = [r.df["pid"].iat[0] for r in queries.run_many([(name, {}, 1)] * 3, url=played_db)]
+    assert len(set(pids)) == 3
+
+
+def test_run_many_raises_a_failed_querys_error_after_the_others_finish(played_db, monkeypatch):
+    import sqlalchemy.exc as sa_exc
+
+    name = "zz_fails"
+    monkeypatch.setitem(queries.all_queries(), name, queries.Query(
+        name=name, doc="a failure", sql="select 1 / 0", file="test"))
+    q = search.parse("beyonce")
+    for calls in ([(name, {}, 1), ("search_play_items", q.params(51), 50)],
+                  [("search_play_items", q.params(51), 50), (name, {}, 1)]):
+        with pytest.raises(sa_exc.DataError):
+            queries.run_many(calls, url=played_db)
+    # the pool is fine afterwards
+    assert not queries.run_many([("search_play_items", q.params(51), 50)], url=played_db)[0].df.empty
+    assert queries.run_many([], url=played_db) == []
+
+
 TEXT = st.one_of(
     st.text(max_size=60),
     st.text(alphabet=st.sampled_from(list("'\"\\&|!():*<>-%_ ORaé龍\t\x00")), max_size=40),

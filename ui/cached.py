@@ -84,5 +84,12 @@ def uncached(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, **params) -> quer
     return queries.run(name, params, cap=cap)
 
 
+def uncached_many(*calls: tuple[str, dict], cap: int = queries.DEFAULT_ROW_CAP) -> list[queries.Result]:
+    """Several uncached queries ((name, params) each) at the same time, each on its own pooled
+    connection: the wait is the slowest one's, not their sum (the search page's library and plays on
+    every keystroke). Only database work runs on the other threads, never a streamlit call."""
+    return queries.run_many([(name, params, cap) for name, params in calls])
+
+
 def clear() -> None:
     st.cache_data.clear()

@@ -38,11 +38,12 @@ with matched as (
 ), fts as (
   select r.track_id, r.candidates,
          r.rank
-         + case when mtm_fold(r.name) = mtm_fold(:q) then 2
-                when starts_with(mtm_fold(r.name), mtm_fold(:q)) then 1
+         + case when f.name = mtm_fold(:q) then 2
+                when starts_with(f.name, mtm_fold(:q)) then 1
                 else 0 end
          + case when mtm_fold(r.artist_name) = mtm_fold(:q) then 1 else 0 end as score
   from ranked r
+  cross join lateral (select mtm_fold(r.name) as name offset 0) f   -- folded once (unaccent is not cheap)
   order by score desc, r.name, r.track_id
   limit :limit
 ), fuzzy_matched as (
@@ -60,9 +61,12 @@ with matched as (
     and t.track_id not in (select track_id from fts)
   limit 500
 ), fuzzy as (
-  select f.track_id, word_similarity(mtm_fold(:fuzzy), f.search_text) as score
-  from fuzzy_matched f
-  order by mtm_fold(:fuzzy) <<-> f.search_text, f.name, f.track_id
+  -- closest first: word similarity computed once per candidate (ordering by it descending is ordering
+  -- by the <<-> distance, 1 - similarity)
+  select f.track_id, f.score
+  from (select m.track_id, m.name, word_similarity(mtm_fold(:fuzzy), m.search_text) as score
+        from fuzzy_matched m) f
+  order by f.score desc, f.name, f.track_id
   limit :limit
 ), hits as (
   select track_id, 'text' as match, score::float8 as score, 1 as tier, candidates from fts
@@ -146,13 +150,13 @@ with matched as (
 ), fts_items as (
   select r.item_key, r.group_key, r.candidates, r.uri is not null as linked,
          r.rank
-         + case when mtm_fold(n.name) = mtm_fold(:q) then 2
-                when starts_with(mtm_fold(n.name), mtm_fold(:q)) then 1
+         + case when n.name = mtm_fold(:q) then 2
+                when starts_with(n.name, mtm_fold(:q)) then 1
                 else 0 end
          + case when mtm_fold(coalesce(r.artist, '')) = mtm_fold(:q) then 1 else 0 end as score
   from ranked r
-  cross join lateral (select case when r.kind = 'audiobook' and r.album is not null then r.album
-                                  else coalesce(r.track, '') end as name) n
+  cross join lateral (select mtm_fold(case when r.kind = 'audiobook' and r.album is not null then r.album
+                                           else coalesce(r.track, '') end) as name offset 0) n   -- folded once
 ), fts as (
   select group_key, max(score) as score, max(candidates) as candidates,
          (array_agg(item_key order by score desc, linked desc, item_key))[1] as best
