@@ -148,10 +148,14 @@ def with_track_label(df: pd.DataFrame) -> pd.DataFrame:
     if out.empty:
         out["label"] = pd.Series(dtype="object")
         return out
-    out["label"] = out["name"].astype(str) + " — " + out["artist_name"].astype(str)
-    ids = out.groupby("label")["track_id"].transform("nunique")
-    dup = ids > 1
-    out.loc[dup, "label"] = out.loc[dup, "label"] + " (" + out.loc[dup, "track_id"].astype(str).str[:6] + ")"
+    # plain Python: the pickers hold a few hundred rows, where a pandas groupby over Arrow strings
+    # cost more than the rest of the section's rerun (py-spy of a History filter change)
+    labels = [f"{name} — {artist}" for name, artist in zip(out["name"].astype(str), out["artist_name"].astype(str))]
+    ids: dict[str, set] = {}
+    for label, track_id in zip(labels, out["track_id"].astype(str)):
+        ids.setdefault(label, set()).add(track_id)
+    out["label"] = [f"{label} ({track_id[:6]})" if len(ids[label]) > 1 else label
+                    for label, track_id in zip(labels, out["track_id"].astype(str))]
     return out
 
 
