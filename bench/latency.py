@@ -6,8 +6,8 @@ Serves the dashboard (scripts/serve.sh, as `make run` does) and a trivial Stream
 (bench/_floor_app.py: a title, a live text box, a radio, a 100-row table, one Altair chart) from the
 same venv in the same run, and drives both with headless Chromium (Debian's /usr/bin/chromium).
 
-A gesture's time runs from the DOM event (the click, the last keystroke; for opening a page, the
-navigation's start) to the moment Streamlit reports the script run finished
+A gesture's time runs from its first DOM event (the pointer going down, the last key going down; for
+opening a page, the navigation's start) to the moment Streamlit reports the script run finished
 (`stApp[data-test-script-state]` back to `notRunning`) and stays so for QUIET_MS (a widget that
 writes the URL may cause a second run: that counts). Each gesture is timed ROUNDS times; the table
 gives the medians and the ratio app / floor for the same kind of gesture:
@@ -49,8 +49,8 @@ new MutationObserver((records) => {
       window.__mtm.states.push([performance.now(), r.target.getAttribute('data-test-script-state')]);
   }
 }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
-for (const kind of ['click', 'keydown']) {
-  document.addEventListener(kind, () => { window.__mtm.gesture = performance.now(); }, true);
+for (const kind of ['pointerdown', 'mousedown', 'click', 'keydown']) {   // the gesture's first event
+  document.addEventListener(kind, () => { if (window.__mtm.gesture === null) window.__mtm.gesture = performance.now(); }, true);
 }
 """
 
@@ -73,9 +73,9 @@ def _serve(args: list[str], env: dict) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"server {' '.join(args)} did not come up")
 
 
-def _settled(page, since: float) -> float:
+def _settled(page, since: float) -> float | None:
     """Wait until the app has run after `since` (page clock, ms) and stays notRunning for QUIET_MS;
-    return the finish time of the last run (page clock)."""
+    return the finish time of the last run (page clock), None when no run followed the gesture."""
     deadline = time.time() + TIMEOUT_S
     while time.time() < deadline:
         states, now = page.evaluate("[window.__mtm.states, performance.now()]")
@@ -83,8 +83,8 @@ def _settled(page, since: float) -> float:
         current = states[-1][1] if states else None
         if after and current == "notRunning" and now - states[-1][0] >= QUIET_MS:
             return states[-1][0]
-        if not after and now - since > 3000:      # the gesture caused no run at all
-            return since
+        if not after and now - since > 3000:      # the gesture caused no run at all: not a sample
+            return None
         time.sleep(0.05)
     raise TimeoutError("the page did not settle")
 
@@ -98,17 +98,19 @@ def _open(context, url: str) -> tuple[object, float]:
     return page, done
 
 
-def _gesture(page, act) -> float:
+def _gesture(page, act) -> float | None:
     page.evaluate("window.__mtm.gesture = null")
     act()
     since = page.evaluate("window.__mtm.gesture")
     if since is None:
         raise RuntimeError("the gesture reached no DOM event")
-    return _settled(page, since) - since
+    done = _settled(page, since)
+    return None if done is None else done - since
 
 
-def _type(page, selector: str) -> float:
+def _type(page, selector: str) -> float | None:
     box = page.locator(selector).first
+    page.evaluate("window.__mtm.gesture = null")
     box.click()
     _settled(page, page.evaluate("window.__mtm.gesture"))
     box.fill("")
@@ -119,12 +121,12 @@ def _type(page, selector: str) -> float:
     return _gesture(page, lambda: box.press(SEARCH_TEXT[-1]))
 
 
-def _radio(page, group: str, option: int) -> float:
+def _radio(page, group: str, option: int) -> float | None:
     label = page.locator(f'[role="radiogroup"][aria-label="{group}"] [data-testid="stRadioOption"]').nth(option)
     return _gesture(page, label.click)
 
 
-def _tab(page, name: str) -> float:
+def _tab(page, name: str) -> float | None:
     return _gesture(page, page.get_by_role("tab", name=name, exact=True).click)
 
 
@@ -138,7 +140,9 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple[str, list[float], 
     warm = [True]
 
     def add(store, name, ms):
-        if not warm[0]:                  # round 0 warms both servers (first compile, first queries)
+        if ms is None:                   # no run followed the gesture: said, not counted as 0
+            print(f"no run after: {name}", file=sys.stderr)
+        elif not warm[0]:                # round 0 warms both servers (first compile, first queries)
             store.setdefault(name, []).append(ms / 1000)
 
     with sync_playwright() as p:
@@ -244,8 +248,8 @@ def main() -> int:
         parts.append(f"### Bench database (100,600 tracks with Spotify-shaped raw_json, {plays:,} plays)\n\n"
                      + table(rows))
     body = ("## In the browser: gesture to finished render (`python -m bench.latency`)\n\n"
-            f"Headless Chromium at 1400 x 900, median of {args.rounds} rounds after a warm-up round. A gesture's time runs from the DOM "
-            "event (for opening, the navigation's start) to Streamlit's script state back to `notRunning` and "
+            f"Headless Chromium at 1400 x 900, median of {args.rounds} rounds after a warm-up round. A gesture's time runs from its first DOM "
+            "event (pointer or key down; for opening, the navigation's start) to Streamlit's script state back to `notRunning` and "
             f"quiet for {QUIET_MS} ms. Floor: bench/_floor_app.py (title, live text box, radio, 100-row table, "
             "one Altair chart) served by the same venv in the same run; each gesture is compared with the "
             "floor's gesture of the same kind (open, type, radio). The ranges are the lowest and highest of "
