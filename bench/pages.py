@@ -69,7 +69,7 @@ Baseline in the same run: a page that only writes a title, p50 {pct(base, .5):,.
 """ + "\n".join(rows) + "\n"
     print(body)
     if not args.no_write:
-        write_section("app_pages", body)
+        write_section("pages", body)
     return 0
 
 
