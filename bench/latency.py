@@ -9,7 +9,8 @@ same venv in the same run, and drives both with headless Chromium (Debian's /usr
 A gesture's time runs from its first DOM event (the pointer going down, the last key going down; for
 opening a page, the navigation's start) to the moment Streamlit reports the script run finished
 (`stApp[data-test-script-state]` back to `notRunning`) and stays so for QUIET_MS (a widget that
-writes the URL may cause a second run: that counts). Each gesture is timed ROUNDS times; the table
+writes the URL may cause a second run: that counts). A run too quick for the browser to ever paint the
+"running" state ends when the page last changed. Each gesture is timed ROUNDS times; the table
 gives the medians and the ratio app / floor for the same kind of gesture:
 - open a page: a fresh tab on the page's URL (floor: its only page);
 - type a search: "radiohead" typed one key at a time, last keystroke -> results (floor: its live box);
@@ -42,7 +43,11 @@ SEARCH_TEXT = "radiohead"
 
 # Installed before any page script: the time of every script-state change and of the last gesture.
 PROBE = """
-window.__mtm = {states: [], gesture: null};
+window.__mtm = {states: [], gesture: null, changed: 0};
+// the last change to what the page shows (nodes or text): a run fast enough that React never
+// painted the "running" state still changes the page
+new MutationObserver(() => { window.__mtm.changed = performance.now(); })
+  .observe(document, {childList: true, characterData: true, subtree: true});
 new MutationObserver((records) => {
   for (const r of records) {
     if (r.attributeName === 'data-test-script-state')
@@ -78,13 +83,15 @@ def _settled(page, since: float) -> float | None:
     return the finish time of the last run (page clock), None when no run followed the gesture."""
     deadline = time.time() + TIMEOUT_S
     while time.time() < deadline:
-        states, now = page.evaluate("[window.__mtm.states, performance.now()]")
+        states, changed, now = page.evaluate("[window.__mtm.states, window.__mtm.changed, performance.now()]")
         after = [(t, s) for t, s in states if t >= since]
         current = states[-1][1] if states else None
         if after and current == "notRunning" and now - states[-1][0] >= QUIET_MS:
             return states[-1][0]
-        if not after and now - since > 3000:      # the gesture caused no run at all: not a sample
-            return None
+        if not after and since > 0 and now - since > 3000:
+            # no script-state change seen: a run so fast that "running" was never painted ends when
+            # the page last changed (quiet since); no change at all means no run: not a sample
+            return changed if changed > since and now - changed >= QUIET_MS else None
         time.sleep(0.05)
     raise TimeoutError("the page did not settle")
 
@@ -250,7 +257,7 @@ def main() -> int:
     body = ("## In the browser: gesture to finished render (`python -m bench.latency`)\n\n"
             f"Headless Chromium at 1400 x 900, median of {args.rounds} rounds after a warm-up round. A gesture's time runs from its first DOM "
             "event (pointer or key down; for opening, the navigation's start) to Streamlit's script state back to `notRunning` and "
-            f"quiet for {QUIET_MS} ms. Floor: bench/_floor_app.py (title, live text box, radio, 100-row table, "
+            f"quiet for {QUIET_MS} ms (a run too quick to paint 'running': the page's last change). Floor: bench/_floor_app.py (title, live text box, radio, 100-row table, "
             "one Altair chart) served by the same venv in the same run; each gesture is compared with the "
             "floor's gesture of the same kind (open, type, radio). The ranges are the lowest and highest of "
             f"the rounds: the machine's noise (load average {load:.1f} when the run started).\n\n"
