@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import statistics
 import tempfile
 import time
 
@@ -199,6 +200,23 @@ def timings(url: str, name: str, params: dict, runs: int) -> list[float]:
     return out
 
 
+def cold_time(url: str, name: str, params: dict) -> float:
+    """ms of the query's first run after the embedded server restarted with the database's files
+    dropped from the OS page cache (bench.common.make_cold): what the first view after a cold start
+    waits for. The connection is opened before the clock starts."""
+    import sqlalchemy as sa
+
+    from bench.common import make_cold
+    from db import engine, queries
+
+    make_cold(url, drop_os_cache=True)
+    with engine.reader(url).connect() as c:
+        c.execute(sa.text("select 1")).scalar()
+    t0 = time.perf_counter()
+    queries.run(name, params, url=url, cap=100_000)
+    return (time.perf_counter() - t0) * 1000
+
+
 def refresh_times(url: str) -> dict[str, float]:
     """Seconds of the rollup refresh as the importer runs it (db.refresh.run: its memory settings,
     and the index drop/rebuild of a build from scratch) (a) rebuilding every
@@ -247,6 +265,8 @@ def main() -> int:
     parser.add_argument("--plays", type=int, default=PLAYS)
     parser.add_argument("--no-refresh", action="store_true", help="skip timing the rollup refresh")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="skip the cold runs (each restarts the embedded PostgreSQL)")
     args = parser.parse_args()
 
     from db import engine, queries
@@ -278,6 +298,11 @@ def main() -> int:
     cases = [(name, "example", {}) for name, q in sorted(queries.all_queries().items())
              if q.file == "plays.sql" and not name.startswith("refresh_")]
     cases += VARIANTS
+    cold = not args.warm_only and not os.environ.get("BENCH_DATABASE_URL")
+    colds = {}
+    if cold:       # first, before the warm runs fill the caches
+        for name, label, overrides in cases:
+            colds[(name, label)] = cold_time(url, name, {**queries.get(name).example, **overrides})
     rows, worst = [], 0.0
     for name, label, overrides in cases:
         params = {**queries.get(name).example, **overrides}
@@ -287,7 +312,8 @@ def main() -> int:
         worst = max(worst, p95)
         shown = label if label != "example" else "example: " + json.dumps(overrides or queries.get(name).example,
                                                                           ensure_ascii=False)
-        rows.append(f"| `{name}` | {shown[:90]} | {p50:.1f} | {p95:.1f} | {', '.join(indexes) or '–'} | "
+        cold_ms = f"{colds[(name, label)]:.1f}" if cold else "–"
+        rows.append(f"| `{name}` | {shown[:90]} | {p50:.1f} | {p95:.1f} | {cold_ms} | {', '.join(indexes) or '–'} | "
                     f"{'yes' if seq else 'no'} |")
         print(f"{name:<26} {label[:40]:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  seq-scan-plays={seq}", flush=True)
 
@@ -297,6 +323,10 @@ def main() -> int:
         "building the plays_z rollups from scratch "
         f"{refresh['everything']:.1f} s; after an import that adds one day of plays "
         f"{refresh['one more day']:.2f} s.\n")
+    cold_text = ("Cold: each query's first run after the embedded PostgreSQL restarted and the OS was told to drop "
+                 "the database's files from its page cache (posix_fadvise DONTNEED), one run each, before any warm "
+                 f"run; worst **{max(colds.values()):.0f} ms**, median {statistics.median(colds.values()):.0f} ms.\n"
+                 if cold else "Cold runs not measured (--warm-only, or BENCH_DATABASE_URL's server is not restarted).\n")
     body = f"""## Plays page at {n_plays:,} plays (`python -m bench.plays`)
 
 Database `mtm_bench_plays`: a demo Spotify export (migrate.demo_export, extended history only) of {n_plays:,}
@@ -309,9 +339,9 @@ history. PostgreSQL's default memory settings (shared_buffers {shared_buffers}, 
 warm (after 2 warm-ups), the plans' buffer reads come from EXPLAIN.
 Indexes and whether the plan scans all of `plays` come from EXPLAIN (ANALYZE) of the same statement.
 Aim: every query under 150 ms server-side. Worst p95 here: **{worst:.0f} ms**.
-{refresh_text}
-| query | parameters | p50 ms | p95 ms | indexes used | seq scan of plays |
-| --- | --- | --- | --- | --- | --- |
+{cold_text}{refresh_text}
+| query | parameters | p50 ms | p95 ms | cold ms | indexes used | seq scan of plays |
+| --- | --- | --- | --- | --- | --- | --- |
 """ + "\n".join(rows) + "\n"
     print(body)
     if not args.no_write:

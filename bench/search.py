@@ -28,7 +28,7 @@ import time
 
 import sqlalchemy as sa
 
-from bench.common import pct, write_section
+from bench.common import make_cold, pct, write_section
 from bench.dataset import ensure
 
 PAGE_SIZE = 50
@@ -93,48 +93,6 @@ def table(per: dict, targets: list[str]) -> list[str]:
         rows.append(f"| {label} | **all keystrokes** | {len(every):,} | {pct(every, .5):.1f} | "
                     f"**{pct(every, .95):.1f}** | {pct(every, .99):.1f} | {max(every):.1f} |")
     return rows
-
-
-def database_files(url: str) -> list[str]:
-    """The embedded server's files of the database at `url` (its base/<oid> folder)."""
-    import psycopg2
-
-    from db import embedded
-
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select oid from pg_database where datname = current_database()")
-            oid = cur.fetchone()[0]
-    finally:
-        conn.close()
-    folder = os.path.join(embedded.PGDATA, "base", str(oid))
-    return [os.path.join(folder, f) for f in os.listdir(folder)]
-
-
-def make_cold(url: str, drop_os_cache: bool) -> str:
-    """Restart the embedded server (its shared_buffers start empty) and, with `drop_os_cache`, drop
-    the database's files from the OS page cache too; the text saying what was done. Only for the
-    embedded server the benchmarks own (never BENCH_DATABASE_URL's)."""
-    from db import embedded, engine
-
-    engine.dispose_all()
-    embedded.restart()
-    if not drop_os_cache:
-        return "the embedded PostgreSQL restarted (shared_buffers empty, the OS page cache as it was)"
-    dropped = 0
-    for path in database_files(url):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            dropped += os.fstat(fd).st_size
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
-    return (f"the embedded PostgreSQL restarted and the OS told to drop the database's {dropped / 2**20:,.0f} MB "
-            f"of files from its page cache (posix_fadvise DONTNEED): pages come from the disk")
 
 
 def main() -> int:
