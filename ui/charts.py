@@ -85,8 +85,8 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     """The chart's Vega-Lite spec with its data as named DataFrames (spec["datasets"]).
 
     Not validated against the Vega-Lite JSON schema: that check costs 10-40 ms a chart on every
-    rerun (jsonschema walks the whole spec), so it runs in the tests instead
-    (tests/test_charts.py validates every builder's chart). Dataset names are positions, not
+    rerun (jsonschema walks the whole spec), so it runs in the tests instead (the page tests check
+    every chart they draw with tests/helpers.vega_lite_errors). Dataset names are positions, not
     content hashes, so a rerun whose chart only has new data sends the same spec and the browser
     updates the drawn chart's data instead of building a new one."""
     datasets: dict = {}
