@@ -812,19 +812,20 @@ limit :limit;
 -- ever (a stream of at least :min_seconds; local time), plays, minutes, and the first and last
 -- stream of any length. Tracks in order of their first play.
 -- example: {"tz": "Europe/Berlin", "artist": "Mötley Crüe", "kind": "music", "min_seconds": 30, "limit": 500}
+-- All time, so each item is one row of plays_z_totals (its primary key), not a sum over its year rows
+-- of plays_z_items: a fifth of the pages (cold, 104 ms -> 20 ms at 999,966 plays).
 select n.level, n.name, n.kind,
-       sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s))::bigint as plays,
-       sum(i.ms_played)::float8 / 60000 as minutes,
-       min(plays_z_pick(:min_seconds, i.first_at, i.first_10s_at, i.first_30s_at, i.first_60s_at)) at time zone :tz as first_play,
-       max(plays_z_pick(:min_seconds, i.last_at, i.last_10s_at, i.last_30s_at, i.last_60s_at)) at time zone :tz as last_play,
-       min(i.first_at) at time zone :tz as first_stream,
-       max(i.last_at) at time zone :tz as last_stream,
-       any_value(n.track_id) as track_id
+       plays_z_pick(:min_seconds, t.plays, t.plays_10s, t.plays_30s, t.plays_60s)::bigint as plays,
+       t.ms_played::float8 / 60000 as minutes,
+       plays_z_pick(:min_seconds, t.first_at, t.first_10s_at, t.first_30s_at, t.first_60s_at) at time zone :tz as first_play,
+       plays_z_pick(:min_seconds, t.last_at, t.last_10s_at, t.last_30s_at, t.last_60s_at) at time zone :tz as last_play,
+       t.first_at at time zone :tz as first_stream,
+       t.last_at at time zone :tz as last_stream,
+       n.track_id
 from plays_z_names n
-join plays_z_items i on i.name_key = n.name_key and i.period = 'year'
+join plays_z_totals t on t.name_key = n.name_key
 where n.artist = :artist and n.level in ('artist', 'track') and (:kind = 'all' or n.kind = :kind)
-group by n.name_key, n.level, n.name, n.kind
-having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
+  and plays_z_pick(:min_seconds, t.plays, t.plays_10s, t.plays_30s, t.plays_60s) > 0
 order by n.level = 'artist' desc, first_play, n.name
 limit :limit;
 
