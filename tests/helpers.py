@@ -119,3 +119,33 @@ def open_data(at):
         at.run()
         assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def use_database(monkeypatch, url: str) -> str:
+    """Point the pages at `url` for one test: DATABASE_URL set, TZ unset (the pages' zone comes from
+    the browser or the default), Streamlit's caches empty. Returns `url`."""
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("TZ", raising=False)
+    st.cache_data.clear()
+    return url
+
+
+def run_page(path: str, query_params: dict | None = None, state: dict | None = None, timeout: int = 60):
+    """Run the page file `path` under AppTest with the link's `query_params`; when `state` is given
+    (widget keys -> values, e.g. {"section": ...}), set it and run again, as a person's clicks would.
+    Fails on any exception box."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(path, default_timeout=timeout)
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if state:
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at

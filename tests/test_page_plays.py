@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import ROOT, vega_lite_errors
+from tests.helpers import ROOT, run_page, use_database, vega_lite_errors
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")
@@ -49,28 +49,11 @@ def plays(plays_page_db) -> pd.DataFrame:
 
 @pytest.fixture
 def plays_url(plays_page_db, monkeypatch):
-    import streamlit as st
-
-    monkeypatch.setenv("DATABASE_URL", plays_page_db)
-    monkeypatch.delenv("TZ", raising=False)
-    st.cache_data.clear()
-    return plays_page_db
+    return use_database(monkeypatch, plays_page_db)
 
 
 def run(query_params: dict | None = None, section: str | None = None, inputs: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for key, value in (query_params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    if section or inputs:
-        if section:
-            at.session_state["section"] = section
-        for key, value in (inputs or {}).items():
-            at.session_state[key] = value
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(PAGE, query_params, {**({"section": section} if section else {}), **(inputs or {})})
 
 
 def metric(at: AppTest, label: str, nth: int = 0) -> str:

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import plays_data as data
-from tests.helpers import ROOT, open_data, vega_lite_errors
+from tests.helpers import ROOT, open_data, run_page, use_database, vega_lite_errors
 from ui import charts, tables
 from ui import plays_view as view
 
@@ -82,25 +82,11 @@ def test_csv_keeps_the_raw_values_under_the_human_headers():
 
 @pytest.fixture
 def plays_url(plays_export_db, monkeypatch):
-    import streamlit as st
-
-    monkeypatch.setenv("DATABASE_URL", plays_export_db)
-    monkeypatch.delenv("TZ", raising=False)
-    st.cache_data.clear()
-    return plays_export_db
+    return use_database(monkeypatch, plays_export_db)
 
 
 def plays_page(params: dict, section: str | None = None, inputs: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PLAYS_PAGE, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if section:
-        at.session_state["section"] = section
-        for key, value in (inputs or {}).items():
-            at.session_state[key] = value
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_page(PLAYS_PAGE, params, {"section": section, **(inputs or {})} if section else None)
     return open_data(at)                 # the Data expanders' tables too
 
 

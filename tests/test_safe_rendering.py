@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import hostile_data as data
-from tests.helpers import FIXTURES, ROOT
+from tests.helpers import FIXTURES, ROOT, run_page, use_database
 from ui import common, text
 
 PAGES = os.path.join(ROOT, "app_pages")
@@ -243,25 +243,11 @@ def check_page(at: AppTest) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def hostile_url(hostile_db, monkeypatch):
-    import streamlit as st
-
-    monkeypatch.setenv("DATABASE_URL", hostile_db)
-    monkeypatch.delenv("TZ", raising=False)
-    st.cache_data.clear()
-    return hostile_db
+    return use_database(monkeypatch, hostile_db)
 
 
 def run(page: str, query_params: dict | None = None, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(page, default_timeout=120)
-    for key, value in (query_params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    if state:
-        for key, value in state.items():
-            at.session_state[key] = value
-        at.run()
-    return at
+    return run_page(page, query_params, state, timeout=120)
 
 
 def shows(texts, name: str) -> bool:
