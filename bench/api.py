@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ import time
 import psycopg2
 import requests
 
-from bench.common import BENCHMARKS, median, pct, write_section
+from bench.common import BENCHMARKS, free_port, median, pct, write_section
 
 NOW = int(time.time())
 
@@ -40,14 +39,8 @@ def _listen(at: int, i: int, tag: str) -> dict:
         "additional_info": {"duration_ms": 180_000 + (i % 60) * 1000, "submission_client": "bench.api"}}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(url: str):
-    port = _free_port()
+    port = free_port()
     code = ("import uvicorn, api; from starlette.applications import Starlette; "
             f"uvicorn.run(Starlette(routes=api.routes({url!r})), host='127.0.0.1', port={port}, "
             "log_level='warning', access_log=False)")

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 
 import psutil
 import psycopg2
 
-from bench.common import ROOT, WORK, write_section
+from bench.common import ROOT, WORK, serve, write_section
 from bench.dataset import ensure
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -51,12 +47,6 @@ def with_plays(url: str, plays: int) -> int:
     return sum(f.get("inserted", 0) for f in report.to_dict().get("files", []) if isinstance(f, dict)) or plays
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_mb(proc: psutil.Process) -> float:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
@@ -78,17 +68,7 @@ def main() -> int:
 
     url = ensure()
     plays = with_plays(url, args.plays)
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, PORT=str(port), HOST="127.0.0.1", PYTHON=sys.executable)
-    server = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
+    server, base = serve(["bash", "scripts/serve.sh"], dict(os.environ, DATABASE_URL=url))
     proc = psutil.Process(server.pid)
     idle = rss_mb(proc)
     samples: list[float] = []

@@ -143,3 +143,36 @@ def make_cold(url: str, drop_os_cache: bool) -> str:
             os.close(fd)
     return (f"the embedded PostgreSQL restarted and the OS told to drop the database's {dropped / 2**20:,.0f} MB "
             f"of files from its page cache (posix_fadvise DONTNEED): pages come from the disk")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(args: list[str], env: dict, wait_s: float = 60):
+    """Start a Streamlit server (`args`, "{port}" replaced by a free port; PORT and HOST=127.0.0.1 in
+    its environment, as scripts/serve.sh reads them) from the repository's root and wait for its
+    health check: (process, base URL)."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    env = dict(env, PORT=str(port), HOST="127.0.0.1", PYTHON=sys.executable)
+    proc = subprocess.Popen([a.replace("{port}", str(port)) for a in args], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
+                return proc, base
+        except OSError:
+            time.sleep(0.25)
+    proc.kill()
+    raise RuntimeError(f"server {' '.join(args)} did not answer its health check")

@@ -30,9 +30,8 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 
-from bench.common import ROOT, scratch_database, write_section
+from bench.common import ROOT, scratch_database, serve, write_section
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -58,24 +57,6 @@ for (const kind of ['pointerdown', 'mousedown', 'click', 'keydown']) {   // the 
   document.addEventListener(kind, () => { if (window.__mtm.gesture === null) window.__mtm.gesture = performance.now(); }, true);
 }
 """
-
-
-def _serve(args: list[str], env: dict) -> tuple[subprocess.Popen, str]:
-    from bench.browsers import free_port
-
-    port = free_port()
-    env = dict(env, PORT=str(port), HOST="127.0.0.1", PYTHON=sys.executable)
-    proc = subprocess.Popen([a.replace("{port}", str(port)) for a in args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
-                return proc, base
-        except OSError:
-            time.sleep(0.25)
-    proc.kill()
-    raise RuntimeError(f"server {' '.join(args)} did not come up")
 
 
 def _settled(page, since: float) -> float | None:
@@ -209,8 +190,8 @@ def bench_database() -> tuple[str, int]:
 
 def run(url: str, rounds: int) -> list[tuple[str, list[float], list[float]]]:
     env = dict(os.environ, DATABASE_URL=url, MTM_NO_DEMO="1")
-    app, base = _serve(["bash", "scripts/serve.sh"], env)
-    floor, floor_base = _serve([sys.executable, "-m", "streamlit", "run", "bench/_floor_app.py",
+    app, base = serve(["bash", "scripts/serve.sh"], env)
+    floor, floor_base = serve([sys.executable, "-m", "streamlit", "run", "bench/_floor_app.py",
                                 "--server.port", "{port}", "--server.address", "127.0.0.1",
                                 "--server.headless", "true"], env)
     try:
