@@ -10,25 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import charts, common
-from ui.plays import (
-    discovery,
-    forgotten_gems,
-    on_this_day,
-    over_time,
-    platforms,
-    sessions,
-    skips,
-    top_lists,
-    two_periods,
-    year_in_review,
-)
+from ui.plays import SECTIONS
 from ui.plays.settings import Settings, settings, totals
-
-RENDER = {"Over time": over_time.render, "Top lists": top_lists.render, "Skips": skips.render,
-          "Sessions & streaks": sessions.render, "Discovery": discovery.render, "Two periods": two_periods.render,
-          "On this day": on_this_day.render, "Forgotten gems": forgotten_gems.render,
-          "Year in review": year_in_review.render, "Platforms & countries": platforms.render}
-SECTIONS = list(RENDER)
 
 
 @st.fragment
@@ -46,11 +29,11 @@ def body() -> None:
 def sections(chosen: Settings) -> None:
     """The section tabs, only the open one built. A fragment of its own: opening a section or moving
     a section's own widget reruns this alone, with the settings of the last run of body()."""
-    tabs = st.tabs(SECTIONS, key="section", on_change="rerun", bind="query-params")
-    for tab, name in zip(tabs, SECTIONS):
+    tabs = st.tabs(list(SECTIONS), key="section", on_change="rerun", bind="query-params")
+    for tab, render in zip(tabs, SECTIONS.values()):
         with tab:
             if tab.open:
-                RENDER[name](chosen)
+                render(chosen)
 
 
 def main() -> None:

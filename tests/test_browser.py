@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from tests.helpers import ROOT
+from ui.plays import SECTIONS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
@@ -287,9 +288,7 @@ def hostile_server(hostile_db):
 HOSTILE_PAGES = {
     "": None, "history": None, f"history?section={quote('Forgotten gems')}": None, "search?q=bold": None, "search?q=click": None,
     "explorer": ("Track ID, name, artist or album", "bold"), "explorer?source=plays": None, "admin": None,
-    **{f"plays?tz=UTC&section={quote(s)}": None for s in (
-        "Over time", "Top lists", "Skips", "Sessions & streaks", "Discovery", "Two periods", "On this day",
-        "Forgotten gems", "Year in review", "Platforms & countries")},
+    **{f"plays?tz=UTC&section={quote(s)}": None for s in SECTIONS},
 }
 # Where a hostile name is page text (not only cells of a canvas-drawn table): it must read literally.
 SHOWS_A_NAME = {"history", "search?q=bold", "search?q=click", "explorer", f"plays?tz=UTC&section={quote('Discovery')}"}

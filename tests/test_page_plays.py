@@ -18,7 +18,9 @@ from ui import plays_view as view
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")
 D = dt.date
 SECTIONS = {  # section -> its subheaders
-    "Over time": ["Minutes listened", "When you listen", "Calendar"],
+    "Over time": ["Minutes listened"],
+    "When you listen": ["When you listen"],
+    "Calendar": ["Calendar"],
     "Top lists": ["Top tracks, artists and albums"],
     "Skips": ["Skips"],
     "Sessions & streaks": ["Listening sessions", "Daily streaks"],
@@ -111,6 +113,26 @@ def test_page_writes_its_default_settings_into_the_url(plays_url, plays):
                                      "kind": "music", "min_s": "30"}
     assert "a play is a stream of 30 seconds or more" in captions(at)
     assert [s.value for s in at.subheader] == SECTIONS["Over time"]       # the first section is open
+
+
+def test_show_minutes_or_plays_is_kept_across_the_chart_sections(plays_url):
+    at = run({"tz": "UTC"}, section="Over time")
+    at.radio(key="plays_measure").set_value("plays").run()
+    for section, key in (("When you listen", "plays_heatmap_measure"), ("Calendar", "plays_calendar_measure")):
+        at.session_state["section"] = section
+        at.run()
+        assert not at.exception and not at.warning
+        assert at.radio(key=key).value == "plays", section
+    at.radio(key="plays_calendar_measure").set_value("minutes").run()
+    at.session_state["section"] = "Over time"
+    at.run()
+    assert at.radio(key="plays_measure").value == "minutes"
+
+
+def test_the_section_list_is_the_pages():
+    import ui.plays
+
+    assert list(SECTIONS) == list(ui.plays.SECTIONS)
 
 
 @pytest.mark.parametrize("section", list(SECTIONS))

@@ -19,11 +19,11 @@ from tests import plays_data as data
 from tests.helpers import ROOT, open_data, run_page, use_database, vega_lite_errors
 from ui import charts, tables
 from ui import plays_view as view
+from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
 D = dt.date
 PLAYS_PAGE = os.path.join(ROOT, "app_pages", "plays.py")
-PLAYS_SECTIONS = ["Over time", "Top lists", "Skips", "Sessions & streaks", "Discovery", "Two periods",
-                  "On this day", "Forgotten gems", "Year in review", "Platforms & countries"]
+PLAYS_SECTIONS = list(_PLAYS_SECTIONS)
 SECTION_INPUTS = {"On this day": {"plays_on_day": D(2026, 10, 27)},
                   "Forgotten gems": {"plays_gems_days": 30, "plays_gems_min": 3}}
 
@@ -103,9 +103,10 @@ def test_every_plays_table_has_human_headers(plays_url, section):
 
 
 def test_heatmap_data_names_weekdays_and_rounds_minutes(plays_url):
-    at = plays_page({"tz": "UTC"}, "Over time")
+    at = plays_page({"tz": "UTC"}, "When you listen")
     heat = next(d.value for d in at.dataframe if "weekday" in d.value.columns)
     assert set(heat["weekday"]) <= set(tables.WEEKDAY_NAMES.values())
+    at = plays_page({"tz": "UTC"}, "Over time")
     timeline = next(d.value for d in at.dataframe if "period" in d.value.columns)
     assert (timeline["minutes"] == timeline["minutes"].round()).all()
 

@@ -18,10 +18,10 @@ from streamlit.testing.v1 import AppTest
 from tests import hostile_data as data
 from tests.helpers import FIXTURES, ROOT, run_page, use_database
 from ui import common, text
+from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
 PAGES = os.path.join(ROOT, "app_pages")
-SECTIONS = ["Over time", "Top lists", "Skips", "Sessions & streaks", "Discovery", "Two periods",
-            "On this day", "Forgotten gems", "Year in review", "Platforms & countries"]
+SECTIONS = list(_PLAYS_SECTIONS)
 
 
 def shown(escaped: str) -> str:

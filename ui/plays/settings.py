@@ -18,6 +18,7 @@ IMPORT_HINT = ("No plays yet. Request your **extended streaming history** from S
 NOT_BUILT = ("Plays are stored, but their analysis tables have not been built yet. Run any import again "
              "(the same file is fine) to build them.")
 KEY_TZ, KEY_DATES, KEY_KIND, KEY_MIN_S = "plays_tz", "plays_dates", "plays_kind", "plays_min_s"
+KEY_MEASURE = "plays_measure_choice"     # minutes or plays, shared by the Over time, When you listen and Calendar sections
 
 
 @dataclass(frozen=True)
@@ -127,3 +128,17 @@ def totals(s: Settings) -> None:
     cols[3].metric(view.level_name("artist", s.kind), f"{int(counts.artists):,}")
     cols[4].metric("Days with a play", f"{int(t.days):,}", help=f"Of {view.count_text((s.until - s.since).days + 1, 'day')}")
     cols[5].metric("Skip rate", view.percent(int(t.skips) / int(t.skip_known) if int(t.skip_known) else None))
+
+
+def measure_choice(key: str) -> str:
+    """The "Show minutes / plays" radio of a chart section (`key`: its widget). Only the open section is
+    built, so each has its own radio; the choice is kept across them in KEY_MEASURE."""
+    current = st.session_state.get(KEY_MEASURE, "minutes")
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current       # first shown, or changed in another section since
+    return st.radio("Show", ["minutes", "plays"], horizontal=True, key=key, format_func=str.capitalize,
+                    on_change=_keep_measure, args=(key,))
+
+
+def _keep_measure(key: str) -> None:
+    st.session_state[KEY_MEASURE] = st.session_state[key]
