@@ -20,6 +20,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.common import serve as serve_app  # noqa: E402  (after the path is set)
+
 DATABASE = "mtm_screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 WIDTH = 1400
@@ -74,10 +76,9 @@ def _existing(name: str) -> str | None:
 
 
 def serve(url: str) -> tuple[subprocess.Popen, str]:
-    """The dashboard on `url`, served by scripts/serve.sh on a free port (bench/latency.py's way)."""
-    from bench.latency import _serve
-
-    return _serve(["bash", "scripts/serve.sh"], dict(os.environ, DATABASE_URL=url, MTM_NO_DEMO="1"))
+    """The dashboard on `url`, served by scripts/serve.sh on a free port (bench.common.serve, as the
+    benches serve it)."""
+    return serve_app(["bash", "scripts/serve.sh"], dict(os.environ, DATABASE_URL=url, MTM_NO_DEMO="1"))
 
 
 def settle(page, timeout_s: float = 90) -> None:
