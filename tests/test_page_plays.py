@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 import pandas as pd
 import pyarrow as pa
@@ -240,6 +241,26 @@ def test_year_in_review_runs_to_31_december(plays_url, plays):
     assert "1 January to 31 December 2024" in captions(at)
     assert plays_metric(at, -1) == counted(plays, "UTC", D(2024, 1, 1), D(2024, 12, 31))
     assert plays_metric(at, 0) != plays_metric(at, -1)       # the headline keeps the page's dates
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_year_in_review_top_five_are_the_years_most_played(plays_url, plays, tz):
+    """Each "Top ..." list is the year's five most played (streams of 30 s or more, local year, music),
+    numbered by rank with its plays; checked against pandas in two zones (New York crosses DST)."""
+    at = run({"tz": tz}, section="Year in review", inputs={"plays_review_year": 2025})
+    df = data.local(plays, tz)
+    df = df[(df["kind"] == "music") & (df["ms_played"] >= 30_000) & (df["local"].dt.year == 2025)]
+    texts = [m.value for m in at.markdown]       # each "**Top ...**" title, then its list
+    lines = {t.split("**")[1]: texts[i + 1].split("\n") for i, t in enumerate(texts) if t.startswith("**Top ")}
+    for title, column in (("Top artists", "artist"), ("Top tracks", "track"), ("Top albums", "album")):
+        counts = df.groupby(column).size().sort_values(ascending=False) if column == "artist" else \
+            df.groupby([column, "artist"]).size().sort_values(ascending=False)
+        shown = lines[title]
+        assert 1 <= len(shown) <= 5
+        plays_shown = [int(re.search(r"· ([\d,]+) plays?$", line).group(1).replace(",", "")) for line in shown]
+        assert plays_shown == sorted(plays_shown, reverse=True)
+        assert plays_shown == [int(n) for n in counts.iloc[:len(shown)]], title
+        assert [int(line.split(".")[0]) for line in shown][0] == 1
 
 
 def test_link_settings_are_used(plays_url):

@@ -130,12 +130,6 @@ def test_audiobooks_are_chapters_authors_and_books():
     assert view.level_headers("album", "audiobook")["name"] == "Book"
 
 
-def test_year_in_review_top_lists_show_plays_before_the_long_name(plays_url):
-    at = plays_page({"tz": "UTC"}, "Year in review")
-    tops = [d for d in at.dataframe if "label" in d.value.columns]
-    assert len(tops) == 3
-    for element in tops:
-        assert shown_headers(element)[:2] == ["Rank", "Plays"]
 
 
 def test_calendar_tells_days_outside_the_data_from_days_without_a_stream():

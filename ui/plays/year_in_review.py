@@ -6,6 +6,7 @@ import streamlit as st
 from ui import cached, charts, common, tables
 from ui import plays_view as view
 from ui.plays.settings import Settings
+from ui.text import literal
 
 
 def render(s: Settings) -> None:
@@ -42,7 +43,9 @@ def render(s: Settings) -> None:
     cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
     charts.draw(view.calendar_chart, days, year, first=s.first, last=s.last)
     st.caption(view.CALENDAR_NOTE)
+    tables.data_expander(days, "plays_review_days", headers={"period": "Day"}, kinds={"period": "date"})
     charts.draw(view.year_months_chart, months, year)
+    tables.data_expander(months, "plays_review_months", headers={"period": "Month"}, kinds={"period": "month"})
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
         with col, common.guard():
@@ -52,7 +55,13 @@ def render(s: Settings) -> None:
             if top.empty:
                 st.caption("None.")
                 continue
-            # plays before the long label: a third of 1400 px cannot show a long name and a third column
-            shown = view.with_labels(top, level)[["rank", "plays", "label"]]
-            tables.show(shown, f"plays_review_{level}", headers=view.level_headers(level, s.kind),
-                        widths={"rank": 50, "plays": 60})
+            # a numbered list, not a table: five names read better, and three tables (with their
+            # CSV buttons) were most of this section's time in the browser (the full lists, with
+            # CSV, are in Top lists)
+            st.markdown(top_five(view.with_labels(top, level)))
+
+
+def top_five(top) -> str:
+    """Markdown: '1. Name — Artist · 1,234 plays' per row, names shown literally (ui.text.literal)."""
+    return "\n".join(f"{int(r['rank'])}. {literal(r['label'])} · {view.count_text(int(r['plays']), 'play')}"
+                     for _, r in top.iterrows())
