@@ -43,9 +43,7 @@ def render(s: Settings) -> None:
     cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
     charts.draw(view.calendar_chart, days, year, first=s.first, last=s.last)
     st.caption(view.CALENDAR_NOTE)
-    tables.data_expander(days, "plays_review_days", headers={"period": "Day"}, kinds={"period": "date"})
     charts.draw(view.year_months_chart, months, year)
-    tables.data_expander(months, "plays_review_months", headers={"period": "Month"}, kinds={"period": "month"})
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
         with col, common.guard():
