@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, charts, common, tables
+from ui import cached, charts, common
 from ui import plays_view as view
 from ui.plays.settings import Settings
 from ui.text import literal
