@@ -15,6 +15,9 @@ TOP_CHOICES = 200          # tracks / artists offered in the bump chart's picker
 DEFAULT_PICKS = 5          # preselected: the strongest ones in the filtered snapshots
 ARTIST_CHOICES = 2000      # artists in the artist filter
 SERIES_ROWS = 5000         # row cap of one bump chart's data
+# PICKER_NOTE: the bump chart's picker sits in a popover. Its options are the filtered top list, so
+# a filter change makes it a new widget, and a mounted multiselect of up to TOP_CHOICES options was a
+# large part of the browser's work on every time-range change; closed, it is not drawn.
 
 
 def _filters() -> filters.HistoryFilters | None:
@@ -51,7 +54,8 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("No artists ranked with these filters.")
             return
         options = top["artist_name"].tolist()
-        picked = st.multiselect("Artists", options, default=options[:DEFAULT_PICKS])
+        with st.popover("Choose artists", icon=":material/checklist:"):   # see PICKER_NOTE
+            picked = st.multiselect("Artists", options, default=options[:DEFAULT_PICKS])
         if not picked:
             st.caption("Pick at least one artist.")
             return
@@ -67,8 +71,9 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("No tracks ranked with these filters.")
             return
         labels = dict(zip(top["track_id"], top["label"]))
-        picked = st.multiselect("Tracks", list(labels), default=list(labels)[:DEFAULT_PICKS],
-                                format_func=lambda tid: labels.get(tid, tid))
+        with st.popover("Choose tracks", icon=":material/checklist:"):   # see PICKER_NOTE
+            picked = st.multiselect("Tracks", list(labels), default=list(labels)[:DEFAULT_PICKS],
+                                    format_func=lambda tid: labels.get(tid, tid))
         if not picked:
             st.caption("Pick at least one track.")
             return

@@ -376,3 +376,26 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()
+
+
+def test_history_picker_in_its_popover_follows_the_chosen_tracks(server, browser):
+    """The bump chart's picker sits in a popover (app_pages/history.py, PICKER_NOTE): opened, it holds
+    the preselected tracks; taking one out redraws the chart with one line fewer in its legend."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/history", wait_until="domcontentloaded")
+        wait_for_run(page)
+        main = page.locator('[data-testid="stMain"]')
+        assert main.locator('[data-testid="stMultiSelect"]').count() == 0        # closed: not drawn
+        main.get_by_role("button", name=re.compile("Choose tracks")).click()
+        picker = page.locator('[data-testid="stMultiSelect"]')
+        picker.first.wait_for(timeout=10_000)
+        remove = picker.first.locator('[aria-label^="Remove "]')                # one per chosen track
+        assert remove.count() == 5
+        remove.first.click()
+        wait_for_run(page)
+        assert picker.first.locator('[aria-label^="Remove "]').count() == 4
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert charts_drawn(page) == 1
+    finally:
+        page.close()
