@@ -60,6 +60,7 @@ def render(s: Settings) -> None:
 
 
 def top_five(top) -> str:
-    """Markdown: '1. Name — Artist · 1,234 plays' per row, names shown literally (ui.text.literal)."""
-    return "\n".join(f"{int(r['rank'])}. {literal(r['label'])} · {view.count_text(int(r['plays']), 'play')}"
-                     for _, r in top.iterrows())
+    """Markdown: '1. Name — Artist · 1,234 plays' per row, names shown literally (ui.text.literal).
+    Not a markdown list: that would renumber tied ranks (1, 2, 2 would show as 1, 2, 3)."""
+    return "  \n".join(f"{int(r['rank'])}\\. {literal(r['label'])} · {view.count_text(int(r['plays']), 'play')}"
+                        for _, r in top.iterrows())
