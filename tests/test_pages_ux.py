@@ -130,8 +130,6 @@ def test_audiobooks_are_chapters_authors_and_books():
     assert view.level_headers("album", "audiobook")["name"] == "Book"
 
 
-
-
 def test_calendar_tells_days_outside_the_data_from_days_without_a_stream():
     rows = pd.DataFrame({"period": [D(2024, 3, 5)], "minutes": [10.0], "plays": [3]})
     frame = view.calendar_frame(rows, 2024, first=D(2024, 3, 1), last=D(2024, 3, 31))
