@@ -171,7 +171,7 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple]:
             return "type"
         return "section" if name.startswith("Plays: open") else "change"
 
-    return [(name, v, flo[floor_of[kind(name)]], flo["redraw"] if kind(name) != "open" and "type" not in name else None)
+    return [(name, v, flo[floor_of[kind(name)]], flo["redraw"] if floor_of[kind(name)] == "radio" else None)
             for name, v in app.items()]
 
 
