@@ -399,3 +399,24 @@ def test_history_picker_in_its_popover_follows_the_chosen_tracks(server, browser
         assert charts_drawn(page) == 1
     finally:
         page.close()
+
+
+def test_discovery_picker_takes_a_typed_name_in_chromium(plays_server, browser):
+    """First and last listen lists only the most played artists (ui/plays/discovery.py); a name typed
+    into the picker reaches the page, which looks it up (here: nobody has it, and says so)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{plays_server}/plays?tz=UTC&section=Discovery", wait_until="domcontentloaded")
+        wait_for_run(page)
+        main = page.locator('[data-testid="stMain"]')
+        picker = main.locator('[data-testid="stSelectbox"]').filter(has_text="Artist")
+        assert "first played" in main.inner_text()                          # the most played, preselected
+        box = picker.locator("input")
+        box.click()
+        box.fill("zz nobody plays this")
+        box.press("Enter")
+        wait_for_run(page)
+        assert "No artist with a play is called zz nobody plays this." in main.inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()

@@ -236,6 +236,32 @@ def test_first_and_last_listen_shows_the_chosen_artist(plays_url, plays):
     assert any(artist in m.value for m in at.markdown)
 
 
+def test_first_and_last_listen_finds_an_artist_by_typed_name(plays_url, plays, monkeypatch):
+    """The picker lists only the most played; any other artist is typed, case and accents aside."""
+    import unicodedata
+
+    from ui.plays import discovery
+
+    monkeypatch.setattr(discovery, "ARTIST_CHOICES", 2)
+    params = {"from": "2024-01-01", "to": "2026-12-31"}
+    listed = run(params, section="Discovery").selectbox(key="plays_first_artist").options
+    music = plays[(plays["kind"] == "music") & (plays["ms_played"] >= 30000)]
+    unlisted = [a for a in music["artist"].value_counts().index if a not in listed and a.strip()]
+    accented = [a for a in unlisted if unicodedata.normalize("NFKD", a) != a]
+    artist = (accented or unlisted)[0]
+    typed = "  " + "".join(c for c in unicodedata.normalize("NFKD", artist) if not unicodedata.combining(c)).upper()
+    at = run(params, section="Discovery", inputs={"plays_first_artist": typed})
+    assert not at.exception
+    assert set(at.dataframe[-1].value["name"]) == set(music.loc[music["artist"] == artist, "track"])
+    assert any(artist in m.value for m in at.markdown), "the line names the artist as the export spells it"
+
+    for nobody in ("no such artist ever", "x" * 5000, "a\x00b"):
+        at = run(params, section="Discovery", inputs={"plays_first_artist": nobody})
+        assert not at.exception
+        assert any(c.value.startswith("No artist with a play is called") for c in at.caption)
+        assert all(len(c.value) < 1000 for c in at.caption)
+
+
 def test_year_in_review_runs_to_31_december(plays_url, plays):
     at = run(section="Year in review", inputs={"plays_review_year": 2024})
     assert "1 January to 31 December 2024" in captions(at)

@@ -807,6 +807,21 @@ having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays
 order by plays desc, artist
 limit :limit;
 
+-- name: plays_artist_match
+-- The artist (show, for podcasts) a name typed into the first-and-last-listen picker stands for:
+-- the artist with a play (a stream of at least :min_seconds) whose name is :typed ignoring case and
+-- accents (mtm_fold), the most played when several are; no row when none is. The picker lists only
+-- the most played (plays_artists), so any other artist is reached by name.
+-- example: {"typed": "motley crue", "kind": "music", "min_seconds": 30}
+select n.name as artist
+from plays_z_totals i   -- all time: one row per artist and kind
+join plays_z_names n using (name_key)
+where i.level = 'artist' and (:kind = 'all' or i.kind = :kind) and mtm_fold(n.name) = mtm_fold(:typed)
+group by n.name
+having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
+order by sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) desc, n.name
+limit 1;
+
 -- name: plays_first_last
 -- For one artist (exact name): the artist, then each of its tracks, with the first and last play
 -- ever (a stream of at least :min_seconds; local time), plays, minutes, and the first and last

@@ -11,7 +11,10 @@ from ui.plays.settings import Settings
 from ui.text import literal
 
 TABLE_ROWS = 500
-ARTIST_CHOICES = 2000
+ARTIST_CHOICES = 200       # listed in the picker; any other artist is typed (plays_artist_match)
+# The browser builds a select box's every option each time this section opens: 2,000 of them were
+# most of the section's wait at a million plays, for a list nobody scrolls; names are typed.
+MAX_TYPED = 200            # a longer typed name matches no artist (and is not sent to PostgreSQL)
 
 
 def render(s: Settings) -> None:
@@ -30,8 +33,17 @@ def render(s: Settings) -> None:
     if artists.empty:
         st.caption(f"No {artist_one} with a play.")
         return
-    artist = st.selectbox(artist_one.capitalize(), artists["artist"].tolist(), key="plays_first_artist",
-                          help="Artists with the most plays first.")
+    listed = artists["artist"].tolist()
+    typed = st.selectbox(artist_one.capitalize(), listed, key="plays_first_artist", accept_new_options=True,
+                         help=f"The {len(listed):,} most played first; type any other name and press Enter.")
+    if typed is None:
+        st.caption("Pick a name, or type one.")
+        return
+    artist = typed if typed in listed else typed_artist(typed, s)
+    if artist is None:
+        shown = typed if len(typed) <= MAX_TYPED else typed[:MAX_TYPED] + "…"
+        st.caption(f"No {artist_one} with a play is called {literal(shown)}.")
+        return
     with common.guard():
         res = cached.query("plays_first_last", tz=s.tz, artist=artist, kind=s.kind, min_seconds=s.min_seconds,
                            limit=TABLE_ROWS)
@@ -47,3 +59,12 @@ def render(s: Settings) -> None:
     tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
     tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
     common.truncated_note(res)
+
+
+def typed_artist(name: object, s: Settings) -> str | None:
+    """The artist a name typed into the picker stands for (case and accents aside), or None."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_TYPED or "\x00" in name:
+        return None
+    with common.guard():
+        found = cached.query("plays_artist_match", typed=name.strip(), kind=s.kind, min_seconds=s.min_seconds).df
+    return None if found.empty else str(found.at[0, "artist"])
