@@ -225,3 +225,21 @@ def test_chart_spec_is_built_once_per_builder_and_arguments_and_refuses_lambdas(
     assert changed["datasets"] != first["datasets"]
     with pytest.raises(ValueError):
         cached.chart_spec(lambda d: _counted_bars(d), df)
+
+
+def test_spec_sends_only_the_columns_the_chart_names():
+    """charts.spec drops a dataset's columns that no field, tooltip, expression or selection of the
+    spec names (they would only be converted in the browser on every redraw), and keeps the rest."""
+    df = pd.DataFrame({"snapshot_date": [D(2025, 1, 6)], "rank": [1], "label": ["Jóga — Björk"],
+                       "track_id": ["4uLU6hMCjMI75M1A2tKUQC"], "spotify_url": ["https://open.spotify.com/x"],
+                       "minutes": [3.5], "weight": [2.0]})
+    out = charts.spec(charts.bump_chart(df))
+    (data,) = out["datasets"].values()
+    assert list(data.columns) == ["snapshot_date", "rank", "label"]
+
+    chart = (alt.Chart(df).transform_calculate(hours="datum.minutes / 60")
+             .transform_filter(alt.datum.weight > 1)
+             .mark_bar().encode(x="label:N", y="hours:Q"))
+    (data,) = charts.spec(chart)["datasets"].values()
+    assert set(data.columns) == {"label", "minutes", "weight"}     # read by an expression: kept
+    assert len(data) == 1
