@@ -219,14 +219,10 @@ def body() -> None:
 
 @st.fragment
 def sections(chosen: filters.HistoryFilters) -> None:
-    """Only the open section is built and sent (bench/latency.py); the open section is in the link
-    (?section=). A fragment of its own: opening a section or moving a section's own widget reruns
+    """The section picker and the open section, the only one built and sent (common.open_section);
+    the open section is in the link (?section=). A fragment of its own: opening a section or moving a section's own widget reruns
     this alone, with the filters of the last run of body()."""
-    tabs = st.tabs(list(SECTIONS), key="section", on_change="rerun", bind="query-params")
-    for tab, render in zip(tabs, SECTIONS.values()):
-        with tab:
-            if tab.open:
-                render(chosen)
+    common.open_section(SECTIONS, chosen)
 
 
 main()

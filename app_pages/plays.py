@@ -3,7 +3,7 @@ when you listen, top lists, skips, sessions and streaks, discovery, two periods 
 this day, forgotten gems, a year in review, platforms and countries.
 
 The settings (time zone, dates, kind, what counts as a play) and the open section live in the URL,
-so a view can be shared. Sections are tabs that run only when opened; each is a module of ui/plays/.
+so a view can be shared. Only the open section runs; each is a module of ui/plays/.
 """
 from __future__ import annotations
 
@@ -27,13 +27,10 @@ def body() -> None:
 
 @st.fragment
 def sections(chosen: Settings) -> None:
-    """The section tabs, only the open one built. A fragment of its own: opening a section or moving
-    a section's own widget reruns this alone, with the settings of the last run of body()."""
-    tabs = st.tabs(list(SECTIONS), key="section", on_change="rerun", bind="query-params")
-    for tab, render in zip(tabs, SECTIONS.values()):
-        with tab:
-            if tab.open:
-                render(chosen)
+    """The section picker and the open section, the only one built (common.open_section). A fragment
+    of its own: opening a section or moving a section's own widget reruns this alone, with the
+    settings of the last run of body()."""
+    common.open_section(SECTIONS, chosen)
 
 
 def main() -> None:

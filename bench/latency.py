@@ -15,7 +15,7 @@ gives the medians and the ratio app / floor for the same kind of gesture:
 - open a page: a fresh tab on the page's URL (floor: its only page);
 - type a search: "radiohead" typed one key at a time, last keystroke -> results (floor: its live box);
 - change the main filter: History's time range, Plays' kind (floor: its radio);
-- open a section: each tab of the Plays page (floor: its radio).
+- open a section: each section of the Plays page, from its section picker (floor: its radio).
 
 Datasets: `demo` = what `make run` loads (600 tracks, 40,000-record export), built from scratch in
 `mtm_bench_latency_demo`; `bench` = the 100,000-track database of bench.dataset with a
@@ -114,8 +114,13 @@ def _radio(page, group: str, option: int) -> float | None:
     return _gesture(page, label.click)
 
 
+def _sections(page):
+    """The page's section picker (ui.common.open_section: a segmented control, a radio group to the browser)."""
+    return page.get_by_role("radiogroup", name="Section")
+
+
 def _tab(page, name: str) -> float | None:
-    return _gesture(page, page.get_by_role("tab", name=name, exact=True).click)
+    return _gesture(page, _sections(page).get_by_role("radio", name=name, exact=True).click)
 
 
 def measure(base: str, floor: str, rounds: int) -> list[tuple]:
@@ -156,7 +161,7 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple]:
                     add(app, "History: change the time range", _radio(page, "Time range", 1 + r % 2))
                 if path == "plays":
                     add(app, "Plays: change the kind", _radio(page, "Kind", 1 + r % 2))
-                    for section in page.get_by_role("tab").all_inner_texts()[1:]:
+                    for section in _sections(page).get_by_role("radio").all_inner_texts()[1:]:
                         add(app, f"Plays: open {section.strip()}", _tab(page, section.strip()))
                 if path == "search":
                     add(app, "Search: type, last key -> results", _type(page, '[data-testid="stMain"] [data-testid="stTextInputField"]'))

@@ -142,6 +142,12 @@ BROKEN_IMAGES_JS = """() => Array.from(document.images)
     .filter(img => img.complete && img.naturalWidth === 0).map(img => img.src.slice(0, 80))"""
 
 
+def section_button(page, name: str):
+    """A section of the page's section picker (ui.common.open_section: a segmented control, which
+    browsers are told is a radio group named Section)."""
+    return page.get_by_role("radiogroup", name="Section").get_by_role("radio", name=name, exact=True)
+
+
 def broken_images(page) -> list[str]:
     """The <img> elements that finished loading without a picture (a browser's broken-image icon)."""
     time.sleep(0.5)
@@ -351,7 +357,7 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         main = page.locator('[data-testid="stMain"]')
         assert "Minutes listened" in main.inner_text()
         assert main.locator('[data-testid="stDataFrame"]').count() == 0          # Data expanders closed
-        page.get_by_role("tab", name="Top lists", exact=True).click()
+        section_button(page, "Top lists").click()
         page.wait_for_url(re.compile(r"section=Top"))
         wait_for_run(page)
         assert main.locator("h3").filter(has_text="Top tracks").count() == 1
@@ -361,7 +367,7 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         wait_for_run(page)
         assert main.locator("h3").filter(has_text="Top tracks").count() == 1     # still on Top lists
         assert charts_drawn(page) == 1
-        page.get_by_role("tab", name="Over time", exact=True).click()
+        section_button(page, "Over time").click()
         wait_for_run(page)
         main.locator('[data-testid="stExpander"] summary').first.click()
         wait_for_run(page)

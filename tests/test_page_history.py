@@ -69,7 +69,8 @@ def params(at: AppTest) -> dict:
 
 def test_history_page_opens_on_the_first_section_and_builds_only_that(demo_url):
     at = run()
-    assert [t.label for t in at.tabs] == list(SECTIONS)
+    assert at.segmented_control(key="section").options == list(SECTIONS)
+    assert at.segmented_control(key="section").value == "Rank over time"
     assert [s.value for s in at.subheader] == ["Rank over time"]
     assert len(charts(at)) == 1 and not at.dataframe and not at.download_button    # the Data expander is closed
     open_data(at)

@@ -148,8 +148,6 @@ def test_calendar_tells_days_outside_the_data_from_days_without_a_stream():
 
 
 def test_history_tables_have_human_headers(demo_url):
-    from urllib.parse import quote  # noqa: F401 - the section names are tab labels
-
     for section in ("Rank over time", "Currently obsessed", "Forgotten gems", "Musical evolution",
                     "What the tracks are like"):
         at = AppTest.from_file(os.path.join(ROOT, "app_pages", "history.py"), default_timeout=60)

@@ -1,5 +1,5 @@
 """The Plays page (app_pages/plays.py) in parts: settings.py (the settings and totals) and one module
-per section, each with render(settings). SECTIONS: the sections in their tab order (the page and
+per section, each with render(settings). SECTIONS: the sections in the picker's order (the page and
 the tests read it)."""
 from ui.plays import (
     calendar,
