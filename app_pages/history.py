@@ -220,8 +220,8 @@ def body() -> None:
 @st.fragment
 def sections(chosen: filters.HistoryFilters) -> None:
     """The section picker and the open section, the only one built and sent (common.open_section);
-    the open section is in the link (?section=). A fragment of its own: opening a section or moving a section's own widget reruns
-    this alone, with the filters of the last run of body()."""
+    the open section is in the link (?section=). A fragment of its own: opening a section or moving
+    a section's own widget reruns this alone, with the filters of the last run of body()."""
     common.open_section(SECTIONS, chosen)
 
 

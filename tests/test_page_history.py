@@ -33,7 +33,7 @@ def run(query_params: dict | None = None, section: str | None = None, data: bool
 
 
 def open_section(at: AppTest, section: str) -> AppTest:
-    """What a click on the tab does: the widget's value and its link parameter."""
+    """What a click on the section picker does: the widget's value and its link parameter."""
     at.session_state["section"] = section
     at.query_params["section"] = section
     at.run()
@@ -75,6 +75,13 @@ def test_history_page_opens_on_the_first_section_and_builds_only_that(demo_url):
     assert len(charts(at)) == 1 and not at.dataframe and not at.download_button    # the Data expander is closed
     open_data(at)
     assert len(at.dataframe) == 1 and len(at.download_button) == 1
+
+
+@pytest.mark.parametrize("value", ["Nope", "rank over time", "", "x" * 5000, "Rank over time\x00", "<b>Forgotten gems</b>"])
+def test_an_unknown_section_in_the_link_opens_the_first(demo_url, value):
+    at = run({"section": value})
+    assert at.segmented_control(key="section").value == "Rank over time"
+    assert [s.value for s in at.subheader] == ["Rank over time"]
 
 
 @pytest.mark.parametrize("section", list(SECTIONS))

@@ -255,6 +255,9 @@ def test_first_and_last_listen_finds_an_artist_by_typed_name(plays_url, plays, m
     assert set(at.dataframe[-1].value["name"]) == set(music.loc[music["artist"] == artist, "track"])
     assert any(artist in m.value for m in at.markdown), "the line names the artist as the export spells it"
 
+    at = run(params, section="Discovery", inputs={"plays_first_artist": None})     # the box emptied
+    assert not at.exception and any(c.value == "Pick a name, or type one." for c in at.caption)
+
     for nobody in ("no such artist ever", "x" * 5000, "a\x00b"):
         at = run(params, section="Discovery", inputs={"plays_first_artist": nobody})
         assert not at.exception
@@ -319,6 +322,9 @@ def test_hostile_link_values_fall_back_to_defaults(plays_url, key, value):
     assert params["tz"] == "UTC"
     if key not in ("section",):
         assert at.warning and "could not be used" in at.warning[0].value
+    else:                                               # an unknown section opens the first
+        assert at.segmented_control(key="section").value == "Over time"
+        assert [h.value for h in at.subheader] == SECTIONS["Over time"]
 
 
 # ---------------------------------------------------------------------------------------------

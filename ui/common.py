@@ -156,18 +156,20 @@ def truncated_note(result) -> None:
         st.caption(f"Showing the first {len(result.df):,} rows; narrow the filters to see the rest.")
 
 
-def open_section(sections: dict, *args) -> str:
+def open_section(sections: dict, *args) -> None:
     """A page's section picker (a segmented control, bound to the URL as ?section=) and the open
-    section, `sections[name](*args)`, the only one built; returns its name. Each section draws in a
+    section, `sections[name](*args)`, the only one built. Each section draws in a
     slot of its own, an empty placeholder while closed: the browser then builds the opened section's
     elements afresh, where one shared slot made it turn the last section's elements into the next
     one's, which took longer than building them (a table where a chart was, a chart where a radio
     was). SECTION_PICKER_NOTE: a segmented control rather than st.tabs: a tab bar is re-measured
     and redrawn in the browser on every run of its fragment (all its tabs), a button group is not."""
     names = list(sections)
-    name = st.segmented_control("Section", names, key="section", required=True, default=names[0],
-                                bind="query-params", label_visibility="collapsed")
-    if name not in sections:        # an unknown ?section= opens the first
+    if "section" not in st.session_state and st.query_params.get("section") not in sections:
+        st.session_state["section"] = names[0]      # no section in the link, or one unknown (or empty)
+    name = st.segmented_control("Section", names, key="section", required=True, bind="query-params",
+                                label_visibility="collapsed")
+    if name not in sections:
         name = names[0]
     for other, render in sections.items():
         if other == name:
@@ -175,4 +177,3 @@ def open_section(sections: dict, *args) -> str:
                 render(*args)
         else:
             st.empty()
-    return name
