@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import ROOT, run_page, use_database, vega_lite_errors
+from tests.helpers import ROOT, open_data, run_page, use_database, vega_lite_errors
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")
@@ -423,7 +423,8 @@ def test_on_this_day_says_each_years_plays_and_every_streams_minutes(plays_url, 
 def test_sessions_say_what_length_and_played_mean_and_played_never_exceeds_length(plays_url):
     at = run({"tz": "Europe/Berlin", "from": "2024-01-01", "to": "2026-11-23"}, section="Sessions & streaks")
     assert "never more than Length" in captions(at)
-    longest = at.dataframe[0].value
+    assert not at.dataframe                      # the lists wait in their expanders, unbuilt
+    longest = open_data(at).dataframe[0].value
     assert len(longest) > 0 and (longest["minutes_played"] <= longest["minutes"] + 1e-9).all()
 
 
@@ -484,3 +485,29 @@ def test_month_timeline_labels_months():
                                      (1234, "1,234 new artists")])
 def test_counts_are_said_with_their_plural(n, want):
     assert view.count_text(n, "new artist") == want
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_two_periods_count_new_and_dropped_artists_in_their_expanders_like_pandas(plays_url, plays, tz):
+    """The expanders under the comparison say how many artists are new in B and dropped in B (a play
+    of 30 s or more, music, each period's local days); opened, each lists as many as it counts (up to 50)."""
+    at = run({"tz": tz, "from": "2025-01-01", "to": "2025-12-31"}, section="Two periods",
+             inputs={"plays_period_a": (D(2024, 1, 1), D(2024, 12, 31))})
+    df = data.local(plays, tz)
+    df = df[(df["kind"] == "music") & (df["ms_played"] >= 30000)]
+    a = set(df[(df["day"] >= D(2024, 1, 1)) & (df["day"] <= D(2024, 12, 31))]["artist"])
+    b = set(df[(df["day"] >= D(2025, 1, 1)) & (df["day"] <= D(2025, 12, 31))]["artist"])
+    labels = [e.label for e in at.expander]
+    new, dropped = len(b - a), len(a - b)
+    assert f"New in B · {view.count_text(new, 'artist')}" in labels
+    assert f"Dropped in B · {view.count_text(dropped, 'artist')}" in labels
+    assert not at.dataframe[1:]                       # only the comparison is built until one is opened
+    at = open_data(at)
+    listed = {e.label: e for e in at.expander}
+    for label, expected in ((f"New in B · {view.count_text(new, 'artist')}", b - a),
+                            (f"Dropped in B · {view.count_text(dropped, 'artist')}", a - b)):
+        shown = listed[label].dataframe
+        if expected:
+            assert set(shown[0].value["name"]) <= expected and len(shown[0].value) == min(len(expected), 50)
+        else:
+            assert not shown

@@ -70,6 +70,18 @@ def test_table_helper_shows_human_headers_whole_minutes_percent_weekday_names_an
     assert config["first_play"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"
 
 
+def test_a_bar_column_keeps_its_number_and_draws_to_the_largest_value():
+    """A top list's ordering column (kinds={col: "bar"}): the value, whole, with a bar from 0 to the
+    column's largest value; an empty or all-zero column still gets a valid bar (max 1)."""
+    frame, config = tables.shape(RAW, kinds={"plays": "bar", "minutes": "bar"})
+    bar = config["plays"]["type_config"]
+    assert (bar["type"], bar["format"], bar["min_value"], bar["max_value"]) == ("progress", "localized", 0, 1234.0)
+    assert config["plays"]["label"] == "Plays" and frame["plays"].tolist() == [1234.0, 2.0]
+    assert frame["minutes"].tolist() == [12.0, 0.0]
+    _, config = tables.shape(RAW.assign(plays=[0, None]), kinds={"plays": "bar"})
+    assert config["plays"]["type_config"]["max_value"] == 1.0
+
+
 def test_csv_keeps_the_raw_values_under_the_human_headers():
     out = tables.csv_frame(RAW, headers={"name": "Track"})
     assert "track_id" not in out.columns and list(out.columns)[:4] == ["Track", "Kind", "Weekday", "Plays"]

@@ -24,7 +24,7 @@ KIND_NAMES = {"music": "Music", "podcast": "Podcast", "audiobook": "Audiobook", 
 @dataclass(frozen=True)
 class Col:
     header: str
-    kind: str = "text"     # text, kind (of a play), count, number, minutes, percent, year, weekday, datetime, date, check, link
+    kind: str = "text"     # text, kind (of a play), count, number, minutes, percent, year, weekday, datetime, date, check, link, bar
     help: str | None = None
 
 
@@ -141,7 +141,7 @@ def shown_frame(df: pd.DataFrame, kinds: dict | None = None, hide=()) -> pd.Data
         values = out[col]
         if kind in ("count", "year"):
             out[col] = pd.to_numeric(values, errors="coerce").round().astype("Int64")
-        elif kind == "minutes":
+        elif kind in ("minutes", "bar"):
             out[col] = pd.to_numeric(values, errors="coerce").astype("float64").round(0)
         elif kind == "number":
             out[col] = pd.to_numeric(values, errors="coerce").astype("float64").round(1)
@@ -167,8 +167,23 @@ def shape(df: pd.DataFrame, headers: dict | None = None, kinds: dict | None = No
             continue
         known = COLUMNS.get(col)
         help_text = (helps or {}).get(col) or (known.help if known else None)
-        config[col] = _column(_kind(col, kinds), header(col, headers), help_text, (widths or {}).get(col))
+        kind = _kind(col, kinds)
+        if kind == "bar":        # the number with a bar to the column's largest value: a top list's measure
+            top = pd.to_numeric(frame[col], errors="coerce").max()
+            config[col] = _bar_column(header(col, headers), help_text, float(top) if pd.notna(top) and top > 0 else 1.0,
+                                      (widths or {}).get(col))
+            continue
+        config[col] = _column(kind, header(col, headers), help_text, (widths or {}).get(col))
     return frame, config
+
+
+def _bar_column(title: str, help_text: str | None, top: float, width=None):
+    import streamlit as st
+
+    column = st.column_config.ProgressColumn(title, format="localized", min_value=0, max_value=top, help=help_text)
+    if width is not None:
+        column["width"] = width
+    return column
 
 
 def csv_frame(df: pd.DataFrame, headers: dict | None = None, hide=()) -> pd.DataFrame:
@@ -192,14 +207,24 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
     return shown
 
 
-def data_expander(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None,
-                  hide=(), label: str = "Data") -> None:
-    """The "Data" expander under a chart: the chart's rows as a table, with the CSV download. Built
-    only while open (opening it reruns the page's fragment): a closed expander sends no table."""
+def lazy_expander(label: str, name: str):
+    """An expander whose content is built only while it is open: the expander when open, else None.
+    Opening or closing it reruns the page's fragment. A section shows its headline view (a chart,
+    or one table) when opened and keeps its further tables in these: every table or chart a run
+    mounts is time the browser spends before the page is ready (BENCHMARKS.md, browser section).
+    Its key is "data-<name>" (the tests open every one: tests/helpers.open_data)."""
     import streamlit as st
 
     box = st.expander(label, key=f"data-{name}", on_change="rerun")
-    if box.open:
+    return box if box.open else None
+
+
+def data_expander(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None,
+                  hide=(), label: str = "Data") -> None:
+    """The "Data" expander under a chart: the chart's rows as a table, with the CSV download. Built
+    only while open (lazy_expander): a closed expander sends no table."""
+    box = lazy_expander(label, name)
+    if box is not None:
         with box:
             show(df, name, headers, kinds, hide)
 

@@ -22,9 +22,8 @@ def render(s: Settings) -> None:
         st.caption("No platform recorded in these dates (account data has none).")
     else:
         charts.draw(view.platforms_chart, fams)
-        with st.expander("Every platform string"):
-            tables.show(raw[["rank", "name", "plays", "minutes", "streams", "skip_rate"]], "plays_platform_strings",
-                        headers={"name": "Platform"})
+        tables.data_expander(raw[["rank", "name", "plays", "minutes", "streams", "skip_rate"]], "plays_platform_strings",
+                             headers={"name": "Platform"}, label="Every platform string")
     st.subheader("Countries")
     st.caption("The country the stream was played from (conn_country).")
     if countries.empty:
@@ -32,4 +31,4 @@ def render(s: Settings) -> None:
         return
     charts.draw(view.countries_chart, countries)
     shown = countries[["rank", "name", "plays", "minutes", "streams"]].assign(name=countries["name"].map(view.flag))
-    tables.show(shown, "plays_countries", headers={"name": "Country"})
+    tables.data_expander(shown, "plays_countries", headers={"name": "Country"})

@@ -1,4 +1,5 @@
-"""Sessions & streaks: listening sessions (length, played time, the longest) and daily streaks."""
+"""Sessions & streaks: listening sessions (length, played time, the longest) and daily streaks; the lists of
+the longest sessions and streaks are one click away."""
 from __future__ import annotations
 
 import streamlit as st
@@ -18,7 +19,6 @@ def render(s: Settings) -> None:
     with common.guard():
         summary = cached.query("plays_sessions_summary", **s.span()).df.iloc[0]
         lengths = cached.query("plays_session_lengths", **s.span()).df
-        longest = cached.query("plays_longest_sessions", limit=10, **s.span()).df
     if int(summary.sessions) == 0:
         st.caption("No sessions in these dates.")
     else:
@@ -28,8 +28,11 @@ def render(s: Settings) -> None:
         cols[2].metric("Average length", view.hours_text(summary.avg_minutes))
         cols[3].metric("Longest", view.hours_text(summary.longest_minutes))
         charts.draw(view.session_lengths_chart, lengths)
-        st.markdown("**Longest sessions**")
-        tables.show(longest, "plays_longest_sessions", headers={"minutes": "Length (min)"})
+        box = tables.lazy_expander("Longest sessions", "plays_longest_sessions")
+        if box is not None:
+            with box, common.guard():
+                longest = cached.query("plays_longest_sessions", limit=10, **s.span()).df
+                tables.show(longest, "plays_longest_sessions", headers={"minutes": "Length (min)"})
 
     st.subheader("Daily streaks")
     st.caption(f"Runs of consecutive days with at least one play ({view.threshold_text(s.min_seconds)}).")
@@ -45,4 +48,7 @@ def render(s: Settings) -> None:
     if len(latest):
         cols[1].metric("Latest streak", view.count_text(latest.iloc[0].days, "day"),
                        help=f"{latest.iloc[0].first_day} to {latest.iloc[0].last_day}")
-    tables.show(streaks, "plays_streaks")
+    box = tables.lazy_expander("Longest streaks", "plays_streaks")
+    if box is not None:
+        with box:
+            tables.show(streaks, "plays_streaks")

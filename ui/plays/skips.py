@@ -1,4 +1,4 @@
-"""Skips: skip rate by hour of day and platform, and the most skipped tracks and artists."""
+"""Skips: skip rate by hour of day and platform; the most skipped tracks and artists one click away."""
 from __future__ import annotations
 
 import streamlit as st
@@ -28,6 +28,16 @@ def render(s: Settings) -> None:
             st.caption("No platform recorded in these dates.")
         else:
             charts.draw(view.platforms_chart, platforms, "skip_rate")
+    box = tables.lazy_expander(f"Most skipped {view.level_name('track', s.kind).lower()} and "
+                               f"{view.level_name('artist', s.kind).lower()}", "plays_most_skipped")
+    if box is None:
+        return
+    with box:
+        most_skipped(s)
+
+
+def most_skipped(s: Settings) -> None:
+    """The most skipped tracks and artists, side by side (built only while their expander is open)."""
     min_streams = st.number_input("Only items with at least this many streams", min_value=1, max_value=1000,
                                   value=5, step=1, key="plays_skip_min")
     cols = st.columns(2)

@@ -1,9 +1,11 @@
-"""Top lists: tracks, artists or albums (episodes, shows ...) by plays or minutes."""
+"""Top lists: tracks, artists or albums (episodes, shows ...) by plays or minutes: one table whose
+ordering column carries a bar to the top row's value (the bar chart it replaces drew the same rows a
+second time, and cost the browser as much again when the section opened)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, charts, common, tables
+from ui import cached, common, tables
 from ui import plays_view as view
 from ui.plays.settings import Settings
 
@@ -26,6 +28,5 @@ def render(s: Settings) -> None:
     if res.df.empty:
         st.caption("Nothing played in these dates.")
         return
-    charts.draw(view.top_chart, res.df, level, order_by)
     table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else []))
-    tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind))
+    tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind), kinds={order_by: "bar"})

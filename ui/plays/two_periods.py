@@ -1,4 +1,4 @@
-"""Two periods: two date ranges side by side, with what is new and what dropped out."""
+"""Two periods: two date ranges side by side; what is new and what dropped out, counted, one click away."""
 from __future__ import annotations
 
 import streamlit as st
@@ -34,12 +34,14 @@ def render(s: Settings) -> None:
         if level == "artist":
             table = table.drop(columns=["artist"])
         tables.show(table, "plays_compare", headers=view.level_headers(level, s.kind))
-    cols = st.columns(2)
-    for col, status, title in ((cols[0], "new", "New in B"), (cols[1], "dropped", "Dropped in B")):
-        with col:
-            part = changes[changes["status"] == status] if len(changes) else changes
-            total = int(part["of_total"].iloc[0]) if len(part) else 0
-            st.markdown(f"**{title}** · {view.count_text(total, view.level_name(level, s.kind, False).lower(), view.level_name(level, s.kind).lower())}")
+    for status, title in (("new", "New in B"), ("dropped", "Dropped in B")):
+        part = changes[changes["status"] == status] if len(changes) else changes
+        total = int(part["of_total"].iloc[0]) if len(part) else 0
+        noun = view.count_text(total, view.level_name(level, s.kind, False).lower(), view.level_name(level, s.kind).lower())
+        box = tables.lazy_expander(f"{title} · {noun}", f"plays_{status}")
+        if box is None:
+            continue
+        with box:
             if part.empty:
                 st.caption("None.")
                 continue
