@@ -462,14 +462,13 @@ TOP_ROWS = pd.DataFrame({"rank": [1], "name": ["Song"], "artist": ["Band"], "kin
     lambda: view.year_months_chart(PLAYS_ROWS, 2026, "plays"),
     lambda: view.heatmap_chart(pd.DataFrame({"weekday": [1], "hour": [0], "minutes": [3.0], "plays": [1]}), "plays"),
     lambda: view.calendar_chart(PLAYS_ROWS, 2026, "plays"),
-    lambda: view.top_chart(TOP_ROWS, "track", "plays"),
     lambda: view.platforms_chart(pd.DataFrame({"family": ["Linux"], "plays": [1], "minutes": [3.0], "streams": [1],
                                                "skips": [0], "skip_known": [1], "skip_rate": [0.0], "platforms": [1],
                                                "most_used": ["linux"]})),
     lambda: view.countries_chart(TOP_ROWS.assign(name=["DE"])),
     lambda: view.session_lengths_chart(pd.DataFrame({"band": [1], "label": ["under 15 min"], "sessions": [1]})),
     lambda: view.new_artists_chart(pd.DataFrame({"month": [D(2026, 3, 1)], "new_artists": [1], "first_ones": ["A"]})),
-], ids=["timeline-day", "timeline-month", "year-months", "heatmap", "calendar", "top", "platforms", "countries",
+], ids=["timeline-day", "timeline-month", "year-months", "heatmap", "calendar", "platforms", "countries",
         "session-lengths", "new-artists"])
 def test_every_count_axis_of_the_plays_page_shows_whole_numbers(build):
     axes = _count_axes(build().to_dict())

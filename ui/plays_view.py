@@ -396,26 +396,6 @@ def calendar_chart(df: pd.DataFrame, year: int, measure: str = "minutes", first:
     return alt.layer(days, covered, data=data).properties(height=170, title=str(year))
 
 
-def top_chart(df: pd.DataFrame, level: str, measure: str = "plays") -> alt.Chart:
-    """Horizontal bars of plays_top's rows, biggest first."""
-    data = with_labels(_numeric(df, "plays", "minutes", "streams", "skips", "skip_rate"), level)
-    title = "Plays" if measure == "plays" else "Minutes"
-    return (
-        alt.Chart(data)
-        .mark_bar(color=SPOTIFY_GREEN)
-        .encode(
-            x=alt.X(f"{measure}:Q", title=title, axis=count_axis() if measure == "plays" else alt.Axis()),
-            y=alt.Y("label:N", title=None, sort=alt.EncodingSortField(measure, order="descending"),
-                    axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-            tooltip=[alt.Tooltip("label:N", title=LEVELS.get(level, level.title())[:-1] or level),
-                     alt.Tooltip("plays:Q", title="Plays", format=","),
-                     alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
-                     alt.Tooltip("skip_rate:Q", title="Skip rate", format=".0%")],
-        )
-        .properties(height=max(160, 22 * len(data)))
-    )
-
-
 def skip_rate_by_hour_chart(df: pd.DataFrame) -> alt.Chart:
     """Skip rate per local hour of day. Expects plays_by_hour's columns."""
     data = _numeric(df, "minutes", "streams", "skips", "skip_known", "skip_rate")
