@@ -279,9 +279,9 @@ def test_year_in_review_top_five_are_the_years_most_played(plays_url, plays, tz)
     at = run({"tz": tz}, section="Year in review", inputs={"plays_review_year": 2025})
     df = data.local(plays, tz)
     df = df[(df["kind"] == "music") & (df["ms_played"] >= 30_000) & (df["local"].dt.year == 2025)]
-    texts = [m.value for m in at.markdown]       # each "**Top ...**" title, then its list
-    lines = {t.split("**")[1]: [line.strip() for line in texts[i + 1].split("\n")]
-             for i, t in enumerate(texts) if t.startswith("**Top ")}
+    texts = [m.value for m in at.markdown]       # each "**Top ...**" title with its list below it
+    lines = {t.split("**")[1]: [line.strip() for line in t.split("\n")[1:]]
+             for t in texts if t.startswith("**Top ")}
     for title, column in (("Top artists", "artist"), ("Top tracks", "track"), ("Top albums", "album")):
         counts = df.groupby(column).size().sort_values(ascending=False) if column == "artist" else \
             df.groupby([column, "artist"]).size().sort_values(ascending=False)

@@ -49,14 +49,12 @@ def render(s: Settings) -> None:
         with col, common.guard():
             top = cached.query("plays_top", level=level, order_by="plays", min_seconds=s.min_seconds, limit=5,
                                **s.span(since, until)).df
-            st.markdown(f"**Top {view.level_name(level, s.kind).lower()}**")
-            if top.empty:
-                st.caption("None.")
-                continue
+            title = f"**Top {view.level_name(level, s.kind).lower()}**"
             # a numbered list, not a table: five names read better, and three tables (with their
             # CSV buttons) were most of this section's time in the browser (the full lists, with
-            # CSV, are in Top lists)
-            st.markdown(top_five(view.with_labels(top, level)))
+            # CSV, are in Top lists). Title and list are one markdown element: each element is
+            # mounted, and parsed as markdown, in the browser.
+            st.markdown(f"{title}  \n" + ("None." if top.empty else top_five(view.with_labels(top, level))))
 
 
 def top_five(top) -> str:
