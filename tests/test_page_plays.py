@@ -35,7 +35,7 @@ SECTIONS = {  # section -> its subheaders
 # Widget values that give a section something to show on this data.
 SECTION_INPUTS = {"On this day": {"plays_on_day": D(2026, 10, 27)},
                   "Forgotten gems": {"plays_gems_days": 30, "plays_gems_min": 3},
-                  "Two periods": {"plays_period_a": (D(2024, 1, 1), D(2024, 12, 31))}}
+                  "Two periods": {"plays_compare_with": "custom", "plays_period_a": (D(2024, 1, 1), D(2024, 12, 31))}}
 HOSTILE = ["'; drop table plays; --", "\\", "%_%", "Europe/Berlin\x00", "x" * 5000, "   ", "🎧", "مرحبا",
            "-1", "NaN", "1e309", "2026-02-30", "../../etc/passwd", "posix/Europe/Berlin"]
 
@@ -490,12 +490,13 @@ def test_counts_are_said_with_their_plural(n, want):
 def test_two_periods_count_new_and_dropped_artists_in_their_expanders_like_pandas(plays_url, plays, tz):
     """The expanders under the comparison say how many artists are new in B and dropped in B (a play
     of 30 s or more, music, each period's local days); opened, each lists as many as it counts (up to 50)."""
-    at = run({"tz": tz, "from": "2025-01-01", "to": "2025-12-31"}, section="Two periods",
-             inputs={"plays_period_a": (D(2024, 1, 1), D(2024, 12, 31))})
+    at = run({"tz": tz, "from": "2025-06-01", "to": "2025-12-31"}, section="Two periods",
+             inputs={"plays_compare_with": "year"})          # the second half of 2025 against 2024's
+    assert "A: 2024-06-01 to 2024-12-31 · B: 2025-06-01 to 2025-12-31" in captions(at)
     df = data.local(plays, tz)
     df = df[(df["kind"] == "music") & (df["ms_played"] >= 30000)]
-    a = set(df[(df["day"] >= D(2024, 1, 1)) & (df["day"] <= D(2024, 12, 31))]["artist"])
-    b = set(df[(df["day"] >= D(2025, 1, 1)) & (df["day"] <= D(2025, 12, 31))]["artist"])
+    a = set(df[(df["day"] >= D(2024, 6, 1)) & (df["day"] <= D(2024, 12, 31))]["artist"])
+    b = set(df[(df["day"] >= D(2025, 6, 1)) & (df["day"] <= D(2025, 12, 31))]["artist"])
     labels = [e.label for e in at.expander]
     new, dropped = len(b - a), len(a - b)
     assert f"New in B · {view.count_text(new, 'artist')}" in labels
@@ -510,3 +511,24 @@ def test_two_periods_count_new_and_dropped_artists_in_their_expanders_like_panda
             assert set(shown[0].value["name"]) <= expected and len(shown[0].value) == min(len(expected), 50)
         else:
             assert not shown
+
+
+def test_two_periods_compare_the_pages_dates_with_the_period_before_unless_told_otherwise(plays_url):
+    """B is the page's dates; A is the period of the same length before them, or the same dates a
+    year earlier, or dates picked (the only time the section shows a date picker of its own)."""
+    at = run({"tz": "UTC", "from": "2025-03-01", "to": "2025-03-31"}, section="Two periods")
+    assert "A: 2025-01-29 to 2025-02-28 · B: 2025-03-01 to 2025-03-31" in captions(at)
+    assert [d.key for d in at.date_input] == ["plays_dates"]
+    at.selectbox(key="plays_compare_with").set_value("year").run()      # the data start on 2024-03-10
+    assert "A: 2024-03-10 to 2024-03-31 · B: 2025-03-01 to 2025-03-31" in captions(at)
+    at.selectbox(key="plays_compare_with").set_value("custom").run()
+    assert [d.key for d in at.date_input] == ["plays_dates", "plays_period_a"]
+    at.date_input(key="plays_period_a").set_value((D(2024, 7, 1), D(2024, 7, 10))).run()
+    assert "A: 2024-07-01 to 2024-07-10 · B: 2025-03-01 to 2025-03-31" in captions(at)
+    assert not at.exception
+
+
+def test_a_year_earlier_keeps_the_dates_and_moves_29_february_to_the_28th():
+    assert view.year_earlier(D(2025, 3, 1), D(2025, 3, 31)) == (D(2024, 3, 1), D(2024, 3, 31))
+    assert view.year_earlier(D(2024, 2, 29), D(2024, 12, 31)) == (D(2023, 2, 28), D(2023, 12, 31))
+    assert view.year_earlier(D(2023, 1, 1), D(2024, 2, 29)) == (D(2022, 1, 1), D(2023, 2, 28))

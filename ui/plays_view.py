@@ -112,6 +112,13 @@ def previous_period(since: dt.date, until: dt.date) -> tuple[dt.date, dt.date]:
     return since - dt.timedelta(days=length), since - dt.timedelta(days=1)
 
 
+def year_earlier(since: dt.date, until: dt.date) -> tuple[dt.date, dt.date]:
+    """since..until one calendar year earlier; 29 February becomes 28 February."""
+    def back(d: dt.date) -> dt.date:
+        return d.replace(year=d.year - 1, day=28) if (d.month, d.day) == (2, 29) else d.replace(year=d.year - 1)
+    return back(since), back(until)
+
+
 def today_in(zone: str, now: dt.datetime | None = None) -> dt.date:
     """Today's date in `zone` (UTC's when Python's zone database lacks a name PostgreSQL knows)."""
     now = now or dt.datetime.now(dt.UTC)

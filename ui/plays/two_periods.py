@@ -9,18 +9,24 @@ from ui.filters import date_range
 from ui.plays.settings import Settings
 
 
+COMPARE_WITH = {"before": "The period before", "year": "The same dates a year earlier", "custom": "Other dates…"}
+
+
 def render(s: Settings) -> None:
     st.subheader("Two periods side by side")
-    default_a = view.previous_period(s.since, s.until)
-    default_a = (max(default_a[0], s.first), max(min(default_a[1], s.last), s.first))
-    cols = st.columns([2, 2, 3, 1])
-    a = date_range(cols[0].date_input("Period A", value=default_a, min_value=s.first, max_value=s.last,
-                                  format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
-    b = date_range(cols[1].date_input("Period B", value=(s.since, s.until), min_value=s.first, max_value=s.last,
-                                  format="YYYY-MM-DD", key="plays_period_b"), s.first, s.last)
+    cols = st.columns([3, 2, 3, 1])
+    with_ = cols[0].selectbox("Compare these dates with", list(COMPARE_WITH), format_func=COMPARE_WITH.get,
+                              key="plays_compare_with",
+                              help="B is the page's dates (above); A is the period they are compared with.")
     level = cols[2].radio("Compare", list(view.LEVELS), format_func=view.level_names(s.kind).get, horizontal=True,
                           index=1, key="plays_compare_level")
     top = cols[3].number_input("Top", min_value=5, max_value=100, value=20, step=5, key="plays_compare_top")
+    b = (s.since, s.until)
+    a = period_a(with_, s)
+    if with_ == "custom":
+        # a date picker only when asked for: each one is a good part of the section's time to open
+        a = date_range(cols[1].date_input("Period A", value=a, min_value=s.first, max_value=s.last,
+                                          format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
     params = {"tz": s.tz, "since_a": a[0], "until_a": a[1], "since_b": b[0], "until_b": b[1], "kind": s.kind,
               "level": level, "min_seconds": s.min_seconds}
     st.caption(f"A: {a[0]} to {a[1]} · B: {b[0]} to {b[1]}. Ranks by plays; ▲ = higher in B than in A.")
@@ -48,3 +54,11 @@ def render(s: Settings) -> None:
             shown = part.drop(columns=["status", "of_total"] + (["artist"] if level == "artist" else []))
             tables.show(shown, f"plays_{status}", headers={**view.level_headers(level, s.kind),
                         "plays": "Plays in A" if status == "dropped" else "Plays in B"})
+
+
+def period_a(with_: str | None, s: Settings) -> tuple:
+    """Period A for the "Compare these dates with" choice, within the data's days: the period of the
+    same length just before B, or B's dates a year earlier (29 February -> 28 February); "custom"
+    starts from the period before."""
+    since, until = view.year_earlier(s.since, s.until) if with_ == "year" else view.previous_period(s.since, s.until)
+    return max(since, s.first), max(min(until, s.last), s.first)
