@@ -8,7 +8,6 @@ from ui import plays_view as view
 from ui.filters import date_range
 from ui.plays.settings import Settings
 
-
 COMPARE_WITH = {"before": "The period before", "year": "The same dates a year earlier", "custom": "Other dates…"}
 
 
