@@ -273,6 +273,24 @@ def test_year_in_review_runs_to_31_december(plays_url, plays):
 
 
 @pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_year_in_review_months_wait_closed_then_add_up_to_the_years_plays(plays_url, plays, tz):
+    """The Month by month chart is not sent until its expander opens; opened, its months are the local
+    year's (pandas, two zones, New York across DST) and their plays add up to the year's."""
+    at = run({"tz": tz}, section="Year in review", inputs={"plays_review_year": 2025})
+    assert len(at.get("vega_lite_chart")) == 1                        # the calendar only
+    at = open_data(at)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    months = next(pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in charts[1].proto.datasets)
+    df = data.local(plays, tz)
+    df = df[(df["kind"] == "music") & (df["ms_played"] >= 30_000) & (df["local"].dt.year == 2025)]
+    expected = df.groupby(df["local"].dt.month).size()
+    got = months[months["plays"] > 0]
+    assert sorted(pd.to_datetime(got["period"]).dt.month.tolist()) == sorted(expected.index.tolist())
+    assert int(got["plays"].sum()) == int(expected.sum()) == plays_metric(at, -1)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
 def test_year_in_review_top_five_are_the_years_most_played(plays_url, plays, tz):
     """Each "Top ..." list is the year's five most played (streams of 30 s or more, local year, music),
     numbered by rank with its plays; checked against pandas in two zones (New York crosses DST)."""

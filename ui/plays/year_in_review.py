@@ -1,9 +1,9 @@
-"""Year in review: one year's totals, busiest day, calendar, months and top lists."""
+"""Year in review: one year's totals, busiest day, calendar and top lists; its months one click away."""
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, charts, common
+from ui import cached, charts, common, tables
 from ui import plays_view as view
 from ui.plays.settings import Settings
 from ui.text import literal
@@ -43,7 +43,10 @@ def render(s: Settings) -> None:
     cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
     charts.draw(view.calendar_chart, days, year, first=s.first, last=s.last)
     st.caption(view.CALENDAR_NOTE)
-    charts.draw(view.year_months_chart, months, year)
+    box = tables.lazy_expander("Month by month", "plays_review_months")   # the calendar shows the year at a glance
+    if box is not None:
+        with box:
+            charts.draw(view.year_months_chart, months, year)
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
         with col, common.guard():
