@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import hostile_data as data
-from tests.helpers import FIXTURES, ROOT, run_page, use_database
+from tests.helpers import FIXTURES, ROOT, open_data, run_page, use_database
 from ui import common, text
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
@@ -281,7 +281,7 @@ def test_history_shows_hostile_names_literally(hostile_url, query_params, state)
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_plays_sections_show_hostile_names_literally(hostile_url, section):
-    at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": section})
+    at = open_data(run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": section}))   # expanders' tables too
     texts = check_page(at)
     if section == "Discovery":
         artist = at.selectbox(key="plays_first_artist").value
@@ -294,7 +294,7 @@ def test_plays_discovery_of_every_hostile_artist_is_literal(hostile_url):
     at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": "Discovery"})
     for artist in at.selectbox(key="plays_first_artist").options:
         at.selectbox(key="plays_first_artist").set_value(artist).run()
-        texts = check_page(at)
+        texts = check_page(open_data(at))
         line = shown(next(v for _, _, v in texts if "first played" in v)).replace(text.WORD_JOINER, "")
         assert line.startswith(f"**{artist}**: first played")
 

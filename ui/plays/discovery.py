@@ -57,8 +57,15 @@ def render(s: Settings) -> None:
         st.markdown(f"**{literal(view.label(artist))}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
                     f"{h.last_play:%Y-%m-%d %H:%M}; {view.count_text(h.plays, 'play')}, {view.hours_text(h.minutes)}.")
     tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
-    tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
-    common.truncated_note(res)
+    # the line above answers the question; each track's own first and last listen (hundreds of rows
+    # for a favourite artist) are built only when asked for
+    track_word = view.level_name("track", s.kind).lower()
+    box = tables.lazy_expander(f"Each of their {track_word}" + (f" ({len(tracks):,}{'+' if res.truncated else ''})"
+                               if len(tracks) else ""), "plays_first_last")
+    if box is not None:
+        with box:
+            tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
+            common.truncated_note(res)
 
 
 def typed_artist(name: object, s: Settings) -> str | None:
