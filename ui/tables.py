@@ -212,7 +212,8 @@ def lazy_expander(label: str, name: str):
     Opening or closing it reruns the page's fragment. A section shows its headline view (a chart,
     or one table) when opened and keeps its further tables in these: every table or chart a run
     mounts is time the browser spends before the page is ready (BENCHMARKS.md, browser section).
-    Its key is "data-<name>" (the tests open every one: tests/helpers.open_data)."""
+    Its key is "data-<name>" (the tests open every one: tests/helpers.open_data). Keep `label` fixed
+    for a given `name`: Streamlit takes an expander whose label changed for a new one, closed."""
     import streamlit as st
 
     box = st.expander(label, key=f"data-{name}", on_change="rerun")

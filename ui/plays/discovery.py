@@ -52,16 +52,18 @@ def render(s: Settings) -> None:
         st.caption("No play of this artist.")
         return
     head = df[df["level"] == "artist"]
+    tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
+    track_word = view.level_name("track", s.kind).lower()
     if len(head):
         h = head.iloc[0]
+        of = view.count_text(len(tracks), view.level_name("track", s.kind, False).lower(), track_word)
         st.markdown(f"**{literal(view.label(artist))}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
-                    f"{h.last_play:%Y-%m-%d %H:%M}; {view.count_text(h.plays, 'play')}, {view.hours_text(h.minutes)}.")
-    tracks = df[df["level"] == "track"].drop(columns=["level", "track_id"] + (["kind"] if s.kind != "all" else []))
+                    f"{h.last_play:%Y-%m-%d %H:%M}; {view.count_text(h.plays, 'play')} of "
+                    f"{of}{'+' if res.truncated else ''}, {view.hours_text(h.minutes)}.")
     # the line above answers the question; each track's own first and last listen (hundreds of rows
     # for a favourite artist) are built only when asked for
-    track_word = view.level_name("track", s.kind).lower()
-    box = tables.lazy_expander(f"Each of their {track_word}" + (f" ({len(tracks):,}{'+' if res.truncated else ''})"
-                               if len(tracks) else ""), "plays_first_last")
+    # a fixed label: an expander whose label changes (another artist) is a new one, closed
+    box = tables.lazy_expander(f"Each of their {track_word}", "plays_first_last")
     if box is not None:
         with box:
             tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))

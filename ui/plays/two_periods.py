@@ -28,10 +28,16 @@ def render(s: Settings) -> None:
                                           format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
     params = {"tz": s.tz, "since_a": a[0], "until_a": a[1], "since_b": b[0], "until_b": b[1], "kind": s.kind,
               "level": level, "min_seconds": s.min_seconds}
-    st.caption(f"A: {a[0]} to {a[1]} · B: {b[0]} to {b[1]}. Ranks by plays; ▲ = higher in B than in A.")
     with common.guard():
         cmp = cached.query("plays_compare", top=int(top), limit=int(top) * 2, **params).df
         changes = cached.query("plays_compare_changes", limit=50, **params).df
+    totals = {status: int(part["of_total"].iloc[0]) if len(part) else 0
+              for status, part in ((status, changes[changes["status"] == status] if len(changes) else changes)
+                                   for status in ("new", "dropped"))}
+    one, many = view.level_name(level, s.kind, False).lower(), view.level_name(level, s.kind).lower()
+    st.caption(f"A: {a[0]} to {a[1]} · B: {b[0]} to {b[1]}. Ranks by plays; ▲ = higher in B than in A. "
+               f"New in B: {view.count_text(totals['new'], one, many)}; dropped in B: "
+               f"{view.count_text(totals['dropped'], one, many)}.")
     if cmp.empty:
         st.caption("Nothing played in either period.")
     else:
@@ -41,9 +47,8 @@ def render(s: Settings) -> None:
         tables.show(table, "plays_compare", headers=view.level_headers(level, s.kind))
     for status, title in (("new", "New in B"), ("dropped", "Dropped in B")):
         part = changes[changes["status"] == status] if len(changes) else changes
-        total = int(part["of_total"].iloc[0]) if len(part) else 0
-        noun = view.count_text(total, view.level_name(level, s.kind, False).lower(), view.level_name(level, s.kind).lower())
-        box = tables.lazy_expander(f"{title} · {noun}", f"plays_{status}")
+        # a fixed label: an expander whose label changes is a new one, closed (the counts are above)
+        box = tables.lazy_expander(title, f"plays_{status}")
         if box is None:
             continue
         with box:
