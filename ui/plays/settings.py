@@ -93,17 +93,22 @@ def settings() -> Settings | None:
         st.warning("Some of this link's settings could not be used (" + "; ".join(problems)
                    + "), so their defaults are shown.", icon="⚠️")
 
-    cols = st.columns([2, 2.4, 3.6, 2])
-    cols[0].selectbox("Time zone", zones, key=KEY_TZ,
-                      help="Days, hours, weeks and months are yours: by default your browser's time zone.")
-    picked = cols[1].date_input("Dates", min_value=first, max_value=last, key=KEY_DATES, format="YYYY-MM-DD",
+    cols = st.columns([2.4, 3.6, 3], vertical_alignment="bottom")
+    picked = cols[0].date_input("Dates", min_value=first, max_value=last, key=KEY_DATES, format="YYYY-MM-DD",
                                 help="Local dates, both included.")
-    kind = cols[2].radio("Kind", list(view.KINDS), key=KEY_KIND, horizontal=True,
+    kind = cols[1].radio("Kind", list(view.KINDS), key=KEY_KIND, horizontal=True,
                          format_func=lambda k: view.KINDS.get(k, k),
                          help="Podcasts and audiobooks are kept out of the music statistics; All mixes every kind.")
-    min_seconds = cols[3].selectbox("What counts as a play", list(view.THRESHOLDS), key=KEY_MIN_S,
-                                    format_func=lambda s: view.THRESHOLDS.get(s, str(s)),
-                                    help="Most trackers count streams of 30 seconds or more.")
+    # The time zone (the browser's by default) and the threshold are set once and rarely moved: they
+    # wait in a popover whose label says them. Closed, its ~600-zone select box is not drawn, so a
+    # change of dates or kind does not redraw it in the browser.
+    with cols[2].popover(f"{st.session_state[KEY_TZ]} · {view.THRESHOLDS.get(st.session_state[KEY_MIN_S], '')}",
+                         icon=":material/schedule:", help="Time zone and what counts as a play"):
+        st.selectbox("Time zone", zones, key=KEY_TZ,
+                     help="Days, hours, weeks and months are yours: by default your browser's time zone.")
+        min_seconds = st.selectbox("What counts as a play", list(view.THRESHOLDS), key=KEY_MIN_S,
+                                   format_func=lambda s: view.THRESHOLDS.get(s, str(s)),
+                                   help="Most trackers count streams of 30 seconds or more.")
     since, until = date_range(picked, first, last)
     quarter = bool(zone_info.iloc[0].quarter) if len(zone_info) else False
     chosen = Settings(tz=tz, quarter=quarter, since=since, until=until, kind=kind or view.DEFAULT_KIND,
