@@ -224,6 +224,9 @@ def test_top_list_follows_level_and_order(plays_url, plays):
     minutes = plays[plays["kind"] == "music"].groupby(["artist", "album"])["ms_played"].sum() / 60000
     assert albums.iloc[0]["minutes"] == pytest.approx(minutes.max(), abs=0.5)  # shown as whole minutes
     assert list(albums.columns[:3]) == ["rank", "name", "artist"]
+    assert "kind" not in albums.columns                      # music chosen: no column repeating it
+    at.radio(key="plays_kind").set_value("all").run()
+    assert "kind" in at.dataframe[0].value.columns
 
 
 def test_first_and_last_listen_shows_the_chosen_artist(plays_url, plays):

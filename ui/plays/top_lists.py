@@ -28,5 +28,6 @@ def render(s: Settings) -> None:
     if res.df.empty:
         st.caption("Nothing played in these dates.")
         return
-    table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else []))
+    table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else [])
+                        + (["kind"] if s.kind != "all" else []))     # one kind chosen: every row says it
     tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind), kinds={order_by: "bar"})
