@@ -98,17 +98,19 @@ def _kind(column: str, kinds: dict | None) -> str:
     return known.kind if known else "text"
 
 
-def _column(kind: str, title: str, help_text: str | None, width=None):
-    column = _typed_column(kind, title, help_text)
+def _column(kind: str, title: str, help_text: str | None, width=None, top: float = 1.0):
+    column = _typed_column(kind, title, help_text, top)
     if width is not None:
         column["width"] = width
     return column
 
 
-def _typed_column(kind: str, title: str, help_text: str | None):
+def _typed_column(kind: str, title: str, help_text: str | None, top: float = 1.0):
     import streamlit as st
 
     cc = st.column_config
+    if kind == "bar":        # the number with a bar from 0 to `top`: a top list's measure
+        return cc.ProgressColumn(title, format="localized", min_value=0, max_value=top, help=help_text)
     if kind in ("count", "year"):
         return cc.NumberColumn(title, format="localized" if kind == "count" else "%d", help=help_text)
     if kind in ("minutes", "number"):
@@ -168,22 +170,10 @@ def shape(df: pd.DataFrame, headers: dict | None = None, kinds: dict | None = No
         known = COLUMNS.get(col)
         help_text = (helps or {}).get(col) or (known.help if known else None)
         kind = _kind(col, kinds)
-        if kind == "bar":        # the number with a bar to the column's largest value: a top list's measure
-            top = pd.to_numeric(frame[col], errors="coerce").max()
-            config[col] = _bar_column(header(col, headers), help_text, float(top) if pd.notna(top) and top > 0 else 1.0,
-                                      (widths or {}).get(col))
-            continue
-        config[col] = _column(kind, header(col, headers), help_text, (widths or {}).get(col))
+        top = pd.to_numeric(frame[col], errors="coerce").max() if kind == "bar" else None   # the bar's full length
+        config[col] = _column(kind, header(col, headers), help_text, (widths or {}).get(col),
+                              float(top) if top is not None and pd.notna(top) and top > 0 else 1.0)
     return frame, config
-
-
-def _bar_column(title: str, help_text: str | None, top: float, width=None):
-    import streamlit as st
-
-    column = st.column_config.ProgressColumn(title, format="localized", min_value=0, max_value=top, help=help_text)
-    if width is not None:
-        column["width"] = width
-    return column
 
 
 def csv_frame(df: pd.DataFrame, headers: dict | None = None, hide=()) -> pd.DataFrame:

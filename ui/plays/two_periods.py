@@ -31,9 +31,8 @@ def render(s: Settings) -> None:
     with common.guard():
         cmp = cached.query("plays_compare", top=int(top), limit=int(top) * 2, **params).df
         changes = cached.query("plays_compare_changes", limit=50, **params).df
-    totals = {status: int(part["of_total"].iloc[0]) if len(part) else 0
-              for status, part in ((status, changes[changes["status"] == status] if len(changes) else changes)
-                                   for status in ("new", "dropped"))}
+    parts = {status: changes[changes["status"] == status] if len(changes) else changes for status in ("new", "dropped")}
+    totals = {status: int(part["of_total"].iloc[0]) if len(part) else 0 for status, part in parts.items()}
     one, many = view.level_name(level, s.kind, False).lower(), view.level_name(level, s.kind).lower()
     st.caption(f"A: {a[0]} to {a[1]} · B: {b[0]} to {b[1]}. Ranks by plays; ▲ = higher in B than in A. "
                f"New in B: {view.count_text(totals['new'], one, many)}; dropped in B: "
@@ -46,7 +45,7 @@ def render(s: Settings) -> None:
             table = table.drop(columns=["artist"])
         tables.show(table, "plays_compare", headers=view.level_headers(level, s.kind))
     for status, title in (("new", "New in B"), ("dropped", "Dropped in B")):
-        part = changes[changes["status"] == status] if len(changes) else changes
+        part = parts[status]
         # a fixed label: an expander whose label changes is a new one, closed (the counts are above)
         box = tables.lazy_expander(title, f"plays_{status}")
         if box is None:

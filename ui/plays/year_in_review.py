@@ -20,7 +20,6 @@ def render(s: Settings) -> None:
     with common.guard():
         t = cached.query("plays_totals", **s.timed(since, until)).df.iloc[0]
         counts = cached.query("plays_counts", min_seconds=s.min_seconds, **s.span(since, until)).df.iloc[0]
-        months = cached.query("plays_timeline", grain="month", limit=12, **s.timed(since, until)).df
         days = cached.query("plays_timeline", grain="day", limit=400, **s.timed(since, until)).df
         new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span(since, until)).df
         session = cached.query("plays_sessions_summary", **s.span(since, until)).df.iloc[0]
@@ -45,7 +44,8 @@ def render(s: Settings) -> None:
     st.caption(view.CALENDAR_NOTE)
     box = tables.lazy_expander("Month by month", "plays_review_months")   # the calendar shows the year at a glance
     if box is not None:
-        with box:
+        with box, common.guard():       # queried only when shown
+            months = cached.query("plays_timeline", grain="month", limit=12, **s.timed(since, until)).df
             charts.draw(view.year_months_chart, months, year)
     cols = st.columns(3)
     for col, level in zip(cols, ("artist", "track", "album")):
