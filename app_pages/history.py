@@ -34,7 +34,7 @@ def _filters() -> filters.HistoryFilters | None:
             return not found.empty and int(found.at[0, "appearances"]) > 0
 
         return filters.history_filters(bounds.at[0, "first_snapshot"], bounds.at[0, "last_snapshot"],
-                                       artists, known, charts.TIME_RANGE_LABELS)
+                                       artists, known)
 
 
 def rank_over_time(f: filters.HistoryFilters) -> None:
@@ -221,8 +221,9 @@ def body() -> None:
 def sections(chosen: filters.HistoryFilters) -> None:
     """The section picker and the open section, the only one built and sent (common.open_section);
     the open section is in the link (?section=). A fragment of its own: opening a section or moving
-    a section's own widget reruns this alone, with the filters of the last run of body()."""
-    common.open_section(SECTIONS, chosen)
+    a section's own widget reruns this alone, with the filters of the last run of body(). The time
+    range is drawn here (filters.TIME_RANGE_NOTE): changing it reruns this, not the filter row."""
+    common.open_section(SECTIONS, filters.time_range_filter(chosen, charts.TIME_RANGE_LABELS))
 
 
 main()

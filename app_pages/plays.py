@@ -11,7 +11,7 @@ import streamlit as st
 
 from ui import charts, common
 from ui.plays import SECTIONS
-from ui.plays.settings import Settings, settings, totals
+from ui.plays.settings import Settings, kind_choice, settings, totals
 
 
 @st.fragment
@@ -21,6 +21,14 @@ def body() -> None:
     chosen = settings()
     if chosen is None:
         return
+    numbers(chosen)
+
+
+@st.fragment
+def numbers(chosen: Settings) -> None:
+    """The kind, the totals and the sections. A fragment of its own (settings.KIND_NOTE): a change of
+    kind reruns this, not the dates and the settings popover above it."""
+    chosen = kind_choice(chosen)
     totals(chosen)
     sections(chosen)
 

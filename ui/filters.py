@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -126,11 +126,13 @@ def write_url_params(values: dict[str, str | None]) -> None:
 
 
 def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
-                    known_artist: Callable[[str], bool], labels: dict[str, str]) -> HistoryFilters:
-    """Date range, time range and artist widgets bound to the URL; returns the current choice.
+                    known_artist: Callable[[str], bool]) -> HistoryFilters:
+    """Date range and artist widgets bound to the URL; returns the current choice, with the time
+    range of the link or of the last run (its widget is drawn by `time_range_filter`, nearer the
+    charts: see TIME_RANGE_NOTE).
 
     `artists` are the select's choices (most listened first); `known_artist(name)` says whether a
-    name from a link that is not among them has snapshots; `labels` names the time ranges.
+    name from a link that is not among them has snapshots.
     """
     artists = list(artists)
     problems = []
@@ -159,20 +161,34 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
         st.warning("Some of this link's filters could not be used (" + "; ".join(problems)
                    + "), so their defaults are shown.", icon="⚠️")
 
-    cols = st.columns([2, 2, 2])
+    cols = st.columns(2)
     picked = cols[0].date_input("Snapshot dates", min_value=first, max_value=last, key=KEY_DATES,
                                 format="YYYY-MM-DD", help="Only snapshots taken between these dates.")
-    time_range = cols[1].radio("Time range", TIME_RANGES, key=KEY_TIME_RANGE, horizontal=True,
-                               format_func=lambda tr: labels.get(tr, tr),
-                               help="Spotify's three top lists: about 4 weeks, about 6 months, all time.")
-    artist = cols[2].selectbox("Artist", [ALL_ARTISTS, *artists], key=KEY_ARTIST,
+    artist = cols[1].selectbox("Artist", [ALL_ARTISTS, *artists], key=KEY_ARTIST,
                                format_func=lambda a: "All artists" if a == ALL_ARTISTS else a,
                                help="Narrow the lists and charts to one artist.")
     since, until = date_range(picked, first, last)
-    chosen = HistoryFilters(since=since, until=until, time_range=time_range or DEFAULT_TIME_RANGE,
+    chosen = HistoryFilters(since=since, until=until, time_range=st.session_state[KEY_TIME_RANGE],
                             artist=artist or None)
-    write_url_params({"from": since.isoformat(), "to": until.isoformat(), "time_range": chosen.time_range,
-                   "artist": chosen.artist})
+    write_url_params({"from": since.isoformat(), "to": until.isoformat(), "artist": chosen.artist})
+    return chosen
+
+
+# TIME_RANGE_NOTE: the time range is a filter of its own row, drawn by the page's section fragment
+# rather than beside the dates and the artist. A widget reruns the fragment it is in, and the browser
+# then updates every element of that fragment: in the filter row, a change of time range also redrew
+# the date picker and the artist select, which did not change. The dates and the artist do not
+# depend on the time range, so they stay where they are.
+
+
+def time_range_filter(chosen: HistoryFilters, labels: dict[str, str]) -> HistoryFilters:
+    """The time range widget, bound to the URL; `chosen` with the time range picked. `labels` names
+    the time ranges. Call `history_filters` first (it reads the link's time range)."""
+    time_range = st.radio("Time range", TIME_RANGES, key=KEY_TIME_RANGE, horizontal=True,
+                          format_func=lambda tr: labels.get(tr, tr),
+                          help="Spotify's three top lists: about 4 weeks, about 6 months, all time.")
+    chosen = replace(chosen, time_range=time_range or DEFAULT_TIME_RANGE)
+    write_url_params({"time_range": chosen.time_range})
     return chosen
 
 

@@ -3,7 +3,7 @@ the totals under them. Every section gets the chosen Settings."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -93,16 +93,13 @@ def settings() -> Settings | None:
         st.warning("Some of this link's settings could not be used (" + "; ".join(problems)
                    + "), so their defaults are shown.", icon="⚠️")
 
-    cols = st.columns([2.4, 3.6, 3], vertical_alignment="bottom")
+    cols = st.columns([2.4, 3], vertical_alignment="bottom")
     picked = cols[0].date_input("Dates", min_value=first, max_value=last, key=KEY_DATES, format="YYYY-MM-DD",
                                 help="Local dates, both included.")
-    kind = cols[1].radio("Kind", list(view.KINDS), key=KEY_KIND, horizontal=True,
-                         format_func=lambda k: view.KINDS.get(k, k),
-                         help="Podcasts and audiobooks are kept out of the music statistics; All mixes every kind.")
     # The time zone (the browser's by default) and the threshold are set once and rarely moved: they
     # wait in a popover whose label says them. Closed, its ~600-zone select box is not drawn, so a
-    # change of dates or kind does not redraw it in the browser.
-    with cols[2].popover(f"{st.session_state[KEY_TZ]} · {view.THRESHOLDS.get(st.session_state[KEY_MIN_S], '')}",
+    # change of dates does not redraw it in the browser.
+    with cols[1].popover(f"{st.session_state[KEY_TZ]} · {view.THRESHOLDS.get(st.session_state[KEY_MIN_S], '')}",
                          icon=":material/schedule:", help="Time zone and what counts as a play"):
         st.selectbox("Time zone", zones, key=KEY_TZ,
                      help="Days, hours, weeks and months are yours: by default your browser's time zone.")
@@ -111,15 +108,32 @@ def settings() -> Settings | None:
                                    help="Most trackers count streams of 30 seconds or more.")
     since, until = date_range(picked, first, last)
     quarter = bool(zone_info.iloc[0].quarter) if len(zone_info) else False
-    chosen = Settings(tz=tz, quarter=quarter, since=since, until=until, kind=kind or view.DEFAULT_KIND,
+    chosen = Settings(tz=tz, quarter=quarter, since=since, until=until, kind=st.session_state[KEY_KIND],
                       min_seconds=int(min_seconds if min_seconds is not None else view.DEFAULT_THRESHOLD),
                       first=first, last=last)
-    write_url_params({"tz": chosen.tz, "from": since.isoformat(), "to": until.isoformat(), "kind": chosen.kind,
-                   "min_s": str(chosen.min_seconds)})
+    write_url_params({"tz": chosen.tz, "from": since.isoformat(), "to": until.isoformat(),
+                      "min_s": str(chosen.min_seconds)})
     st.caption(f"In these numbers {view.threshold_text(chosen.min_seconds)}; minutes count every stream, and skip "
                "rates are taken over every stream that says whether it was skipped (Spotify's `skipped`, or "
                "ended with the forward button). " + view.zone_note(tz, zone_info))
     return chosen
+
+
+# KIND_NOTE: the kind is a setting of its own row, drawn by the page's inner fragment with the totals
+# and the sections (app_pages/plays.py) rather than beside the dates. A widget reruns the fragment it
+# is in, and the browser then updates every element of that fragment: beside the dates, a change of
+# kind also redrew the date picker, the settings popover and the caption, which did not change.
+
+
+def kind_choice(s: Settings) -> Settings:
+    """The kind widget, bound to the URL; `s` with the kind picked. Call `settings` first (it reads
+    the link's kind)."""
+    kind = st.radio("Kind", list(view.KINDS), key=KEY_KIND, horizontal=True,
+                    format_func=lambda k: view.KINDS.get(k, k),
+                    help="Podcasts and audiobooks are kept out of the music statistics; All mixes every kind.")
+    s = replace(s, kind=kind or view.DEFAULT_KIND)
+    write_url_params({"kind": s.kind})
+    return s
 
 
 def totals(s: Settings) -> None:
