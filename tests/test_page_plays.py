@@ -445,6 +445,28 @@ def test_on_this_day_says_each_years_plays_and_every_streams_minutes(plays_url, 
     assert table["plays"].tolist() == [1] and table["minutes"].sum() < minutes
 
 
+def popover_labels(at: AppTest) -> list[str]:
+    found, stack = [], [at._tree]
+    while stack:
+        node = stack.pop()
+        proto = getattr(node, "proto", None)
+        if proto is not None and "popover" in {f.name for f, _ in proto.ListFields()}:
+            found.append(proto.popover.label)
+        stack.extend(getattr(node, "children", {}).values())
+    return found
+
+
+def test_on_this_day_is_today_until_another_day_is_picked_in_its_popover(plays_url):
+    """The day's picker waits in a popover labelled with the day: today in the chosen zone at first."""
+    at = run({"tz": "Pacific/Kiritimati"}, section="On this day")
+    today = view.today_in("Pacific/Kiritimati")
+    assert at.date_input(key="plays_on_day").value == today
+    assert f"{today.day} {today:%B %Y}" in popover_labels(at)
+    at.date_input(key="plays_on_day").set_value(D(2026, 6, 1)).run()
+    assert not at.exception
+    assert "1 June 2026" in popover_labels(at)
+
+
 def test_sessions_say_what_length_and_played_mean_and_played_never_exceeds_length(plays_url):
     at = run({"tz": "Europe/Berlin", "from": "2024-01-01", "to": "2026-11-23"}, section="Sessions & streaks")
     assert "never more than Length" in captions(at)

@@ -10,12 +10,22 @@ from ui import plays_view as view
 from ui.plays.settings import Settings
 
 TABLE_ROWS = 500
+KEY_DAY = "plays_on_day"
 
 
 def render(s: Settings) -> None:
     st.subheader("On this day")
-    day = st.date_input("Date", value=view.today_in(s.tz), key="plays_on_day", format="YYYY-MM-DD",
-                        min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
+    if KEY_DAY not in st.session_state:
+        st.session_state[KEY_DAY] = view.today_in(s.tz)
+    shown = st.session_state[KEY_DAY]
+    # Today unless another day is picked: the date picker waits in a popover labelled with the day.
+    # Closed, it is not drawn, and a date picker was the costliest element this section mounted.
+    with st.popover(f"{shown.day} {shown:%B %Y}" if isinstance(shown, dt.date) else "Pick a day",
+                    icon=":material/calendar_month:", help="Pick another day"):
+        day = st.date_input("Date", key=KEY_DAY, format="YYYY-MM-DD",
+                            min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
+    if not isinstance(day, dt.date):
+        day = view.today_in(s.tz)
     with common.guard():
         res = cached.query("plays_on_this_day", tz=s.tz, day=day, kind=s.kind, min_seconds=s.min_seconds,
                            limit=TABLE_ROWS)
