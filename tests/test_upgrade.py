@@ -238,6 +238,25 @@ def test_migration_0010_gives_old_plays_the_record_key_the_importer_gives_new_on
         == [(True,)]
 
 
+VACUUMED_SOON = {"autovacuum_vacuum_scale_factor=0.01", "autovacuum_vacuum_threshold=1000",
+                 "autovacuum_vacuum_insert_scale_factor=0.01", "autovacuum_vacuum_insert_threshold=1000",
+                 "autovacuum_analyze_scale_factor=0.02"}
+
+
+def test_migration_0020_has_the_tables_read_by_index_only_scans_vacuumed_soon_after_a_change(upgraded):
+    """Upgraded (A) and fresh (B) databases alike: every table a page reads with index-only scans is
+    vacuumed by autovacuum once 1% of it changed (0020), not 20%, so the pages an import rewrote are
+    all-visible again soon after it."""
+    q = ("select relname, reloptions from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' "
+         "and relname = any(%s) order by 1")
+    tables = ["play_items", "plays", "plays_hourly", "plays_hourly_items", "plays_z_hourly", "plays_z_items",
+              "plays_z_names", "plays_z_quarter", "plays_z_sessions", "plays_z_totals", "snapshots", "tracks"]
+    for side in ("a", "b"):
+        rows = pg_rows(upgraded[side], q, (tables,))
+        assert [name for name, _ in rows] == tables
+        assert all(VACUUMED_SOON <= set(options or ()) for _, options in rows), rows
+
+
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
     """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
     same export imported again (into a copy of A) adds no play and changes no figure."""
