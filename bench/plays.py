@@ -8,7 +8,9 @@ play count is off). Every read query of db/sql/plays.sql runs with its `-- examp
 through the app's read-only pool, as the page runs it, plus the page's variants that matter (a
 half-hour time zone, a short date range, all kinds); p50/p95 sit next to a `select 1` round trip
 measured in the same run. EXPLAIN (ANALYZE) lists the indexes each plan uses and any sequential
-scan of `plays`. Writes the section `plays` of BENCHMARKS.md.
+scan of `plays`. Then the rollup refresh is timed (rolled back), and what its rewrite of rollup
+rows costs a query until autovacuum has run (after_rewrite, migration 0020). Writes the section
+`plays` of BENCHMARKS.md.
 """
 from __future__ import annotations
 
