@@ -445,6 +445,20 @@ def test_on_this_day_says_each_years_plays_and_every_streams_minutes(plays_url, 
     assert table["plays"].tolist() == [1] and table["minutes"].sum() < minutes
 
 
+@pytest.mark.parametrize("section", list(SECTIONS))
+def test_expander_labels_stay_the_same_when_the_kind_changes(plays_url, section):
+    """An expander whose label changes is a new one to the browser, closed: an opened list would
+    close itself on a change of kind. So each expander's label is the same whatever the kind."""
+    def labels(kind: str) -> dict:
+        at = run({"tz": "UTC", "kind": kind}, section=section, inputs=SECTION_INPUTS.get(section))
+        assert not at.exception
+        return {e.key: e.label for e in open_data(at).expander if e.key}
+
+    music, every = labels("music"), labels("all")
+    shared = music.keys() & every.keys()
+    assert {key: music[key] for key in shared} == {key: every[key] for key in shared}
+
+
 def popover_labels(at: AppTest) -> list[str]:
     found, stack = [], [at._tree]
     while stack:

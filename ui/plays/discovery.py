@@ -62,8 +62,8 @@ def render(s: Settings) -> None:
                     f"{of}{'+' if res.truncated else ''}, {view.hours_text(h.minutes)}.")
     # the line above answers the question; each track's own first and last listen (hundreds of rows
     # for a favourite artist) are built only when asked for, under a fixed label (an expander whose
-    # label changes, as with another artist's name in it, is a new one, closed)
-    box = tables.lazy_expander(f"Each of their {track_word}", "plays_first_last")
+    # label changes, as with another artist's name or the kind's word in it, is a new one, closed)
+    box = tables.lazy_expander("One by one", "plays_first_last")
     if box is not None:
         with box:
             tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
