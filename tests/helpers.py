@@ -109,6 +109,13 @@ def vega_lite_errors(chart) -> list[str]:
             for e in validator.iter_errors(json.loads(chart.proto.spec))]
 
 
+def nodes(node):
+    """Every node of an AppTest element tree (`at._tree`), depth first, blocks and elements alike."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from nodes(child)
+
+
 def open_data(at):
     """Open every closed "Data" expander of the page (ui.tables.data_expander builds its table only
     while open) and rerun; returns `at`."""

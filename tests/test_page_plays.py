@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import ROOT, open_data, run_page, use_database, vega_lite_errors
+from tests.helpers import ROOT, nodes, open_data, run_page, use_database, vega_lite_errors
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")
@@ -460,14 +460,8 @@ def test_expander_labels_stay_the_same_when_the_kind_changes(plays_url, section)
 
 
 def popover_labels(at: AppTest) -> list[str]:
-    found, stack = [], [at._tree]
-    while stack:
-        node = stack.pop()
-        proto = getattr(node, "proto", None)
-        if proto is not None and "popover" in {f.name for f, _ in proto.ListFields()}:
-            found.append(proto.popover.label)
-        stack.extend(getattr(node, "children", {}).values())
-    return found
+    protos = [getattr(node, "proto", None) for node in nodes(at._tree)]
+    return [p.popover.label for p in protos if p is not None and "popover" in {f.name for f, _ in p.ListFields()}]
 
 
 def test_on_this_day_is_today_until_another_day_is_picked_in_its_popover(plays_url):

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import hostile_data as data
-from tests.helpers import FIXTURES, ROOT, open_data, run_page, use_database
+from tests.helpers import FIXTURES, ROOT, nodes, open_data, run_page, use_database
 from ui import common, text
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
@@ -177,16 +177,10 @@ def _strings(message, path=""):
                 yield from _strings(v, name + ".")
 
 
-def _nodes(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _nodes(child)
-
-
 def markdown_texts(at: AppTest) -> list[tuple[str, str, str]]:
     """(element type, field, text) of every string the page hands Streamlit to read as markdown."""
     out = []
-    for node in _nodes(at._tree):
+    for node in nodes(at._tree):
         proto = getattr(node, "proto", None)
         if proto is None or not hasattr(proto, "ListFields"):
             continue
