@@ -264,15 +264,9 @@ def refresh_times(url: str) -> dict[str, float]:
 def heap_fetches(url: str, name: str, params: dict) -> tuple[int, int]:
     """(heap fetches of the plan's index-only scans, shared buffers it touched) from EXPLAIN (ANALYZE,
     BUFFERS) of the named query."""
-    import sqlalchemy as sa
+    from bench.queries import explain_plan, plan_nodes
 
-    from bench.queries import plan_nodes
-    from db import engine, queries
-
-    with engine.reader(url).connect() as c, c.begin():
-        plan = c.execute(sa.text("explain (analyze, buffers, format json) " + queries.get(name).sql), params).scalar()
-        c.rollback()
-    top = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
+    top = explain_plan(url, name, params, buffers=True)
     fetches = sum(int(n.get("Heap Fetches", 0)) for n in plan_nodes(top))
     return fetches, int(top.get("Shared Hit Blocks", 0)) + int(top.get("Shared Read Blocks", 0))
 

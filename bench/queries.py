@@ -27,15 +27,20 @@ def plan_nodes(node: dict):
         yield from plan_nodes(child)
 
 
-def explain(url: str, name: str, params: dict) -> tuple[list[str], list[str]]:
+def explain_plan(url: str, name: str, params: dict, *, buffers: bool = False) -> dict:
+    """The top node of EXPLAIN (ANALYZE[, BUFFERS]) of the named query, run through the pages' pool
+    in a transaction that is rolled back."""
     from db import engine, queries
 
-    q = queries.get(name)
+    options = "analyze, buffers, format json" if buffers else "analyze, format json"
     with engine.reader(url).connect() as c, c.begin():
-        plan = c.execute(sa.text("explain (analyze, format json) " + q.sql), params).scalar()
+        plan = c.execute(sa.text(f"explain ({options}) " + queries.get(name).sql), params).scalar()
         c.rollback()
-    plan = plan if isinstance(plan, list) else json.loads(plan)
-    nodes = list(plan_nodes(plan[0]["Plan"]))
+    return (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
+
+
+def explain(url: str, name: str, params: dict) -> tuple[list[str], list[str]]:
+    nodes = list(plan_nodes(explain_plan(url, name, params)))
     indexes = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
     seq = sorted({n["Relation Name"] for n in nodes
                   if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in BIG_TABLES})
