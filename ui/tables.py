@@ -170,10 +170,15 @@ def shape(df: pd.DataFrame, headers: dict | None = None, kinds: dict | None = No
         known = COLUMNS.get(col)
         help_text = (helps or {}).get(col) or (known.help if known else None)
         kind = _kind(col, kinds)
-        top = pd.to_numeric(frame[col], errors="coerce").max() if kind == "bar" else None   # the bar's full length
         config[col] = _column(kind, header(col, headers), help_text, (widths or {}).get(col),
-                              float(top) if top is not None and pd.notna(top) and top > 0 else 1.0)
+                              _bar_top(frame[col]) if kind == "bar" else 1.0)
     return frame, config
+
+
+def _bar_top(values) -> float:
+    """A bar column's full length: its largest value (1 when none is above 0)."""
+    top = pd.to_numeric(values, errors="coerce").max()
+    return float(top) if pd.notna(top) and top > 0 else 1.0
 
 
 def csv_frame(df: pd.DataFrame, headers: dict | None = None, hide=()) -> pd.DataFrame:
