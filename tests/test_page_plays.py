@@ -473,6 +473,10 @@ def test_on_this_day_is_today_until_another_day_is_picked_in_its_popover(plays_u
     at.date_input(key="plays_on_day").set_value(D(2026, 6, 1)).run()
     assert not at.exception
     assert "1 June 2026" in popover_labels(at)
+    at.date_input(key="plays_on_day").set_value(None).run()         # the picker emptied: today again
+    assert not at.exception
+    assert "Pick a day" in popover_labels(at)
+    assert f"Nothing played on {today:%d %B} in earlier years." in captions(at) or at.dataframe
 
 
 def test_sessions_say_what_length_and_played_mean_and_played_never_exceeds_length(plays_url):
