@@ -4,9 +4,8 @@
 -- page stays not-all-visible until a vacuum. With PostgreSQL's defaults, autovacuum waits for 20% of a
 -- table to change: at 1,000,000 plays an import that rewrote a year (~50,000 rows of plays_z_items)
 -- left those pages unvacuumed indefinitely, and every index-only scan over them fetched each row's heap
--- page instead. Probe on the bench database (999,966 plays) after such a refresh: plays_compare over two
--- halves of all time read 110,000 buffers (94,000 of them heap fetches) and took ~290 ms cold; after a
--- vacuum of plays_z_items (0.6 s) 4,900 buffers and ~180 ms. These tables are vacuumed (and analysed)
+-- page instead (bench.plays measures it: plays_compare over two halves of all time after such a refresh,
+-- and again once autovacuum has run; BENCHMARKS.md). These tables are vacuumed (and analysed)
 -- once 1% of their rows (at least 1,000) changed, so autovacuum puts them right within a minute or so
 -- of an import that changed many rows, in the background (the import does not wait for it).
 do $$
