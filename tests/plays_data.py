@@ -141,3 +141,32 @@ def local(df: pd.DataFrame, tz: str) -> pd.DataFrame:
     out["is_skip"] = out["skipped"].fillna(False).astype(bool) | out["reason_end"].eq("fwdbtn")
     out["known"] = out["skipped"].notna() | out["reason_end"].notna()
     return out
+
+
+# The pandas reference the plays queries are checked against (tests/test_plays_queries.py,
+# tests/test_plays_blocks.py).
+def in_range(df: pd.DataFrame, since: dt.date, until: dt.date) -> pd.DataFrame:
+    return df[(df["day"] >= since) & (df["day"] <= until)]
+
+
+def of_kind(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    return df if kind == "all" else df[df["kind"] == kind]
+
+
+LEVEL_KEYS = {"track": ["kind", "artist", "track"], "album": ["kind", "artist", "album"], "artist": ["kind", "artist"]}
+
+
+def ref_items(df: pd.DataFrame, level: str, min_seconds: int) -> pd.DataFrame:
+    keys = LEVEL_KEYS[level]
+    if level != "track":
+        df = df[df[keys[-1]].notna()]
+    g = df.assign(counted=df["ms_played"] >= min_seconds * 1000).groupby(keys, dropna=False)
+    out = g.agg(plays=("counted", "sum"), minutes=("ms_played", lambda s: s.sum() / 60000),
+                streams=("ms_played", "size"), skips=("is_skip", "sum"), skip_known=("known", "sum")).reset_index()
+    return out.rename(columns={keys[-1]: "name"} if level != "artist" else {"artist": "name"})
+
+
+def ranked(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    out = df[df["plays"] > 0].copy()
+    out["rank"] = out[by].rank(method="min", ascending=False).astype(int)
+    return out

@@ -60,14 +60,6 @@ def q(url: str, name: str, **params) -> pd.DataFrame:
     return res.df
 
 
-def in_range(df: pd.DataFrame, since: D, until: D) -> pd.DataFrame:
-    return df[(df["day"] >= since) & (df["day"] <= until)]
-
-
-def of_kind(df: pd.DataFrame, kind: str) -> pd.DataFrame:
-    return df if kind == "all" else df[df["kind"] == kind]
-
-
 def naive(ts: pd.Series) -> pd.Series:
     return ts.dt.tz_localize(None)
 
@@ -111,7 +103,7 @@ def assert_frames_match(got: pd.DataFrame, want: pd.DataFrame, key: str | list[s
 
 def test_minutes_per_day_in_berlin_match_pandas_across_both_dst_changes(plays_db, plays):
     got = q(plays_db, "plays_timeline", grain="day", limit=100_000, **timed())
-    want = ref_periods(of_kind(data.local(plays, TZ), "music"), "day", 30)
+    want = ref_periods(data.of_kind(data.local(plays, TZ), "music"), "day", 30)
     assert_frames_match(got, want, "period")
     by_day = got.set_index("period")
     edge = data.local(plays[plays["artist"] == data.EDGE_ARTIST], TZ).set_index("track")["day"]
@@ -140,7 +132,7 @@ def test_time_zone_says_when_the_quarter_hour_rollup_is_needed(plays_db, tz, qua
 @pytest.mark.parametrize("tz", ["Asia/Kolkata", "Asia/Kathmandu"])
 def test_minutes_per_day_in_a_half_hour_zone_match_pandas_with_quarter_hours(plays_db, plays, tz):
     got = q(plays_db, "plays_timeline", grain="day", limit=100_000, **timed(tz=tz, quarter=True))
-    assert_frames_match(got, ref_periods(of_kind(data.local(plays, tz), "music"), "day", 30), "period")
+    assert_frames_match(got, ref_periods(data.of_kind(data.local(plays, tz), "music"), "day", 30), "period")
 
 
 def test_hour_buckets_would_put_kolkata_plays_on_the_wrong_day(plays_db, plays):
@@ -154,7 +146,7 @@ def test_hour_buckets_would_put_kolkata_plays_on_the_wrong_day(plays_db, plays):
 
 def test_hour_by_weekday_heatmap_matches_pandas(plays_db, plays, span):
     got = q(plays_db, "plays_heatmap", **timed(since=span[0], until=span[1]))
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     want = df.assign(weekday=df["local"].dt.isocalendar().day.astype(int), hour=df["local"].dt.hour,
                      counted=df["ms_played"] >= 30000).groupby(["weekday", "hour"]).agg(
         minutes=("ms_played", lambda s: s.sum() / 60000), plays=("counted", "sum")).reset_index()
@@ -164,7 +156,7 @@ def test_hour_by_weekday_heatmap_matches_pandas(plays_db, plays, span):
 def test_skip_rate_by_hour_matches_pandas(plays_db, plays):
     params = {k: v for k, v in timed(tz="America/New_York").items() if k != "min_seconds"}
     got = q(plays_db, "plays_by_hour", **params)
-    df = of_kind(data.local(plays, "America/New_York"), "music")
+    df = data.of_kind(data.local(plays, "America/New_York"), "music")
     want = df.assign(hour=df["local"].dt.hour).groupby("hour").agg(
         minutes=("ms_played", lambda s: s.sum() / 60000), streams=("ms_played", "size"), skips=("is_skip", "sum"),
         skip_known=("known", "sum")).reset_index()
@@ -176,7 +168,7 @@ def test_skip_rate_by_hour_matches_pandas(plays_db, plays):
 def test_totals_match_pandas_for_every_threshold(plays_db, plays, min_seconds):
     since, until = D(2024, 3, 15), D(2026, 9, 10)
     got = q(plays_db, "plays_totals", **timed(since=since, until=until, min_seconds=min_seconds)).iloc[0]
-    df = in_range(of_kind(data.local(plays, TZ), "music"), since, until)
+    df = data.in_range(data.of_kind(data.local(plays, TZ), "music"), since, until)
     counted = df[df["ms_played"] >= min_seconds * 1000]
     assert float(got.minutes) == pytest.approx(df["ms_played"].sum() / 60000)
     assert (got.plays, got.streams, got.skips, got.skip_known) == (
@@ -197,7 +189,7 @@ def test_thirty_seconds_exactly_counts_as_a_play_and_a_millisecond_less_does_not
 
 def test_streaks_match_pandas(plays_db, plays, span):
     got = q(plays_db, "plays_streaks", limit=1000, **timed(since=span[0], until=span[1]))
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     days = sorted(set(df[df["ms_played"] >= 30000]["day"]))
     runs, start = [], days[0]
     for prev, day in zip(days, days[1:] + [None]):
@@ -213,25 +205,6 @@ def test_streaks_match_pandas(plays_db, plays, span):
 # What was played
 
 
-LEVEL_KEYS = {"track": ["kind", "artist", "track"], "album": ["kind", "artist", "album"], "artist": ["kind", "artist"]}
-
-
-def ref_items(df: pd.DataFrame, level: str, min_seconds: int) -> pd.DataFrame:
-    keys = LEVEL_KEYS[level]
-    if level != "track":
-        df = df[df[keys[-1]].notna()]
-    g = df.assign(counted=df["ms_played"] >= min_seconds * 1000).groupby(keys, dropna=False)
-    out = g.agg(plays=("counted", "sum"), minutes=("ms_played", lambda s: s.sum() / 60000),
-                streams=("ms_played", "size"), skips=("is_skip", "sum"), skip_known=("known", "sum")).reset_index()
-    return out.rename(columns={keys[-1]: "name"} if level != "artist" else {"artist": "name"})
-
-
-def ranked(df: pd.DataFrame, by: str) -> pd.DataFrame:
-    out = df[df["plays"] > 0].copy()
-    out["rank"] = out[by].rank(method="min", ascending=False).astype(int)
-    return out
-
-
 @pytest.mark.parametrize("level", ["track", "artist", "album"])
 @pytest.mark.parametrize("order_by", ["plays", "minutes"])
 @pytest.mark.parametrize("since, until", [(D(2024, 3, 15), D(2026, 9, 10)),      # partial months, a whole year
@@ -241,8 +214,8 @@ def ranked(df: pd.DataFrame, by: str) -> pd.DataFrame:
 def test_top_lists_by_plays_and_minutes_match_pandas(plays_db, plays, level, order_by, since, until):
     got = q(plays_db, "plays_top", tz=TZ, since=since, until=until, kind="music", level=level, min_seconds=30,
             order_by=order_by, limit=100_000)
-    df = in_range(of_kind(data.local(plays, TZ), "music"), since, until)
-    want = ranked(ref_items(df, level, 30), order_by)
+    df = data.in_range(data.of_kind(data.local(plays, TZ), "music"), since, until)
+    want = data.ranked(data.ref_items(df, level, 30), order_by)
     assert len(got) == len(want) > 0
     key = ["name"] if level == "artist" else ["name", "artist"]
     merged = got.merge(want, on=key, suffixes=("", "_want"), how="outer", indicator=True)
@@ -258,7 +231,7 @@ def test_top_artists_first_and_last_play_in_range_match_pandas(plays_db, plays):
     since, until = D(2024, 3, 15), D(2026, 9, 10)
     got = q(plays_db, "plays_top", tz=TZ, since=since, until=until, kind="music", level="artist", min_seconds=30,
             order_by="plays", limit=10)
-    df = in_range(of_kind(data.local(plays, TZ), "music"), since, until)
+    df = data.in_range(data.of_kind(data.local(plays, TZ), "music"), since, until)
     df = df[df["ms_played"] >= 30000]
     firsts = naive(df.groupby("artist")["local"].min())
     lasts = naive(df.groupby("artist")["local"].max())
@@ -270,7 +243,7 @@ def test_top_artists_first_and_last_play_in_range_match_pandas(plays_db, plays):
                                           EVER])                               # every play: plays_z_totals
 def test_distinct_counts_match_pandas(plays_db, plays, since, until):
     got = q(plays_db, "plays_counts", tz=TZ, since=since, until=until, kind="music", min_seconds=30).iloc[0]
-    df = in_range(of_kind(data.local(plays, TZ), "music"), since, until)
+    df = data.in_range(data.of_kind(data.local(plays, TZ), "music"), since, until)
     df = df[df["ms_played"] >= 30000]
     assert got.tracks == len(df.groupby(["artist", "track"], dropna=False))
     assert got.albums == len(df.dropna(subset=["album"]).groupby(["artist", "album"]))
@@ -281,7 +254,7 @@ def test_distinct_counts_match_pandas(plays_db, plays, since, until):
 def test_most_skipped_match_pandas(plays_db, plays, span, level):
     got = q(plays_db, "plays_most_skipped", tz=TZ, since=span[0], until=span[1], kind="music", level=level,
             min_streams=5, limit=100_000)
-    want = ref_items(of_kind(data.local(plays, TZ), "music"), level, 30)
+    want = data.ref_items(data.of_kind(data.local(plays, TZ), "music"), level, 30)
     want = want[want["skip_known"] >= 5].assign(skip_rate=lambda w: w["skips"] / w["skip_known"])
     assert len(got) == len(want) > 0
     assert got["skip_rate"].tolist() == pytest.approx(sorted(want["skip_rate"], reverse=True))
@@ -306,7 +279,7 @@ def test_platform_families_match_pandas(plays_db, plays, span):
 def test_countries_match_pandas(plays_db, plays, span):
     got = q(plays_db, "plays_top", tz=TZ, since=span[0], until=span[1], kind="music", level="country",
             min_seconds=30, order_by="plays", limit=1000)
-    df = of_kind(data.local(plays, TZ), "music").dropna(subset=["country"])
+    df = data.of_kind(data.local(plays, TZ), "music").dropna(subset=["country"])
     want = df[df["ms_played"] >= 30000].groupby("country").size()
     assert dict(zip(got["name"], got["plays"])) == want.to_dict()
 
@@ -356,7 +329,7 @@ def local_range(tz: str, since: D, until: D) -> tuple[pd.Timestamp, pd.Timestamp
 @pytest.mark.parametrize("kind", ["music", "podcast", "all"])
 def test_sessions_match_pandas(plays_db, plays, kind, tz):
     params = {"tz": tz, "since": D(2000, 1, 1), "until": D(2099, 12, 31), "kind": kind}
-    want = ref_sessions(of_kind(plays, kind))
+    want = ref_sessions(data.of_kind(plays, kind))
     summary = q(plays_db, "plays_sessions_summary", **params).iloc[0]
     assert summary.sessions == len(want)
     assert summary.longest_minutes == pytest.approx(want["minutes"].max())
@@ -390,7 +363,7 @@ def test_two_devices_at_once_make_one_session_whose_overlap_counts_once(plays_db
     streams, 32 minutes with something playing; the same in either zone, on that zone's local day."""
     got = q(plays_db, "plays_longest_sessions", tz=tz, since=day, until=day, kind="music", limit=10)
     lo, hi = local_range(tz, day, day)
-    want = ref_sessions(of_kind(plays, "music"))
+    want = ref_sessions(data.of_kind(plays, "music"))
     want = want[(want["started_at"] >= lo) & (want["started_at"] < hi)]
     assert len(got) == len(want) == 1
     row = got.iloc[0]
@@ -404,7 +377,7 @@ def test_two_devices_at_once_make_one_session_whose_overlap_counts_once(plays_db
 def test_sessions_belong_to_the_local_day_they_start(plays_db, plays):
     day = D(2026, 10, 1)
     got = q(plays_db, "plays_sessions_summary", tz=TZ, since=day, until=day, kind="music").iloc[0]
-    want = ref_sessions(of_kind(plays, "music"))
+    want = ref_sessions(data.of_kind(plays, "music"))
     starts = want["started_at"].dt.tz_convert(TZ).dt.date
     assert got.sessions == int((starts == day).sum())
 
@@ -415,7 +388,7 @@ def test_sessions_belong_to_the_local_day_they_start(plays_db, plays):
 
 def test_new_artists_per_month_match_pandas(plays_db, plays, span):
     got = q(plays_db, "plays_new_artists", tz=TZ, since=span[0], until=span[1], kind="music", min_seconds=30)
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     df = df[(df["ms_played"] >= 30000) & df["artist"].notna()]
     firsts = df.sort_values("ended_at").groupby("artist").first()
     month = firsts["day"].map(lambda d: d.replace(day=1))
@@ -429,14 +402,14 @@ def test_new_artists_per_month_match_pandas(plays_db, plays, span):
 def test_new_artists_in_a_later_range_only_count_first_plays_ever(plays_db, plays):
     got = q(plays_db, "plays_new_artists", tz=TZ, since=D(2026, 10, 1), until=D(2026, 12, 31), kind="music",
             min_seconds=30)
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     df = df[(df["ms_played"] >= 30000) & df["artist"].notna()]
     firsts = df.groupby("artist")["day"].min()
     assert int(got["new_artists"].sum()) == int((firsts >= D(2026, 10, 1)).sum())
 
 
 def test_first_and_last_listen_of_an_artist_and_its_tracks_match_pandas(plays_db, plays):
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     counted = df[df["ms_played"] >= 30000]
     artist = counted["artist"].value_counts().index[0]
     got = q(plays_db, "plays_first_last", tz=TZ, artist=artist, kind="music", min_seconds=30, limit=10_000)
@@ -459,7 +432,7 @@ def test_first_and_last_listen_of_an_artist_and_its_tracks_match_pandas(plays_db
 def test_forgotten_gems_match_pandas(plays_db, plays):
     got = q(plays_db, "plays_forgotten_gems", tz=TZ, kind="music", min_seconds=30, min_plays=3, recent_days=30,
             limit=10_000)
-    df = of_kind(plays, "music")
+    df = data.of_kind(plays, "music")
     newest = plays["ended_at"].max()
     per = df.groupby(["artist", "track"], dropna=False).agg(
         plays=("ms_played", lambda s: int((s >= 30000).sum())), last=("ended_at", "max"))
@@ -487,10 +460,10 @@ def compare_params(level: str) -> dict:
 @pytest.mark.parametrize("level", ["artist", "track"])
 def test_two_period_rank_changes_match_pandas(plays_db, plays, level):
     got = q(plays_db, "plays_compare", top=10, limit=1000, **compare_params(level))
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     key = ["name"] if level == "artist" else ["name", "artist"]
-    ra = ranked(ref_items(in_range(df, *A), level, 30), "plays")[key + ["rank", "plays"]]
-    rb = ranked(ref_items(in_range(df, *B), level, 30), "plays")[key + ["rank", "plays"]]
+    ra = data.ranked(data.ref_items(data.in_range(df, *A), level, 30), "plays")[key + ["rank", "plays"]]
+    rb = data.ranked(data.ref_items(data.in_range(df, *B), level, 30), "plays")[key + ["rank", "plays"]]
     both = ra.merge(rb, on=key, how="outer", suffixes=("_a", "_b"))
     both = both[(both["rank_a"] <= 10) | (both["rank_b"] <= 10)]
     assert len(got) == len(both) > 0
@@ -507,9 +480,9 @@ def test_two_period_rank_changes_match_pandas(plays_db, plays, level):
 
 def test_new_and_dropped_artists_between_two_periods_match_pandas(plays_db, plays):
     got = q(plays_db, "plays_compare_changes", limit=10_000, **compare_params("artist"))
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     df = df[(df["ms_played"] >= 30000) & df["artist"].notna()]
-    in_a, in_b = set(in_range(df, *A)["artist"]), set(in_range(df, *B)["artist"])
+    in_a, in_b = set(data.in_range(df, *A)["artist"]), set(data.in_range(df, *B)["artist"])
     assert set(got[got["status"] == "new"]["name"]) == in_b - in_a
     assert set(got[got["status"] == "dropped"]["name"]) == in_a - in_b
     assert data.EDGE_ARTIST in set(got[got["status"] == "dropped"]["name"])    # played in 2024 and 2025 only
@@ -523,7 +496,7 @@ def test_on_this_day_matches_pandas(plays_db, plays, day, tz, min_seconds):
     """Tracks with a play that day (local, in either zone, across daylight-saving days); plays count
     streams of at least min_seconds, minutes every stream, and each year's totals every track's."""
     got = q(plays_db, "plays_on_this_day", tz=tz, day=day, kind="music", min_seconds=min_seconds, limit=10_000)
-    df = of_kind(data.local(plays, tz), "music")
+    df = data.of_kind(data.local(plays, tz), "music")
     df = df[(df["local"].dt.month == day.month) & (df["local"].dt.day == day.day) & (df["local"].dt.year < day.year)]
     df = df.assign(year=df["local"].dt.year, counted=df["ms_played"] >= min_seconds * 1000)
     want = df.groupby(["year", "track", "artist"]).agg(
@@ -553,7 +526,7 @@ def test_on_this_day_minutes_count_the_short_streams_of_a_day(plays_db, plays):
     every stream counted, one play at 30 s."""
     got = q(plays_db, "plays_on_this_day", tz=TZ, day=D(2026, 6, 1), kind="music", min_seconds=30, limit=100)
     row = got[got["year"] == 2024].iloc[0]
-    df = of_kind(data.local(plays, TZ), "music")
+    df = data.of_kind(data.local(plays, TZ), "music")
     df = df[df["day"] == D(2024, 6, 1)]
     assert row.day_minutes == pytest.approx(df["ms_played"].sum() / 60000)
     assert row.day_plays == int((df["ms_played"] >= 30000).sum())
@@ -571,7 +544,7 @@ def test_year_in_review_totals_match_pandas(plays_db, plays, year):
     since, until = D(year, 1, 1), D(year, 12, 31)
     t = q(plays_db, "plays_totals", **timed(since=since, until=until)).iloc[0]
     counts = q(plays_db, "plays_counts", tz=TZ, since=since, until=until, kind="music", min_seconds=30).iloc[0]
-    df = in_range(of_kind(data.local(plays, TZ), "music"), since, until)
+    df = data.in_range(data.of_kind(data.local(plays, TZ), "music"), since, until)
     counted = df[df["ms_played"] >= 30000]
     assert float(t.minutes) == pytest.approx(df["ms_played"].sum() / 60000)
     assert (t.plays, t.days) == (len(counted), counted["day"].nunique())
@@ -699,7 +672,7 @@ def test_an_import_that_bridges_two_sessions_merges_them(second_db, tmp_path):
     assert q(second_db, "plays_sessions_summary", **params).at[0, "sessions"] == 1
     plays = data.read_plays(second_db)
     for kind in ("music", "all"):
-        want = ref_sessions(of_kind(plays, kind))
+        want = ref_sessions(data.of_kind(plays, kind))
         got = q(second_db, "plays_sessions_summary", tz="UTC", since=D(2000, 1, 1), until=D(2099, 12, 31),
                 kind=kind).iloc[0]
         assert got.sessions == len(want) and got.longest_minutes == pytest.approx(want["minutes"].max())

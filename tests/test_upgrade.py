@@ -257,6 +257,22 @@ def test_migration_0020_has_the_tables_read_by_index_only_scans_vacuumed_soon_af
         assert all(VACUUMED_SOON <= set(options or ()) for _, options in rows), rows
 
 
+BLOCKS = """select period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
+                     skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at,
+                     last_30s_at, last_60s_at
+              from plays_z_items where period = 'block' order by 1, 2, 3, 4"""
+
+
+def test_migration_0021_gives_the_upgraded_database_the_blocks_a_fresh_import_builds(upgraded):
+    """0021 sums the year rows the upgraded database (A) holds into blocks of four years: the same
+    rows as the importer builds for the same files (B), and a long range reads them."""
+    a, b = pg_rows(upgraded["a"], BLOCKS), pg_rows(upgraded["b"], BLOCKS)
+    assert a and a == b
+    plan = "\n".join(r[0] for r in pg_rows(upgraded["a"], """
+        explain select * from plays_z_totals_between('2011-06-01', '2025-06-01', 'track', 'music')"""))
+    assert "plays_z_items_block_idx" in plan
+
+
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
     """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
     same export imported again (into a copy of A) adds no play and changes no figure."""

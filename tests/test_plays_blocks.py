@@ -1,0 +1,169 @@
+"""Blocks of four years (db/migrations/0021_plays_z_blocks.sql): a long date range reads the whole
+blocks inside it instead of their years. Over plays spread across 2010-2026 (a listener whose artists
+change over the years), the figures of long ranges match pandas in two time zones, including ranges
+whose local ends make a block whole in one zone and not in the other; and the block rows stay the
+sum of their years after a later import that adds plays to old years, as a build from scratch makes
+them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+
+import pytest
+
+from db import queries
+from migrate.api import run_import
+from tests import plays_data as data
+from tests.helpers import create_database, drop_database, pg_rows, rollups_differ_from_a_rebuild
+
+D = dt.date
+FIRST = dt.datetime(2010, 3, 7, 18, 0, tzinfo=dt.UTC)
+LAST = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+PLATFORMS = ["linux", "osx", "iOS 17.1.2 (iPhone15,2)", "windows"]
+
+
+def years_of_plays(seed: int, first: dt.datetime = FIRST, last: dt.datetime = LAST) -> list[dict]:
+    """A play every day or so from `first` to `last`: 24 artists, of whom about eight are in rotation
+    at a time (the rotation moves every two years), five songs each, every length around the 30 s
+    threshold, some skips."""
+    rng = random.Random(seed)
+    out = []
+    t = first
+    while t < last:
+        artist = f"Artist {(t.year - 2010) // 2 * 2 + rng.randrange(8)}"
+        song = rng.randrange(5)
+        out.append(data.record(t, rng.choice([5_000, 29_999, 30_000, 61_000, 200_000]), f"Song {song}", artist,
+                               album=f"Album {song % 2}", skipped=rng.random() < 0.2,
+                               reason_end=rng.choice(["trackdone", "fwdbtn", None]),
+                               platform=rng.choice(PLATFORMS), country=rng.choice(["DE", "US", "IN"])))
+        t += dt.timedelta(hours=rng.randint(14, 60), minutes=rng.randint(0, 59))
+    return out
+
+
+@pytest.fixture(scope="module")
+def long_db(server_url, tmp_path_factory):
+    name = f"mtm_blocks_{os.getpid()}"
+    url = create_database(server_url, name)
+    folder = tmp_path_factory.mktemp("long_export")
+    data.write(str(folder), "Streaming_History_Audio_2010-2026_0.json", years_of_plays(7))
+    run_import(str(folder), url)
+    yield url
+    drop_database(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def plays(long_db):
+    return data.read_plays(long_db)
+
+
+def q(url: str, name: str, **params):
+    res = queries.run(name, params, url=url, cap=100_000)
+    assert not res.truncated
+    return res.df
+
+
+BLOCK_SUMS = """
+    select b.period_start, b.level, b.name_key, b.kind, b.plays, b.plays_10s, b.plays_30s, b.plays_60s, b.ms_played,
+           b.skips, b.skip_known, b.first_at, b.first_10s_at, b.first_30s_at, b.first_60s_at, b.last_at, b.last_10s_at,
+           b.last_30s_at, b.last_60s_at
+    from plays_z_items b where b.period = 'block'
+    order by 1, 2, 3"""
+YEAR_SUMS = """
+    select plays_z_block(y.period_start), y.level, y.name_key, y.kind, sum(y.plays), sum(y.plays_10s),
+           sum(y.plays_30s), sum(y.plays_60s), sum(y.ms_played), sum(y.skips), sum(y.skip_known), min(y.first_at),
+           min(y.first_10s_at), min(y.first_30s_at), min(y.first_60s_at), max(y.last_at), max(y.last_10s_at),
+           max(y.last_30s_at), max(y.last_60s_at)
+    from plays_z_items y where y.period = 'year'
+    group by 1, 2, 3, 4 order by 1, 2, 3"""
+
+
+def test_blocks_are_four_years_from_one_divisible_by_four_and_sum_their_years(long_db):
+    starts = [r[0] for r in pg_rows(long_db, "select distinct period_start from plays_z_items "
+                                             "where period = 'block' order by 1")]
+    assert [s.year for s in starts] == [2008, 2012, 2016, 2020, 2024]
+    assert all((s.month, s.day, s.hour, s.utcoffset()) == (1, 1, 0, dt.timedelta(0)) for s in starts)
+    assert pg_rows(long_db, BLOCK_SUMS) == pg_rows(long_db, YEAR_SUMS)
+
+
+# (since, until): the two halves of the data; a range whose whole years hold blocks 2012-2019 and
+# years on either side; one from local 1 January 2012 to local 31 December 2015 (in Berlin its end is
+# 23:00 UTC on 31 December: the block is not whole in UTC and the last hour comes from the plays; in
+# New York it is whole); one inside a block.
+RANGES = [((D(2010, 3, 7), D(2018, 7, 3)), (D(2018, 7, 4), D(2026, 11, 1))),
+          ((D(2011, 5, 20), D(2021, 2, 14)), (D(2012, 1, 1), D(2015, 12, 31))),
+          ((D(2016, 2, 29), D(2017, 8, 1)), (D(2020, 1, 1), D(2023, 12, 31)))]
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York"])
+@pytest.mark.parametrize("a, b", RANGES)
+@pytest.mark.parametrize("level", ["track", "artist"])
+def test_two_long_periods_match_pandas(long_db, plays, tz, a, b, level):
+    got = q(long_db, "plays_compare", tz=tz, since_a=a[0], until_a=a[1], since_b=b[0], until_b=b[1], kind="music",
+            level=level, min_seconds=30, top=1000, limit=100_000)
+    df = data.local(plays, tz)
+    key = ["name"] if level == "artist" else ["name", "artist"]
+    ra = data.ranked(data.ref_items(data.in_range(df, *a), level, 30), "plays")[key + ["rank", "plays"]]
+    rb = data.ranked(data.ref_items(data.in_range(df, *b), level, 30), "plays")[key + ["rank", "plays"]]
+    want = ra.merge(rb, on=key, how="outer", suffixes=("_a", "_b"))
+    assert len(got) == len(want) > 0
+    merged = got.merge(want, on=key, suffixes=("", "_want"))
+    assert len(merged) == len(got)
+    assert merged["rank_a"].fillna(-1).tolist() == merged["rank_a_want"].fillna(-1).tolist()
+    assert merged["rank_b"].fillna(-1).tolist() == merged["rank_b_want"].fillna(-1).tolist()
+    assert merged["plays_a"].tolist() == merged["plays_a_want"].fillna(0).astype(int).tolist()
+    assert merged["plays_b"].tolist() == merged["plays_b_want"].fillna(0).astype(int).tolist()
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York"])
+@pytest.mark.parametrize("since, until", [r for pair in RANGES for r in pair])
+def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz, since, until):
+    df = data.in_range(data.local(plays, tz), since, until)
+    params = {"tz": tz, "since": since, "until": until, "kind": "music", "min_seconds": 30}
+    top = q(long_db, "plays_top", **params, level="track", order_by="plays", limit=100_000)
+    want = data.ranked(data.ref_items(df, "track", 30), "plays")
+    merged = top.merge(want, on=["name", "artist"], suffixes=("", "_want"), how="outer", indicator=True)
+    assert len(top) == len(want) > 0 and (merged["_merge"] == "both").all()
+    assert merged["rank"].tolist() == merged["rank_want"].tolist()
+    assert merged["streams"].tolist() == merged["streams_want"].tolist()
+    played = df[df["ms_played"] >= 30000]
+    firsts = played.groupby(["artist", "track"])["local"].min().dt.tz_localize(None)
+    lasts = played.groupby(["artist", "track"])["local"].max().dt.tz_localize(None)
+    for r in top.itertuples():      # first and last play in the range: min / max over blocks too
+        assert (r.first_play, r.last_play) == (firsts[(r.artist, r.name)], lasts[(r.artist, r.name)])
+    counts = q(long_db, "plays_counts", **params).iloc[0]
+    assert (counts.tracks, counts.artists) == (len(played.groupby(["artist", "track"])), played["artist"].nunique())
+    skipped = q(long_db, "plays_most_skipped", **{k: v for k, v in params.items() if k != "min_seconds"},
+                level="artist", min_streams=1, limit=100_000)
+    ref = data.ref_items(df, "artist", 30).set_index("name")
+    assert sorted(skipped["name"]) == sorted(ref.index[ref["skip_known"] >= 1])
+    for r in skipped.itertuples():
+        assert (r.skips, r.skip_known) == (ref.loc[r.name, "skips"], ref.loc[r.name, "skip_known"])
+
+
+def test_a_later_import_into_old_years_rebuilds_their_blocks(long_db, server_url, tmp_path):
+    """Plays added to 2013 and 2021 (one new artist, others known) by a second import: the changed
+    years' blocks are rebuilt from their years (refresh_plays_z_d1_blocks), and every rollup equals
+    a build from scratch."""
+    name = f"mtm_blocks_later_{os.getpid()}"
+    conn_url = create_database(server_url, name)
+    try:
+        first = tmp_path / "first"
+        data.write(str(first), "Streaming_History_Audio_2010-2026_0.json", years_of_plays(7))
+        run_import(str(first), conn_url)
+        before = pg_rows(conn_url, "select count(*) from plays_z_items where period = 'block'")[0][0]
+        later = tmp_path / "later"
+        data.write(str(later), "Streaming_History_Audio_2013-2021_1.json",
+                   years_of_plays(8, dt.datetime(2013, 4, 2, 9, 30, tzinfo=dt.UTC),
+                                  dt.datetime(2013, 6, 1, tzinfo=dt.UTC))
+                   + years_of_plays(9, dt.datetime(2021, 9, 1, 7, 15, tzinfo=dt.UTC),
+                                    dt.datetime(2021, 10, 1, tzinfo=dt.UTC))
+                   + [data.record(dt.datetime(2013, 5, 5, 5, 5, tzinfo=dt.UTC), 90_000, "Only once", "New in 2013")])
+        report = run_import(str(later), conn_url)
+        assert report.tables["plays"].inserted > 50
+        assert pg_rows(conn_url, BLOCK_SUMS) == pg_rows(conn_url, YEAR_SUMS)
+        assert pg_rows(conn_url, "select count(*) from plays_z_items where period = 'block'")[0][0] > before
+        assert set(rollups_differ_from_a_rebuild(conn_url).values()) == {0}
+    finally:
+        drop_database(server_url, name)
