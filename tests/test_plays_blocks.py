@@ -1,7 +1,8 @@
 """Blocks of four years (db/migrations/0021_plays_z_blocks.sql): a long date range reads the whole
 blocks inside it instead of their years. Over plays spread across 2010-2026 (a listener whose artists
 change over the years), the figures of long ranges match pandas in two time zones, including ranges
-whose local ends make a block whole in one zone and not in the other; and the block rows stay the
+whose local ends make a block whole in one zone and not in the other, and ranges holding nine months
+or more of a year at either end (read as the year less its other months); and the block rows stay the
 sum of their years after a later import that adds plays to old years, as a build from scratch makes
 them.
 """
@@ -90,7 +91,9 @@ def test_blocks_are_four_years_from_one_divisible_by_four_and_sum_their_years(lo
 # (since, until): the two halves of the data; a range whose whole years hold blocks 2012-2019 and
 # years on either side; one from local 1 January 2012 to local 31 December 2015 (in Berlin its end is
 # 23:00 UTC on 31 December: the block is not whole in UTC and the last hour comes from the plays; in
-# New York it is whole); one inside a block.
+# New York it is whole); one inside a block. Ends holding nine months or more of their year (read as
+# the year's row less its other months): 2010 from March 7, 2026 to November 1, 2015 to 31 December
+# (Berlin), 2016 from 29 February.
 RANGES = [((D(2010, 3, 7), D(2018, 7, 3)), (D(2018, 7, 4), D(2026, 11, 1))),
           ((D(2011, 5, 20), D(2021, 2, 14)), (D(2012, 1, 1), D(2015, 12, 31))),
           ((D(2016, 2, 29), D(2017, 8, 1)), (D(2020, 1, 1), D(2023, 12, 31)))]

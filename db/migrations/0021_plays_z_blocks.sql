@@ -3,9 +3,9 @@
 -- 2016-2019, ...), like a year row sums its months. The readers by date range (plays_z_items_between,
 -- plays_z_totals_between: top lists, distinct counts, two periods, skips) read the whole blocks inside
 -- a range and the years, months and plays around them: the same plays, so the same sums, first and
--- last times, in fewer rows. At 1,000,000 plays over 15 years a block holds 20,000-33,000 track rows
--- where its four years hold 50,000-72,000, so a range of eight years reads about a fifth fewer rows
--- (bench.plays: plays_compare over two halves of all time, cold, is the query that needed it).
+-- last times, in fewer rows. In the bench database (999,966 plays over 15 years) a block holds
+-- 20,000-33,000 track rows where its four years hold 50,000-72,000 (bench.plays: plays_compare over
+-- two halves of all time, cold, is the query that needed it).
 -- Written by every writer of the year rows: the build from scratch (refresh_plays_z_a1_full_items),
 -- the rebuild of changed blocks from their years (refresh_plays_z_d1_blocks, after the years) and a
 -- listen's delta (api/store.py). A database that holds plays gets its blocks here, from its years.
@@ -33,6 +33,21 @@ create or replace function plays_z_block_until(hi timestamptz) returns timestamp
 language sql immutable parallel safe
 return plays_z_block(date_trunc('year', hi, 'UTC'));
 
+-- Whether plays_z_totals_between reads the months of a range [lo, hi) before its first whole year as
+-- lo's year row less that year's months before the range (the range holds nine months of that year
+-- or more, and a whole year after them), and the months of hi's year before hi's month as that
+-- year's row less its months from hi's month on (nine months or more).
+create or replace function plays_z_head_as_year(lo timestamptz, hi timestamptz) returns boolean
+language sql immutable parallel safe
+return plays_z_ceil('year', lo) < date_trunc('year', hi, 'UTC')
+       and plays_z_ceil('month', lo) < plays_z_ceil('year', lo)
+       and plays_z_ceil('month', lo) <= date_add(date_trunc('year', lo, 'UTC'), interval '3 months', 'UTC');
+
+create or replace function plays_z_tail_as_year(lo timestamptz, hi timestamptz) returns boolean
+language sql immutable parallel safe
+return plays_z_ceil('year', lo) < date_trunc('year', hi, 'UTC')
+       and date_trunc('month', hi, 'UTC') >= date_add(date_trunc('year', hi, 'UTC'), interval '9 months', 'UTC');
+
 -- Read like the year rows (0016_plays_items_index_only.sql: index-only scans of a range), and found
 -- by item when a listen moves them (api/store.py).
 create index if not exists plays_z_items_block_idx on plays_z_items (level, period_start)
@@ -54,6 +69,11 @@ order by i.level, 2;
 
 -- Both readers by date range (as in 0017_plays_z_totals.sql), the whole years of a range now read as
 -- the years before its first whole block, its whole blocks, and the years after them.
+-- plays_z_totals_between (sums only) also reads a partial year at either end of a range that holds
+-- nine of its months or more as the year's row less the months outside the range, returned as rows
+-- with negative counts (a year row holds about as many rows as five of its month rows). Its callers
+-- sum the rows per name_key and keep the items whose sums pass a threshold above zero
+-- (plays_counts, plays_compare, plays_compare_changes, plays_most_skipped in db/sql/plays.sql).
 create or replace function plays_z_items_between(lo timestamptz, hi timestamptz, want_level text, want_kind text)
 returns table (name_key uuid, kind text, plays integer, plays_10s integer, plays_30s integer, plays_60s integer,
                ms_played bigint, skips integer, skip_known integer,
@@ -179,9 +199,27 @@ as $$
   where i.level = want_level and (want_kind = 'all' or i.kind = want_kind)
     and i.period = 'month'
     and not (lo <= (select min(ended_at) from plays) and hi > (select max(ended_at) from plays))
+    and not plays_z_head_as_year(lo, hi)
     and i.period_start >= plays_z_ceil('month', lo)
     and i.period_start < case when plays_z_ceil('year', lo) < date_trunc('year', hi, 'UTC')
                               then plays_z_ceil('year', lo) else date_trunc('month', hi, 'UTC') end
+  union all
+  -- nine months or more of lo's year: that year's row less its months before the range
+  select i.name_key, i.kind, i.plays, i.plays_10s, i.plays_30s, i.plays_60s, i.ms_played, i.skips, i.skip_known
+  from plays_z_items i
+  where i.level = want_level and (want_kind = 'all' or i.kind = want_kind)
+    and i.period = 'year'
+    and not (lo <= (select min(ended_at) from plays) and hi > (select max(ended_at) from plays))
+    and plays_z_head_as_year(lo, hi)
+    and i.period_start >= date_trunc('year', lo, 'UTC') and i.period_start < plays_z_ceil('year', lo)
+  union all
+  select i.name_key, i.kind, -i.plays, -i.plays_10s, -i.plays_30s, -i.plays_60s, -i.ms_played, -i.skips, -i.skip_known
+  from plays_z_items i
+  where i.level = want_level and (want_kind = 'all' or i.kind = want_kind)
+    and i.period = 'month'
+    and not (lo <= (select min(ended_at) from plays) and hi > (select max(ended_at) from plays))
+    and plays_z_head_as_year(lo, hi)
+    and i.period_start >= date_trunc('year', lo, 'UTC') and i.period_start < plays_z_ceil('month', lo)
   union all
   select i.name_key, i.kind, i.plays, i.plays_10s, i.plays_30s, i.plays_60s, i.ms_played, i.skips, i.skip_known
   from plays_z_items i
@@ -189,7 +227,27 @@ as $$
     and i.period = 'month'
     and not (lo <= (select min(ended_at) from plays) and hi > (select max(ended_at) from plays))
     and plays_z_ceil('year', lo) < date_trunc('year', hi, 'UTC')
+    and not plays_z_tail_as_year(lo, hi)
     and i.period_start >= date_trunc('year', hi, 'UTC') and i.period_start < date_trunc('month', hi, 'UTC')
+  union all
+  -- nine months or more of hi's year: that year's row less its months from hi's month on
+  select i.name_key, i.kind, i.plays, i.plays_10s, i.plays_30s, i.plays_60s, i.ms_played, i.skips, i.skip_known
+  from plays_z_items i
+  where i.level = want_level and (want_kind = 'all' or i.kind = want_kind)
+    and i.period = 'year'
+    and not (lo <= (select min(ended_at) from plays) and hi > (select max(ended_at) from plays))
+    and plays_z_tail_as_year(lo, hi)
+    and i.period_start >= date_trunc('year', hi, 'UTC')
+    and i.period_start < date_add(date_trunc('year', hi, 'UTC'), interval '1 year', 'UTC')
+  union all
+  select i.name_key, i.kind, -i.plays, -i.plays_10s, -i.plays_30s, -i.plays_60s, -i.ms_played, -i.skips, -i.skip_known
+  from plays_z_items i
+  where i.level = want_level and (want_kind = 'all' or i.kind = want_kind)
+    and i.period = 'month'
+    and not (lo <= (select min(ended_at) from plays) and hi > (select max(ended_at) from plays))
+    and plays_z_tail_as_year(lo, hi)
+    and i.period_start >= date_trunc('month', hi, 'UTC')
+    and i.period_start < date_add(date_trunc('year', hi, 'UTC'), interval '1 year', 'UTC')
   union all
   select k.name_key, p.kind, 1, (p.ms_played >= 10000)::int, (p.ms_played >= 30000)::int,
          (p.ms_played >= 60000)::int, p.ms_played, plays_z_is_skip(p.skipped, p.reason_end)::int,
