@@ -88,8 +88,8 @@ from new_plays
 _ADDED = ("ended_at", "ms_played", "kind", "artist", "track", "album", "platform", "country", "track_id",
           "skipped", "reason_end")
 
-# The month, year and block rows of plays_z_items (and plays_z_names) for plays that were only added:
-# what refresh_plays_z_c_months, _d_years and _d1_blocks would rebuild, as a delta. Those
+# The month and year rows of plays_z_items (and plays_z_names) for plays that were only added:
+# what refresh_plays_z_c_months and refresh_plays_z_d_years would rebuild, as a delta. Those two
 # rebuild every row of the changed month and year (a year is some 18,000 rows from 56,000 month
 # rows at 1,000,000 plays: about half a second each); a listen changes at most five rows per
 # period (one per level). Counts add up; first / last times are least / greatest (which ignore
@@ -99,7 +99,7 @@ _ADDED = ("ended_at", "ms_played", "kind", "artist", "track", "album", "platform
 # lock. Only for additions: when plays were also deleted (a listen matched an export play) or the
 # rollups were built from scratch in this refresh, the rebuild runs instead.
 # A rollup row moved by a delta row `d`: counts add up, first times take the earlier, last times
-# the later. The month, year and block rows and the all-time totals all move this way.
+# the later. The month rows, the year rows and the all-time totals all move this way.
 _SUMS = ("plays", "plays_10s", "plays_30s", "plays_60s", "ms_played", "skips", "skip_known")
 _FIRSTS = ("first_at", "first_10s_at", "first_30s_at", "first_60s_at")
 _LASTS = ("last_at", "last_10s_at", "last_30s_at", "last_60s_at")
@@ -126,8 +126,7 @@ with src as (
                              plays_z_level_name(lv.level, s.track, s.album, s.artist, s.platform, s.country) as l_name) l
   where l.level = 'track' or l.l_name is not null
 ), delta as (
-  select p.period, case when p.period = 'block' then plays_z_block(ended_at)
-                        else date_trunc(p.period, ended_at, 'UTC') end as period_start, level, name_key, kind,
+  select p.period, date_trunc(p.period, ended_at, 'UTC') as period_start, level, name_key, kind,
          count(*) as plays, count(*) filter (where ms_played >= 10000) as plays_10s,
          count(*) filter (where ms_played >= 30000) as plays_30s, count(*) filter (where ms_played >= 60000) as plays_60s,
          sum(ms_played) as ms_played, count(*) filter (where skip) as skips, count(*) filter (where known) as skip_known,
@@ -138,7 +137,7 @@ with src as (
          max(ended_at) filter (where ms_played >= 30000) as last_30s_at,
          max(ended_at) filter (where ms_played >= 60000) as last_60s_at
   from leveled
-  cross join (values ('month'), ('year'), ('block')) as p (period)
+  cross join (values ('month'), ('year')) as p (period)
   group by 1, 2, 3, 4, 5
 ), month_rows as materialized (
   -- The month rows of the (level, month) pairs touched, read once each through the month index
@@ -161,15 +160,8 @@ with src as (
   where i.period = 'year' and d.period = 'year' and i.name_key = d.name_key and i.period_start = d.period_start
     and i.level = d.level and i.kind = d.kind
   returning i.period, i.period_start, i.level, i.name_key, i.kind
-), updated_blocks as (
-  update plays_z_items i
-  set @MOVED_I@
-  from delta d
-  where i.period = 'block' and d.period = 'block' and i.name_key = d.name_key and i.period_start = d.period_start
-    and i.level = d.level and i.kind = d.kind
-  returning i.period, i.period_start, i.level, i.name_key, i.kind
 ), updated as (
-  select * from updated_months union all select * from updated_years union all select * from updated_blocks
+  select * from updated_months union all select * from updated_years
 ), inserted as (
   insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
                              ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
@@ -217,13 +209,13 @@ select count(*) from delta
 
 # The refreshes a listen runs, in the importer's order: every refresh_plays_* but the raw_json
 # key-path inventories and the Overview's track totals (imports refresh those), with
-# the month, year and block rebuilds (REBUILD_ITEMS) replaced by _ADD_ITEMS when they may be.
+# the month and year rebuilds (REBUILD_ITEMS) replaced by _ADD_ITEMS when they may be.
 # Derived from the one pipeline (db/refresh.py), so a step added there reaches listens too.
-REBUILD_ITEMS = ("refresh_plays_z_c_months", "refresh_plays_z_d_years", "refresh_plays_z_d1_blocks")
+REBUILD_ITEMS = ("refresh_plays_z_c_months", "refresh_plays_z_d_years")
 NOT_FOR_LISTENS = ("refresh_json_path_inventory", "refresh_overview_totals", "refresh_plays_zz_json_path_inventory")
 LISTEN_REFRESH = tuple(
     "ITEMS" if name == REBUILD_ITEMS[0] else name
-    for name in refresh.PIPELINE if name not in NOT_FOR_LISTENS and name not in REBUILD_ITEMS[1:])
+    for name in refresh.PIPELINE if name not in NOT_FOR_LISTENS and name != REBUILD_ITEMS[1])
 
 
 _HOURS = """

@@ -18,8 +18,7 @@ whoever wrote it, and two writers never rebuild the same hour from different pla
    lists the hour in plays_z_dirty_hours (a trigger, migration 0008) for step 3, which runs later.
 3. The Plays page's zone-aware rollups (db/sql/plays.sql): a1..a3 build everything when empty;
    otherwise b..e rebuild the changed hours, months, years (moving the all-time totals per item by
-   the difference), blocks of four years (d1) and sessions, d2 builds those totals whole when empty;
-   f empties their list.
+   the difference) and sessions, d2 builds those totals whole when empty; f empties their list.
 4. The explorer's sampled key-path inventory of plays.
 
 Rollups built from scratch are filled without their secondary indexes, which are created again
@@ -44,7 +43,6 @@ PIPELINE: tuple[str, ...] = (
     "refresh_plays_z_b_hours",
     "refresh_plays_z_c_months",
     "refresh_plays_z_d_years",
-    "refresh_plays_z_d1_blocks",
     "refresh_plays_z_d2_totals",
     "refresh_plays_z_e_sessions",
     "refresh_plays_z_f_done",

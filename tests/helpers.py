@@ -156,33 +156,3 @@ def run_page(path: str, query_params: dict | None = None, state: dict | None = N
         at.run()
         assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-ROLLUPS = ("plays_hourly", "plays_hourly_items", "play_items", "plays_z_hourly", "plays_z_quarter", "plays_z_items",
-           "plays_z_names", "plays_z_sessions", "plays_z_totals")
-
-
-def rollups_differ_from_a_rebuild(url) -> dict:
-    """{rollup: rows that differ} between the rollups as they are and as a build from scratch makes
-    them (refresh_plays_a_full and refresh_plays_z_a1..a3 on emptied rollups), in a rolled-back
-    transaction."""
-    from db import queries
-
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            for t in ROLLUPS:
-                cur.execute(f"create temp table kept_{t} as select * from {t}")
-                cur.execute(f"delete from {t}")
-            for name in ("refresh_plays_a_full", "refresh_plays_z_a1_full_items", "refresh_plays_z_a2_full_sessions",
-                         "refresh_plays_z_a3_full_hours", "refresh_plays_z_d2_totals"):
-                cur.execute(queries.get(name).sql)
-            out = {}
-            for t in ROLLUPS:
-                cur.execute(f"select (select count(*) from (select * from {t} except all select * from kept_{t}) a)"
-                            f" + (select count(*) from (select * from kept_{t} except all select * from {t}) b)")
-                out[t] = cur.fetchone()[0]
-        return out
-    finally:
-        conn.rollback()
-        conn.close()

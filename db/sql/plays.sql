@@ -18,18 +18,18 @@
 
 -- In this file, in order: the refresh queries (run after refresh_plays_rollups, in the order of
 -- db/refresh.py's PIPELINE); what there is and the time zone; charts over time (from
--- plays_z_hourly, or plays_z_quarter); what was played (plays_z_items_between: whole blocks of four
--- years, years and months from plays_z_items, the partial months at the ends of a range from
--- `plays`; names from plays_z_names); sessions (plays_z_sessions: a session belongs to the local
--- dates it starts in); discovery, first and last listens and forgotten gems (all time, from the
--- year rows); two periods; on this day (straight from `plays`, one index range scan per earlier year).
+-- plays_z_hourly, or plays_z_quarter); what was played (plays_z_items_between: whole months and years
+-- from plays_z_items, the partial months at the ends of a range from `plays`; names from
+-- plays_z_names); sessions (plays_z_sessions: a session belongs to the local dates it starts in);
+-- discovery, first and last listens and forgotten gems (all time, from the year rows); two periods;
+-- on this day (straight from `plays`, one index range scan per earlier year).
 
 -- name: refresh_plays_z_a1_full_items
 -- When plays_z_hourly is empty (a first import, or plays stored before these rollups existed),
--- builds every month, year and block row of plays_z_items and the names of plays_z_names from all
--- plays; otherwise touches nothing. Returns how many month rows were built. One pass over the plays
--- with grouping sets, as refresh_plays_z_c_months does for changed months; the year rows are summed
--- from those month rows in memory, and the blocks of four years from the year rows. The a1..a3 queries all ask whether plays_z_hourly is empty, and a3
+-- builds every month and year row of plays_z_items and the names of plays_z_names from all plays;
+-- otherwise touches nothing. Returns how many month rows were built. One pass over the plays with
+-- grouping sets, as refresh_plays_z_c_months does for changed months; the year rows are summed from
+-- those month rows in memory. The a1..a3 queries all ask whether plays_z_hourly is empty, and a3
 -- fills it last, so they agree; a3 then empties plays_z_dirty_hours and b..e have nothing to do.
 -- example: {}
 with go as (
@@ -48,32 +48,15 @@ with go as (
          skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at,
          last_60s_at
   from leveled
-), years as materialized (
-  select date_trunc('year', month_utc, 'UTC') as year_utc, level, name_key, kind, sum(plays) as plays,
-         sum(plays_10s) as plays_10s, sum(plays_30s) as plays_30s, sum(plays_60s) as plays_60s,
-         sum(ms_played) as ms_played, sum(skips) as skips, sum(skip_known) as skip_known,
-         min(first_at) as first_at, min(first_10s_at) as first_10s_at, min(first_30s_at) as first_30s_at,
-         min(first_60s_at) as first_60s_at, max(last_at) as last_at, max(last_10s_at) as last_10s_at,
-         max(last_30s_at) as last_30s_at, max(last_60s_at) as last_60s_at
-  from leveled
-  group by 1, level, name_key, kind
 ), new_years as (
   insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
                              ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
                              last_at, last_10s_at, last_30s_at, last_60s_at)
-  select 'year', year_utc, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s, ms_played, skips,
-         skip_known, first_at, first_10s_at, first_30s_at, first_60s_at, last_at, last_10s_at, last_30s_at,
-         last_60s_at
-  from years
-), new_blocks as (   -- four years each (db/migrations/0021_plays_z_blocks.sql), from the year rows
-  insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
-                             ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
-                             last_at, last_10s_at, last_30s_at, last_60s_at)
-  select 'block', plays_z_block(year_utc), level, name_key, kind, sum(plays), sum(plays_10s), sum(plays_30s),
-         sum(plays_60s), sum(ms_played), sum(skips), sum(skip_known),
+  select 'year', date_trunc('year', month_utc, 'UTC'), level, name_key, kind, sum(plays), sum(plays_10s),
+         sum(plays_30s), sum(plays_60s), sum(ms_played), sum(skips), sum(skip_known),
          min(first_at), min(first_10s_at), min(first_30s_at), min(first_60s_at),
          max(last_at), max(last_10s_at), max(last_30s_at), max(last_60s_at)
-  from years
+  from leveled
   group by 2, level, name_key, kind
 ), new_names as (
   insert into plays_z_names (name_key, level, kind, name, artist, track_id)
@@ -379,33 +362,6 @@ with years as (
     last_60s_at = excluded.last_60s_at
 )
 select count(*) as years_rebuilt from years;
-
--- name: refresh_plays_z_d1_blocks
--- Rebuilds the block rows of plays_z_items (four UTC years from one divisible by four;
--- db/migrations/0021_plays_z_blocks.sql) from the year rows, for the blocks holding a changed hour;
--- runs after refresh_plays_z_d_years rebuilt those years. Returns how many blocks.
--- example: {}
-with blocks as (
-  select distinct plays_z_block(hour_utc) as block_utc from plays_z_dirty_hours
-), levels (level) as (   -- one range of the year index per level
-  values ('track'), ('album'), ('artist'), ('platform'), ('country')
-), old_rows as (
-  delete from plays_z_items i using blocks b where i.period = 'block' and i.period_start = b.block_utc
-), new_rows as (
-  insert into plays_z_items (period, period_start, level, name_key, kind, plays, plays_10s, plays_30s, plays_60s,
-                             ms_played, skips, skip_known, first_at, first_10s_at, first_30s_at, first_60s_at,
-                             last_at, last_10s_at, last_30s_at, last_60s_at)
-  select 'block', b.block_utc, i.level, i.name_key, i.kind, sum(i.plays), sum(i.plays_10s), sum(i.plays_30s),
-         sum(i.plays_60s), sum(i.ms_played), sum(i.skips), sum(i.skip_known),
-         min(i.first_at), min(i.first_10s_at), min(i.first_30s_at), min(i.first_60s_at),
-         max(i.last_at), max(i.last_10s_at), max(i.last_30s_at), max(i.last_60s_at)
-  from blocks b
-  cross join levels l
-  join plays_z_items i on i.period = 'year' and i.level = l.level and i.period_start >= b.block_utc
-                      and i.period_start < date_add(b.block_utc, interval '4 years', 'UTC')
-  group by b.block_utc, i.level, i.name_key, i.kind
-)
-select count(*) as blocks_rebuilt from blocks;
 
 -- name: refresh_plays_z_d2_totals
 -- Builds plays_z_totals (db/migrations/0017_plays_z_totals.sql: every item's year rows summed) whole

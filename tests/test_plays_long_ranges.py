@@ -1,10 +1,10 @@
-"""Blocks of four years (db/migrations/0021_plays_z_blocks.sql): a long date range reads the whole
-blocks inside it instead of their years. Over plays spread across 2010-2026 (a listener whose artists
-change over the years), the figures of long ranges match pandas in two time zones, including ranges
-whose local ends make a block whole in one zone and not in the other, and ranges holding nine months
-or more of a year at either end (read as the year less its other months); and the block rows stay the
-sum of their years after a later import that adds plays to old years, as a build from scratch makes
-them.
+"""Long date ranges on the Plays page (db/migrations/0021_plays_partial_years.sql): an end of a range
+that holds nine months or more of its year is read as that year's row less its other months. Over
+plays spread across 2010-2026 (a listener whose artists change over the years), the figures of long
+ranges match pandas in two time zones: two periods, top lists with their first and last plays,
+distinct counts and skips, for ranges that end or start in every way (nine months or more of a year
+at either end, fewer, a whole year, a local end that is a UTC year end in one zone and not in the
+other).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from db import queries
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import create_database, drop_database, pg_rows, rollups_differ_from_a_rebuild
+from tests.helpers import create_database, drop_database
 
 D = dt.date
 FIRST = dt.datetime(2010, 3, 7, 18, 0, tzinfo=dt.UTC)
@@ -45,7 +45,7 @@ def years_of_plays(seed: int, first: dt.datetime = FIRST, last: dt.datetime = LA
 
 @pytest.fixture(scope="module")
 def long_db(server_url, tmp_path_factory):
-    name = f"mtm_blocks_{os.getpid()}"
+    name = f"mtm_long_ranges_{os.getpid()}"
     url = create_database(server_url, name)
     folder = tmp_path_factory.mktemp("long_export")
     data.write(str(folder), "Streaming_History_Audio_2010-2026_0.json", years_of_plays(7))
@@ -65,35 +65,12 @@ def q(url: str, name: str, **params):
     return res.df
 
 
-BLOCK_SUMS = """
-    select b.period_start, b.level, b.name_key, b.kind, b.plays, b.plays_10s, b.plays_30s, b.plays_60s, b.ms_played,
-           b.skips, b.skip_known, b.first_at, b.first_10s_at, b.first_30s_at, b.first_60s_at, b.last_at, b.last_10s_at,
-           b.last_30s_at, b.last_60s_at
-    from plays_z_items b where b.period = 'block'
-    order by 1, 2, 3"""
-YEAR_SUMS = """
-    select plays_z_block(y.period_start), y.level, y.name_key, y.kind, sum(y.plays), sum(y.plays_10s),
-           sum(y.plays_30s), sum(y.plays_60s), sum(y.ms_played), sum(y.skips), sum(y.skip_known), min(y.first_at),
-           min(y.first_10s_at), min(y.first_30s_at), min(y.first_60s_at), max(y.last_at), max(y.last_10s_at),
-           max(y.last_30s_at), max(y.last_60s_at)
-    from plays_z_items y where y.period = 'year'
-    group by 1, 2, 3, 4 order by 1, 2, 3"""
-
-
-def test_blocks_are_four_years_from_one_divisible_by_four_and_sum_their_years(long_db):
-    starts = [r[0] for r in pg_rows(long_db, "select distinct period_start from plays_z_items "
-                                             "where period = 'block' order by 1")]
-    assert [s.year for s in starts] == [2008, 2012, 2016, 2020, 2024]
-    assert all((s.month, s.day, s.hour, s.utcoffset()) == (1, 1, 0, dt.timedelta(0)) for s in starts)
-    assert pg_rows(long_db, BLOCK_SUMS) == pg_rows(long_db, YEAR_SUMS)
-
-
-# (since, until): the two halves of the data; a range whose whole years hold blocks 2012-2019 and
-# years on either side; one from local 1 January 2012 to local 31 December 2015 (in Berlin its end is
-# 23:00 UTC on 31 December: the block is not whole in UTC and the last hour comes from the plays; in
-# New York it is whole); one inside a block. Ends holding nine months or more of their year (read as
-# the year's row less its other months): 2010 from March 7, 2026 to November 1, 2015 to 31 December
-# (Berlin), 2016 from 29 February.
+# (since, until): the two halves of the data; ranges of several whole years with partial years around
+# them; one from local 1 January 2012 to local 31 December 2015 (in Berlin its end is 23:00 UTC on 31
+# December: 2015 is not whole in UTC and the last hour comes from the plays; in New York it is whole);
+# one within two years. Ends holding nine months or more of their year (read as the year's row less
+# its other months): 2010 from March 7, 2026 to November 1, 2015 to 31 December (Berlin), 2016 from
+# 29 February; fewer: 2018 to July 3 and from July 4, 2011 from May 20, 2021 to February 14.
 RANGES = [((D(2010, 3, 7), D(2018, 7, 3)), (D(2018, 7, 4), D(2026, 11, 1))),
           ((D(2011, 5, 20), D(2021, 2, 14)), (D(2012, 1, 1), D(2015, 12, 31))),
           ((D(2016, 2, 29), D(2017, 8, 1)), (D(2020, 1, 1), D(2023, 12, 31)))]
@@ -133,7 +110,7 @@ def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz,
     played = df[df["ms_played"] >= 30000]
     firsts = played.groupby(["artist", "track"])["local"].min().dt.tz_localize(None)
     lasts = played.groupby(["artist", "track"])["local"].max().dt.tz_localize(None)
-    for r in top.itertuples():      # first and last play in the range: min / max over blocks too
+    for r in top.itertuples():      # first and last play in the range
         assert (r.first_play, r.last_play) == (firsts[(r.artist, r.name)], lasts[(r.artist, r.name)])
     counts = q(long_db, "plays_counts", **params).iloc[0]
     assert (counts.tracks, counts.artists) == (len(played.groupby(["artist", "track"])), played["artist"].nunique())
@@ -143,30 +120,3 @@ def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz,
     assert sorted(skipped["name"]) == sorted(ref.index[ref["skip_known"] >= 1])
     for r in skipped.itertuples():
         assert (r.skips, r.skip_known) == (ref.loc[r.name, "skips"], ref.loc[r.name, "skip_known"])
-
-
-def test_a_later_import_into_old_years_rebuilds_their_blocks(long_db, server_url, tmp_path):
-    """Plays added to 2013 and 2021 (one new artist, others known) by a second import: the changed
-    years' blocks are rebuilt from their years (refresh_plays_z_d1_blocks), and every rollup equals
-    a build from scratch."""
-    name = f"mtm_blocks_later_{os.getpid()}"
-    conn_url = create_database(server_url, name)
-    try:
-        first = tmp_path / "first"
-        data.write(str(first), "Streaming_History_Audio_2010-2026_0.json", years_of_plays(7))
-        run_import(str(first), conn_url)
-        before = pg_rows(conn_url, "select count(*) from plays_z_items where period = 'block'")[0][0]
-        later = tmp_path / "later"
-        data.write(str(later), "Streaming_History_Audio_2013-2021_1.json",
-                   years_of_plays(8, dt.datetime(2013, 4, 2, 9, 30, tzinfo=dt.UTC),
-                                  dt.datetime(2013, 6, 1, tzinfo=dt.UTC))
-                   + years_of_plays(9, dt.datetime(2021, 9, 1, 7, 15, tzinfo=dt.UTC),
-                                    dt.datetime(2021, 10, 1, tzinfo=dt.UTC))
-                   + [data.record(dt.datetime(2013, 5, 5, 5, 5, tzinfo=dt.UTC), 90_000, "Only once", "New in 2013")])
-        report = run_import(str(later), conn_url)
-        assert report.tables["plays"].inserted > 50
-        assert pg_rows(conn_url, BLOCK_SUMS) == pg_rows(conn_url, YEAR_SUMS)
-        assert pg_rows(conn_url, "select count(*) from plays_z_items where period = 'block'")[0][0] > before
-        assert set(rollups_differ_from_a_rebuild(conn_url).values()) == {0}
-    finally:
-        drop_database(server_url, name)
