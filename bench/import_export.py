@@ -88,6 +88,7 @@ def main() -> int:
     files = sorted(glob.glob(os.path.join(folder, "**", "*.json"), recursive=True))
     size_mb = sum(os.path.getsize(f) for f in files) / 1e6
     url = scratch_database("mtm_bench_export")
+    load = os.getloadavg()[0]
     base, first, rerun, ratios = [], [], [], []
     plays = 0
     for r in range(args.rounds):
@@ -111,19 +112,24 @@ def main() -> int:
         ratios.append(f / b)
         print(f"round {r + 1}: bare {b:.1f} s, import {f:.1f} s ({f / b:.2f}x), rerun {g:.1f} s; "
               f"{plays:,} plays; verified={report.verified}")
+
+    def spread(values: list[float]) -> str:
+        return ", ".join(f"{v:.1f} s" for v in values)
+
     body = f"""## Spotify export import (`python -m bench.import_export`)
 
 {args.records:,} extended-history records in {len(files)} files ({size_mb:,.0f} MB of JSON), {plays:,} plays stored;
 {args.rounds} rounds, medians. Baseline in the same run: parse each file with orjson and binary-COPY one row per
 record into the same `plays` table (same indexes), unchecked.
 
-| step | median | vs baseline |
-| --- | --- | --- |
-| bare parse + COPY (baseline) | {median(base):.1f} s | 1.00x |
-| import (parse, check, dedupe, COPY, every `refresh_*` rollup) | {median(first):.1f} s | **{median(ratios):.2f}x** |
-| unchanged rerun (adds nothing) | {median(rerun):.1f} s | {median(rerun) / median(base):.2f}x |
+| step | median | rounds | vs baseline |
+| --- | --- | --- | --- |
+| bare parse + COPY (baseline) | {median(base):.1f} s | {spread(base)} | 1.00x |
+| import (parse, check, dedupe, COPY, every `refresh_*` rollup) | {median(first):.1f} s | {spread(first)} | **{median(ratios):.2f}x** (median of the rounds' ratios: {", ".join(f"{r:.2f}x" for r in ratios)}) |
+| unchanged rerun (adds nothing) | {median(rerun):.1f} s | {spread(rerun)} | {median(rerun) / median(base):.2f}x |
 
-Aim: within 1.5x of the bare COPY.
+The machine's noise: each step's time in every round (the baseline's spread is the noise of the
+ratio; load average {load:.1f} when the run started). Aim: within 1.5x of the bare COPY.
 """
     print(body)
     if not args.no_write:
