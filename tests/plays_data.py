@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import psycopg2
 
+from db import queries
 from migrate import demo_export
 
 RECORDS = 3000
@@ -143,8 +144,15 @@ def local(df: pd.DataFrame, tz: str) -> pd.DataFrame:
     return out
 
 
-# The pandas reference the plays queries are checked against (tests/test_plays_queries.py,
-# tests/test_plays_blocks.py).
+# The plays queries' rows, and the pandas reference they are checked against
+# (tests/test_plays_queries.py, tests/test_plays_long_ranges.py).
+def q(url: str, name: str, **params) -> pd.DataFrame:
+    """The rows of named query `name`, all of them (the test fails if the row cap cut any)."""
+    res = queries.run(name, params, url=url, cap=100_000)
+    assert not res.truncated
+    return res.df
+
+
 def in_range(df: pd.DataFrame, since: dt.date, until: dt.date) -> pd.DataFrame:
     return df[(df["day"] >= since) & (df["day"] <= until)]
 

@@ -14,10 +14,10 @@ import random
 
 import pytest
 
-from db import queries
 from migrate.api import run_import
 from tests import plays_data as data
 from tests.helpers import create_database, drop_database
+from tests.plays_data import q
 
 D = dt.date
 FIRST = dt.datetime(2010, 3, 7, 18, 0, tzinfo=dt.UTC)
@@ -25,14 +25,14 @@ LAST = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 PLATFORMS = ["linux", "osx", "iOS 17.1.2 (iPhone15,2)", "windows"]
 
 
-def years_of_plays(seed: int, first: dt.datetime = FIRST, last: dt.datetime = LAST) -> list[dict]:
-    """A play every day or so from `first` to `last`: 24 artists, of whom about eight are in rotation
+def years_of_plays(seed: int) -> list[dict]:
+    """A play every day or so from FIRST to LAST: 24 artists, of whom about eight are in rotation
     at a time (the rotation moves every two years), five songs each, every length around the 30 s
     threshold, some skips."""
     rng = random.Random(seed)
     out = []
-    t = first
-    while t < last:
+    t = FIRST
+    while t < LAST:
         artist = f"Artist {(t.year - 2010) // 2 * 2 + rng.randrange(8)}"
         song = rng.randrange(5)
         out.append(data.record(t, rng.choice([5_000, 29_999, 30_000, 61_000, 200_000]), f"Song {song}", artist,
@@ -57,12 +57,6 @@ def long_db(server_url, tmp_path_factory):
 @pytest.fixture(scope="module")
 def plays(long_db):
     return data.read_plays(long_db)
-
-
-def q(url: str, name: str, **params):
-    res = queries.run(name, params, url=url, cap=100_000)
-    assert not res.truncated
-    return res.df
 
 
 # (since, until): the two halves of the data; ranges of several whole years with partial years around

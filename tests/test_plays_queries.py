@@ -20,6 +20,7 @@ from db.refresh import run as refresh_rollups
 from migrate.api import run_import
 from tests import plays_data as data
 from tests.helpers import create_database, drop_database, pg_rows
+from tests.plays_data import q
 
 D = dt.date
 TZ = "Europe/Berlin"
@@ -52,12 +53,6 @@ def span(plays) -> tuple[D, D]:
     """The first and last local day (Berlin) of the data."""
     days = data.local(plays, TZ)["day"]
     return days.min(), days.max()
-
-
-def q(url: str, name: str, **params) -> pd.DataFrame:
-    res = queries.run(name, params, url=url, cap=100_000)
-    assert not res.truncated
-    return res.df
 
 
 def naive(ts: pd.Series) -> pd.Series:
