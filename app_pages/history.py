@@ -44,9 +44,9 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
                "Click a legend entry to highlight it.")
     if f.artist is not None:
         st.session_state["bump_mode"] = "Tracks"     # one artist chosen: follow its tracks
-    mode = st.radio("Follow", ("Tracks", "Artists"), horizontal=True, key="bump_mode",
-                    disabled=f.artist is not None,
-                    help="With one artist chosen in the filter, its tracks are followed.")
+    mode = common.choice("Follow", ("Tracks", "Artists"), key="bump_mode", default="Tracks",
+                         disabled=f.artist is not None,
+                         help="With one artist chosen in the filter, its tracks are followed.")
     if mode == "Artists" and f.artist is None:
         with common.guard():
             top = cached.query("history_top_artists", limit=TOP_CHOICES, **f.params(artist=False)).df

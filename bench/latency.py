@@ -110,7 +110,11 @@ def _type(page, selector: str) -> float | None:
 
 
 def _radio(page, group: str, option: int) -> float | None:
+    """Pick option `option` of the choice `group`: a radio (the floor's) or a segmented control (the
+    dashboard's choices, ui.common.choice), both radio groups to the browser."""
     label = page.locator(f'[role="radiogroup"][aria-label="{group}"] [data-testid="stRadioOption"]').nth(option)
+    if not label.count():
+        label = page.get_by_role("radiogroup", name=group).get_by_role("radio").nth(option)
     return _gesture(page, label.click)
 
 

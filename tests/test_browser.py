@@ -362,7 +362,7 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         wait_for_run(page)
         assert main.locator("h3").filter(has_text="Top tracks").count() == 1
         assert "Minutes listened" not in main.inner_text()                       # only the open section
-        page.locator('[role="radiogroup"][aria-label="Kind"] [data-testid="stRadioOption"]').nth(3).click()
+        page.get_by_role("radiogroup", name="Kind").get_by_role("radio").nth(3).click()
         page.wait_for_url(re.compile(r"kind=all"))
         wait_for_run(page)
         assert main.locator("h3").filter(has_text="Top tracks").count() == 1     # still on Top lists

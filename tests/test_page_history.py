@@ -128,7 +128,7 @@ def test_bump_chart_follows_the_top_five_tracks_by_default_and_the_picked_ones_a
 
 def test_bump_chart_can_follow_artists(demo_url):
     at = run()
-    open_data(widget(at.radio, "Follow").set_value("Artists").run())
+    open_data(widget(at.segmented_control, "Follow").set_value("Artists").run())
     assert not at.exception
     artists = widget(at.multiselect, "Artists")
     assert len(artists.value) == 5
@@ -141,7 +141,7 @@ def test_bump_chart_can_follow_artists(demo_url):
 def test_changing_the_time_range_updates_the_url_and_the_lists(demo_url):
     at = run(section="Currently obsessed")
     short = frame(at, "change", "album_name")["name"].tolist()
-    widget(at.radio, "Time range").set_value("long_term").run()
+    widget(at.segmented_control, "Time range").set_value("long_term").run()
     assert not at.exception
     assert params(at)["time_range"] == "long_term"
     assert frame(at, "change", "album_name")["name"].tolist() != short
@@ -171,7 +171,7 @@ def test_choosing_an_artist_puts_it_in_the_url_and_filters_the_tables(demo_url):
     assert set(frame(open_section(at, "Musical evolution"), "position", "score")["artist_name"]) == {artist}
     open_section(at, "Rank over time")
     assert set(frame(at, "track_id", "rank", "snapshot_date")["artist_name"]) == {artist}
-    assert widget(at.radio, "Follow").disabled
+    assert widget(at.segmented_control, "Follow").disabled
     widget(at.selectbox, "Artist").set_value("").run()          # back to every artist
     assert "artist" not in params(at)
 
@@ -179,7 +179,7 @@ def test_choosing_an_artist_puts_it_in_the_url_and_filters_the_tables(demo_url):
 def test_url_filters_set_before_the_first_run_are_honoured(demo_url):
     at = run({"time_range": "long_term", "from": "2025-01-01", "to": "2025-06-30", "artist": "Mötley Crüe",
               "section": "Musical evolution"}, data=True)
-    assert widget(at.radio, "Time range").value == "long_term"
+    assert widget(at.segmented_control, "Time range").value == "long_term"
     assert at.date_input[0].value == (D(2025, 1, 1), D(2025, 6, 30))
     assert widget(at.selectbox, "Artist").value == "Mötley Crüe"
     assert params(at) == {"from": "2025-01-01", "to": "2025-06-30", "time_range": "long_term",

@@ -118,16 +118,16 @@ def test_page_writes_its_default_settings_into_the_url(plays_url, plays):
 
 def test_show_minutes_or_plays_is_kept_across_the_chart_sections(plays_url):
     at = run({"tz": "UTC"}, section="Over time")
-    at.radio(key="plays_measure").set_value("plays").run()
+    at.segmented_control(key="plays_measure").set_value("plays").run()
     for section, key in (("When you listen", "plays_heatmap_measure"), ("Calendar", "plays_calendar_measure")):
         at.session_state["section"] = section
         at.run()
         assert not at.exception and not at.warning
-        assert at.radio(key=key).value == "plays", section
-    at.radio(key="plays_calendar_measure").set_value("minutes").run()
+        assert at.segmented_control(key=key).value == "plays", section
+    at.segmented_control(key="plays_calendar_measure").set_value("minutes").run()
     at.session_state["section"] = "Over time"
     at.run()
-    assert at.radio(key="plays_measure").value == "minutes"
+    assert at.segmented_control(key="plays_measure").value == "minutes"
 
 
 def test_the_section_list_is_the_pages():
@@ -208,7 +208,7 @@ def test_kind_selector_keeps_podcasts_out_of_music(plays_url, plays):
     shows = set(plays[plays["kind"] == "podcast"]["artist"])
     music_artists = set(at.dataframe[0].value["name"])
     assert music_artists and not music_artists & shows
-    at.radio(key="plays_kind").set_value("podcast").run()
+    at.segmented_control(key="plays_kind").set_value("podcast").run()
     assert set(at.dataframe[0].value["name"]) <= shows
     assert "artists are shows" in captions(at)
 
@@ -218,14 +218,14 @@ def test_top_list_follows_level_and_order(plays_url, plays):
     tracks = at.dataframe[0].value
     df = plays[(plays["kind"] == "music") & (plays["ms_played"] >= 30000)]
     assert tracks.iloc[0]["plays"] == df.groupby(["artist", "track"]).size().max()
-    at.radio(key="plays_level").set_value("album").run()
-    at.radio(key="plays_order").set_value("minutes").run()
+    at.segmented_control(key="plays_level").set_value("album").run()
+    at.segmented_control(key="plays_order").set_value("minutes").run()
     albums = at.dataframe[0].value
     minutes = plays[plays["kind"] == "music"].groupby(["artist", "album"])["ms_played"].sum() / 60000
     assert albums.iloc[0]["minutes"] == pytest.approx(minutes.max(), abs=0.5)  # shown as whole minutes
     assert list(albums.columns[:3]) == ["rank", "name", "artist"]
     assert "kind" not in albums.columns                      # music chosen: no column repeating it
-    at.radio(key="plays_kind").set_value("all").run()
+    at.segmented_control(key="plays_kind").set_value("all").run()
     assert "kind" in at.dataframe[0].value.columns
 
 
@@ -332,7 +332,7 @@ def test_link_settings_are_used(plays_url):
               "section": "Skips"})
     assert at.selectbox(key="plays_tz").value == "Asia/Kolkata"
     assert at.date_input(key="plays_dates").value == (D(2026, 9, 1), D(2026, 9, 30))
-    assert at.radio(key="plays_kind").value == "all" and at.selectbox(key="plays_min_s").value == 0
+    assert at.segmented_control(key="plays_kind").value == "all" and at.selectbox(key="plays_min_s").value == 0
     assert [s.value for s in at.subheader] == SECTIONS["Skips"]
     assert not at.warning
 
@@ -569,7 +569,7 @@ def test_two_periods_count_new_and_dropped_artists_in_their_expanders_like_panda
             assert set(shown[0].value["name"]) <= expected and len(shown[0].value) == min(len(expected), 50)
         else:
             assert not shown
-    at.radio(key="plays_compare_level").set_value("track").run()
+    at.segmented_control(key="plays_compare_level").set_value("track").run()
     assert at.session_state["data-plays_new"] and at.session_state["data-plays_dropped"]
 
 

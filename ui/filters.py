@@ -184,9 +184,11 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
 def time_range_filter(chosen: HistoryFilters, labels: dict[str, str]) -> HistoryFilters:
     """The time range widget, bound to the URL; `chosen` with the time range picked. `labels` names
     the time ranges. Call `history_filters` first (it reads the link's time range)."""
-    time_range = st.radio("Time range", TIME_RANGES, key=KEY_TIME_RANGE, horizontal=True,
-                          format_func=lambda tr: labels.get(tr, tr),
-                          help="Spotify's three top lists: about 4 weeks, about 6 months, all time.")
+    from ui import common
+
+    time_range = common.choice("Time range", TIME_RANGES, key=KEY_TIME_RANGE,
+                               format_func=lambda tr: labels.get(tr, tr),
+                               help="Spotify's three top lists: about 4 weeks, about 6 months, all time.")
     chosen = replace(chosen, time_range=time_range or DEFAULT_TIME_RANGE)
     write_url_params({"time_range": chosen.time_range})
     return chosen

@@ -11,8 +11,9 @@ from ui.plays.settings import Settings, measure_choice
 def render(s: Settings) -> None:
     st.subheader("Minutes listened")
     cols = st.columns([2, 2, 4])
-    grain = cols[0].radio("Per", list(view.GRAINS), index=list(view.GRAINS).index(view.default_grain(s.since, s.until)),
-                          format_func=view.GRAINS.get, horizontal=True, key="plays_grain")
+    with cols[0]:
+        grain = common.choice("Per", view.GRAINS, format_func=view.GRAINS.get, key="plays_grain",
+                              default=view.default_grain(s.since, s.until))
     with cols[1]:
         measure = measure_choice("plays_measure")
     with common.guard():

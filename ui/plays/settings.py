@@ -128,9 +128,8 @@ def settings() -> Settings | None:
 def kind_choice(s: Settings) -> Settings:
     """The kind widget, bound to the URL; `s` with the kind picked. Call `settings` first (it reads
     the link's kind)."""
-    kind = st.radio("Kind", list(view.KINDS), key=KEY_KIND, horizontal=True,
-                    format_func=lambda k: view.KINDS.get(k, k),
-                    help="Podcasts and audiobooks are kept out of the music statistics; All mixes every kind.")
+    kind = common.choice("Kind", view.KINDS, key=KEY_KIND, format_func=lambda k: view.KINDS.get(k, k),
+                         help="Podcasts and audiobooks are kept out of the music statistics; All mixes every kind.")
     s = replace(s, kind=kind or view.DEFAULT_KIND)
     write_url_params({"kind": s.kind})
     return s
@@ -155,8 +154,8 @@ def measure_choice(key: str) -> str:
     current = st.session_state.get(KEY_MEASURE, "minutes")
     if st.session_state.get(key) != current:
         st.session_state[key] = current       # first shown, or changed in another section since
-    return st.radio("Show", ["minutes", "plays"], horizontal=True, key=key, format_func=str.capitalize,
-                    on_change=_keep_measure, args=(key,))
+    return common.choice("Show", ["minutes", "plays"], key=key, format_func=str.capitalize,
+                         on_change=_keep_measure, args=(key,))
 
 
 def _keep_measure(key: str) -> None:

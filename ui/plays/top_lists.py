@@ -16,9 +16,11 @@ def render(s: Settings) -> None:
     names = view.level_names(s.kind)
     st.subheader(f"Top {names['track'].lower()}, {names['artist'].lower()} and {names['album'].lower()}")
     cols = st.columns([3, 2, 2])
-    level = cols[0].radio("Of", list(view.LEVELS), format_func=names.get, horizontal=True, key="plays_level")
-    order_by = cols[1].radio("By", ["plays", "minutes"], format_func=str.capitalize, horizontal=True,
-                             key="plays_order")
+    with cols[0]:
+        level = common.choice("Of", view.LEVELS, format_func=names.get, key="plays_level", default="track")
+    with cols[1]:
+        order_by = common.choice("By", ["plays", "minutes"], format_func=str.capitalize, key="plays_order",
+                                 default="plays")
     n = cols[2].number_input("How many", min_value=5, max_value=TOP_ROWS * 4, value=25, step=5, key="plays_top_n")
     if s.kind == "podcast" and level != "track":
         st.caption("For podcasts, artists are shows; episodes have no album.")

@@ -17,8 +17,9 @@ def render(s: Settings) -> None:
     with_ = cols[0].selectbox("Compare these dates with", list(COMPARE_WITH), format_func=COMPARE_WITH.get,
                               key="plays_compare_with",
                               help="B is the page's dates (above); A is the period they are compared with.")
-    level = cols[2].radio("Compare", list(view.LEVELS), format_func=view.level_names(s.kind).get, horizontal=True,
-                          index=1, key="plays_compare_level")
+    with cols[2]:
+        level = common.choice("Compare", view.LEVELS, format_func=view.level_names(s.kind).get,
+                              key="plays_compare_level", default=list(view.LEVELS)[1])
     top = cols[3].number_input("Top", min_value=5, max_value=100, value=20, step=5, key="plays_compare_top")
     b = (s.since, s.until)
     a = period_a(with_, s)
