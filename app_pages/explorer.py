@@ -97,8 +97,8 @@ def inventory(src: view.Source, info: dict) -> list[str]:
 
 def values_at_path(src: view.Source, info: dict, paths: list[str]) -> None:
     st.subheader("Values at a path")
-    how = st.radio("Path", ("From the inventory", "Type a path"), horizontal=True, key=src.key("path_mode"),
-                   index=1 if (not paths or url_param(src.key("path"))) else 0)
+    how = common.choice("Path", ("From the inventory", "Type a path"), key=src.key("path_mode"),
+                        default="Type a path" if (not paths or url_param(src.key("path"))) else "From the inventory")
     if how == "From the inventory":
         default = view.default_path(paths, src.preferred_paths)
         chosen = st.selectbox("Key path", paths, index=paths.index(default) if default in paths else None,
@@ -159,7 +159,8 @@ def filter_records(src: view.Source):
     st.subheader(f"Filter {src.nouns}")
     if src is view.PLAYS:
         st.caption(view.md(view.plays_scan_note(MATCH_ROWS, _timeout_ms())))
-    mode = st.radio("Filter by", (MODE_CONTAINMENT, MODE_JSONPATH), horizontal=True, key=src.key("filter_mode"))
+    mode = common.choice("Filter by", (MODE_CONTAINMENT, MODE_JSONPATH), key=src.key("filter_mode"),
+                         default=MODE_CONTAINMENT)
     if mode == MODE_CONTAINMENT:
         text = st.text_input("JSON the payload contains", key=src.key("containment"),
                              placeholder=src.containment_example, help=src.containment_help)
@@ -344,10 +345,9 @@ def choose_source() -> tuple[view.Source, dict] | None:
         if problem:
             st.warning(f"This link's source could not be used ({problem}), so {src.label} is shown.", icon="⚠️")
         st.session_state[KEY_SOURCE] = src.name
-    name = st.radio("Source", list(view.SOURCES), key=KEY_SOURCE, horizontal=True,
-                    format_func=lambda n: view.SOURCES[n].label,
-                    help="Tracks: the Spotify track objects of your snapshots (tracks.raw_json). Plays: the records "
-                         "of your Spotify data export, one per stream (plays.raw_json).")
+    name = common.choice("Source", view.SOURCES, key=KEY_SOURCE, format_func=lambda n: view.SOURCES[n].label,
+                         help="Tracks: the Spotify track objects of your snapshots (tracks.raw_json). Plays: the "
+                              "records of your Spotify data export, one per stream (plays.raw_json).")
     src = view.SOURCES.get(name, view.TRACKS)
     write_url_params({"source": src.name})
     if src is view.TRACKS and not has_tracks:

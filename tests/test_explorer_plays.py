@@ -431,13 +431,13 @@ def frame(at: AppTest, *columns: str) -> pd.DataFrame:
 
 def plays_page(query_params: dict | None = None) -> AppTest:
     at = run(query_params)
-    at.radio(key="explorer_source").set_value("plays").run()
+    at.segmented_control(key="explorer_source").set_value("plays").run()
     return ok(at)
 
 
 def test_with_tracks_and_plays_the_page_starts_on_tracks_and_offers_plays(xp_url):
     at = run()
-    choice = at.radio(key="explorer_source")
+    choice = at.segmented_control(key="explorer_source")
     assert choice.value == "tracks" and choice.options == ["Tracks", "Plays"]
     assert [s.value for s in at.subheader] == TRACK_SUBHEADERS
     assert set(frame(at, "path", "tracks")["path"]) == {"explicit", "popularity"}
@@ -458,14 +458,14 @@ def test_choosing_plays_shows_the_plays_inventory(xp_url, records):
 
 def test_a_link_with_source_plays_opens_on_plays(xp_url):
     at = run({"source": "plays"})
-    assert at.radio(key="explorer_source").value == "plays"
+    assert at.segmented_control(key="explorer_source").value == "plays"
     assert [s.value for s in at.subheader] == PLAY_SUBHEADERS
 
 
 @pytest.mark.parametrize("value", ["nonsense", "'; drop table plays; --", "x" * 5000, "PLAYS\x00"])
 def test_a_link_with_an_unusable_source_falls_back_to_tracks(xp_url, value):
     at = run({"source": value})
-    assert at.radio(key="explorer_source").value == "tracks"
+    assert at.segmented_control(key="explorer_source").value == "tracks"
     assert "source could not be used" in texts(at, "warning")
 
 
@@ -482,7 +482,7 @@ def test_plays_values_default_to_reason_end_and_match_python(xp_url, records):
 
 def test_typed_plays_path_shows_values_under_arrays(xp_url):
     at = plays_page()
-    at.radio(key="plays_path_mode").set_value("Type a path").run()
+    at.segmented_control(key="plays_path_mode").set_value("Type a path").run()
     at.text_input(key="plays_path").set_value("future_field.labels[*]").run()
     values = frame(ok(at), "value", "count")
     assert dict(zip(values["value"], values["count"])) == {"1": 3, "two": 3, "null": 3}
@@ -503,7 +503,7 @@ def test_plays_containment_lists_the_newest_matching_plays_and_says_it_scans(xp_
 
 def test_plays_jsonpath_filter_and_payload_of_a_match(xp_url, records):
     at = plays_page()
-    at.radio(key="plays_filter_mode").set_value("JSONPath (@@ / @?)").run()
+    at.segmented_control(key="plays_filter_mode").set_value("JSONPath (@@ / @?)").run()
     at.text_input(key="plays_jsonpath").set_value("$.future_field.nested.level >= 4").run()
     got = frame(ok(at), "ended_at", "track")
     assert sorted(got["track"]) == ["Odd song 4", "Odd song 5"]
@@ -545,7 +545,7 @@ def test_bad_plays_containment_is_explained(xp_url, text, fragment):
 ])
 def test_bad_plays_jsonpath_is_explained(xp_url, text, fragment):
     at = plays_page()
-    at.radio(key="plays_filter_mode").set_value("JSONPath (@@ / @?)").run()
+    at.segmented_control(key="plays_filter_mode").set_value("JSONPath (@@ / @?)").run()
     at.text_input(key="plays_jsonpath").set_value(text).run()
     assert fragment in texts(ok(at), "error")
 
@@ -553,7 +553,7 @@ def test_bad_plays_jsonpath_is_explained(xp_url, text, fragment):
 def test_a_plays_filter_past_the_time_limit_is_cancelled_and_explained(xp_url, monkeypatch):
     monkeypatch.setenv("MTM_EXPLORER_TIMEOUT_MS", "1")
     at = plays_page()
-    at.radio(key="plays_filter_mode").set_value("JSONPath (@@ / @?)").run()
+    at.segmented_control(key="plays_filter_mode").set_value("JSONPath (@@ / @?)").run()
     at.text_input(key="plays_jsonpath").set_value('$.** ? (@ like_regex "z+y+x+w")').run()
     assert "took longer than the time limit" in texts(ok(at), "error")
     assert [s.value for s in at.subheader] == PLAY_SUBHEADERS
@@ -561,7 +561,7 @@ def test_a_plays_filter_past_the_time_limit_is_cancelled_and_explained(xp_url, m
 
 def test_without_plays_there_is_no_source_choice(demo_url):
     at = run()
-    assert not [r for r in at.radio if r.key == "explorer_source"]
+    assert not [r for r in at.segmented_control if r.key == "explorer_source"]
     assert [s.value for s in at.subheader] == TRACK_SUBHEADERS
     assert "source" not in at.query_params
 
@@ -570,9 +570,9 @@ def test_plays_without_tracks_open_on_plays_and_tracks_say_there_are_none(empty_
     data.build_export(str(tmp_path), records=100, edges=False)
     run_import(str(tmp_path), empty_url)
     at = run()
-    assert at.radio(key="explorer_source").value == "plays"
+    assert at.segmented_control(key="explorer_source").value == "plays"
     assert [s.value for s in at.subheader] == PLAY_SUBHEADERS
-    at.radio(key="explorer_source").set_value("tracks").run()
+    at.segmented_control(key="explorer_source").set_value("tracks").run()
     assert "No tracks yet" in texts(ok(at), "info") and not at.subheader
 
 

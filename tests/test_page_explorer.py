@@ -67,7 +67,7 @@ def chart_data(chart) -> pd.DataFrame:
 
 
 def type_path(at: AppTest, text: str) -> AppTest:
-    at.radio(key="path_mode").set_value("Type a path").run()
+    at.segmented_control(key="path_mode").set_value("Type a path").run()
     at.text_input(key="path").set_value(text).run()
     return ok(at)
 
@@ -78,7 +78,7 @@ def containment(at: AppTest, text: str) -> AppTest:
 
 
 def jsonpath(at: AppTest, text: str, operator: str = "Auto") -> AppTest:
-    at.radio(key="filter_mode").set_value("JSONPath (@@ / @?)").run()
+    at.segmented_control(key="filter_mode").set_value("JSONPath (@@ / @?)").run()
     at.selectbox(key="jsonpath_operator").set_value(operator)
     at.text_input(key="jsonpath").set_value(text).run()
     return ok(at)
@@ -171,7 +171,7 @@ def test_a_typed_path_with_array_steps_shows_values_under_arrays(demo_url):
 
 def test_a_path_in_the_url_is_shown_directly(demo_url):
     at = run({"path": "explicit"})
-    assert at.radio(key="path_mode").value == "Type a path"
+    assert at.segmented_control(key="path_mode").value == "Type a path"
     values = frame(at, "value", "count")
     assert set(values["value"]) == {"true", "false"}
     assert int(values.set_index("value").at["true", "count"]) == len(demo_ids(demo_url, "raw_json @> '{\"explicit\": true}'"))
@@ -356,7 +356,7 @@ def test_tracks_imported_before_the_inventory_existed_still_explore(empty_url):
     insert_generated(empty_url, 30)
     at = run()
     assert "No key-path inventory yet" in texts(at, "info")
-    assert at.radio(key="path_mode").value == "Type a path"
+    assert at.segmented_control(key="path_mode").value == "Type a path"
     at.text_input(key="path").set_value("tags[*]").run()
     values = frame(ok(at), "value", "count")
     assert int(values.set_index("value").at["x", "count"]) == 30

@@ -129,9 +129,9 @@ def test_history_page_takes_any_url_filters_and_writes_back_valid_ones(db, since
 def test_explorer_page_takes_any_url_path_and_any_typed_path(db, url_path, typed):
     at = ok(page("explorer", {"path": url_path}))
     if url_path.strip():
-        assert at.radio(key="path_mode").value == "Type a path"
+        assert at.segmented_control(key="path_mode").value == "Type a path"
         assert at.text_input(key="path").value == url_path
-    at.radio(key="path_mode").set_value("Type a path").run()
+    at.segmented_control(key="path_mode").set_value("Type a path").run()
     ok(at.text_input(key="path").set_value(typed).run())
     if typed.strip():      # the values at the path, "no sampled track has a value", or why the path is wrong
         assert at.metric or at.info or at.error
@@ -145,7 +145,7 @@ def test_explorer_page_takes_any_containment_and_jsonpath_filter(db, doc, jsonpa
     ok(at.text_input(key="containment").set_value(doc).run())
     if doc.strip():
         assert at.error or any("match" in c.value for c in at.caption)   # matches, "no track", or why not
-    at.radio(key="filter_mode").set_value("JSONPath (@@ / @?)").run()
+    at.segmented_control(key="filter_mode").set_value("JSONPath (@@ / @?)").run()
     at.selectbox(key="jsonpath_operator").set_value(operator)
     ok(at.text_input(key="jsonpath").set_value(jsonpath).run())
     if jsonpath.strip():
@@ -185,7 +185,7 @@ def test_explorer_page_explains_jsonpaths_postgresql_cannot_run(db, jsonpath):
     """Regressions: a JSONPath variable ($x) passed the validity check and then raised in the filter
     query; `1.5é` makes PostgreSQL quote back half a character, which psycopg2 could not decode."""
     at = ok(page("explorer"))
-    at.radio(key="filter_mode").set_value("JSONPath (@@ / @?)").run()
+    at.segmented_control(key="filter_mode").set_value("JSONPath (@@ / @?)").run()
     ok(at.text_input(key="jsonpath").set_value(jsonpath).run())
     assert at.error and "refused" in at.error[0].value
 
