@@ -21,10 +21,9 @@ EMPTY_HINT = ("No data yet: import a file on the **Admin** page, or run `make ru
 def choice(label: str, options, *, key: str, format_func=str, help: str | None = None, default=None,
            disabled: bool = False, on_change=None, args=None):
     """One of a few options, always one picked: a segmented control (a row of buttons) where a
-    horizontal st.radio was. CHOICE_NOTE: in the browser, mounting a radio group took about 5 ms
-    (BaseWeb's radios, styled one by one) and a segmented control of the same options well under
-    1 ms (tests in a bare app, 4 of each, 10 rounds: +23 ms against +2 ms). Every section a
-    person opens mounts its own, and a filter's rerun mounts them again. `default` only for a key
+    horizontal st.radio was. CHOICE_NOTE: in the browser, a radio group (BaseWeb's radios, styled
+    one by one) takes several times as long to mount as a segmented control of the same options
+    (probes in a bare app, commit ebc4b80). Every section a person opens mounts its own. `default` only for a key
     not already in st.session_state (Streamlit warns on both)."""
     kw = {} if default is None or key in st.session_state else {"default": default}
     return st.segmented_control(label, list(options), key=key, format_func=format_func, help=help,
