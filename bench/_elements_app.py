@@ -1,0 +1,85 @@
+"""The bare page for bench/elements.py: a title, a radio "Pick", and a slot that mounts `n` elements
+of one kind (`?what=KIND&n=N`) when the radio leaves its first option, as a dashboard section opens
+in a slot of its own (ui.common.open_section). Not a benchmark itself (bench/_* files are not run by
+`make bench`; this one is served by bench.elements from the repository's root, so it runs with the
+project's .streamlit/config.toml, as the dashboard does)."""
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import charts
+from ui import plays_view as view
+
+WHAT = st.query_params.get("what", "nothing")
+N = int(st.query_params.get("n", "1"))
+
+
+def kind_of(v: int) -> None:
+    """N elements of WHAT; `v` (the picked option) makes the values differ between openings."""
+    if WHAT == "metric":
+        for i in range(N):
+            st.metric(f"Figure {i}", f"{v * 1234 + i:,}")
+    elif WHAT == "metric_columns":           # N metrics in a row of four columns
+        cols = st.columns(4)
+        for i in range(N):
+            cols[i % 4].metric(f"Figure {i}", f"{v * 1234 + i:,}")
+    elif WHAT == "columns":                  # N rows of four empty columns
+        for _ in range(N):
+            st.columns(4)
+    elif WHAT == "caption":
+        for i in range(N):
+            st.caption(f"Caption {i}: {v} plays.")
+    elif WHAT == "markdown":
+        for i in range(N):
+            st.markdown(f"**Top {i}**  \n1\\. A track · {v} plays")
+    elif WHAT == "subheader":
+        for i in range(N):
+            st.subheader(f"Heading {i} {v}")
+    elif WHAT == "one_markdown":             # N lines in one markdown element
+        st.markdown("  \n".join(f"**Figure {i}**: {v * 1234 + i:,}" for i in range(N)))
+    elif WHAT == "expander":
+        for i in range(N):
+            st.expander(f"Expander {i}")
+    elif WHAT == "popover":
+        for i in range(N):
+            st.popover(f"Popover {i}")
+    elif WHAT == "radio":
+        for i in range(N):
+            st.radio(f"Radio {i}", ["minutes", "plays"], horizontal=True, key=f"r{i}")
+    elif WHAT == "segmented_control":
+        for i in range(N):
+            st.segmented_control(f"Choice {i}", ["minutes", "plays"], default="minutes", required=True,
+                                 key=f"g{i}")
+    elif WHAT == "selectbox":
+        for i in range(N):
+            st.selectbox(f"Select {i}", list(range(20)), key=f"s{i}")
+    elif WHAT == "number_input":
+        for i in range(N):
+            st.number_input(f"Number {i}", value=25, key=f"n{i}")
+    elif WHAT == "date_input":
+        for i in range(N):
+            st.date_input(f"Date {i}", value=dt.date(2024, 5, 1), key=f"d{i}")
+    elif WHAT == "download_button":
+        for i in range(N):
+            st.download_button(f"CSV {i}", data="a,b\n1,2", file_name="x.csv", key=f"b{i}")
+    elif WHAT == "dataframe":                # 25 rows, three columns
+        for _ in range(N):
+            st.dataframe(pd.DataFrame({"rank": range(25), "name": [f"Track {i}" for i in range(25)],
+                                       "plays": np.arange(25) * v}), hide_index=True)
+    elif WHAT == "calendar_chart":           # the Plays calendar (a year of days), as the pages draw it
+        days = pd.DataFrame({"period": pd.date_range("2024-01-01", "2024-12-31").date,
+                             "minutes": (np.arange(366) * 7 * v) % 100, "plays": (np.arange(366) * 3 * v) % 40})
+        for _ in range(N):
+            charts.draw(view.calendar_chart, days, 2024, "minutes", dt.date(2024, 3, 1), dt.date(2024, 12, 31))
+
+
+st.title("Elements")
+pick = st.radio("Pick", ["closed", "open A", "open B"], horizontal=True)
+for option in ("closed", "open A", "open B"):
+    if option == pick and option != "closed":
+        with st.container():
+            kind_of(1 if option == "open A" else 2)
+    else:
+        st.empty()
