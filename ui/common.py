@@ -20,10 +20,10 @@ EMPTY_HINT = ("No data yet: import a file on the **Admin** page, or run `make ru
 
 def choice(label: str, options, *, key: str, format_func=str, help: str | None = None, default=None,
            disabled: bool = False, on_change=None, args=None):
-    """One of a few options, always one picked: a segmented control (a row of buttons) where a
-    horizontal st.radio was. CHOICE_NOTE: in the browser, a radio group (BaseWeb's radios, styled
-    one by one) takes several times as long to mount as a segmented control of the same options
-    (probes in a bare app, commit ebc4b80). Every section a person opens mounts its own. `default` only for a key
+    """One of a few options, always one picked: a segmented control (a row of buttons, as the
+    section picker is) where a horizontal st.radio was. CHOICE_NOTE: chosen for one look across the
+    pages. It was also thought cheaper for the browser to mount (a bare-app probe, commit ebc4b80),
+    but bench.elements does not tell the two apart (BENCHMARKS.md). `default` only for a key
     not already in st.session_state (Streamlit warns on both)."""
     kw = {} if default is None or key in st.session_state else {"default": default}
     return st.segmented_control(label, list(options), key=key, format_func=format_func, help=help,
