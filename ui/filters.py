@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from ui import common
+
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 DEFAULT_TIME_RANGE = "short_term"
 MAX_ARTIST_CHARS = 300
@@ -184,8 +186,6 @@ def history_filters(first: dt.date, last: dt.date, artists: Iterable[str],
 def time_range_filter(chosen: HistoryFilters, labels: dict[str, str]) -> HistoryFilters:
     """The time range widget, bound to the URL; `chosen` with the time range picked. `labels` names
     the time ranges. Call `history_filters` first (it reads the link's time range)."""
-    from ui import common
-
     time_range = common.choice("Time range", TIME_RANGES, key=KEY_TIME_RANGE,
                                format_func=lambda tr: labels.get(tr, tr),
                                help="Spotify's three top lists: about 4 weeks, about 6 months, all time.")

@@ -19,7 +19,7 @@ def render(s: Settings) -> None:
                               help="B is the page's dates (above); A is the period they are compared with.")
     with cols[2]:
         level = common.choice("Compare", view.LEVELS, format_func=view.level_names(s.kind).get,
-                              key="plays_compare_level", default=list(view.LEVELS)[1])
+                              key="plays_compare_level", default="artist")
     top = cols[3].number_input("Top", min_value=5, max_value=100, value=20, step=5, key="plays_compare_top")
     b = (s.since, s.until)
     a = period_a(with_, s)
