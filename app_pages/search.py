@@ -93,6 +93,20 @@ def link_pick(state_key: str, options) -> None:
         st.session_state[seen_key] = wanted
 
 
+CHOOSE = "Choose a result to see its history"
+CHOOSE_HELP = "Or click a result above, or a row in the Table tab."
+
+
+def chosen_result(state_key: str, options) -> None:
+    """Which result's history is shown: the one chosen (in the list's links, the table or the select
+    box) while it is among the results, else the only result, else none until one is chosen. Not the
+    first of many: while a person types, the first result changes with each key, and drawing its
+    history (a chart, figures, a CSV button) on every keystroke made the results slower to appear."""
+    link_pick(state_key, options)
+    if st.session_state.get(state_key) not in options:
+        st.session_state[state_key] = next(iter(options)) if len(options) == 1 else None
+
+
 def link_params(raw: str, chosen_scope: str | None) -> dict:
     """The parameters a result's link carries, so the page it opens is this one with the result chosen."""
     return {"q": raw, "scope": chosen_scope, "tz": url_param("tz"), "min_s": url_param("min_s")}
@@ -102,12 +116,11 @@ def rank_history(df) -> None:
     st.subheader("Rank history")
     labels = {r["track_id"]: view.result_label(r) for r in df.to_dict("records")}
     options = list(labels)
-    link_pick("search-pick", labels)
-    if st.session_state.get("search-pick") not in labels:
-        st.session_state["search-pick"] = options[0]
+    chosen_result("search-pick", labels)
     track_id = st.selectbox("Track", options, format_func=lambda t: labels.get(t, t), key="search-pick",
-                            help="Or click a result above, or a row in the Table tab.")
-    rank_chart(track_id, labels[track_id], "This track has not been in any snapshot's top list yet.")
+                            placeholder=CHOOSE, help=CHOOSE_HELP)
+    if track_id is not None:
+        rank_chart(track_id, labels[track_id], "This track has not been in any snapshot's top list yet.")
 
 
 def play_history(df, zone: Zone, min_seconds: int) -> None:
@@ -116,11 +129,11 @@ def play_history(df, zone: Zone, min_seconds: int) -> None:
     st.subheader("Play history")
     rows = {r["name_key"]: r for r in df.to_dict("records")}
     labels = {k: view.play_label(r) for k, r in rows.items()}
-    link_pick("plays-pick", rows)
-    if st.session_state.get("plays-pick") not in rows:
-        st.session_state["plays-pick"] = next(iter(rows))
+    chosen_result("plays-pick", rows)
     key = st.selectbox("Played item", list(rows), format_func=lambda k: labels.get(k, k), key="plays-pick",
-                       help="Or click a result above, or a row in the Table tab.")
+                       placeholder=CHOOSE, help=CHOOSE_HELP)
+    if key is None:
+        return
     with common.guard():
         history = cached.query("play_item_history", name_key=key, tz=zone.name, min_seconds=min_seconds).df
     if history.empty:
@@ -144,6 +157,13 @@ def play_history(df, zone: Zone, min_seconds: int) -> None:
                    "snapshot's top list yet.")
 
 
+def result_tabs():
+    """The results as a list and as a table. The table is built only while its tab is open (a
+    keystroke would otherwise mount a table no one sees; the tab reruns the page when chosen), and the
+    tab chosen holds while typing and across library and plays."""
+    return st.tabs(["Results", "Table"], key="search-view", on_change="rerun")
+
+
 def library(query: search.SearchQuery, result, links: dict | None = None) -> None:
     """The library's results (tracks of the Music Time Machine top lists) and the chosen one's rank history."""
     df = view.prepare_results(result.df)
@@ -154,13 +174,14 @@ def library(query: search.SearchQuery, result, links: dict | None = None) -> Non
     st.caption(view.status_text(df, result.truncated, result.elapsed_ms))
     st.session_state["search-ids"] = df["track_id"].tolist()
 
-    as_list, as_table = st.tabs(["Results", "Table"])
+    as_list, as_table = result_tabs()
     with as_list:
         st.html(view.results_html(df, query.needles(), links))
-    with as_table:
-        st.dataframe(view.table_frame(df), hide_index=True, width="stretch",
-                     column_config=view.table_column_config(), key="search-table",
-                     on_select=_pick_from_table, selection_mode="single-row")
+    if as_table.open:
+        with as_table:
+            st.dataframe(view.table_frame(df), hide_index=True, width="stretch",
+                         column_config=view.table_column_config(), key="search-table",
+                         on_select=_pick_from_table, selection_mode="single-row")
     common.download_csv(df.drop(columns=["image", "spotify", "score", "candidates"]), "search_results")
     rank_history(df)
 
@@ -178,13 +199,14 @@ def plays(query: search.SearchQuery, result, min_seconds: int, links: dict | Non
     st.caption(view.plays_status_text(df, result.truncated, result.elapsed_ms, zone.name, zone.source, min_seconds))
     st.session_state["plays-ids"] = df["name_key"].tolist()
 
-    as_list, as_table = st.tabs(["Results", "Table"])
+    as_list, as_table = result_tabs()
     with as_list:
         st.html(view.plays_results_html(df, query.needles(), links))
-    with as_table:
-        st.dataframe(view.plays_table_frame(df), hide_index=True, width="stretch",
-                     column_config=view.plays_table_column_config(zone.name, min_seconds), key="plays-table",
-                     on_select=_pick_play_from_table, selection_mode="single-row")
+    if as_table.open:
+        with as_table:
+            st.dataframe(view.plays_table_frame(df), hide_index=True, width="stretch",
+                         column_config=view.plays_table_column_config(zone.name, min_seconds),
+                         key="plays-table", on_select=_pick_play_from_table, selection_mode="single-row")
     common.download_csv(df.drop(columns=["spotify", "score", "candidates"]), "search_plays")
     play_history(df, zone, min_seconds)
 

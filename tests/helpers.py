@@ -156,3 +156,20 @@ def run_page(path: str, query_params: dict | None = None, state: dict | None = N
         at.run()
         assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def open_table_tab(at) -> None:
+    """The Search page's results Table tab is built only while open (app_pages/search.py
+    result_tabs): open it, as choosing the tab does."""
+    if at.session_state["search-view"] != "Table":
+        at.session_state["search-view"] = "Table"
+        at.run()
+        assert not at.exception, at.exception
+
+
+def pick_result(at, key: str = "search-pick", index: int = 0) -> None:
+    """Choose the Search page's result `index` in the select box `key` ("search-pick" for the
+    library, "plays-pick" for played items), as a person does to see its history."""
+    ids = at.session_state["search-ids" if key == "search-pick" else "plays-ids"]
+    at.selectbox(key=key).select(ids[index]).run()
+    assert not at.exception, at.exception

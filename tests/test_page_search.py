@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from db import search
-from tests.helpers import ROOT, make_sqlite, vega_lite_errors
+from tests.helpers import ROOT, make_sqlite, open_table_tab, pick_result, vega_lite_errors
 from ui import common
 from ui import search_view as view
 
@@ -39,6 +39,7 @@ def results_html(at: AppTest) -> str:
 
 
 def results_table(at: AppTest):
+    open_table_tab(at)
     frames = [d.value for d in at.dataframe if "artist_name" in d.value.columns]
     assert frames, "no results table"
     return frames[0]
@@ -95,10 +96,13 @@ def test_search_page_finds_misspelt_artist_and_says_it_is_a_similar_spelling(dem
 
 def test_search_page_shows_rank_history_of_the_chosen_result(demo_url):
     at = app("heart")
-    assert charts(at), "the first result's history is shown straight away"
     box = at.selectbox(key="search-pick")
+    assert box.value is None and not charts(at), "no history drawn while typing: one is chosen first"
+    assert box.placeholder == "Choose a result to see its history"
     first, second = at.session_state["search-ids"][:2]
-    assert box.value == first
+    pick_result(at)
+    assert at.selectbox(key="search-pick").value == first and charts(at)
+    box = at.selectbox(key="search-pick")
     second_label = box.options[1]
     box.select(second).run()
     assert not at.exception, at.exception

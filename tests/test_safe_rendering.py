@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import hostile_data as data
-from tests.helpers import FIXTURES, ROOT, nodes, open_data, run_page, use_database
+from tests.helpers import FIXTURES, ROOT, nodes, open_data, open_table_tab, pick_result, run_page, use_database
 from ui import common, text
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
@@ -305,10 +305,14 @@ def test_search_shows_hostile_names_literally(hostile_url, scope, query):
         assert "<a href=" not in body, "every Spotify link of the library is javascript:, data: or foreign"
     else:   # plays link to the Spotify URI of the export (spotify:track:... -> open.spotify.com)
         assert set(re.findall(r'href="https://([^/"]*)/', body)) <= {"open.spotify.com"}
+    # the Table tab and the chosen result's history are built only when asked for: ask for both
+    open_table_tab(at)
+    pick_result(at, "search-pick" if scope == "library" else "plays-pick")
+    check_page(at)
 
 
 def test_search_library_table_drops_foreign_images_and_links(hostile_url):
-    at = run(os.path.join(PAGES, "search.py"), {"q": "bold", "scope": "library"})
+    at = run(os.path.join(PAGES, "search.py"), {"q": "bold", "scope": "library"}, {"search-view": "Table"})
     table = next(d.value for d in at.dataframe if "artist_name" in d.value.columns)
     assert table["image"].isna().all() and table["spotify"].isna().all()
     assert data.BOLD in set(table["name"])

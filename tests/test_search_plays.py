@@ -26,7 +26,7 @@ from streamlit.testing.v1 import AppTest
 from db import queries, search
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import ROOT, create_database, drop_database, make_sqlite, pg_rows
+from tests.helpers import ROOT, create_database, drop_database, make_sqlite, open_table_tab, pg_rows, pick_result
 from ui import charts, plays_view
 from ui import search_view as view
 
@@ -559,6 +559,7 @@ def html_of(at: AppTest) -> str:
 
 
 def plays_table(at: AppTest) -> pd.DataFrame:
+    open_table_tab(at)
     frames = [d.value for d in at.dataframe if "first_played" in d.value.columns]
     assert frames, "no played items table"
     return frames[0]
@@ -596,6 +597,8 @@ def test_page_shows_played_items_with_counts_history_and_rank_history(played_db,
     assert table.iloc[0]["plays"] == 5 and bool(table.iloc[0]["in_library"])
     body = html_of(at)
     assert "5 plays" in body and '<mark style="' + view.MARK_STYLE + '">Beyoncé</mark>' in body
+    assert not at.metric and not chart_specs(at), "two results: no history until one is chosen"
+    pick_result(at, "plays-pick")
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Plays"], metrics["First listen"], metrics["Last listen"]) == ("5", "2019-03-01", "2025-02-01")
     specs = chart_specs(at)
