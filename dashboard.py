@@ -19,15 +19,11 @@ def overview() -> None:
             common.empty_state()
         return
     row = counts.iloc[0]
-    cols = st.columns(4)
-    cols[0].metric("Tracks", f"{int(row.tracks):,}")
-    cols[1].metric("Artists", f"{int(row.artists):,}")
-    cols[2].metric("Albums", f"{int(row.albums):,}")
-    cols[3].metric("Total duration", f"{float(row.total_hours):,.0f} h")
-    cols = st.columns(3)
-    cols[0].metric("Snapshot dates", f"{int(row.snapshot_dates):,}")
-    cols[1].metric("First snapshot", str(row.first_snapshot or "–"))
-    cols[2].metric("Last snapshot", str(row.last_snapshot or "–"))
+    common.figures([("Tracks", f"{int(row.tracks):,}"), ("Artists", f"{int(row.artists):,}"),
+                    ("Albums", f"{int(row.albums):,}"), ("Total duration", f"{float(row.total_hours):,.0f} h"),
+                    ("Snapshot dates", f"{int(row.snapshot_dates):,}"),
+                    ("First snapshot", str(row.first_snapshot or "–")),
+                    ("Last snapshot", str(row.last_snapshot or "–"))])
 
     minutes_per_month()
 

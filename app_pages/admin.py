@@ -311,12 +311,10 @@ PLAN_DETAIL_COLUMNS = ["node", "loops", "shared_hit", "shared_read", "index", "c
 
 def show_plan(result) -> None:
     s = result.summary
-    cols = st.columns(5)
-    cols[0].metric("Planning time", f"{s.planning_ms:,.3f} ms" if s.planning_ms is not None else "–")
-    cols[1].metric("Execution time", f"{s.execution_ms:,.3f} ms" if s.execution_ms is not None else "–")
-    cols[2].metric("Plan nodes", f"{s.nodes:,}")
-    cols[3].metric("Misestimates ≥10×", f"{s.misestimates:,}")
-    cols[4].metric("Buffers hit / read", f"{s.shared_hit:,} / {s.shared_read:,}")
+    common.figures([("Planning time", f"{s.planning_ms:,.3f} ms" if s.planning_ms is not None else "–"),
+                    ("Execution time", f"{s.execution_ms:,.3f} ms" if s.execution_ms is not None else "–"),
+                    ("Plan nodes", f"{s.nodes:,}"), ("Misestimates ≥10×", f"{s.misestimates:,}"),
+                    ("Buffers hit / read", f"{s.shared_hit:,} / {s.shared_read:,}")], columns=5)
     if s.jit_ms:
         st.caption(f"JIT compilation took {s.jit_ms:,.1f} ms of the execution time.")
     flagged = [n for n in result.nodes if n.flagged]

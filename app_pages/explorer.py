@@ -127,13 +127,12 @@ def values_at_path(src: view.Source, info: dict, paths: list[str]) -> None:
         _show_sql(src.values, params)
         return
     st.caption(view.values_caption(summary, info, MAX_VALUES, src))
-    cols = st.columns(3)
-    if summary["capped"]:
-        cols[0].metric(f"{unit.capitalize()} read before the cap", f"{summary['with_path']:,}")
-    else:
-        cols[0].metric(f"{unit.capitalize()} with a value", f"{summary['with_path']:,} of {summary['scanned']:,}")
-    cols[1].metric("Values read", f"{summary['total_values']:,}")
-    cols[2].metric("Distinct values", f"{summary['distinct_values']:,}")
+    common.figures([
+        (f"{unit.capitalize()} read before the cap", f"{summary['with_path']:,}") if summary["capped"] else
+        (f"{unit.capitalize()} with a value", f"{summary['with_path']:,} of {summary['scanned']:,}"),
+        ("Values read", f"{summary['total_values']:,}"),
+        ("Distinct values", f"{summary['distinct_values']:,}"),
+    ], columns=3)
     histogram = None
     if summary["numeric_values"]:
         histogram = _run(src.histogram, path=path, max_values=MAX_VALUES, bins=BINS)

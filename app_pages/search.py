@@ -140,8 +140,7 @@ def play_history(df, zone: Zone, min_seconds: int) -> None:
         st.info("No plays of this item are counted yet: run an import again to build the plays rollups.",
                 icon="ℹ️")
         return
-    for col, (label, value, help_text) in zip(st.columns(4), view.play_summary(history, zone.name, min_seconds)):
-        col.metric(label, value, help=help_text)
+    common.figures(view.play_summary(history, zone.name, min_seconds))
     frame = view.play_history_frame(history)
     charts.draw(charts.play_history_chart, frame, labels[key], zone.name)
     with common.guard():

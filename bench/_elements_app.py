@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import charts
+from ui import charts, common
 from ui import plays_view as view
 
 WHAT = st.query_params.get("what", "nothing")
@@ -25,6 +25,8 @@ def kind_of(v: int) -> None:
         cols = st.columns(4)
         for i in range(N):
             cols[i % 4].metric(f"Figure {i}", f"{v * 1234 + i:,}")
+    elif WHAT == "figures":                  # N figures as the pages draw them (one st.html)
+        common.figures([(f"Figure {i}", f"{v * 1234 + i:,}") for i in range(N)])
     elif WHAT == "columns":                  # N rows of four empty columns
         for _ in range(N):
             st.columns(4)

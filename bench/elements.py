@@ -1,6 +1,6 @@
 """What each kind of Streamlit element costs the browser to mount, against an empty slot in the same run.
 
-    python -m bench.elements [--rounds 10] [--no-write]
+    python -m bench.elements [--rounds 10] [--no-write] [--kinds figures,metric_columns]
 
 A dashboard section is a slot that mounts its elements when it opens (ui.common.open_section); in
 bench.latency, once the server's run is done, a section's time is mostly the browser mounting what
@@ -26,10 +26,12 @@ from bench.latency import CHROMIUM, CHROMIUM_ARGS, PROBE, _open, _radio
 
 # (kind, how many in the slot): a few of the cheap ones, so their difference is above the noise
 KINDS = [("nothing", 1), ("caption", 8), ("markdown", 8), ("one_markdown", 8), ("subheader", 8), ("metric", 8),
-         ("metric_columns", 8), ("columns", 4), ("expander", 4), ("popover", 4), ("radio", 4),
+         ("metric_columns", 8), ("figures", 8), ("columns", 4), ("expander", 4), ("popover", 4), ("radio", 4),
          ("segmented_control", 4), ("selectbox", 4), ("number_input", 4), ("date_input", 2),
          ("download_button", 4), ("dataframe", 1), ("calendar_chart", 1)]
+ALL_KINDS = KINDS[:]
 NOTES = {"one_markdown": "8 lines in one markdown element", "metric_columns": "in a row of st.columns(4)",
+         "figures": "ui.common.figures: one HTML grid, as the pages draw them",
          "columns": "rows of st.columns(4), empty", "dataframe": "25 rows x 3 columns",
          "calendar_chart": "the Plays calendar, ui.charts.draw"}
 
@@ -74,10 +76,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--kinds", help="comma-separated kinds to measure (with the empty slot); implies --no-write")
     args = parser.parse_args()
     if not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} is missing (make test installs Debian's chromium): nothing measured")
         return 0
+    if args.kinds:
+        wanted = {"nothing", *args.kinds.split(",")}
+        KINDS[:] = [k for k in ALL_KINDS if k[0] in wanted]
+        args.no_write = True
     load = os.getloadavg()[0]
     proc, base = serve([sys.executable, "-m", "streamlit", "run", "bench/_elements_app.py", "--server.port", "{port}",
                         "--server.address", "127.0.0.1", "--server.headless", "true"], dict(os.environ))

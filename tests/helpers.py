@@ -3,6 +3,7 @@ layout. No fixtures here (those are in conftest.py); import these by name."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from urllib.parse import urlsplit, urlunsplit
 
@@ -173,3 +174,24 @@ def pick_result(at, key: str = "search-pick", index: int = 0) -> None:
     ids = at.session_state["search-ids" if key == "search-pick" else "plays-ids"]
     at.selectbox(key=key).select(ids[index]).run()
     assert not at.exception, at.exception
+
+
+_FIGURE = re.compile(r'<div class="mtm-figure-label"[^>]*>(.*?)</div><div class="mtm-figure-value"[^>]*>(.*?)</div>'
+                     r'(?:<div class="mtm-figure-detail"[^>]*>(.*?)</div>)?')
+
+
+def figure_list(at) -> list[tuple[str, str, str | None]]:
+    """The headline figures a page drew (ui.common.figures, in st.html) as (label, value, detail),
+    as a person reads them (unescaped), in drawing order."""
+    import html as html_lib
+
+    return [(html_lib.unescape(label), html_lib.unescape(value), html_lib.unescape(detail) if detail else None)
+            for element in at.get("html") for label, value, detail in _FIGURE.findall(element.proto.body)]
+
+
+def figures(at) -> dict[str, tuple[str, str | None]]:
+    """figure_list as label -> (value, detail); a repeated label keeps its first figure."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for label, value, detail in figure_list(at):
+        found.setdefault(label, (value, detail))
+    return found

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import ROOT, nodes, open_data, run_page, use_database, vega_lite_errors
+from tests.helpers import ROOT, figure_list, figures, nodes, open_data, run_page, use_database, vega_lite_errors
 from ui import plays_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "plays.py")
@@ -60,8 +60,8 @@ def run(query_params: dict | None = None, section: str | None = None, inputs: di
 
 
 def metric(at: AppTest, label: str, nth: int = 0) -> str:
-    """The value of the nth metric labelled `label` (the headline's is the first)."""
-    return [m for m in at.metric if m.label == label][nth].value
+    """The value of the nth figure labelled `label` (ui.common.figures; the headline's is the first)."""
+    return [value for shown, value, _ in figure_list(at) if shown == label][nth]
 
 
 def plays_metric(at: AppTest, nth: int = 0) -> int:
@@ -89,7 +89,7 @@ def test_empty_database_shows_how_to_import_an_export(empty_url):
     at = run()
     text = " ".join(i.value for i in at.info)
     assert "python -m migrate my_spotify_data.zip" in text and "Admin" in text
-    assert not at.metric and not at.get("vega_lite_chart") and not at.tabs
+    assert not figures(at) and not at.get("vega_lite_chart") and not at.tabs
 
 
 def test_page_says_when_plays_are_stored_but_not_analysed_yet_and_the_next_import_fixes_it(db_url, tmp_path):
@@ -100,7 +100,7 @@ def test_page_says_when_plays_are_stored_but_not_analysed_yet_and_the_next_impor
     data.execute(db_url, "truncate plays_z_hourly, plays_z_quarter, plays_z_items, plays_z_sessions")
     st.cache_data.clear()
     at = run()
-    assert "analysis tables have not been built yet" in " ".join(i.value for i in at.info) and not at.metric
+    assert "analysis tables have not been built yet" in " ".join(i.value for i in at.info) and not figures(at)
     run_import(str(tmp_path), db_url)                   # nothing new to insert; the rollups are built anyway
     st.cache_data.clear()
     at = run()
@@ -341,7 +341,7 @@ def test_link_settings_are_used(plays_url):
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_link_values_fall_back_to_defaults(plays_url, key, value):
     at = run({key: value})
-    assert at.metric, "the page still shows its numbers"
+    assert figures(at), "the page still shows its numbers"
     params = dict(at.query_params)
     assert params["kind"] in ("music", "podcast", "audiobook", "all") and params["min_s"] in ("0", "10", "30", "60")
     assert params["tz"] == "UTC"

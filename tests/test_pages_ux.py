@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import plays_data as data
-from tests.helpers import ROOT, open_data, run_page, use_database, vega_lite_errors
+from tests.helpers import ROOT, figures, open_data, run_page, use_database, vega_lite_errors
 from ui import charts, tables
 from ui import plays_view as view
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
@@ -125,7 +125,7 @@ def test_heatmap_data_names_weekdays_and_rounds_minutes(plays_url):
 
 def test_podcasts_are_episodes_and_shows(plays_url):
     at = plays_page({"tz": "UTC", "kind": "podcast", "from": "2020-01-01", "to": "2026-11-23"}, "Top lists")
-    labels = [m.label for m in at.metric]
+    labels = list(figures(at))
     assert "Episodes" in labels and "Shows" in labels and "Tracks" not in labels
     assert any(h.value.startswith("Top episodes, shows") for h in at.subheader)
     assert "Episode" in shown_headers(at.dataframe[0])

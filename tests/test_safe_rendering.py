@@ -403,3 +403,19 @@ def test_plays_csv_downloads_carry_no_formula(hostile_url, monkeypatch):
     cells = [c for r in rows for c in r]
     assert "'" + data.FORMULA in cells and "'" + data.COMMAND in cells
     assert not [c for c in cells if c.startswith(text.CSV_FORMULA_START) and not re.fullmatch(r"-?[\d.]+", c)]
+
+
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "**bold** $x$",
+                                     "=HYPERLINK(\"https://evil.test\")", "a & b < c"])
+def test_headline_figures_show_their_text_literally(hostile):
+    """ui.common.figures draws label, value and detail as HTML (one st.html): each is escaped, so
+    it reads as typed and adds no element or attribute; the tests read them back (helpers.figure_list)."""
+    from types import SimpleNamespace
+
+    from tests.helpers import figure_list
+
+    body = common.figures_html([(hostile, hostile, hostile), ("Plays", "1,234")], columns=2)
+    assert "<script" not in body and "<img" not in body
+    assert body.count("<div") == body.count("</div>") == 1 + 4 + 3, "one grid, two figures, no extra element"
+    at = SimpleNamespace(get=lambda kind: [SimpleNamespace(proto=SimpleNamespace(body=body))] if kind == "html" else [])
+    assert figure_list(at) == [(hostile, hostile, hostile), ("Plays", "1,234", None)]

@@ -26,7 +26,16 @@ from streamlit.testing.v1 import AppTest
 from db import queries, search
 from migrate.api import run_import
 from tests import plays_data as data
-from tests.helpers import ROOT, create_database, drop_database, make_sqlite, open_table_tab, pg_rows, pick_result
+from tests.helpers import (
+    ROOT,
+    create_database,
+    drop_database,
+    figures,
+    make_sqlite,
+    open_table_tab,
+    pg_rows,
+    pick_result,
+)
 from ui import charts, plays_view
 from ui import search_view as view
 
@@ -597,10 +606,10 @@ def test_page_shows_played_items_with_counts_history_and_rank_history(played_db,
     assert table.iloc[0]["plays"] == 5 and bool(table.iloc[0]["in_library"])
     body = html_of(at)
     assert "5 plays" in body and '<mark style="' + view.MARK_STYLE + '">Beyoncé</mark>' in body
-    assert not at.metric and not chart_specs(at), "two results: no history until one is chosen"
+    assert not figures(at) and not chart_specs(at), "two results: no history until one is chosen"
     pick_result(at, "plays-pick")
-    metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Plays"], metrics["First listen"], metrics["Last listen"]) == ("5", "2019-03-01", "2025-02-01")
+    shown = figures(at)
+    assert (shown["Plays"][0], shown["First listen"][0], shown["Last listen"][0]) == ("5", "2019-03-01", "2025-02-01")
     specs = chart_specs(at)
     assert any(s["mark"]["type"] == "bar" for s in specs), "the monthly plays chart"
     assert any(s.get("encoding", {}).get("y", {}).get("scale", {}).get("reverse") for s in specs), \
@@ -614,7 +623,7 @@ def test_page_shows_the_history_of_the_chosen_played_item(played_db, monkeypatch
     halo = at.session_state["plays-ids"][1]
     box.select(halo).run()
     assert not at.exception, at.exception
-    assert {m.label: m.value for m in at.metric}["Plays"] == "1"
+    assert figures(at)["Plays"][0] == "1"
     specs = chart_specs(at)
     assert [s for s in specs if s["mark"]["type"] == "bar"][0]["title"] == "Halo — Beyoncé"
     assert not any(s.get("encoding", {}).get("y", {}).get("scale", {}).get("reverse") for s in specs), \
@@ -770,9 +779,9 @@ def test_page_shows_played_times_and_months_in_the_links_time_zone(played_db, mo
     row = plays_table(at).iloc[0]
     assert (row["name"], row["first_played"], row["last_played"]) == ("Midnight City", pd.Timestamp(first),
                                                                       pd.Timestamp(last))
-    metrics = {m.label: m for m in at.metric}
-    assert (metrics["First listen"].value, metrics["Last listen"].value) == (first[:10], last[:10])
-    assert metrics["First listen"].help == f"{first} {zone}"
+    shown = figures(at)
+    assert (shown["First listen"][0], shown["Last listen"][0]) == (first[:10], last[:10])
+    assert shown["First listen"][1] == f"{first} {zone}"
     assert bar_months(at) == months
 
 
@@ -819,7 +828,7 @@ def test_page_counts_plays_as_the_plays_page_and_says_how(played_db, monkeypatch
     assert not at.exception, at.exception
     row = plays_table(at).iloc[0]
     assert (row["plays"], row["streams"]) == (plays, 6)
-    assert {m.label: m.value for m in at.metric}["Plays"] == str(plays)
+    assert figures(at)["Plays"][0] == str(plays)
     threshold = {None: 30, "30": 30, "0": 0, "10": 10, "60": 60}[min_s]
     assert f"{plays_view.threshold_text(threshold)}, as on the Plays page" in texts(at)
     assert (f"{plays} plays (6 streams)" if plays != 6 else "6 plays ·") in html_of(at)

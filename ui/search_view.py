@@ -562,17 +562,16 @@ def play_history_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def play_summary(history: pd.DataFrame, zone: str = "UTC",
                  min_seconds: int = DEFAULT_THRESHOLD) -> list[tuple[str, str, str | None]]:
-    """The chosen item's metrics as (label, value, help): plays (as the Plays page counts them, with
-    every stream in the help), time listened (every stream), first and last play
-    (play_item_history's local times in `zone`: the day as the value, the time in the help)."""
+    """The chosen item's figures as (label, value, detail) for ui.common.figures: plays (as the Plays
+    page counts them, with every stream in the detail), time listened (every stream), first and last
+    play (play_item_history's local times in `zone`: the day as the value, the time in the detail)."""
     plays = pd.to_numeric(history["plays"], errors="coerce").sum() if len(history) else 0
     streams = pd.to_numeric(history["streams"], errors="coerce").sum() if len(history) else 0
     minutes = pd.to_numeric(history["minutes"], errors="coerce").sum() if len(history) else 0.0
     first = _utc(history["first_played"]).min() if len(history) else None
     last = _utc(history["last_played"]).max() if len(history) else None
-    return [("Plays", f"{int(plays):,}", f"{threshold_text(min_seconds).capitalize()}, as on the Plays page; "
-             f"streams of any length: {int(streams):,}"),
-            ("Listened", hours_text(minutes), "Every stream counts"),
+    return [("Plays", f"{int(plays):,}", f"of {int(streams):,} streams"),
+            ("Listened", hours_text(minutes), "every stream counts"),
             ("First listen", _day(first) or "–", _minute(first, zone)),
             ("Last listen", _day(last) or "–", _minute(last, zone))]
 

@@ -22,11 +22,10 @@ def render(s: Settings) -> None:
     if int(summary.sessions) == 0:
         st.caption("No sessions in these dates.")
     else:
-        cols = st.columns(4)
-        cols[0].metric("Sessions", f"{int(summary.sessions):,}")
-        cols[1].metric("Median length", view.hours_text(summary.median_minutes))
-        cols[2].metric("Average length", view.hours_text(summary.avg_minutes))
-        cols[3].metric("Longest", view.hours_text(summary.longest_minutes))
+        common.figures([("Sessions", f"{int(summary.sessions):,}"),
+                        ("Median length", view.hours_text(summary.median_minutes)),
+                        ("Average length", view.hours_text(summary.avg_minutes)),
+                        ("Longest", view.hours_text(summary.longest_minutes))])
         charts.draw(view.session_lengths_chart, lengths)
         box = tables.lazy_expander("Longest sessions", "plays_longest_sessions")
         if box is not None:
@@ -42,12 +41,12 @@ def render(s: Settings) -> None:
         st.caption("No plays in these dates.")
         return
     latest = streaks[streaks["latest"]]
-    cols = st.columns(2)
-    cols[0].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day"),
-                   help=f"{streaks.iloc[0].first_day} to {streaks.iloc[0].last_day}")
+    shown = [("Longest streak", view.count_text(streaks.iloc[0].days, "day"),
+              f"{streaks.iloc[0].first_day} to {streaks.iloc[0].last_day}")]
     if len(latest):
-        cols[1].metric("Latest streak", view.count_text(latest.iloc[0].days, "day"),
-                       help=f"{latest.iloc[0].first_day} to {latest.iloc[0].last_day}")
+        shown.append(("Latest streak", view.count_text(latest.iloc[0].days, "day"),
+                      f"{latest.iloc[0].first_day} to {latest.iloc[0].last_day}"))
+    common.figures(shown)
     box = tables.lazy_expander("Longest streaks", "plays_streaks")
     if box is not None:
         with box:

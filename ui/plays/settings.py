@@ -139,13 +139,14 @@ def totals(s: Settings) -> None:
     with common.guard():
         t = cached.query("plays_totals", **s.timed()).df.iloc[0]
         counts = cached.query("plays_counts", **s.span(), min_seconds=s.min_seconds).df.iloc[0]
-    cols = st.columns(6)
-    cols[0].metric("Listened", view.hours_text(t.minutes))
-    cols[1].metric("Plays", f"{int(t.plays):,}", help=f"Streams: {int(t.streams):,}")
-    cols[2].metric(view.level_name("track", s.kind), f"{int(counts.tracks):,}")
-    cols[3].metric(view.level_name("artist", s.kind), f"{int(counts.artists):,}")
-    cols[4].metric("Days with a play", f"{int(t.days):,}", help=f"Of {view.count_text((s.until - s.since).days + 1, 'day')}")
-    cols[5].metric("Skip rate", view.percent(int(t.skips) / int(t.skip_known) if int(t.skip_known) else None))
+    common.figures([
+        ("Listened", view.hours_text(t.minutes)),
+        ("Plays", f"{int(t.plays):,}", f"of {int(t.streams):,} streams"),
+        (view.level_name("track", s.kind), f"{int(counts.tracks):,}"),
+        (view.level_name("artist", s.kind), f"{int(counts.artists):,}"),
+        ("Days with a play", f"{int(t.days):,}", f"of {view.count_text((s.until - s.since).days + 1, 'day')}"),
+        ("Skip rate", view.percent(int(t.skips) / int(t.skip_known) if int(t.skip_known) else None)),
+    ], columns=6)
 
 
 def measure_choice(key: str) -> str:

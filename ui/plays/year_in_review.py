@@ -27,20 +27,18 @@ def render(s: Settings) -> None:
     if int(t.streams) == 0:
         st.caption(f"Nothing played in {year}.")
         return
-    # one row of four columns, two figures in each: a second st.columns row is five more blocks
-    # for the browser to mount when the section opens, for the same grid
     busiest = view.busiest(days)
-    cols = st.columns(4)
-    cols[0].metric("Listened", view.hours_text(t.minutes), help=f"{float(t.minutes):,.0f} minutes")
-    cols[0].metric("Days with a play", f"{int(t.days):,}")
-    cols[1].metric("Plays", f"{int(t.plays):,}")
-    cols[1].metric("Busiest day", str(busiest[0]) if busiest else "–",
-                   help=view.hours_text(busiest[1]) if busiest else None)
-    cols[2].metric(f"{view.level_name('track', s.kind)} · {view.level_name('artist', s.kind).lower()}",
-                   f"{int(counts.tracks):,} · {int(counts.artists):,}")
-    cols[2].metric("Longest session", view.hours_text(session.longest_minutes) if int(session.sessions) else "–")
-    cols[3].metric("New artists", f"{int(new['new_artists'].sum()) if len(new) else 0:,}")
-    cols[3].metric("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–")
+    common.figures([
+        ("Listened", view.hours_text(t.minutes), f"{float(t.minutes):,.0f} minutes"),
+        ("Plays", f"{int(t.plays):,}"),
+        (f"{view.level_name('track', s.kind)} · {view.level_name('artist', s.kind).lower()}",
+         f"{int(counts.tracks):,} · {int(counts.artists):,}"),
+        ("New artists", f"{int(new['new_artists'].sum()) if len(new) else 0:,}"),
+        ("Days with a play", f"{int(t.days):,}"),
+        ("Busiest day", str(busiest[0]) if busiest else "–", view.hours_text(busiest[1]) if busiest else None),
+        ("Longest session", view.hours_text(session.longest_minutes) if int(session.sessions) else "–"),
+        ("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–"),
+    ])
     charts.draw(view.calendar_chart, days, year, first=s.first, last=s.last)
     st.caption(view.CALENDAR_NOTE)
     box = tables.lazy_expander("Month by month", "plays_review_months")   # the calendar shows the year at a glance
