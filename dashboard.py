@@ -27,7 +27,7 @@ def overview() -> None:
 
     minutes_per_month()
 
-    st.subheader("Currently obsessed")
+    common.subheader("Currently obsessed")
     tabs = st.tabs(["Last 4 weeks", "Last 6 months", "All time"])
     for tab, time_range in zip(tabs, ("short_term", "medium_term", "long_term")):
         with tab, common.guard():
@@ -63,7 +63,7 @@ def not_found(path: str, pages: list) -> None:
 def minutes_per_month() -> bool:
     """Minutes listened per month over every play (every kind), in the browser's time zone (the Plays
     page's default); a hint instead when no plays were imported. Whether there were plays."""
-    st.subheader("Minutes listened per month")
+    common.subheader("Minutes listened per month")
     with common.guard():
         zones = cached.query("plays_time_zones").df["name"].tolist()
         tz, _source = plays_view.default_zone(getattr(st.context, "timezone", None), plays_view.env_zone(), zones)

@@ -74,7 +74,7 @@ def do_import(path: str, shown_as: str) -> None:
 
 
 def show_report(report) -> None:
-    st.subheader(f"Report: {literal(report.source)} (run {report.run_id})")
+    common.subheader(f"Report: {literal(report.source)} (run {report.run_id})")
     if report.verified:
         st.success("Verification passed: PostgreSQL holds every accepted row of the file.", icon="✅")
     else:

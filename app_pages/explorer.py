@@ -63,7 +63,7 @@ def _show_sql(name: str, params: dict) -> None:
 
 def inventory(src: view.Source, info: dict) -> list[str]:
     """The key-path table; returns every inventory path (for the value picker)."""
-    st.subheader("Key paths")
+    common.subheader("Key paths")
     st.caption(view.inventory_caption(info, src))
     if not view.as_int(info.get("paths")):
         st.info(f"No key-path inventory yet: it is computed after each import, and these {src.nouns} were "
@@ -96,7 +96,7 @@ def inventory(src: view.Source, info: dict) -> list[str]:
 
 
 def values_at_path(src: view.Source, info: dict, paths: list[str]) -> None:
-    st.subheader("Values at a path")
+    common.subheader("Values at a path")
     how = common.choice("Path", ("From the inventory", "Type a path"), key=src.key("path_mode"),
                         default="Type a path" if (not paths or url_param(src.key("path"))) else "From the inventory")
     if how == "From the inventory":
@@ -155,7 +155,7 @@ def values_at_path(src: view.Source, info: dict, paths: list[str]) -> None:
 
 def filter_records(src: view.Source):
     """Containment / JSONPath filter; returns the matching tracks' (or plays') frame, or None."""
-    st.subheader(f"Filter {src.nouns}")
+    common.subheader(f"Filter {src.nouns}")
     if src is view.PLAYS:
         st.caption(view.md(view.plays_scan_note(MATCH_ROWS, _timeout_ms())))
     mode = common.choice("Filter by", (MODE_CONTAINMENT, MODE_JSONPATH), key=src.key("filter_mode"),
@@ -220,7 +220,7 @@ def filter_records(src: view.Source):
 
 
 def payload(matches) -> None:
-    st.subheader("One track's payload")
+    common.subheader("One track's payload")
     labels = view.track_labels(matches) if matches is not None else {}
     track_id = None
     if labels:
@@ -268,7 +268,7 @@ def payload(matches) -> None:
 
 
 def play_payload(matches) -> None:
-    st.subheader("One play's payload")
+    common.subheader("One play's payload")
     if matches is not None and not matches.empty:
         labels = view.play_labels(matches)
         chosen = st.selectbox("A play from the filter results", list(labels), index=None, key="plays_payload_pick",

@@ -38,7 +38,7 @@ def _filters() -> filters.HistoryFilters | None:
 
 
 def rank_over_time(f: filters.HistoryFilters) -> None:
-    st.subheader("Rank over time")
+    common.subheader("Rank over time")
     st.caption("Where chosen tracks or artists stood in each snapshot of the time range (1 at the top). "
                "An artist's rank is its place counting each artist once, at its best-placed track. "
                "Click a legend entry to highlight it.")
@@ -88,7 +88,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
 
 
 def currently_obsessed(f: filters.HistoryFilters) -> None:
-    st.subheader("Currently obsessed")
+    common.subheader("Currently obsessed")
     st.caption(f"The newest snapshot's top tracks ({charts.range_label(f.time_range).lower()}), and how each "
                "moved since the snapshot before. Always the newest snapshot, whatever the dates.")
     with common.guard():
@@ -103,7 +103,7 @@ def currently_obsessed(f: filters.HistoryFilters) -> None:
 
 
 def forgotten_gems(f: filters.HistoryFilters) -> None:
-    st.subheader("Forgotten gems")
+    common.subheader("Forgotten gems")
     cols = st.columns([1, 2])
     recent = cols[0].number_input("Recent = the last N snapshots", min_value=1, max_value=52, value=4, step=1,
                                   key="gems_recent")
@@ -127,7 +127,7 @@ def forgotten_gems(f: filters.HistoryFilters) -> None:
 
 
 def evolution(f: filters.HistoryFilters) -> None:
-    st.subheader("Musical evolution")
+    common.subheader("Musical evolution")
     st.markdown("**Turnover** · share of each snapshot's tracks that were not in the snapshot before, per "
                 "time range (your time range is highlighted; click the legend to change).")
     with common.guard():
@@ -160,7 +160,7 @@ def evolution(f: filters.HistoryFilters) -> None:
 
 
 def track_traits(f: filters.HistoryFilters) -> None:
-    st.subheader("What the tracks are like")
+    common.subheader("What the tracks are like")
     with common.guard():
         traits = cached.query("track_traits", **f.params()).df
     if traits.empty or int(traits.at[0, "tracks"]) == 0:

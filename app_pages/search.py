@@ -113,7 +113,7 @@ def link_params(raw: str, chosen_scope: str | None) -> dict:
 
 
 def rank_history(df) -> None:
-    st.subheader("Rank history")
+    common.subheader("Rank history")
     labels = {r["track_id"]: view.result_label(r) for r in df.to_dict("records")}
     options = list(labels)
     chosen_result("search-pick", labels)
@@ -126,7 +126,7 @@ def rank_history(df) -> None:
 def play_history(df, zone: Zone, min_seconds: int) -> None:
     """The chosen played item: plays per month, totals, first and last listen (in `zone`); its rank
     history too when the track is in the library."""
-    st.subheader("Play history")
+    common.subheader("Play history")
     rows = {r["name_key"]: r for r in df.to_dict("records")}
     labels = {k: view.play_label(r) for k, r in rows.items()}
     chosen_result("plays-pick", rows)

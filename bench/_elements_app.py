@@ -39,6 +39,9 @@ def kind_of(v: int) -> None:
     elif WHAT == "subheader":
         for i in range(N):
             st.subheader(f"Heading {i} {v}")
+    elif WHAT == "subheader_plain":          # without the anchor link
+        for i in range(N):
+            st.subheader(f"Heading {i} {v}", anchor=False)
     elif WHAT == "one_markdown":             # N lines in one markdown element
         st.markdown("  \n".join(f"**Figure {i}**: {v * 1234 + i:,}" for i in range(N)))
     elif WHAT == "expander":

@@ -9,7 +9,7 @@ from ui.plays.settings import Settings, measure_choice
 
 
 def render(s: Settings) -> None:
-    st.subheader("Calendar")
+    common.subheader("Calendar")
     years = list(range(s.last.year, s.first.year - 1, -1))
     cols = st.columns([2, 2, 4])
     year = cols[0].selectbox("Year", years, index=years.index(s.until.year) if s.until.year in years else 0,

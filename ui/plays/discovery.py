@@ -19,7 +19,7 @@ MAX_TYPED = 200            # a longer typed name matches no artist (and is not s
 
 def render(s: Settings) -> None:
     artist_one = view.level_name("artist", s.kind, plural=False).lower()
-    st.subheader(f"New {view.level_name('artist', s.kind).lower()} per month")
+    common.subheader(f"New {view.level_name('artist', s.kind).lower()} per month")
     st.caption(f"Each {artist_one} counts as new in the month of its first play ever ({view.threshold_text(s.min_seconds)}).")
     with common.guard():
         new = cached.query("plays_new_artists", min_seconds=s.min_seconds, **s.span()).df
@@ -27,7 +27,7 @@ def render(s: Settings) -> None:
                               f"No {artist_one} heard for the first time in these dates."):
         st.caption(f"{view.count_text(new['new_artists'].sum(), 'new ' + artist_one, 'new ' + view.level_name('artist', s.kind).lower())} in these dates.")
 
-    st.subheader("First and last listen")
+    common.subheader("First and last listen")
     with common.guard():
         artists = cached.query("plays_artists", kind=s.kind, min_seconds=s.min_seconds, limit=ARTIST_CHOICES).df
     if artists.empty:

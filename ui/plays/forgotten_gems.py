@@ -9,7 +9,7 @@ from ui.plays.settings import Settings
 
 
 def render(s: Settings) -> None:
-    st.subheader("Forgotten gems")
+    common.subheader("Forgotten gems")
     cols = st.columns(2)
     recent = cols[0].number_input("Absent for the last N days", min_value=7, max_value=3650, value=90, step=1,
                                   key="plays_gems_days")

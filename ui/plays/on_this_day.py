@@ -14,7 +14,7 @@ KEY_DAY = "plays_on_day"
 
 
 def render(s: Settings) -> None:
-    st.subheader("On this day")
+    common.subheader("On this day")
     if KEY_DAY not in st.session_state:
         st.session_state[KEY_DAY] = view.today_in(s.tz)
     shown = st.session_state[KEY_DAY]

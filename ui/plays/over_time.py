@@ -9,7 +9,7 @@ from ui.plays.settings import Settings, measure_choice
 
 
 def render(s: Settings) -> None:
-    st.subheader("Minutes listened")
+    common.subheader("Minutes listened")
     cols = st.columns([2, 2, 4])
     with cols[0]:
         grain = common.choice("Per", view.GRAINS, format_func=view.GRAINS.get, key="plays_grain",

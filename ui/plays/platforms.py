@@ -9,7 +9,7 @@ from ui.plays.settings import Settings
 
 
 def render(s: Settings) -> None:
-    st.subheader("Platforms")
+    common.subheader("Platforms")
     st.caption("From the export's platform field, grouped by family (the raw strings name OS versions and "
                "devices).")
     with common.guard():
@@ -24,7 +24,7 @@ def render(s: Settings) -> None:
         charts.draw(view.platforms_chart, fams)
         tables.data_expander(raw[["rank", "name", "plays", "minutes", "streams", "skip_rate"]], "plays_platform_strings",
                              headers={"name": "Platform"}, label="Every platform string")
-    st.subheader("Countries")
+    common.subheader("Countries")
     st.caption("The country the stream was played from (conn_country).")
     if countries.empty:
         st.caption("No country recorded in these dates.")

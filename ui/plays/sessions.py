@@ -10,7 +10,7 @@ from ui.plays.settings import Settings
 
 
 def render(s: Settings) -> None:
-    st.subheader("Listening sessions")
+    common.subheader("Listening sessions")
     st.caption("A session is a run of streams (every stream, however short) where none starts more than 30 "
                "minutes after the streams before it ended; it belongs to the day it starts. **Length** runs from "
                "its first stream's start to its last stream's end; **Played** is the time something was "
@@ -33,7 +33,7 @@ def render(s: Settings) -> None:
                 longest = cached.query("plays_longest_sessions", limit=10, **s.span()).df
                 tables.show(longest, "plays_longest_sessions", headers={"minutes": "Length (min)"})
 
-    st.subheader("Daily streaks")
+    common.subheader("Daily streaks")
     st.caption(f"Runs of consecutive days with at least one play ({view.threshold_text(s.min_seconds)}).")
     with common.guard():
         streaks = cached.query("plays_streaks", limit=10, **s.timed()).df

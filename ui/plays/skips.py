@@ -9,7 +9,7 @@ from ui.plays.settings import Settings
 
 
 def render(s: Settings) -> None:
-    st.subheader("Skips")
+    common.subheader("Skips")
     st.caption("Skip rate = skips / streams that say whether they were skipped (account-data plays don't). "
                "Every stream counts here, however short.")
     with common.guard():

@@ -14,7 +14,7 @@ TOP_ROWS = 50
 
 def render(s: Settings) -> None:
     names = view.level_names(s.kind)
-    st.subheader(f"Top {names['track'].lower()}, {names['artist'].lower()} and {names['album'].lower()}")
+    common.subheader(f"Top {names['track'].lower()}, {names['artist'].lower()} and {names['album'].lower()}")
     cols = st.columns([3, 2, 2])
     with cols[0]:
         level = common.choice("Of", view.LEVELS, format_func=names.get, key="plays_level", default="track")

@@ -12,7 +12,7 @@ COMPARE_WITH = {"before": "The period before", "year": "The same dates a year ea
 
 
 def render(s: Settings) -> None:
-    st.subheader("Two periods side by side")
+    common.subheader("Two periods side by side")
     cols = st.columns([3, 2, 3, 1])
     with_ = cols[0].selectbox("Compare these dates with", list(COMPARE_WITH), format_func=COMPARE_WITH.get,
                               key="plays_compare_with",

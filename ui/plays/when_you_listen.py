@@ -9,7 +9,7 @@ from ui.plays.settings import Settings, measure_choice
 
 
 def render(s: Settings) -> None:
-    st.subheader("When you listen")
+    common.subheader("When you listen")
     st.caption("Hour of day by weekday, in your time zone.")
     measure = measure_choice("plays_heatmap_measure")
     with common.guard():

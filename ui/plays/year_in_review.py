@@ -10,7 +10,7 @@ from ui.text import literal
 
 
 def render(s: Settings) -> None:
-    st.subheader("Year in review")
+    common.subheader("Year in review")
     years = list(range(s.last.year, s.first.year - 1, -1))
     year = int(st.selectbox("Year", years, key="plays_review_year"))
     since, until = view.year_bounds(year)
