@@ -209,7 +209,11 @@ def run(url: str, rounds: int) -> list[tuple]:
                                 "--server.port", "{port}", "--server.address", "127.0.0.1",
                                 "--server.headless", "true"], env)
     try:
-        return measure(base, floor_base, rounds)
+        rows = measure(base, floor_base, rounds)
+        for name, a, f, _ in rows:         # every round, in order, for the log (the table has medians)
+            print(f"{name}: app {[round(x * 1000) for x in a]} ms, floor {[round(x * 1000) for x in f]} ms",
+                  file=sys.stderr)
+        return rows
     finally:
         for proc in (app, floor):
             proc.terminate()

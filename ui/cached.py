@@ -5,6 +5,14 @@ Every cached result is keyed on the data's version (`data_changes`, db/migration
 from any door (the Admin page, `python -m migrate` on the server, submitted listens) moves it when
 it commits, so the next rerun reads the new numbers instead of a cached result for up to TTL_S.
 The version itself is read at most every VERSION_TTL_S seconds.
+
+TTL_S only bounds how long an unused result is kept (MAX_ENTRIES bounds how many): freshness comes
+from the version. It was 5 minutes, so a person who came back to a section after that waited for
+its queries again (Year in review runs nine); an hour keeps a session's results for its length.
+Reads that depend on the clock rather than the data are not cached here (`uncached`: what is
+playing now, the Admin page's lists); the one cached read that says something about "now" is
+`plays_time_zone`'s current offset in a caption, which may lag a daylight-saving change by up to
+TTL_S.
 """
 from __future__ import annotations
 
@@ -12,7 +20,7 @@ import streamlit as st
 
 from db import queries
 
-TTL_S = 300
+TTL_S = 3600
 MAX_ENTRIES = 256
 VERSION_TTL_S = 2
 

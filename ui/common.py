@@ -37,10 +37,9 @@ def figures_html(items, columns: int = 4) -> str:
     value large, the detail (where st.metric would hide a help tooltip) in a small grey line under the
     value, always visible. Every text is escaped: HTML shows it literally, markdown never reads it.
     FIGURES_NOTE: one HTML element for the whole row, not a row of st.columns with a st.metric in
-    each: bench.elements measured 8 figures at +3 ms for the browser to mount against +18 ms as
-    metrics in columns (and +18 ms without the columns), and a section that opens on 6-8 figures
-    (the Plays totals, Year in review, Sessions) spent most of its room within 1.5x of Streamlit's
-    floor on them."""
+    each, which the browser takes several times as long to mount (bench.elements, BENCHMARKS.md:
+    "figures" against "metric_columns"); the Plays totals, Year in review and Sessions open on 4-8
+    of them."""
     cells = []
     for label, value, *rest in items:
         detail = rest[0] if rest else None
@@ -65,8 +64,8 @@ def figures(items, columns: int = 4) -> None:
 def subheader(text: str) -> None:
     """A section's heading, without the link icon Streamlit puts beside a heading (anchor=False):
     sections are opened from the picker and kept in the link (?section=), not reached by a #anchor,
-    and bench.elements measured 8 headings with their anchors at +20 ms for the browser to mount
-    against +11 ms without (14 rounds, --kinds)."""
+    and a plain heading takes the browser about half as long to mount (bench.elements,
+    BENCHMARKS.md: "subheader_plain" against "subheader")."""
     st.subheader(text, anchor=False)
 
 
