@@ -16,68 +16,52 @@ WHAT = st.query_params.get("what", "nothing")
 N = int(st.query_params.get("n", "1"))
 
 
+def _table(i: int, v: int) -> None:          # 25 rows, three columns
+    st.dataframe(pd.DataFrame({"rank": range(25), "name": [f"Track {k}" for k in range(25)],
+                               "plays": np.arange(25) * v}), hide_index=True)
+
+
+def _calendar(i: int, v: int) -> None:       # the Plays calendar (a year of days), as the pages draw it
+    days = pd.DataFrame({"period": pd.date_range("2024-01-01", "2024-12-31").date,
+                         "minutes": (np.arange(366) * 7 * v) % 100, "plays": (np.arange(366) * 3 * v) % 40})
+    charts.draw(view.calendar_chart, days, 2024, "minutes", dt.date(2024, 3, 1), dt.date(2024, 12, 31))
+
+
+# kind -> one element of it: (its index i, the picked option v, which makes values differ between openings)
+ONE = {
+    "metric": lambda i, v: st.metric(f"Figure {i}", f"{v * 1234 + i:,}"),
+    "columns": lambda i, v: st.columns(4),                       # a row of four empty columns
+    "caption": lambda i, v: st.caption(f"Caption {i}: {v} plays."),
+    "markdown": lambda i, v: st.markdown(f"**Top {i}**  \n1\\. A track · {v} plays"),
+    "subheader": lambda i, v: st.subheader(f"Heading {i} {v}"),
+    "subheader_plain": lambda i, v: st.subheader(f"Heading {i} {v}", anchor=False),   # no anchor link
+    "expander": lambda i, v: st.expander(f"Expander {i}"),
+    "popover": lambda i, v: st.popover(f"Popover {i}"),
+    "radio": lambda i, v: st.radio(f"Radio {i}", ["minutes", "plays"], horizontal=True, key=f"r{i}"),
+    "segmented_control": lambda i, v: st.segmented_control(f"Choice {i}", ["minutes", "plays"], default="minutes",
+                                                           required=True, key=f"g{i}"),
+    "selectbox": lambda i, v: st.selectbox(f"Select {i}", list(range(20)), key=f"s{i}"),
+    "number_input": lambda i, v: st.number_input(f"Number {i}", value=25, key=f"n{i}"),
+    "date_input": lambda i, v: st.date_input(f"Date {i}", value=dt.date(2024, 5, 1), key=f"d{i}"),
+    "download_button": lambda i, v: st.download_button(f"CSV {i}", data="a,b\n1,2", file_name="x.csv", key=f"b{i}"),
+    "dataframe": _table,
+    "calendar_chart": _calendar,
+}
+
+
 def kind_of(v: int) -> None:
-    """N elements of WHAT; `v` (the picked option) makes the values differ between openings."""
-    if WHAT == "metric":
-        for i in range(N):
-            st.metric(f"Figure {i}", f"{v * 1234 + i:,}")
-    elif WHAT == "metric_columns":           # N metrics in a row of four columns
+    """N elements of WHAT (ONE, or a kind drawn as a whole below)."""
+    if WHAT == "metric_columns":             # N metrics in a row of four columns
         cols = st.columns(4)
         for i in range(N):
             cols[i % 4].metric(f"Figure {i}", f"{v * 1234 + i:,}")
     elif WHAT == "figures":                  # N figures as the pages draw them (one st.html)
         common.figures([(f"Figure {i}", f"{v * 1234 + i:,}") for i in range(N)])
-    elif WHAT == "columns":                  # N rows of four empty columns
-        for _ in range(N):
-            st.columns(4)
-    elif WHAT == "caption":
-        for i in range(N):
-            st.caption(f"Caption {i}: {v} plays.")
-    elif WHAT == "markdown":
-        for i in range(N):
-            st.markdown(f"**Top {i}**  \n1\\. A track · {v} plays")
-    elif WHAT == "subheader":
-        for i in range(N):
-            st.subheader(f"Heading {i} {v}")
-    elif WHAT == "subheader_plain":          # without the anchor link
-        for i in range(N):
-            st.subheader(f"Heading {i} {v}", anchor=False)
     elif WHAT == "one_markdown":             # N lines in one markdown element
         st.markdown("  \n".join(f"**Figure {i}**: {v * 1234 + i:,}" for i in range(N)))
-    elif WHAT == "expander":
+    elif WHAT in ONE:
         for i in range(N):
-            st.expander(f"Expander {i}")
-    elif WHAT == "popover":
-        for i in range(N):
-            st.popover(f"Popover {i}")
-    elif WHAT == "radio":
-        for i in range(N):
-            st.radio(f"Radio {i}", ["minutes", "plays"], horizontal=True, key=f"r{i}")
-    elif WHAT == "segmented_control":
-        for i in range(N):
-            st.segmented_control(f"Choice {i}", ["minutes", "plays"], default="minutes", required=True,
-                                 key=f"g{i}")
-    elif WHAT == "selectbox":
-        for i in range(N):
-            st.selectbox(f"Select {i}", list(range(20)), key=f"s{i}")
-    elif WHAT == "number_input":
-        for i in range(N):
-            st.number_input(f"Number {i}", value=25, key=f"n{i}")
-    elif WHAT == "date_input":
-        for i in range(N):
-            st.date_input(f"Date {i}", value=dt.date(2024, 5, 1), key=f"d{i}")
-    elif WHAT == "download_button":
-        for i in range(N):
-            st.download_button(f"CSV {i}", data="a,b\n1,2", file_name="x.csv", key=f"b{i}")
-    elif WHAT == "dataframe":                # 25 rows, three columns
-        for _ in range(N):
-            st.dataframe(pd.DataFrame({"rank": range(25), "name": [f"Track {i}" for i in range(25)],
-                                       "plays": np.arange(25) * v}), hide_index=True)
-    elif WHAT == "calendar_chart":           # the Plays calendar (a year of days), as the pages draw it
-        days = pd.DataFrame({"period": pd.date_range("2024-01-01", "2024-12-31").date,
-                             "minutes": (np.arange(366) * 7 * v) % 100, "plays": (np.arange(366) * 3 * v) % 40})
-        for _ in range(N):
-            charts.draw(view.calendar_chart, days, 2024, "minutes", dt.date(2024, 3, 1), dt.date(2024, 12, 31))
+            ONE[WHAT](i, v)
 
 
 st.title("Elements")

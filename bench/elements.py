@@ -29,7 +29,6 @@ KINDS = [("nothing", 1), ("caption", 8), ("markdown", 8), ("one_markdown", 8), (
          ("subheader_plain", 8), ("metric", 8), ("metric_columns", 8), ("figures", 8), ("columns", 4),
          ("expander", 4), ("popover", 4), ("radio", 4), ("segmented_control", 4), ("selectbox", 4),
          ("number_input", 4), ("date_input", 2), ("download_button", 4), ("dataframe", 1), ("calendar_chart", 1)]
-ALL_KINDS = KINDS[:]
 NOTES = {"one_markdown": "8 lines in one markdown element", "metric_columns": "in a row of st.columns(4)",
          "figures": "ui.common.figures: one HTML grid, as the pages draw them",
          "subheader_plain": "anchor=False, as ui.common.subheader draws them",
@@ -84,7 +83,7 @@ def main() -> int:
         return 0
     if args.kinds:
         wanted = {"nothing", *args.kinds.split(",")}
-        KINDS[:] = [k for k in ALL_KINDS if k[0] in wanted]
+        KINDS[:] = [k for k in KINDS if k[0] in wanted]
         args.no_write = True
     load = os.getloadavg()[0]
     proc, base = serve([sys.executable, "-m", "streamlit", "run", "bench/_elements_app.py", "--server.port", "{port}",
