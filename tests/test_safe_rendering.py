@@ -417,5 +417,6 @@ def test_headline_figures_show_their_text_literally(hostile):
     body = common.figures_html([(hostile, hostile, hostile), ("Plays", "1,234")], columns=2)
     assert "<script" not in body and "<img" not in body
     assert body.count("<div") == body.count("</div>") == 1 + 4 + 3, "one grid, two figures, no extra element"
+    assert "ellipsis" not in body and "overflow:hidden" not in body, "a value is never cut off (it wraps)"
     at = SimpleNamespace(get=lambda kind: [SimpleNamespace(proto=SimpleNamespace(body=body))] if kind == "html" else [])
     assert figure_list(at) == [(hostile, hostile, hostile), ("Plays", "1,234", None)]

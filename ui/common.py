@@ -46,8 +46,9 @@ def figures_html(items, columns: int = 4) -> str:
         cells.append(
             '<div class="mtm-figure" style="min-width:0">'
             f'<div class="mtm-figure-label" style="font-size:0.875rem;line-height:1.6">{html.escape(str(label))}</div>'
-            f'<div class="mtm-figure-value" style="font-size:2.25rem;line-height:1.25;white-space:nowrap;'
-            f'overflow:hidden;text-overflow:ellipsis">{html.escape(str(value))}</div>'
+            # never cut off: the size shrinks with a narrow window, and a value still too wide wraps
+            f'<div class="mtm-figure-value" style="font-size:clamp(1.5rem, 3.2vw, 2.25rem);line-height:1.25;'
+            f'overflow-wrap:anywhere">{html.escape(str(value))}</div>'
             + (f'<div class="mtm-figure-detail" style="font-size:0.8rem;opacity:0.6">{html.escape(str(detail))}</div>'
                if detail else "") + "</div>")
     # a column is at least 7rem wide and at least 1/columns of the row: at most `columns` a row
