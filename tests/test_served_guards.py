@@ -4,6 +4,7 @@
   then PUTs of 200 MB to /_stcore/upload_file/<session>/<uuid>: refused before the body, memory flat.
 - The Admin page's own uploader still works end to end in Chromium once the page is unlocked.
 - Parallel fresh sessions guessing the password from one address get 5 answers, then refusals.
+- No parent page may drive the app through postMessage: /_stcore/host-config allows no origin.
 """
 from __future__ import annotations
 
@@ -88,6 +89,17 @@ def test_upload_to_a_made_up_session_is_refused(served):
     with serving.Session(served.base) as session:
         session.session_id = str(uuid.uuid4())
         assert serving.put_upload(served.base, session, 1 * MB)[0] == 403
+
+
+def test_no_parent_page_may_drive_the_app_through_post_message(served):
+    # Streamlit's default lets any *.streamlit.app / *.streamlit.run page that frames the app stop
+    # or rerun its script and set values; the browser reads the allowed origins from here
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(served.base + "/_stcore/host-config", timeout=10) as answer:
+        host_config = json.load(answer)
+    assert host_config["allowedOrigins"] == []
 
 
 @needs_browser

@@ -59,6 +59,11 @@ def test_error_details_not_shown_to_users(config):
     assert value in ("none", "type"), value
 
 
+def test_no_parent_origin_may_send_messages(config):
+    # the default list lets Community Cloud pages that frame the app drive it through postMessage
+    assert config["client"]["allowedOrigins"] == []
+
+
 def test_toolbar_minimal(config):
     assert config["client"]["toolbarMode"] == "minimal"
 
