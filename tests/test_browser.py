@@ -172,6 +172,34 @@ def test_page_renders_in_chromium_without_exception(server, browser, path):
         page.close()
 
 
+def test_table_number_formats_read_as_localized_in_chromium(server, browser):
+    """ui.tables.whole_number_format picks "%d" or "accounting" (step 1: no decimals) where "localized"
+    builds an Intl.NumberFormat for every cell on every draw; Streamlit's own formatNumber, loaded
+    from the served app, shows each value the same way under the format chosen for its column."""
+    import glob
+
+    import pandas as pd
+
+    from ui import tables
+
+    module = os.path.basename(glob.glob(os.path.join(os.path.dirname(__import__("streamlit").__file__), "static",
+                                                     "static", "js", "formatNumber.*.js"))[0])
+    columns = [[0, 1, 7, 999], [-999, -1, 0, 12], [0, 1000, 54321, 1234567], [3, 999999], [-1000, 5, 2000]]
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(server + "/_stcore/health")
+        for values in columns:
+            fmt = tables.whole_number_format(pd.Series(values))
+            shown = page.evaluate("""async ([module, values, fmt]) => {
+                const format = (await import('/static/js/' + module)).n;    // (value, format, precision)
+                return values.map(v => [format(v, fmt, 0), format(v, 'localized', 0)]);
+            }""", [module, values, fmt])
+            assert all(a == b for a, b in shown), (fmt, shown)
+    finally:
+        context.close()
+
+
 def test_search_as_a_person_types_in_chromium(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:

@@ -65,7 +65,9 @@ def test_table_helper_shows_human_headers_whole_minutes_percent_weekday_names_an
     assert frame["weekday"].tolist() == ["Monday", "Sunday"]
     assert frame["minutes"].tolist() == [12.0, 0.0]
     assert frame["name"].tolist() == ["Song", ""]                           # None shows as a blank
-    assert config["plays"]["type_config"]["format"] == "localized"           # 1,234
+    assert config["plays"]["type_config"]["format"] == "accounting"          # 1,234 (whole_number_format)
+    assert config["plays"]["type_config"]["step"] == 1                        # no decimals
+    assert config["minutes"]["type_config"]["format"] == "%d"                 # under 1,000: nothing to group
     assert config["skip_rate"]["type_config"]["format"] == "percent"
     assert config["first_play"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"
 
@@ -75,11 +77,24 @@ def test_a_bar_column_keeps_its_number_and_draws_to_the_largest_value():
     column's largest value; an empty or all-zero column still gets a valid bar (max 1)."""
     frame, config = tables.shape(RAW, kinds={"plays": "bar", "minutes": "bar"})
     bar = config["plays"]["type_config"]
-    assert (bar["type"], bar["format"], bar["min_value"], bar["max_value"]) == ("progress", "localized", 0, 1234.0)
+    assert (bar["type"], bar["format"], bar["min_value"], bar["max_value"]) == ("progress", "accounting", 0, 1234.0)
+    assert bar["step"] == 1 and config["minutes"]["type_config"]["format"] == "%d"
     assert config["plays"]["label"] == "Plays" and frame["plays"].tolist() == [1234.0, 2.0]
     assert frame["minutes"].tolist() == [12.0, 0.0]
     _, config = tables.shape(RAW.assign(plays=[0, None]), kinds={"plays": "bar"})
     assert config["plays"]["type_config"]["max_value"] == 1.0
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([0, 1, 999], "%d"), ([-999, 5], "%d"), ([None, None], "%d"), ([], "%d"),      # nothing to group
+    ([2, 1000], "accounting"), ([0, 1234567.0], "accounting"),                    # grouped, never negative
+    ([-1000, 5], "localized"), ([-5, 2000], "localized"),                         # negative and grouped
+])
+def test_whole_numbers_are_formatted_the_cheapest_way_that_reads_as_localized(values, expected):
+    """whole_number_format: "%d" where no value needs a thousands separator, "accounting" (commas,
+    no decimals with step=1; it would put a negative in parentheses) where none is negative, else
+    "localized". tests/test_browser.py checks in Chromium that each reads as "localized" in English."""
+    assert tables.whole_number_format(pd.Series(values, dtype="float64")) == expected
 
 
 def test_csv_keeps_the_raw_values_under_the_human_headers():
