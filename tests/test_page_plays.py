@@ -505,6 +505,7 @@ def _count_axes(spec: dict) -> list[dict]:
         out += _count_axes(layer)
     for channel in ("x", "y", "color"):
         enc = spec.get("encoding", {}).get(channel, {})
+        enc = enc.get("condition", enc) if "field" not in enc else enc      # a conditional colour
         if enc.get("field") in ("plays", "sessions", "new_artists", "tracks", "rank") and enc.get("type") == "quantitative":
             out.append(enc.get("axis") or enc.get("legend") or {})
     return out

@@ -164,10 +164,17 @@ def test_calendar_tells_days_outside_the_data_from_days_without_a_stream():
     assert by_day.at[D(2024, 3, 5), "minutes"] == 10 and by_day.at[D(2024, 3, 6), "minutes"] == 0
     assert pd.isna(by_day.at[D(2024, 2, 29), "minutes"]) and pd.isna(by_day.at[D(2024, 4, 1), "minutes"])
     spec = view.calendar_chart(rows, 2024, first=D(2024, 3, 1), last=D(2024, 3, 31)).to_dict()
-    grey, covered = spec["layer"]
-    assert grey["mark"]["color"] == view.NO_DATA_COLOR and "color" not in grey.get("encoding", {})
-    assert covered["transform"] == [{"filter": "datum.covered"}]
-    assert covered["encoding"]["color"]["legend"]["orient"] == "bottom"     # its 0 is not clipped
+    assert "layer" not in spec                                              # one square a day, drawn once
+    color = spec["encoding"]["color"]
+    assert color["value"] == view.NO_DATA_COLOR and color["condition"]["test"] == "datum.covered"
+    assert color["condition"]["legend"]["orient"] == "bottom"               # its 0 is not clipped
+    days = {d["tip"][:15]: d for d in spec["datasets"][next(iter(spec["datasets"]))]}
+    assert len(days) == 366
+    assert days["Tue 05 Mar 2024"]["tip"] == "Tue 05 Mar 2024: 10 minutes, 3 plays"
+    assert days["Wed 06 Mar 2024"]["tip"] == "Wed 06 Mar 2024: 0 minutes, 0 plays"     # in the data, silent
+    assert days["Thu 29 Feb 2024"]["tip"] == "Thu 29 Feb 2024: outside your data"
+    assert days["Thu 29 Feb 2024"]["minutes"] == 0 and not days["Thu 29 Feb 2024"]["covered"]
+    assert spec["encoding"]["tooltip"] == {"field": "tip", "type": "nominal"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -382,25 +382,30 @@ def calendar_frame(df: pd.DataFrame, year: int, first: dt.date | None = None,
 def calendar_chart(df: pd.DataFrame, year: int, measure: str = "minutes", first: dt.date | None = None,
                    last: dt.date | None = None) -> alt.Chart:
     """A year as a calendar heatmap: a column per week, a row per weekday, colour = minutes (or
-    plays), white-to-green from 0; days outside the data (calendar_frame) light grey."""
+    plays), white-to-green from 0; days outside the data (calendar_frame) light grey.
+
+    One layer of one square a day, its tooltip one line of text made here: the browser draws the
+    chart after the run, evaluating each mark's encodings through Vega's expression interpreter,
+    and a grey layer under a coloured one with a three-field formatted tooltip each made it do that
+    for every day twice, with a date and two number formats per day."""
     data = calendar_frame(df, year, first, last)
     title = "Minutes" if measure == "minutes" else "Plays"
-    x = alt.X("week:O", title=None, axis=alt.Axis(labels=False, ticks=False))
-    y = alt.Y("day:O", title=None, sort=WEEKDAYS)
-    tooltip = [alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
-               alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
-               alt.Tooltip("plays:Q", title="Plays", format=",")]
-    rect = {"cornerRadius": 2, "stroke": "white", "strokeWidth": 1}
-    # every day grey first; the days the data covers are painted over it (0 = the lightest green)
-    days = alt.Chart().mark_rect(color=NO_DATA_COLOR, **rect).encode(
-        x=x, y=y, tooltip=[tooltip[0], alt.Tooltip("note:N", title="Day")])
-    covered = alt.Chart().transform_filter("datum.covered").mark_rect(**rect).encode(
-        x=x, y=y, tooltip=tooltip,
-        color=alt.Color(f"{measure}:Q", title=title, scale=alt.Scale(scheme="greens", domainMin=0),
-                        legend=(count_legend if measure == "plays" else alt.Legend)(
-                            orient="bottom", direction="horizontal", gradientLength=220, titleOrient="left",
-                            titleAnchor="start", titleBaseline="middle", offset=8)))
-    return alt.layer(days, covered, data=data).properties(height=170, title=str(year))
+    when = data["date"].dt.strftime("%a %d %b %Y")
+    said = (data["minutes"].round().map(lambda m: f"{m:,.0f} minutes") + ", "
+            + data["plays"].map(lambda p: f"{p:,.0f} play" + ("" if p == 1 else "s")))
+    data = data.assign(tip=when + ": " + said.where(data["covered"], "outside your data"))
+    data[measure] = data[measure].where(data["covered"], 0.0)     # no empty value: the condition greys it
+    color = alt.Color(f"{measure}:Q", title=title, scale=alt.Scale(scheme="greens", domainMin=0),
+                      legend=(count_legend if measure == "plays" else alt.Legend)(
+                          orient="bottom", direction="horizontal", gradientLength=220, titleOrient="left",
+                          titleAnchor="start", titleBaseline="middle", offset=8))
+    return alt.Chart(data[["week", "day", measure, "covered", "tip"]]).mark_rect(
+        cornerRadius=2, stroke="white", strokeWidth=1).encode(
+        x=alt.X("week:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("day:O", title=None, sort=WEEKDAYS),
+        color=alt.condition("datum.covered", color, alt.value(NO_DATA_COLOR)),
+        tooltip=alt.Tooltip("tip:N"),
+    ).properties(height=170, title=str(year))
 
 
 def skip_rate_by_hour_chart(df: pd.DataFrame) -> alt.Chart:
