@@ -116,6 +116,38 @@ def test_page_writes_its_default_settings_into_the_url(plays_url, plays):
     assert [s.value for s in at.subheader] == SECTIONS["Over time"]       # the first section is open
 
 
+def test_the_open_section_is_kept_in_the_link_and_a_changed_link_opens_its_section(plays_url):
+    """ui.common.open_section writes ?section= from the run (not a bound widget): a click puts it in
+    the link, the first section takes it out, and a link changed since (Back, Forward, an edited
+    address) opens the section it names."""
+    at = run({"tz": "UTC"})
+    at.segmented_control(key="section").set_value("Skips").run()                  # a click
+    assert dict(at.query_params)["section"] == "Skips" and [s.value for s in at.subheader] == SECTIONS["Skips"]
+    at.query_params["section"] = "Calendar"                                        # Back to an earlier link
+    at.run()
+    assert at.segmented_control(key="section").value == "Calendar"
+    assert [s.value for s in at.subheader] == SECTIONS["Calendar"]
+    at.segmented_control(key="section").set_value("Over time").run()
+    assert "section" not in dict(at.query_params)                                  # the first: a plain link
+    assert [s.value for s in at.subheader] == SECTIONS["Over time"]
+
+
+def test_another_pages_open_section_does_not_override_the_link(plays_url):
+    """The picker's key is shared by the pages; a section left open on History (Forgotten gems is on
+    both pages) does not win over the Plays link's section, nor over no section in it."""
+    from ui import common
+
+    for link, opens in (({"section": "Skips"}, "Skips"), ({}, "Over time")):
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        for key, value in {"tz": "UTC", **link}.items():
+            at.query_params[key] = value
+        at.session_state["section"] = "Forgotten gems"
+        at.session_state[common.SECTION_PAGE] = "Rank over time"                  # History's picker
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.segmented_control(key="section").value == opens, link
+
+
 def test_show_minutes_or_plays_is_kept_across_the_chart_sections(plays_url):
     at = run({"tz": "UTC"}, section="Over time")
     at.segmented_control(key="plays_measure").set_value("plays").run()
