@@ -203,8 +203,9 @@ def plays(query: search.SearchQuery, result, min_seconds: int, links: dict | Non
         st.html(view.plays_results_html(df, query.needles(), links))
     if as_table.open:
         with as_table:
-            st.dataframe(view.plays_table_frame(df), hide_index=True, width="stretch",
-                         column_config=view.plays_table_column_config(zone.name, min_seconds),
+            frame = view.plays_table_frame(df)
+            st.dataframe(frame, hide_index=True, width="stretch",
+                         column_config=view.plays_table_column_config(zone.name, min_seconds, frame),
                          key="plays-table", on_select=_pick_play_from_table, selection_mode="single-row")
     common.download_csv(df.drop(columns=["spotify", "score", "candidates"]), "search_plays")
     play_history(df, zone, min_seconds)

@@ -89,12 +89,23 @@ def test_a_bar_column_keeps_its_number_and_draws_to_the_largest_value():
     ([0, 1, 999], "%d"), ([-999, 5], "%d"), ([None, None], "%d"), ([], "%d"),      # nothing to group
     ([2, 1000], "accounting"), ([0, 1234567.0], "accounting"),                    # grouped, never negative
     ([-1000, 5], "localized"), ([-5, 2000], "localized"),                         # negative and grouped
+    ([999.4], "%d"), ([999.6], "accounting"), ([-999.6, 1], "localized"),         # as shown: rounded
 ])
 def test_whole_numbers_are_formatted_the_cheapest_way_that_reads_as_localized(values, expected):
     """whole_number_format: "%d" where no value needs a thousands separator, "accounting" (commas,
     no decimals with step=1; it would put a negative in parentheses) where none is negative, else
     "localized". tests/test_browser.py checks in Chromium that each reads as "localized" in English."""
     assert tables.whole_number_format(pd.Series(values, dtype="float64")) == expected
+
+
+def test_search_plays_table_counts_are_formatted_as_the_other_tables():
+    from ui import search_view
+
+    frame = pd.DataFrame({"plays": [1234, 5], "streams": [12, 7], "minutes": [999.6, 0.4]})
+    config = search_view.plays_table_column_config("UTC", 30, frame)
+    assert [(config[c]["type_config"]["format"], config[c]["type_config"]["step"])
+            for c in ("plays", "streams", "minutes")] == [("accounting", 1), ("%d", 1), ("accounting", 1)]
+    assert search_view.plays_table_column_config()["plays"]["type_config"]["format"] == "%d"     # no rows
 
 
 def test_csv_keeps_the_raw_values_under_the_human_headers():

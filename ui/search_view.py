@@ -502,18 +502,28 @@ def plays_table_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def plays_table_column_config(zone: str = "UTC", min_seconds: int = DEFAULT_THRESHOLD) -> dict:
+def plays_table_column_config(zone: str = "UTC", min_seconds: int = DEFAULT_THRESHOLD,
+                              frame: pd.DataFrame | None = None) -> dict:
+    """The plays results table's columns; `frame` (plays_table_frame) sets the counts' formats as the
+    other tables set them (ui.tables.whole_number_format: thousands grouped, whole numbers)."""
     import streamlit as st
+
+    from ui.tables import whole_number_format
+
+    def whole(column: str) -> str:
+        return whole_number_format(frame[column]) if frame is not None and column in frame else "%d"
 
     return {
         "name": st.column_config.TextColumn("Track, episode or book"),
         "artist": st.column_config.TextColumn("Artist or show"),
         "album": st.column_config.TextColumn("Album"),
         "kind": st.column_config.TextColumn("Kind", width=110),
-        "plays": st.column_config.NumberColumn("Plays", format="%d", width=70,
+        "plays": st.column_config.NumberColumn("Plays", format=whole("plays"), step=1, width=70,
                                                help=threshold_text(min_seconds).capitalize() + ", as on the Plays page"),
-        "streams": st.column_config.NumberColumn("Streams", format="%d", width=70, help="Every stream, however short"),
-        "minutes": st.column_config.NumberColumn("Minutes", format="%.0f", width=80, help="Every stream counts"),
+        "streams": st.column_config.NumberColumn("Streams", format=whole("streams"), step=1, width=70,
+                                                 help="Every stream, however short"),
+        "minutes": st.column_config.NumberColumn("Minutes", format=whole("minutes"), step=1, width=80,
+                                                 help="Every stream counts"),
         "first_played": st.column_config.DatetimeColumn("First played", format="YYYY-MM-DD HH:mm",
                                                         help=f"The first play, local time in {zone}"),
         "last_played": st.column_config.DatetimeColumn("Last played", format="YYYY-MM-DD HH:mm",
