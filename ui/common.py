@@ -215,14 +215,15 @@ def open_section(sections: dict, *args) -> None:
     """A page's section picker (a segmented control, kept in the URL as ?section=) and the open
     section, `sections[name](*args)`, the only one built. The run writes the URL (as the settings
     are written), not the widget (bind="query-params"): with a bound widget the browser did more
-    before it sent the rerun (in Chromium on the demo, click to the rerun's message 20-25 ms, now
-    15-20 ms, the floor's radio 16 ms). Back and Forward still open the section of their link. Each
-    section draws in a
+    between the click and sending the rerun. Back and Forward still open the section of their
+    link. Each section draws in a
     slot of its own, an empty placeholder while closed: the browser then builds the opened section's
     elements afresh, where one shared slot made it turn the last section's elements into the next
     one's, which took longer than building them (a table where a chart was, a chart where a radio
     was). SECTION_PICKER_NOTE: a segmented control rather than st.tabs: a tab bar is re-measured
     and redrawn in the browser on every run of its fragment (all its tabs), a button group is not."""
+    from ui.filters import write_url_params  # imported here: ui.filters imports this module
+
     names, state = list(sections), st.session_state
     linked = st.query_params.get("section")
     if (state.get("section") not in sections or state.get(SECTION_PAGE, names[0]) != names[0]
@@ -235,11 +236,7 @@ def open_section(sections: dict, *args) -> None:
         name = names[0]
     shown = None if name == names[0] else name          # the first section: a link without ?section=
     state[SECTION_PAGE], state[SECTION_WRITTEN] = names[0], shown
-    if linked != shown:
-        if shown is None:
-            del st.query_params["section"]
-        else:
-            st.query_params["section"] = shown
+    write_url_params({"section": shown})
     for other, render in sections.items():
         if other == name:
             with st.container():
