@@ -8,12 +8,14 @@ Two engines per database URL:
 - `writer()`: what imports use: read-write, a longer timeout.
 
 Both use a QueuePool with `pool_pre_ping`, so a connection that died with a database restart is
-replaced instead of surfacing as an error on the next page view.
+replaced instead of surfacing as an error on the next page view, and a connection that comes back
+still inside a transaction is closed instead of pooled (`_close_if_still_in_a_transaction`).
 """
 from __future__ import annotations
 
 import threading
 
+import psycopg2.extensions
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -46,6 +48,19 @@ def _become_reader(dbapi_conn, _record) -> None:
     dbapi_conn.commit()
 
 
+def _close_if_still_in_a_transaction(dbapi_conn, record) -> None:
+    """On each return to the pool, after its reset: a connection the server still holds in a
+    transaction is closed (the pool opens a new one when next asked), never handed to the next page.
+
+    The case: a COMMIT cancelled by a short transaction-local `statement_timeout` (the explorer's
+    limit) before it ran leaves the server in a failed transaction, while psycopg2 marks the
+    transaction ended whatever the COMMIT answered, so neither its rollback() nor the pool's reset
+    sends a ROLLBACK. libpq's own status is what the server last said, read without a round trip."""
+    if dbapi_conn is not None and \
+            dbapi_conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        record.invalidate()
+
+
 def _make(url: str, *, read_only: bool) -> Engine:
     options = [f"-c statement_timeout={READ_TIMEOUT_MS if read_only else 0}",
                "-c idle_in_transaction_session_timeout=60000"]
@@ -69,6 +84,7 @@ def _make(url: str, *, read_only: bool) -> Engine:
             "application_name": "mtm-reader" if read_only else "mtm-writer",
         },
     )
+    sa.event.listen(eng, "checkin", _close_if_still_in_a_transaction)
     if read_only:
         sa.event.listen(eng, "connect", _become_reader)
     return eng

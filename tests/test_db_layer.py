@@ -137,3 +137,31 @@ def test_page_connections_run_as_the_select_only_role(demo_url):
         c.execute(sa.text("set transaction read write"))
         with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
             c.execute(sa.text("delete from tracks"))
+
+
+def test_a_connection_left_in_a_failed_transaction_is_replaced_not_handed_to_the_next_page(demo_url):
+    """A COMMIT cancelled by a statement timeout before it ran (a 1 ms explorer limit on a busy
+    machine) leaves the server in a failed transaction while psycopg2 believes the transaction ended,
+    so neither its rollback nor the pool's reset sends ROLLBACK. The pool must not hand that
+    connection to the next page: it is replaced. The state is made here the same way, deterministically."""
+    import sqlalchemy as sa
+
+    from db import engine
+
+    eng = engine.reader(demo_url)
+    eng.dispose()
+    with eng.connect() as c:
+        raw = c.connection.dbapi_connection
+        c.rollback()
+        raw.autocommit = True  # psycopg2 sends no BEGIN/ROLLBACK of its own from here
+        with raw.cursor() as cur:
+            cur.execute("begin")
+            with pytest.raises(psycopg2.errors.DivisionByZero):
+                cur.execute("select 1 / 0")
+        raw.autocommit = False
+        assert raw.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_INERROR
+    assert eng.pool.checkedin() == 1
+    assert queries.scalar("data_version", url=demo_url) is not None
+    with eng.connect() as c:
+        assert c.connection.dbapi_connection is not raw
+        assert c.execute(sa.text("select 1")).scalar() == 1
