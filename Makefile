@@ -12,12 +12,14 @@ PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.stamp
 DEV_STAMP := $(VENV)/.stamp-dev
 PYTEST_ARGS ?=
+# pytest-xdist workers for make test (each test file runs whole, in order, on one worker); 0 runs serially.
+TEST_WORKERS ?= 2
 
 .PHONY: help venv dev-venv run test test-fast bench audit clean
 
 help:
 	@echo "make run     set up .venv, load the demo into an empty database, serve on \$${PORT:-8501}"
-	@echo "make test    set up .venv with dev tools, install chromium if possible, run pytest (PYTEST_ARGS=...)"
+	@echo "make test    set up .venv with dev tools, install chromium if possible, run pytest on 2 workers (TEST_WORKERS=, PYTEST_ARGS=...)"
 	@echo "make test-fast  the tests that need no database and no browser (seconds)"
 	@echo "make bench   run every bench/*.py (they write BENCHMARKS.md)"
 	@echo "make audit   pip-audit of the installed dependencies (fails on a known vulnerability)"
@@ -44,7 +46,7 @@ run: $(STAMP)
 test: $(DEV_STAMP)
 	bash scripts/install_browser.sh
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(DEV_STAMP)
 	$(PY) -m pytest -q -m "not db and not browser and not slow" $(PYTEST_ARGS)
