@@ -163,17 +163,10 @@ with matched as (
   from fts_items
   group by group_key
 ), fuzzy_matched as (
-  select i.item_key, i.group_key, i.uri is not null as linked, i.search_text
-  from play_items i
+  -- the typo and CJK fallback, its own plan (db/migrations/0022_play_items_similar.sql)
+  select s.item_key, s.group_key, s.linked, s.search_text
+  from play_items_similar(:fuzzy, :infix, (select array_agg(group_key) from fts), 500) s
   where (select count(*) from fts) < 5
-    and ((:fuzzy <> '' and mtm_fold(:fuzzy) <% i.search_text)
-         or (:infix <> ''
-             and i.search_text ~ '[ぁ-ヿ㐀-䶿一-鿿豈-﫿가-힯𠀀-𿿽]'
-             and mtm_cjk_grams(i.search_text) @> mtm_cjk_grams(mtm_fold(:infix))
-             and i.search_text like '%' || replace(replace(replace(
-                   mtm_fold(:infix), '\', '\\'), '%', '\%'), '_', '\_') || '%'))
-    and i.group_key not in (select group_key from fts)
-  limit 500
 ), fuzzy_items as (
   select f.item_key, f.group_key, f.linked, word_similarity(mtm_fold(:fuzzy), f.search_text) as score
   from fuzzy_matched f
