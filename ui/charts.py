@@ -54,8 +54,8 @@ def date_axis(values, **kw) -> alt.Axis:
 
 def enable_theme() -> None:
     """Register and enable the house Altair theme (idempotent). Every page's run calls it, so the
-    usual case returns at once: alt.theme.names() reads the installed packages' entry points (about
-    2 ms a call here), which the search page paid on every keystroke."""
+    usual case returns at once: alt.theme.names() reads every installed package's entry points, which
+    the search page paid on every keystroke (it runs its whole script)."""
     if alt.theme.active == "mtm":
         return
     if "mtm" not in alt.theme.names():

@@ -1,12 +1,12 @@
 -- The typo fallback of search_play_items as a function planned without sequential or plain index
 -- scans, so it reads the trigram (and CJK grams) index. Written into the query, under its LIMIT 500,
 -- the planner expected a few percent of items to be similar and read play_items in order, computing
--- word_similarity row by row: for 'radiohaed' at 55,499 items (bench.plays' export) it read 2,424
--- rows in ~17 ms of the query's ~22, where the trigram index gives the same first 500 in ~6 (a bitmap
--- scan visits the table in its order too, as the sequential scan does from its first page:
--- synchronize_seqscans is off for the pages). The settings cover this function alone: the query's
--- full-text part keeps its own plans (a sequential scan is right for a short prefix that matches
--- thousands of items). A function with SET is never inlined, so they hold when it runs.
+-- word_similarity row by row: for 'radiohaed' at 55,499 items (bench.plays' export) EXPLAIN showed
+-- 2,424 rows read to find the 500, where the trigram index gives the same first 500 reading only
+-- their pages (a bitmap scan visits the table in its order too, as the sequential scan does from its
+-- first page: synchronize_seqscans is off for the pages). The settings cover this function alone: the
+-- query's full-text part keeps its own plans (a sequential scan is right for a short prefix that
+-- matches thousands of items). A function with SET is never inlined, so they hold when it runs.
 --
 -- The first `lim` items (table order) whose search_text is word-similar to `fuzzy` (pg_trgm <%), or
 -- which contain `infix` and are Chinese, Japanese or Korean text (mtm_cjk_grams); items of the
