@@ -19,6 +19,7 @@ the same configuration (`simple_unaccent`) that built `tracks.search`.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -199,8 +200,11 @@ _SPECIAL_FOLDS = {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "
 _WORD = re.compile(r"[^\W_]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def fold_char(c: str) -> str:
-    """One character folded: lower case, accents removed from Latin, Greek and Cyrillic letters."""
+    """One character folded: lower case, accents removed from Latin, Greek and Cyrillic letters.
+    Memoised: the search page folds every shown name's characters on each keystroke, and a name's
+    characters repeat; two Unicode normalisations per character otherwise."""
     if c in _SPECIAL_FOLDS:
         return _SPECIAL_FOLDS[c]
     decomposed = unicodedata.normalize("NFKD", c)

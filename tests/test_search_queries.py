@@ -392,6 +392,19 @@ def test_highlight_marks_similar_words_in_typo_tolerant_results():
     assert marked("Radiohead", "radiohaed") == []
 
 
+def test_highlighting_remembers_short_words_only_and_answers_the_same_from_memory():
+    """Words are folded once and remembered (the page highlights the same names on every keystroke);
+    a word longer than CACHED_WORD_CHARS is folded each time, so long names cannot fill the memory."""
+    view._fold_with_index_cached.cache_clear()
+    view._similar_cached.cache_clear()
+    long_word = "Zebra" * 2_000         # 10,000 characters: past the cache
+    first = [marked(f"Radiohead {long_word}", "radiohaed", fuzzy=True) for _ in range(3)]
+    assert first[0] == first[1] == first[2] == ["Radiohead"]
+    cached = view._fold_with_index_cached.cache_info()
+    assert (cached.currsize, cached.hits) == (1, 2)          # "Radiohead": once folded, twice remembered
+    assert view._similar_cached.cache_info().currsize == 1    # ("radiohead", "radiohaed") only
+
+
 @pytest.mark.parametrize("text", ["<script>alert(1)</script>", "**x**", "<img src=x onerror=alert(1)>",
                                   "a & b", '"quoted"', "it's"])
 def test_highlight_html_escapes_track_text(text):
@@ -416,6 +429,19 @@ def test_results_html_shows_hostile_names_literally_and_drops_unsafe_links(tiny_
 ])
 def test_safe_url_accepts_only_plain_http_links(url, safe):
     assert (view.safe_url(url) is not None) == safe
+
+
+def test_safe_url_refuses_every_whitespace_character_python_knows():
+    """One regular expression decides it (a check per character was most of a keystroke's link
+    work): it refuses exactly what str.isspace and the quote, bracket, backslash and backtick list
+    refused, checked over every code point."""
+    import sys
+
+    from ui import text
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert "".join(text._URL_REFUSED.findall(every)) == "".join(c for c in every if c.isspace() or c in "\"'<>\\`")
+    assert [view.safe_url(f"https://x.y/a{c}b") for c in "\u00a0\u2028\u3000\x1c`"] == [None] * 5
 
 
 IMG = "https://i.scdn.co/image/"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import functools
 import html
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,14 +66,42 @@ def smallest_image(images: object) -> str | None:
 # Highlighting
 
 
-def _folded_with_index(word: str) -> tuple[str, list[int]]:
-    """`word` folded, and for each folded character the index of the source character it came from."""
+CACHED_WORD_CHARS = 64     # longer words are folded each time: the caches below stay small, whatever the data
+
+
+def _fold_with_index(word: str) -> tuple[str, tuple[int, ...]]:
     folded, index = [], []
     for i, c in enumerate(word):
         for f in search.fold_char(c):
             folded.append(f)
             index.append(i)
-    return "".join(folded), index
+    return "".join(folded), tuple(index)
+
+
+_fold_with_index_cached = functools.lru_cache(maxsize=8192)(_fold_with_index)
+
+
+def _folded_with_index(word: str) -> tuple[str, tuple[int, ...]]:
+    """`word` folded, and for each folded character the index of the source character it came from.
+    Memoised for words of up to CACHED_WORD_CHARS, as _close: every shown name is highlighted again
+    on each keystroke, and the same words (an artist's name on each of its tracks) come back."""
+    return (_fold_with_index_cached if len(word) <= CACHED_WORD_CHARS else _fold_with_index)(word)
+
+
+def _similar(folded: str, needle: str) -> bool:
+    return difflib.SequenceMatcher(None, folded, needle).ratio() >= FUZZY_RATIO
+
+
+_similar_cached = functools.lru_cache(maxsize=8192)(_similar)
+
+
+def _close(folded: str, needle: str) -> bool:
+    """A word close enough to a query word to mark it in a typo-tolerant result."""
+    short = len(folded) <= CACHED_WORD_CHARS and len(needle) <= CACHED_WORD_CHARS
+    return (_similar_cached if short else _similar)(folded, needle)
+
+
+_WORDS = re.compile(r"[^\W_]+")
 
 
 def highlight_spans(text: object, needles: list[tuple[str, bool]], fuzzy: bool = False) -> list[tuple[str, bool]]:
@@ -82,7 +111,7 @@ def highlight_spans(text: object, needles: list[tuple[str, bool]], fuzzy: bool =
     With `fuzzy` (a typo-tolerant result), words close to a needle are marked whole."""
     text = "" if text is None else str(text)
     marks = [False] * len(text)
-    for m in re.finditer(r"[^\W_]+", text):
+    for m in _WORDS.finditer(text):
         folded, index = _folded_with_index(m.group())
         if not folded:
             continue
@@ -96,18 +125,15 @@ def highlight_spans(text: object, needles: list[tuple[str, bool]], fuzzy: bool =
                 at = folded.find(needle)
             if at >= 0:
                 lo, hi = index[at], index[at + len(needle) - 1]
-                for k in range(m.start() + lo, m.start() + hi + 1):
-                    marks[k] = True
-            elif fuzzy and len(needle) >= 4 and \
-                    difflib.SequenceMatcher(None, folded, needle).ratio() >= FUZZY_RATIO:
-                for k in range(m.start(), m.end()):
-                    marks[k] = True
+                marks[m.start() + lo:m.start() + hi + 1] = [True] * (hi - lo + 1)
+            elif fuzzy and len(needle) >= 4 and _close(folded, needle):
+                marks[m.start():m.end()] = [True] * (m.end() - m.start())
     pieces: list[tuple[str, bool]] = []
-    for ch, mark in zip(text, marks):
-        if pieces and pieces[-1][1] == mark:
-            pieces[-1] = (pieces[-1][0] + ch, mark)
-        else:
-            pieces.append((ch, mark))
+    start = 0
+    for k in range(1, len(text) + 1):
+        if k == len(text) or marks[k] != marks[start]:
+            pieces.append((text[start:k], marks[start]))
+            start = k
     return pieces
 
 
