@@ -197,7 +197,7 @@ def parse(raw: object) -> SearchQuery:
 _SPECIAL_FOLDS = {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o",
                   "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ł": "l", "Ł": "l",
                   "ı": "i", "ħ": "h", "Ħ": "h", "й": "й", "Й": "й"}
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")      # a word: letters and digits (also ui.search_view's highlighting)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -220,4 +220,4 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The letter/digit runs of `text` (what PostgreSQL's parser would see as words, roughly)."""
-    return _WORD.findall(text)
+    return WORD.findall(text)

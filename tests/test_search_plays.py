@@ -444,7 +444,7 @@ def test_search_plays_can_use_its_indexes(played_db, text, index):
 ])
 def test_the_typo_and_cjk_fallback_reads_its_index_whatever_the_tables_size(played_db, text, index):
     """The fallback is a function planned without sequential scans (db/migrations/0022): its own
-    statement's plan, as it runs inside the query, reads the index; and only that one."""
+    statement's plan, as it runs inside the query, reads the index."""
     nested = _nested_plan_indexes(played_db, "search_play_items", search.parse(text).params(51))
     assert index in nested
 

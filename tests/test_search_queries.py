@@ -395,14 +395,14 @@ def test_highlight_marks_similar_words_in_typo_tolerant_results():
 def test_highlighting_remembers_short_words_only_and_answers_the_same_from_memory():
     """Words are folded once and remembered (the page highlights the same names on every keystroke);
     a word longer than CACHED_WORD_CHARS is folded each time, so long names cannot fill the memory."""
-    view._fold_with_index_cached.cache_clear()
-    view._similar_cached.cache_clear()
+    view._folded_with_index.cache.cache_clear()
+    view._close.cache.cache_clear()
     long_word = "Zebra" * 2_000         # 10,000 characters: past the cache
     first = [marked(f"Radiohead {long_word}", "radiohaed", fuzzy=True) for _ in range(3)]
     assert first[0] == first[1] == first[2] == ["Radiohead"]
-    cached = view._fold_with_index_cached.cache_info()
+    cached = view._folded_with_index.cache.cache_info()
     assert (cached.currsize, cached.hits) == (1, 2)          # "Radiohead": once folded, twice remembered
-    assert view._similar_cached.cache_info().currsize == 1    # ("radiohead", "radiohaed") only
+    assert view._close.cache.cache_info().currsize == 1    # ("radiohead", "radiohaed") only
 
 
 @pytest.mark.parametrize("text", ["<script>alert(1)</script>", "**x**", "<img src=x onerror=alert(1)>",

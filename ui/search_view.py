@@ -12,7 +12,6 @@ import base64
 import difflib
 import functools
 import html
-import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import altair as alt
@@ -66,10 +65,26 @@ def smallest_image(images: object) -> str | None:
 # Highlighting
 
 
-CACHED_WORD_CHARS = 64     # longer words are folded each time: the caches below stay small, whatever the data
+CACHED_WORD_CHARS = 64     # longer words are worked out each time: the caches stay small, whatever the data
 
 
-def _fold_with_index(word: str) -> tuple[str, tuple[int, ...]]:
+def _remembered_when_short(fn):
+    """`fn` of strings, memoised while every argument is at most CACHED_WORD_CHARS long: every shown
+    name is highlighted again on each keystroke, and the same words (an artist's name on each of its
+    tracks) come back. The cache is `.cache` (an lru_cache)."""
+    cached = functools.lru_cache(maxsize=8192)(fn)
+
+    @functools.wraps(fn)
+    def call(*args: str):
+        return (cached if all(len(a) <= CACHED_WORD_CHARS for a in args) else fn)(*args)
+
+    call.cache = cached
+    return call
+
+
+@_remembered_when_short
+def _folded_with_index(word: str) -> tuple[str, tuple[int, ...]]:
+    """`word` folded, and for each folded character the index of the source character it came from."""
     folded, index = [], []
     for i, c in enumerate(word):
         for f in search.fold_char(c):
@@ -78,30 +93,10 @@ def _fold_with_index(word: str) -> tuple[str, tuple[int, ...]]:
     return "".join(folded), tuple(index)
 
 
-_fold_with_index_cached = functools.lru_cache(maxsize=8192)(_fold_with_index)
-
-
-def _folded_with_index(word: str) -> tuple[str, tuple[int, ...]]:
-    """`word` folded, and for each folded character the index of the source character it came from.
-    Memoised for words of up to CACHED_WORD_CHARS, as _close: every shown name is highlighted again
-    on each keystroke, and the same words (an artist's name on each of its tracks) come back."""
-    return (_fold_with_index_cached if len(word) <= CACHED_WORD_CHARS else _fold_with_index)(word)
-
-
-def _similar(folded: str, needle: str) -> bool:
-    return difflib.SequenceMatcher(None, folded, needle).ratio() >= FUZZY_RATIO
-
-
-_similar_cached = functools.lru_cache(maxsize=8192)(_similar)
-
-
+@_remembered_when_short
 def _close(folded: str, needle: str) -> bool:
     """A word close enough to a query word to mark it in a typo-tolerant result."""
-    short = len(folded) <= CACHED_WORD_CHARS and len(needle) <= CACHED_WORD_CHARS
-    return (_similar_cached if short else _similar)(folded, needle)
-
-
-_WORDS = re.compile(r"[^\W_]+")
+    return difflib.SequenceMatcher(None, folded, needle).ratio() >= FUZZY_RATIO
 
 
 def highlight_spans(text: object, needles: list[tuple[str, bool]], fuzzy: bool = False) -> list[tuple[str, bool]]:
@@ -111,7 +106,7 @@ def highlight_spans(text: object, needles: list[tuple[str, bool]], fuzzy: bool =
     With `fuzzy` (a typo-tolerant result), words close to a needle are marked whole."""
     text = "" if text is None else str(text)
     marks = [False] * len(text)
-    for m in _WORDS.finditer(text):
+    for m in search.WORD.finditer(text):
         folded, index = _folded_with_index(m.group())
         if not folded:
             continue
