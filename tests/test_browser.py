@@ -397,6 +397,12 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         assert main.locator("h3").filter(has_text="Top tracks").count() == 1     # still on Top lists
         assert main.locator('[data-testid="stDataFrame"]').count() == 1          # its one table, bars inside
         assert charts_drawn(page) == 0
+        main.locator('[data-testid="stDataFrame"]').hover()                       # shows the table's toolbar
+        time.sleep(0.5)
+        # the only CSV is ours (formulas neutralised): the table's own export writes cells unchanged
+        assert page.locator('[data-testid="stElementToolbar"]').count() == 1
+        assert page.get_by_role("button", name="Download as CSV").count() == 0
+        assert main.locator('[data-testid="stDownloadButton"]').count() == 1
         section_button(page, "Over time").click()
         wait_for_run(page)
         main.locator('[data-testid="stExpander"] summary').first.click()

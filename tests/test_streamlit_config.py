@@ -68,6 +68,11 @@ def test_toolbar_minimal(config):
     assert config["client"]["toolbarMode"] == "minimal"
 
 
+def test_tables_offer_no_export_that_keeps_formulas(config):
+    # st.dataframe's own "Download as CSV" writes cells unchanged; our CSV button neutralises them
+    assert config["client"]["disableDataExport"] is True
+
+
 def test_theme_spotify_green(config):
     assert config["theme"]["base"] == "light"
     assert config["theme"]["primaryColor"].upper() == "#1DB954"
@@ -116,6 +121,7 @@ def test_streamlit_applies_the_file(tmp_path):
         "gatherUsageStats = false",
         'showErrorDetails = "none"',
         'toolbarMode = "minimal"',
+        "disableDataExport = true",
         'primaryColor = "#1DB954"',
     ):
         assert expected in effective, f"{expected!r} not in effect"
