@@ -100,7 +100,7 @@ def settings() -> Settings | None:
     # wait in a popover whose label says them. Closed, its ~600-zone select box is not drawn, so a
     # change of dates does not redraw it in the browser.
     with cols[1].popover(f"{st.session_state[KEY_TZ]} · {view.THRESHOLDS.get(st.session_state[KEY_MIN_S], '')}",
-                         icon=":material/schedule:", help="Time zone and what counts as a play"):
+                         icon=":material/schedule:", help="Time zone and what counts as a play", key="plays_settings"):
         st.selectbox("Time zone", zones, key=KEY_TZ,
                      help="Days, hours, weeks and months are yours: by default your browser's time zone.")
         min_seconds = st.selectbox("What counts as a play", list(view.THRESHOLDS), key=KEY_MIN_S,

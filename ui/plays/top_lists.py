@@ -12,16 +12,25 @@ from ui.plays.settings import Settings
 TOP_ROWS = 50
 
 
+KEY_LEVEL, KEY_ORDER, KEY_N = "plays_level", "plays_order", "plays_top_n"
+LEVEL, ORDER, N = "track", "plays", 25            # what the list shows until chosen otherwise
+
+
 def render(s: Settings) -> None:
     names = view.level_names(s.kind)
     common.subheader(f"Top {names['track'].lower()}, {names['artist'].lower()} and {names['album'].lower()}")
-    cols = st.columns([3, 2, 2])
-    with cols[0]:
-        level = common.choice("Of", view.LEVELS, format_func=names.get, key="plays_level", default="track")
-    with cols[1]:
-        order_by = common.choice("By", ["plays", "minutes"], format_func=str.capitalize, key="plays_order",
-                                 default="plays")
-    n = cols[2].number_input("How many", min_value=5, max_value=TOP_ROWS * 4, value=25, step=5, key="plays_top_n")
+    # OPTIONS_NOTE: the list's options wait in a popover whose label says them, as the page's time
+    # zone and threshold do. The section opens on its table: three widgets in a row beside it took
+    # the browser about a third of the section's time to mount (probe, commit message); a closed
+    # popover's widgets are sent but not drawn. Keyed, it stays open while its label changes.
+    state = st.session_state
+    with st.popover(f"{names.get(state.get(KEY_LEVEL, LEVEL), LEVEL)} by {state.get(KEY_ORDER, ORDER)} · "
+                    f"top {state.get(KEY_N, N)}", icon=":material/tune:", key="plays_top_options",
+                    help="What the list shows, and how many"):
+        level = common.choice("Of", view.LEVELS, format_func=names.get, key=KEY_LEVEL, default=LEVEL)
+        order_by = common.choice("By", ["plays", "minutes"], format_func=str.capitalize, key=KEY_ORDER,
+                                 default=ORDER)
+        n = st.number_input("How many", min_value=5, max_value=TOP_ROWS * 4, value=N, step=5, key=KEY_N)
     if s.kind == "podcast" and level != "track":
         st.caption("For podcasts, artists are shows; episodes have no album.")
     with common.guard():

@@ -9,24 +9,28 @@ from ui.filters import date_range
 from ui.plays.settings import Settings
 
 COMPARE_WITH = {"before": "The period before", "year": "The same dates a year earlier", "custom": "Other dates…"}
+KEY_WITH, KEY_LEVEL, KEY_TOP = "plays_compare_with", "plays_compare_level", "plays_compare_top"
+WITH, LEVEL, TOP = "before", "artist", 20          # the comparison until chosen otherwise
 
 
 def render(s: Settings) -> None:
     common.subheader("Two periods side by side")
-    cols = st.columns([3, 2, 3, 1])
-    with_ = cols[0].selectbox("Compare these dates with", list(COMPARE_WITH), format_func=COMPARE_WITH.get,
-                              key="plays_compare_with",
-                              help="B is the page's dates (above); A is the period they are compared with.")
-    with cols[2]:
-        level = common.choice("Compare", view.LEVELS, format_func=view.level_names(s.kind).get,
-                              key="plays_compare_level", default="artist")
-    top = cols[3].number_input("Top", min_value=5, max_value=100, value=20, step=5, key="plays_compare_top")
-    b = (s.since, s.until)
-    a = period_a(with_, s)
-    if with_ == "custom":
-        # a date picker only when asked for: each one is a good part of the section's time to open
-        a = date_range(cols[1].date_input("Period A", value=a, min_value=s.first, max_value=s.last,
-                                          format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
+    names, state = view.level_names(s.kind), st.session_state
+    # the comparison's options wait in a popover whose label says them (top_lists.OPTIONS_NOTE)
+    with st.popover(f"{names.get(state.get(KEY_LEVEL, LEVEL), LEVEL)} · "
+                    f"{COMPARE_WITH.get(state.get(KEY_WITH, WITH), COMPARE_WITH[WITH]).rstrip('…').lower()} · "
+                    f"top {state.get(KEY_TOP, TOP)}", icon=":material/tune:", key="plays_compare_options",
+                    help="What B (the page's dates) is compared with, and what is compared"):
+        with_ = st.selectbox("Compare these dates with", list(COMPARE_WITH), format_func=COMPARE_WITH.get,
+                             key=KEY_WITH, help="B is the page's dates (above); A is the period they are compared with.")
+        b = (s.since, s.until)
+        a = period_a(with_, s)
+        if with_ == "custom":
+            # a date picker only when asked for: each one is a good part of the section's time to open
+            a = date_range(st.date_input("Period A", value=a, min_value=s.first, max_value=s.last,
+                                         format="YYYY-MM-DD", key="plays_period_a"), s.first, s.last)
+        level = common.choice("Compare", view.LEVELS, format_func=names.get, key=KEY_LEVEL, default=LEVEL)
+        top = st.number_input("Top", min_value=5, max_value=100, value=TOP, step=5, key=KEY_TOP)
     params = {"tz": s.tz, "since_a": a[0], "until_a": a[1], "since_b": b[0], "until_b": b[1], "kind": s.kind,
               "level": level, "min_seconds": s.min_seconds}
     with common.guard():
