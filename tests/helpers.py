@@ -189,6 +189,19 @@ def figure_list(at) -> list[tuple[str, str, str | None]]:
             for element in at.get("html") for label, value, detail in _FIGURE.findall(element.proto.body)]
 
 
+_LIST = re.compile(r'<div class="mtm-list-title"[^>]*>(.*?)</div>((?:<div class="mtm-list-line">.*?</div>)*)')
+_LINE = re.compile(r'<div class="mtm-list-line">(.*?)</div>')
+
+
+def list_blocks(at) -> dict[str, list[str]]:
+    """The short lists a page drew (ui.common.lists, in st.html) as title -> lines, as a person reads
+    them (unescaped)."""
+    import html as html_lib
+
+    return {html_lib.unescape(title): [html_lib.unescape(line) for line in _LINE.findall(lines)]
+            for element in at.get("html") for title, lines in _LIST.findall(element.proto.body)}
+
+
 def figures(at) -> dict[str, tuple[str, str | None]]:
     """figure_list as label -> (value, detail); a repeated label keeps its first figure."""
     found: dict[str, tuple[str, str | None]] = {}

@@ -406,6 +406,22 @@ def test_plays_csv_downloads_carry_no_formula(hostile_url, monkeypatch):
 
 
 @pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "**bold** $x$",
+                                     "=HYPERLINK(\"https://evil.test\")", "a & b < c", "</div><div>"])
+def test_short_lists_show_their_text_literally(hostile):
+    """ui.common.lists draws titles and lines as HTML (one st.html, Year in review's top fives): each
+    is escaped, so it reads as typed and adds no element; the tests read them back (helpers.list_blocks)."""
+    from types import SimpleNamespace
+
+    from tests.helpers import list_blocks
+
+    body = common.lists_html([(hostile, [f"1. {hostile} · 9 plays", "2. B · 1 play"]), ("Top albums", ["None."])])
+    assert "<script" not in body and "<img" not in body
+    assert body.count("<div") == body.count("</div>") == 1 + 2 * 2 + 3, "one grid, two lists, three lines"
+    at = SimpleNamespace(get=lambda kind: [SimpleNamespace(proto=SimpleNamespace(body=body))] if kind == "html" else [])
+    assert list_blocks(at) == {hostile: [f"1. {hostile} · 9 plays", "2. B · 1 play"], "Top albums": ["None."]}
+
+
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "**bold** $x$",
                                      "=HYPERLINK(\"https://evil.test\")", "a & b < c"])
 def test_headline_figures_show_their_text_literally(hostile):
     """ui.common.figures draws label, value and detail as HTML (one st.html): each is escaped, so

@@ -62,6 +62,27 @@ def figures(items, columns: int = 4) -> None:
     st.html(figures_html(items, columns))
 
 
+def lists_html(items, columns: int = 3) -> str:
+    """Short ranked lists side by side as HTML: (title, [line, ...]) each, in a grid of at most
+    `columns` a row (fewer, wrapping, on a narrow screen); the title bold, a line each. Every text
+    is escaped (figures_html): it reads as typed. One element for the row, where a row of st.columns
+    with a markdown list in each was five elements for the browser to mount (Year in review)."""
+    cells = []
+    for title, lines in items:
+        body = "".join(f'<div class="mtm-list-line">{html.escape(str(line))}</div>' for line in lines)
+        cells.append('<div class="mtm-list" style="min-width:0;overflow-wrap:anywhere;line-height:1.6">'
+                     f'<div class="mtm-list-title" style="font-weight:600">{html.escape(str(title))}</div>'
+                     f"{body}</div>")
+    width = f"max(12rem, calc((100% - {columns - 1}rem) / {columns}))"
+    return ('<div class="mtm-lists" style="display:grid;gap:0.75rem 1rem;'
+            f'grid-template-columns:repeat(auto-fill, minmax({width}, 1fr))">' + "".join(cells) + "</div>")
+
+
+def lists(items, columns: int = 3) -> None:
+    """Draw short ranked lists side by side (lists_html): (title, [line, ...]) each."""
+    st.html(lists_html(items, columns))
+
+
 def subheader(text: str) -> None:
     """A section's heading, without the link icon Streamlit puts beside a heading (anchor=False):
     sections are opened from the picker and kept in the link (?section=), not reached by a #anchor,

@@ -6,7 +6,6 @@ import streamlit as st
 from ui import cached, charts, common, tables
 from ui import plays_view as view
 from ui.plays.settings import Settings
-from ui.text import literal
 
 
 def render(s: Settings) -> None:
@@ -14,9 +13,9 @@ def render(s: Settings) -> None:
     years = list(range(s.last.year, s.first.year - 1, -1))
     year = int(st.selectbox("Year", years, key="plays_review_year"))
     since, until = view.year_bounds(year)
-    st.caption(f"1 January to 31 December {year}, in your time zone"
-               + (f" (your plays end on {s.last})" if s.last < until else "")
-               + (f" (your plays start on {s.first})" if s.first > since else "") + ".")
+    span = (f"1 January to 31 December {year}, in your time zone"
+            + (f" (your plays end on {s.last})" if s.last < until else "")
+            + (f" (your plays start on {s.first})" if s.first > since else "") + ".")
     with common.guard():
         t = cached.query("plays_totals", **s.timed(since, until)).df.iloc[0]
         counts = cached.query("plays_counts", min_seconds=s.min_seconds, **s.span(since, until)).df.iloc[0]
@@ -25,7 +24,7 @@ def render(s: Settings) -> None:
         session = cached.query("plays_sessions_summary", **s.span(since, until)).df.iloc[0]
         streaks = cached.query("plays_streaks", limit=1, **s.timed(since, until)).df
     if int(t.streams) == 0:
-        st.caption(f"Nothing played in {year}.")
+        st.caption(f"{span} Nothing played in {year}.")
         return
     busiest = view.busiest(days)
     common.figures([
@@ -40,27 +39,26 @@ def render(s: Settings) -> None:
         ("Longest streak", view.count_text(streaks.iloc[0].days, "day") if len(streaks) else "–"),
     ])
     charts.draw(view.calendar_chart, days, year, first=s.first, last=s.last)
-    st.caption(view.CALENDAR_NOTE)
+    st.caption(f"{span} {view.CALENDAR_NOTE}")          # one caption: each element is mounted in the browser
     box = tables.lazy_expander("Month by month", "plays_review_months")   # the calendar shows the year at a glance
     if box is not None:
         with box, common.guard():       # queried only when shown
             months = cached.query("plays_timeline", grain="month", limit=12, **s.timed(since, until)).df
             charts.draw(view.year_months_chart, months, year)
-    cols = st.columns(3)
-    for col, level in zip(cols, ("artist", "track", "album")):
-        with col, common.guard():
+    tops = []
+    for level in ("artist", "track", "album"):
+        with common.guard():
             top = cached.query("plays_top", level=level, order_by="plays", min_seconds=s.min_seconds, limit=5,
                                **s.span(since, until)).df
-            title = f"**Top {view.level_name(level, s.kind).lower()}**"
-            # a numbered list, not a table: five names read better, and three tables (with their
-            # CSV buttons) were most of this section's time in the browser (the full lists, with
-            # CSV, are in Top lists). Title and list are one markdown element: each element is
-            # mounted, and parsed as markdown, in the browser.
-            st.markdown(f"{title}  \n" + ("None." if top.empty else top_five(view.with_labels(top, level))))
+        # numbered lines, not tables: five names read better, and three tables (with their CSV
+        # buttons) were most of this section's time in the browser (the full lists, with CSV, are in
+        # Top lists); the three lists are one HTML element (common.lists), names escaped
+        tops.append((f"Top {view.level_name(level, s.kind).lower()}",
+                     top_five(view.with_labels(top, level)) if len(top) else ["None."]))
+    common.lists(tops)
 
 
-def top_five(top) -> str:
-    """Markdown: '1. Name — Artist · 1,234 plays' per row, names shown literally (ui.text.literal).
-    Not a markdown list: that would renumber tied ranks (1, 2, 2 would show as 1, 2, 3)."""
-    return "  \n".join(f"{int(r['rank'])}\\. {literal(r['label'])} · {view.count_text(int(r['plays']), 'play')}"
-                        for _, r in top.iterrows())
+def top_five(top) -> list[str]:
+    """'1. Name — Artist · 1,234 plays' per row, as text (common.lists escapes it). The ranks are the
+    query's, so tied rows keep their shared rank (1, 2, 2, 4)."""
+    return [f"{int(r['rank'])}. {r['label']} · {view.count_text(int(r['plays']), 'play')}" for _, r in top.iterrows()]
