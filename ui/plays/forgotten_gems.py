@@ -8,13 +8,20 @@ from ui import plays_view as view
 from ui.plays.settings import Settings
 
 
+KEY_DAYS, KEY_MIN = "plays_gems_days", "plays_gems_min"
+DAYS, MIN_PLAYS = 90, 10          # a gem until chosen otherwise: 10 plays, none in the last 90 days
+
+
 def render(s: Settings) -> None:
     common.subheader("Forgotten gems")
-    cols = st.columns(2)
-    recent = cols[0].number_input("Absent for the last N days", min_value=7, max_value=3650, value=90, step=1,
-                                  key="plays_gems_days")
-    min_plays = cols[1].number_input("Played at least", min_value=1, max_value=10_000, value=10, step=1,
-                                     key="plays_gems_min")
+    state = st.session_state
+    # the two thresholds wait in a popover whose label says them (top_lists.OPTIONS_NOTE)
+    with st.popover(f"Absent {state.get(KEY_DAYS, DAYS)} days · played {state.get(KEY_MIN, MIN_PLAYS)}+ times",
+                    icon=":material/tune:", key="plays_gems_options", help="Which tracks count as forgotten gems"):
+        recent = st.number_input("Absent for the last N days", min_value=7, max_value=3650, value=DAYS, step=1,
+                                 key=KEY_DAYS)
+        min_plays = st.number_input("Played at least", min_value=1, max_value=10_000, value=MIN_PLAYS, step=1,
+                                    key=KEY_MIN)
     st.caption(f"Tracks with at least {int(min_plays)} plays in all time and no stream at all in the "
                f"{int(recent)} days before your newest stream ({s.last}).")
     with common.guard():
