@@ -7,7 +7,6 @@ from ui import cached, common, tables
 from ui import plays_view as view
 from ui.plays.settings import Settings
 
-
 KEY_DAYS, KEY_MIN = "plays_gems_days", "plays_gems_min"
 DAYS, MIN_PLAYS = 90, 10          # a gem until chosen otherwise: 10 plays, none in the last 90 days
 
