@@ -194,8 +194,8 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple]:
             return "radio", "redraw"
         return "radio first", "redraw first"          # a filter change, the page's first gesture
 
-    return [(name, v, flo[floor_of(name)[0]], flo[floor_of(name)[1]] if floor_of(name)[1] else None)
-            for name, v in app.items()]
+    return [(name, v, flo[same], flo[redraw] if redraw else None)
+            for name, v in app.items() for same, redraw in [floor_of(name)]]
 
 
 def demo_database() -> str:

@@ -83,6 +83,16 @@ def lists(items, columns: int = 3) -> None:
     st.html(lists_html(items, columns))
 
 
+def options(label: str, key: str, help: str):
+    """A section's options: a popover (tune icon) whose `label` says what is chosen, holding the
+    widgets that choose it. OPTIONS_NOTE: a section opens on its table or chart, with its options
+    here: a row of widgets above it was a good part of what the browser mounted when the section
+    opened; a closed popover's widgets are sent but not drawn. Keyed, the popover keeps its identity
+    and stays open while an option inside it changes its label. Build the label from the widgets'
+    session state (with their defaults): it is drawn before them."""
+    return st.popover(label, icon=":material/tune:", key=key, help=help)
+
+
 def subheader(text: str) -> None:
     """A section's heading, without the link icon Streamlit puts beside a heading (anchor=False):
     sections are opened from the picker and kept in the link (?section=), not reached by a #anchor,

@@ -14,9 +14,8 @@ DAYS, MIN_PLAYS = 90, 10          # a gem until chosen otherwise: 10 plays, none
 def render(s: Settings) -> None:
     common.subheader("Forgotten gems")
     state = st.session_state
-    # the two thresholds wait in a popover whose label says them (top_lists.OPTIONS_NOTE)
-    with st.popover(f"Absent {state.get(KEY_DAYS, DAYS)} days · played {state.get(KEY_MIN, MIN_PLAYS)}+ times",
-                    icon=":material/tune:", key="plays_gems_options", help="Which tracks count as forgotten gems"):
+    with common.options(f"Absent {state.get(KEY_DAYS, DAYS)} days · played {state.get(KEY_MIN, MIN_PLAYS)}+ times",
+                        "plays_gems_options", "Which tracks count as forgotten gems"):
         recent = st.number_input("Absent for the last N days", min_value=7, max_value=3650, value=DAYS, step=1,
                                  key=KEY_DAYS)
         min_plays = st.number_input("Played at least", min_value=1, max_value=10_000, value=MIN_PLAYS, step=1,

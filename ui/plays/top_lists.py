@@ -19,14 +19,9 @@ LEVEL, ORDER, N = "track", "plays", 25            # what the list shows until ch
 def render(s: Settings) -> None:
     names = view.level_names(s.kind)
     common.subheader(f"Top {names['track'].lower()}, {names['artist'].lower()} and {names['album'].lower()}")
-    # OPTIONS_NOTE: the list's options wait in a popover whose label says them, as the page's time
-    # zone and threshold do. The section opens on its table: three widgets in a row beside it took
-    # the browser about a third of the section's time to mount (probe, commit message); a closed
-    # popover's widgets are sent but not drawn. Keyed, it stays open while its label changes.
     state = st.session_state
-    with st.popover(f"{names.get(state.get(KEY_LEVEL, LEVEL), LEVEL)} by {state.get(KEY_ORDER, ORDER)} · "
-                    f"top {state.get(KEY_N, N)}", icon=":material/tune:", key="plays_top_options",
-                    help="What the list shows, and how many"):
+    with common.options(f"{names.get(state.get(KEY_LEVEL, LEVEL), LEVEL)} by {state.get(KEY_ORDER, ORDER)} · "
+                        f"top {state.get(KEY_N, N)}", "plays_top_options", "What the list shows, and how many"):
         level = common.choice("Of", view.LEVELS, format_func=names.get, key=KEY_LEVEL, default=LEVEL)
         order_by = common.choice("By", ["plays", "minutes"], format_func=str.capitalize, key=KEY_ORDER,
                                  default=ORDER)

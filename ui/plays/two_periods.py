@@ -16,11 +16,10 @@ WITH, LEVEL, TOP = "before", "artist", 20          # the comparison until chosen
 def render(s: Settings) -> None:
     common.subheader("Two periods side by side")
     names, state = view.level_names(s.kind), st.session_state
-    # the comparison's options wait in a popover whose label says them (top_lists.OPTIONS_NOTE)
-    with st.popover(f"{names.get(state.get(KEY_LEVEL, LEVEL), LEVEL)} · "
-                    f"{COMPARE_WITH.get(state.get(KEY_WITH, WITH), COMPARE_WITH[WITH]).rstrip('…').lower()} · "
-                    f"top {state.get(KEY_TOP, TOP)}", icon=":material/tune:", key="plays_compare_options",
-                    help="What B (the page's dates) is compared with, and what is compared"):
+    with common.options(f"{names.get(state.get(KEY_LEVEL, LEVEL), LEVEL)} · "
+                        f"{COMPARE_WITH.get(state.get(KEY_WITH, WITH), COMPARE_WITH[WITH]).rstrip('…').lower()} · "
+                        f"top {state.get(KEY_TOP, TOP)}", "plays_compare_options",
+                        "What B (the page's dates) is compared with, and what is compared"):
         with_ = st.selectbox("Compare these dates with", list(COMPARE_WITH), format_func=COMPARE_WITH.get,
                              key=KEY_WITH, help="B is the page's dates (above); A is the period they are compared with.")
         b = (s.since, s.until)
