@@ -142,6 +142,27 @@ def test_the_open_section_is_kept_in_the_link_and_a_changed_link_opens_its_secti
     assert [s.value for s in at.subheader] == SECTIONS["Over time"]
 
 
+def test_an_opened_section_is_built_in_the_other_slot_and_keeps_it_while_it_stays_open(plays_url):
+    """SECTION_SLOT_NOTE: the picker's fragment holds the picker, at most one empty placeholder and
+    the open section's block. Opening another section moves it to the other slot (the browser builds
+    it afresh); a change inside the open section keeps the slot (its elements update in place)."""
+    def slots(at) -> list[str]:
+        picker = at.segmented_control(key="section")
+        holder = next(n for n in nodes(at._tree) if any(c is picker for c in getattr(n, "children", {}).values()))
+        return [getattr(c, "type", None) for _, c in sorted(holder.children.items())][1:]
+
+    at = run({"tz": "UTC"})
+    seen = [slots(at)]
+    for section in ("Skips", "Calendar", "Top lists"):
+        at.segmented_control(key="section").set_value(section).run()
+        seen.append(slots(at))
+    assert all(s in (["flex_container"], ["empty", "flex_container"]) for s in seen), seen
+    assert all(a != b for a, b in zip(seen, seen[1:])), seen                 # each opening flips the slot
+    at.session_state["plays_order"] = "minutes"                                 # Top lists' own option
+    at.run()
+    assert not at.exception and slots(at) == seen[-1]
+
+
 def test_another_pages_open_section_does_not_override_the_link(plays_url):
     """The picker's key is shared by the pages; a section left open on History (Forgotten gems is on
     both pages) does not win over the Plays link's section, nor over no section in it."""

@@ -239,7 +239,8 @@ def truncated_note(result) -> None:
         st.caption(f"Showing the first {len(result.df):,} rows; narrow the filters to see the rest.")
 
 
-SECTION_PAGE, SECTION_WRITTEN = "section-page", "section-written"      # open_section's own state
+# open_section's own state
+SECTION_PAGE, SECTION_WRITTEN, SECTION_SLOT = "section-page", "section-written", "section-slot"
 
 
 def open_section(sections: dict, *args) -> None:
@@ -247,12 +248,15 @@ def open_section(sections: dict, *args) -> None:
     section, `sections[name](*args)`, the only one built. The run writes the URL (as the settings
     are written), not the widget (bind="query-params"): with a bound widget the browser did more
     between the click and sending the rerun. Back and Forward still open the section of their
-    link. Each section draws in a
-    slot of its own, an empty placeholder while closed: the browser then builds the opened section's
-    elements afresh, where one shared slot made it turn the last section's elements into the next
-    one's, which took longer than building them (a table where a chart was, a chart where a radio
-    was). SECTION_PICKER_NOTE: a segmented control rather than st.tabs: a tab bar is re-measured
-    and redrawn in the browser on every run of its fragment (all its tabs), a button group is not."""
+    link. SECTION_SLOT_NOTE: the open section draws in one of two slots, the other one than the
+    last section's: the browser then builds the opened section's elements afresh, where one shared
+    slot made it turn the last section's elements into the next one's, which took longer than
+    building them (a table where a chart was, a chart where a radio was). A run that keeps the
+    section (a filter, the section's own widget) keeps its slot, so its elements update in place.
+    (A slot per section did the same with an empty placeholder per closed section, eleven more
+    elements the browser took in on every run.) SECTION_PICKER_NOTE: a segmented control rather
+    than st.tabs: a tab bar is re-measured and redrawn in the browser on every run of its fragment
+    (all its tabs), a button group is not."""
     from ui.filters import write_url_params  # imported here: ui.filters imports this module
 
     names, state = list(sections), st.session_state
@@ -268,9 +272,11 @@ def open_section(sections: dict, *args) -> None:
     shown = None if name == names[0] else name          # the first section: a link without ?section=
     state[SECTION_PAGE], state[SECTION_WRITTEN] = names[0], shown
     write_url_params({"section": shown})
-    for other, render in sections.items():
-        if other == name:
-            with st.container():
-                render(*args)
-        else:
-            st.empty()
+    last, slot = state.get(SECTION_SLOT, ((), 0))
+    if last != (names[0], name):
+        slot = 1 - slot
+    state[SECTION_SLOT] = ((names[0], name), slot)
+    if slot:
+        st.empty()
+    with st.container():
+        sections[name](*args)
