@@ -227,6 +227,30 @@ def test_chart_spec_is_built_once_per_builder_and_arguments_and_refuses_lambdas(
         cached.chart_spec(lambda d: _counted_bars(d), df)
 
 
+def test_cache_keys_tell_every_parameter_apart_and_refuse_values_without_a_faithful_repr():
+    """ui.cached keys a call by the repr of its plain values (CACHE_KEY_NOTE): values that print alike
+    in other ways (a number and its text, a date and its ISO text, a list and a tuple) must give
+    different keys, and an object whose repr is its address is refused rather than cached wrongly."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import numpy as np
+
+    from ui import cached
+
+    calls = [("q", (("a", 1),)), ("q", (("a", "1"),)), ("q", (("a", 1.0),)), ("q", (("a", True),)),
+             ("q", (("a", None),)), ("q", (("a", "None"),)), ("q", (("a", dt.date(2025, 1, 1)),)),
+             ("q", (("a", "2025-01-01"),)), ("q", (("a", Decimal("1.0")),)), ("q", (("a", (1, 2)),)),
+             ("q", (("a", "(1, 2)"),)), ("q", (("a", "x"), ("b", "y"))), ("q", (("a", "x', 'b', 'y"),)),
+             ("r", (("a", 1),)), ("q", (("a", np.int64(2)),))]
+    keys = [cached._key(name, items, 100, None, (1, 2)) for name, items in calls]
+    assert len(set(keys)) == len(keys)
+    with pytest.raises(TypeError):
+        cached._key("q", (("a", object()),))
+    with pytest.raises(TypeError):
+        cached._key("q", (("a", ([1],)),))
+
+
 def test_spec_sends_only_the_columns_the_chart_names():
     """charts.spec drops a dataset's columns that no field, tooltip, expression or selection of the
     spec names (they would only be converted in the browser on every redraw), and keeps the rest."""

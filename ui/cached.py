@@ -16,6 +16,12 @@ TTL_S.
 """
 from __future__ import annotations
 
+import datetime as dt
+import threading
+import time
+from decimal import Decimal
+
+import numpy as np
 import streamlit as st
 
 from db import queries
@@ -25,28 +31,67 @@ MAX_ENTRIES = 256
 VERSION_TTL_S = 2
 
 
-@st.cache_data(ttl=VERSION_TTL_S, max_entries=8, show_spinner=False)
+_VERSIONS: dict[str, tuple[float, tuple]] = {}     # url -> (when read, version)
+_VERSIONS_LOCK = threading.Lock()
+
+
 def data_version(url: str) -> tuple:
-    """(changes, newest change id): moves when any committed transaction changed the data."""
-    return tuple(queries.run("data_version").df.iloc[0].tolist())
+    """(changes, newest change id): moves when any committed transaction changed the data. Read at
+    most every VERSION_TTL_S seconds per database; remembered in a plain dict (CACHE_KEY_NOTE)."""
+    now = time.monotonic()
+    with _VERSIONS_LOCK:
+        seen = _VERSIONS.get(url)
+    if seen is not None and now - seen[0] < VERSION_TTL_S:
+        return seen[1]
+    version = tuple(queries.run("data_version").df.iloc[0].tolist())
+    with _VERSIONS_LOCK:
+        if len(_VERSIONS) >= 8:
+            _VERSIONS.clear()
+        _VERSIONS[url] = (now, version)
+    return version
+
+
+# CACHE_KEY_NOTE: st.cache_data hashes each argument with its own hasher and looks up the function's
+# signature for each positional one, about 1 ms per call; a Plays section makes two calls per query
+# (the version, the query), so Year in review's nine queries and a chart spent more time in cache
+# lookups than in anything else on the server. Each cached function below is called with one
+# keyword argument it hashes, a string made here (repr of plain values: _key), and the call itself
+# in an argument it skips (leading underscore). st.cache_data still holds the results (ttl, size
+# cap, a copy per hit, st.cache_data.clear()).
+_PLAIN = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.time, Decimal, np.generic)
+
+
+def _key(*parts) -> str:
+    """repr of `parts`, which must be plain values or tuples of them: a repr that says the value, so
+    two different calls never share a key (an object's default repr names its address)."""
+    stack = list(parts)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend(item)
+        elif not isinstance(item, _PLAIN):
+            raise TypeError(f"cached.query parameter of type {type(item).__name__}: pass plain values")
+    return repr(parts)
 
 
 @st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _query(name: str, params: tuple, cap: int, timeout_ms: int | None = None,
-           version: tuple = ()) -> queries.Result:
+def _query(*, key: str, _call: tuple) -> queries.Result:
+    name, params, cap, timeout_ms = _call
     return queries.run(name, dict(params), cap=cap, timeout_ms=timeout_ms)
 
 
 def query(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, timeout_ms: int | None = None,
           **params) -> queries.Result:
-    """Run named query `name` (cached). Parameter values must be hashable (lists become tuples).
+    """Run named query `name` (cached). Parameter values must be plain values (str, numbers, bool,
+    None, dates and times; lists become tuples).
 
     `timeout_ms`: a statement timeout for this query instead of the engine's default.
     """
     from db import config
 
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _query(name, items, cap, timeout_ms, data_version(config.database_url()))
+    version = data_version(config.database_url())
+    return _query(key=_key(name, items, cap, timeout_ms, version), _call=(name, items, cap, timeout_ms))
 
 
 def chart_spec(build, *args, **kwargs) -> dict:
@@ -59,7 +104,7 @@ def chart_spec(build, *args, **kwargs) -> dict:
     import pickle
 
     content = hashlib.blake2b(pickle.dumps((args, sorted(kwargs.items())), protocol=5)).hexdigest()
-    return _chart_spec(_builder_key(build), content, build, args, kwargs)
+    return _chart_spec(key=_key(_builder_key(build), content), _call=(build, args, kwargs))
 
 
 def _builder_key(build) -> tuple:
@@ -74,13 +119,14 @@ def _builder_key(build) -> tuple:
 
 
 @st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
-def _chart_spec(builder: tuple, content: str, _build, _args: tuple, _kwargs: dict) -> dict:
+def _chart_spec(*, key: str, _call: tuple) -> dict:
     """Keyed on the builder and a digest of the pickled arguments (a tenth of the time Streamlit's
-    own hashing of a DataFrame takes)."""
+    own hashing of a DataFrame takes; CACHE_KEY_NOTE)."""
     from streamlit import dataframe_util
 
     from ui import charts
 
+    _build, _args, _kwargs = _call
     spec = charts.spec(_build(*_args, **_kwargs))
     spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(data)
                         for name, data in spec["datasets"].items()}
@@ -101,3 +147,5 @@ def uncached_many(*calls: tuple[str, dict], cap: int = queries.DEFAULT_ROW_CAP) 
 
 def clear() -> None:
     st.cache_data.clear()
+    with _VERSIONS_LOCK:
+        _VERSIONS.clear()

@@ -61,4 +61,5 @@ def render(s: Settings) -> None:
 def top_five(top) -> list[str]:
     """'1. Name — Artist · 1,234 plays' per row, as text (common.lists escapes it). The ranks are the
     query's, so tied rows keep their shared rank (1, 2, 2, 4)."""
-    return [f"{int(r['rank'])}. {r['label']} · {view.count_text(int(r['plays']), 'play')}" for _, r in top.iterrows()]
+    return [f"{int(rank)}. {label} · {view.count_text(int(plays), 'play')}"
+            for rank, label, plays in zip(top["rank"], top["label"], top["plays"])]
