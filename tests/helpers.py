@@ -117,6 +117,12 @@ def nodes(node):
         yield from nodes(child)
 
 
+def popover_labels(at) -> list[str]:
+    """The labels of the popovers a page drew, in drawing order."""
+    protos = [getattr(node, "proto", None) for node in nodes(at._tree)]
+    return [p.popover.label for p in protos if p is not None and "popover" in {f.name for f, _ in p.ListFields()}]
+
+
 def open_data(at):
     """Open every closed "Data" expander of the page (ui.tables.data_expander builds its table only
     while open) and rerun; returns `at`."""
