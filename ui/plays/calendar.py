@@ -5,17 +5,22 @@ import streamlit as st
 
 from ui import cached, charts, common, tables
 from ui import plays_view as view
-from ui.plays.settings import Settings, measure_choice
+from ui.plays.settings import KEY_MEASURE, Settings, measure_choice
+
+KEY_YEAR, KEY_SHOW = "plays_calendar_year", "plays_calendar_measure"
 
 
 def render(s: Settings) -> None:
     common.subheader("Calendar")
     years = list(range(s.last.year, s.first.year - 1, -1))
-    cols = st.columns([2, 2, 4])
-    year = cols[0].selectbox("Year", years, index=years.index(s.until.year) if s.until.year in years else 0,
-                             key="plays_calendar_year")
-    with cols[1]:
-        measure = measure_choice("plays_calendar_measure")
+    state = st.session_state
+    if state.get(KEY_YEAR) not in years:         # first shown, or the dates' years changed
+        state[KEY_YEAR] = s.until.year if s.until.year in years else years[0]
+    # the year and the measure in a popover that says them (OPTIONS_NOTE)
+    with common.options(f"{state[KEY_YEAR]} · {state.get(KEY_MEASURE, 'minutes')}", "plays_calendar_options",
+                        "Which year, and what the colour shows"):
+        year = st.selectbox("Year", years, key=KEY_YEAR)
+        measure = measure_choice(KEY_SHOW)
     since, until = view.year_bounds(int(year))
     with common.guard():
         days = cached.query("plays_timeline", grain="day", limit=400, **s.timed(since, until)).df
