@@ -3,6 +3,7 @@ export plus the edge plays of tests/plays_data.py; numbers checked against panda
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 
@@ -20,6 +21,7 @@ from tests.helpers import (
     list_blocks,
     nodes,
     open_data,
+    popover_labels,
     run_page,
     use_database,
     vega_lite_errors,
@@ -34,7 +36,7 @@ SECTIONS = {  # section -> its subheaders
     "Calendar": ["Calendar"],
     "Top lists": ["Top tracks, artists and albums"],
     "Skips": ["Skips"],
-    "Sessions & streaks": ["Listening sessions", "Daily streaks"],
+    "Sessions & streaks": ["Sessions and streaks"],
     "Discovery": ["New artists per month", "First and last listen"],
     "Two periods": ["Two periods side by side"],
     "On this day": ["On this day"],
@@ -518,11 +520,6 @@ def test_expander_labels_stay_the_same_when_the_kind_changes(plays_url, section)
     assert {key: music[key] for key in shared} == {key: every[key] for key in shared}
 
 
-def popover_labels(at: AppTest) -> list[str]:
-    protos = [getattr(node, "proto", None) for node in nodes(at._tree)]
-    return [p.popover.label for p in protos if p is not None and "popover" in {f.name for f, _ in p.ListFields()}]
-
-
 def test_on_this_day_is_today_until_another_day_is_picked_in_its_popover(plays_url):
     """The day's picker waits in a popover labelled with the day: today in the chosen zone at first."""
     at = run({"tz": "Pacific/Kiritimati"}, section="On this day")
@@ -540,10 +537,36 @@ def test_on_this_day_is_today_until_another_day_is_picked_in_its_popover(plays_u
 
 def test_sessions_say_what_length_and_played_mean_and_played_never_exceeds_length(plays_url):
     at = run({"tz": "Europe/Berlin", "from": "2024-01-01", "to": "2026-11-23"}, section="Sessions & streaks")
-    assert "never more than Length" in captions(at)
-    assert not at.dataframe                      # the lists wait in their expanders, unbuilt
-    longest = open_data(at).dataframe[0].value
+    assert "never more than Length" in captions(at) and "consecutive days" in captions(at)
+    shown = [label for label, _, _ in figure_list(at)]
+    assert {"Sessions", "Median length", "Longest session", "Longest streak"} <= set(shown)   # one row for both
+    assert not at.dataframe                      # the lists wait in their expander, unbuilt
+    opened = open_data(at).dataframe
+    assert len(opened) == 2                      # the longest sessions, then the longest streaks
+    longest = opened[0].value
     assert len(longest) > 0 and (longest["minutes_played"] <= longest["minutes"] + 1e-9).all()
+    assert "days" in opened[1].value.columns
+
+
+def test_calendar_year_and_measure_wait_in_a_popover_that_says_them(plays_url):
+    """Calendar's options (OPTIONS_NOTE): the popover's label says the year and the measure, and
+    follows them when they change inside it; the measure is the one the other chart sections share."""
+    at = run({"tz": "UTC", "from": "2024-01-01", "to": "2025-06-30"}, section="Calendar")
+    assert "2025 · minutes" in popover_labels(at)
+    at.selectbox(key="plays_calendar_year").set_value(2024).run()
+    at.segmented_control(key="plays_calendar_measure").set_value("plays").run()
+    assert not at.exception
+    assert "2024 · plays" in popover_labels(at)
+    assert "with a stream in 2024" in captions(at)
+    at.session_state["section"] = "Over time"
+    at.run()
+    assert at.segmented_control(key="plays_measure").value == "plays"
+
+
+def test_skips_charts_draw_their_own_titles(plays_url):
+    at = run({"tz": "UTC"}, section="Skips")
+    titles = [json.loads(c.proto.spec).get("title", {}).get("text") for c in at.get("vega_lite_chart")]
+    assert titles == ["By hour of day", "By platform"]
 
 
 def test_new_artists_chart_draws_one_month_as_one_month_of_the_range_with_whole_counts():

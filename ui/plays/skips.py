@@ -16,18 +16,16 @@ def render(s: Settings) -> None:
         by_hour = cached.query("plays_by_hour", **{k: v for k, v in s.timed().items() if k != "min_seconds"}).df
         platforms = cached.query("plays_platforms", min_seconds=s.min_seconds, **s.span()).df
     cols = st.columns(2)
-    with cols[0]:
-        st.markdown("**By hour of day**")
+    with cols[0]:       # each chart draws its own title (plays_view._title)
         if by_hour.empty:
             st.caption("Nothing played in these dates.")
         else:
-            charts.draw(view.skip_rate_by_hour_chart, by_hour)
+            charts.draw(view.skip_rate_by_hour_chart, by_hour, "By hour of day")
     with cols[1]:
-        st.markdown("**By platform**")
         if platforms.empty:
             st.caption("No platform recorded in these dates.")
         else:
-            charts.draw(view.platforms_chart, platforms, "skip_rate")
+            charts.draw(view.platforms_chart, platforms, "skip_rate", "By platform")
     # a label without the kind's words: a label that changes makes the browser close the expander
     box = tables.lazy_expander("Most skipped", "plays_most_skipped")
     if box is None:
