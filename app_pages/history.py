@@ -15,10 +15,9 @@ TOP_CHOICES = 200          # tracks / artists offered in the bump chart's picker
 DEFAULT_PICKS = 5          # preselected: the strongest ones in the filtered snapshots
 ARTIST_CHOICES = 2000      # artists in the artist filter
 SERIES_ROWS = 5000         # row cap of one bump chart's data
-# PICKER_NOTE: the bump chart's picker sits in a popover, with the choice of following tracks or
-# artists. Its options are the filtered top list, so a filter change makes it a new widget, and a
-# mounted multiselect of up to TOP_CHOICES options was a large part of the browser's work on every
-# time-range change; closed, it is not drawn (nor the Follow choice, one element fewer to mount).
+# PICKER_NOTE: the bump chart's picker sits in a popover. Its options are the filtered top list, so
+# a filter change makes it a new widget, and a mounted multiselect of up to TOP_CHOICES options was a
+# large part of the browser's work on every time-range change; closed, it is not drawn.
 
 
 def _filters() -> filters.HistoryFilters | None:
@@ -45,13 +44,9 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
                "Click a legend entry to highlight it.")
     if f.artist is not None:
         st.session_state["bump_mode"] = "Tracks"     # one artist chosen: follow its tracks
-    # what is followed and which ones, in one keyed popover (PICKER_NOTE) saying which kind
-    picker = st.popover(f"Choose {st.session_state.get('bump_mode', 'Tracks').lower()}",
-                        icon=":material/checklist:", key="bump_picker", help="Follow tracks or artists, and which")
-    with picker:
-        mode = common.choice("Follow", ("Tracks", "Artists"), key="bump_mode", default="Tracks",
-                             disabled=f.artist is not None,
-                             help="With one artist chosen in the filter, its tracks are followed.")
+    mode = common.choice("Follow", ("Tracks", "Artists"), key="bump_mode", default="Tracks",
+                         disabled=f.artist is not None,
+                         help="With one artist chosen in the filter, its tracks are followed.")
     if mode == "Artists" and f.artist is None:
         with common.guard():
             top = cached.query("history_top_artists", limit=TOP_CHOICES, **f.params(artist=False)).df
@@ -59,7 +54,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("No artists ranked with these filters.")
             return
         options = top["artist_name"].tolist()
-        with picker:
+        with st.popover("Choose artists", icon=":material/checklist:"):   # see PICKER_NOTE
             picked = st.multiselect("Artists", options, default=options[:DEFAULT_PICKS])
         if not picked:
             st.caption("Pick at least one artist.")
@@ -76,7 +71,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("No tracks ranked with these filters.")
             return
         labels = dict(zip(top["track_id"], top["label"]))
-        with picker:
+        with st.popover("Choose tracks", icon=":material/checklist:"):   # see PICKER_NOTE
             picked = st.multiselect("Tracks", list(labels), default=list(labels)[:DEFAULT_PICKS],
                                     format_func=lambda tid: labels.get(tid, tid))
         if not picked:
