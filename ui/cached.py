@@ -52,9 +52,9 @@ def data_version(url: str) -> tuple:
 
 
 # CACHE_KEY_NOTE: st.cache_data hashes each argument with its own hasher and looks up the function's
-# signature for each positional one, about 1 ms per call; a Plays section makes two calls per query
-# (the version, the query), so Year in review's nine queries and a chart spent more time in cache
-# lookups than in anything else on the server. Each cached function below is called with one
+# signature for each positional one; a Plays section made two such calls per query (the version, the
+# query), and a profile of Year in review (nine queries and a chart) had those lookups as its largest
+# server cost (commit 4f220c0). Each cached function below is called with one
 # keyword argument it hashes, a string made here (repr of plain values: _key), and the call itself
 # in an argument it skips (leading underscore). st.cache_data still holds the results (ttl, size
 # cap, a copy per hit, st.cache_data.clear()).
