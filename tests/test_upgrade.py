@@ -311,3 +311,54 @@ def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, serv
         assert report.verified, report.render()
     finally:
         drop_database(server_url, name)
+
+
+def test_two_databases_of_one_server_set_up_the_reader_role_at_once(session_db):
+    """reader_role.sql runs under the import lock, which belongs to one database, while roles belong to
+    the whole server: a second database set up at the same moment sees no role yet, and its CREATE ROLE
+    waits on the first one's uncommitted row, then fails on it once that commits (as two test workers, or
+    two deployments sharing one server, met). Forced here: session A creates the role and holds its
+    transaction open while session B runs the same script; B must finish without an error (one database
+    stands in for two: the role's row is the server's either way). The role is renamed so the real one
+    is left alone."""
+    import threading
+
+    from db import schema
+
+    role = f"mtm_reader_race_{os.getpid()}"
+    with open(schema.READER_ROLE_SQL, encoding="utf-8") as f:
+        sql = f.read().replace("mtm_reader", role)
+    a, b = psycopg2.connect(session_db), psycopg2.connect(session_db)
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with b.cursor() as cur:
+                cur.execute(sql)
+            b.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+            b.rollback()
+
+    try:
+        with a.cursor() as cur:
+            cur.execute(sql)                                 # A: the role exists, uncommitted
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(timeout=2)                               # B waits on A's row
+        assert worker.is_alive(), "the second session did not wait: the race was not forced"
+        a.commit()
+        worker.join(timeout=30)
+        assert not worker.is_alive() and errors == []
+        with b.cursor() as cur:
+            cur.execute("select pg_has_role(current_user, %s, 'member')", (role,))
+            assert cur.fetchone()[0]
+    finally:
+        for conn in (a, b):
+            conn.rollback()
+        with a.cursor() as cur:
+            cur.execute(f'drop owned by "{role}"')
+            cur.execute(f'drop role if exists "{role}"')
+        a.commit()
+        a.close()
+        b.close()
