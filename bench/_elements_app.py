@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import charts, common
+from ui import charts, common, tables
 from ui import plays_view as view
 
 WHAT = st.query_params.get("what", "nothing")
@@ -25,6 +25,23 @@ def _calendar(i: int, v: int) -> None:       # the Plays calendar (a year of day
     days = pd.DataFrame({"period": pd.date_range("2024-01-01", "2024-12-31").date,
                          "minutes": (np.arange(366) * 7 * v) % 100, "plays": (np.arange(366) * 3 * v) % 40})
     charts.draw(view.calendar_chart, days, 2024, "minutes", dt.date(2024, 3, 1), dt.date(2024, 12, 31))
+
+
+def _top_list(v: int) -> pd.DataFrame:    # a Top lists table: 25 tracks, as plays_top returns them
+    plays = (np.arange(25, 0, -1) * 37 * v).astype("int64")
+    first = pd.Timestamp("2014-03-01 18:22") + pd.to_timedelta(np.arange(25) * 41, unit="D")
+    return pd.DataFrame({"rank": np.arange(1, 26), "name": [f"A rather long track title {k} (Remastered 2011)" for k in range(25)],
+                         "artist": [f"Artist number {k}" for k in range(25)], "plays": plays, "minutes": plays * 3.7,
+                         "streams": plays + 11, "skips": plays // 9, "skip_rate": 1 / 9 + np.zeros(25),
+                         "first_play": first, "last_play": first + pd.Timedelta(days=2000)})
+
+
+def _top_list_dataframe(i: int, v: int) -> None:     # as Top lists drew it: st.dataframe and its CSV button
+    tables.show(_top_list(v), f"top{i}", kinds={"plays": "bar"})
+
+
+def _top_list_html(i: int, v: int) -> None:          # as Top lists draws it: one HTML table and its CSV button
+    tables.show_list(_top_list(v), f"top{i}", kinds={"plays": "bar"})
 
 
 # kind -> one element of it: (its index i, the picked option v, which makes values differ between openings)
@@ -46,6 +63,8 @@ ONE = {
     "download_button": lambda i, v: st.download_button(f"CSV {i}", data="a,b\n1,2", file_name="x.csv", key=f"b{i}"),
     "dataframe": _table,
     "calendar_chart": _calendar,
+    "top_list_dataframe": _top_list_dataframe,
+    "top_list_html": _top_list_html,
 }
 
 

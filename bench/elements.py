@@ -28,12 +28,15 @@ from bench.latency import CHROMIUM, CHROMIUM_ARGS, PROBE, _open, _radio
 KINDS = [("nothing", 1), ("caption", 8), ("markdown", 8), ("one_markdown", 8), ("subheader", 8),
          ("subheader_plain", 8), ("metric", 8), ("metric_columns", 8), ("figures", 8), ("columns", 4),
          ("expander", 4), ("popover", 4), ("radio", 4), ("segmented_control", 4), ("selectbox", 4),
-         ("number_input", 4), ("date_input", 2), ("download_button", 4), ("dataframe", 1), ("calendar_chart", 1)]
+         ("number_input", 4), ("date_input", 2), ("download_button", 4), ("dataframe", 1), ("calendar_chart", 1),
+         ("top_list_dataframe", 1), ("top_list_html", 1)]
 NOTES = {"one_markdown": "8 lines in one markdown element", "metric_columns": "in a row of st.columns(4)",
          "figures": "ui.common.figures: one HTML grid, as the pages draw them",
          "subheader_plain": "anchor=False, as ui.common.subheader draws them",
          "columns": "rows of st.columns(4), empty", "dataframe": "25 rows x 3 columns",
-         "calendar_chart": "the Plays calendar, ui.charts.draw"}
+         "calendar_chart": "the Plays calendar, ui.charts.draw",
+         "top_list_dataframe": "25 rows x 10 columns with a bar column and its CSV button, ui.tables.show",
+         "top_list_html": "the same rows as one HTML table and its CSV button, ui.tables.show_list"}
 
 
 def measure(base: str, rounds: int) -> dict[str, list[float]]:

@@ -208,6 +208,34 @@ def list_blocks(at) -> dict[str, list[str]]:
             for element in at.get("html") for title, lines in _LIST.findall(element.proto.body)}
 
 
+_TABLE = re.compile(r'<div class="mtm-table"><table><thead><tr>(.*?)</tr></thead><tbody>(.*?)</tbody></table></div>')
+_HEAD = re.compile(r"<th[^>]*>(.*?)</th>")
+_ROW = re.compile(r"<tr>(.*?)</tr>")
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>")
+
+
+def html_tables(at) -> list:
+    """The tables a page drew as HTML (ui.tables.show_list, in st.html) as DataFrames of the text a
+    person reads (unescaped) under the headers shown, in drawing order."""
+    import html as html_lib
+
+    import pandas as pd
+
+    found = []
+    for element in at.get("html"):
+        for head, body in _TABLE.findall(element.proto.body):
+            rows = [[html_lib.unescape(re.sub(r"<[^>]+>", "", c)) for c in _CELL.findall(r)] for r in _ROW.findall(body)]
+            found.append(pd.DataFrame(rows, columns=[html_lib.unescape(h) for h in _HEAD.findall(head)]))
+    return found
+
+
+def shown_number(textual: str) -> float:
+    """A number as a static table shows it ("1,234", "12.5%") as a float (a share as a fraction)."""
+    if textual.endswith("%"):
+        return float(textual[:-1].replace(",", "")) / 100
+    return float(textual.replace(",", ""))
+
+
 def figures(at) -> dict[str, tuple[str, str | None]]:
     """figure_list as label -> (value, detail); a repeated label keeps its first figure."""
     found: dict[str, tuple[str, str | None]] = {}

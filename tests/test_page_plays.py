@@ -18,11 +18,13 @@ from tests.helpers import (
     ROOT,
     figure_list,
     figures,
+    html_tables,
     list_blocks,
     nodes,
     open_data,
     popover_labels,
     run_page,
+    shown_number,
     use_database,
     vega_lite_errors,
 )
@@ -208,9 +210,10 @@ def test_every_section_renders_with_content(plays_url, section):
     charts = at.get("vega_lite_chart")
     assert all(chart_rows(c) > 0 for c in charts)
     assert [vega_lite_errors(c) for c in charts] == [[]] * len(charts)
-    assert len(charts) + len(at.dataframe) > 0
-    assert all(len(d.value) > 0 for d in at.dataframe)
-    assert len(at.download_button) == len(at.dataframe)
+    static = html_tables(at)                 # ranked lists drawn as HTML (ui.tables.show_list)
+    assert len(charts) + len(at.dataframe) + len(static) > 0
+    assert all(len(d.value) > 0 for d in at.dataframe) and all(len(t) > 0 for t in static)
+    assert len(at.download_button) == len(at.dataframe) + len(static)
     assert "None." not in captions(at) or section == "Two periods"
     assert not at.warning
 
@@ -271,27 +274,30 @@ def test_changing_the_date_range_changes_the_numbers(plays_url, plays):
 def test_kind_selector_keeps_podcasts_out_of_music(plays_url, plays):
     at = run({"from": "2024-01-01", "to": "2026-12-31"}, section="Top lists", inputs={"plays_level": "artist"})
     shows = set(plays[plays["kind"] == "podcast"]["artist"])
-    music_artists = set(at.dataframe[0].value["name"])
+    music_artists = set(html_tables(at)[0]["Artist"])
     assert music_artists and not music_artists & shows
     at.segmented_control(key="plays_kind").set_value("podcast").run()
-    assert set(at.dataframe[0].value["name"]) <= shows
+    assert set(html_tables(at)[0]["Show"]) <= shows
     assert "artists are shows" in captions(at)
 
 
 def test_top_list_follows_level_and_order(plays_url, plays):
     at = run({"from": "2024-01-01", "to": "2026-12-31", "tz": "UTC"}, section="Top lists")
-    tracks = at.dataframe[0].value
+    assert not at.dataframe, "a ranked list is one HTML table, not the data grid"
+    tracks = html_tables(at)[0]
     df = plays[(plays["kind"] == "music") & (plays["ms_played"] >= 30000)]
-    assert tracks.iloc[0]["plays"] == df.groupby(["artist", "track"]).size().max()
+    assert shown_number(tracks.iloc[0]["Plays"]) == df.groupby(["artist", "track"]).size().max()
+    ranks = [int(r) for r in tracks["Rank"]]
+    assert ranks[0] == 1 and ranks == sorted(ranks) and len(tracks) == 25       # ties share a rank
     at.segmented_control(key="plays_level").set_value("album").run()
     at.segmented_control(key="plays_order").set_value("minutes").run()
-    albums = at.dataframe[0].value
+    albums = html_tables(at)[0]
     minutes = plays[plays["kind"] == "music"].groupby(["artist", "album"])["ms_played"].sum() / 60000
-    assert albums.iloc[0]["minutes"] == pytest.approx(minutes.max(), abs=0.5)  # shown as whole minutes
-    assert list(albums.columns[:3]) == ["rank", "name", "artist"]
-    assert "kind" not in albums.columns                      # music chosen: no column repeating it
+    assert shown_number(albums.iloc[0]["Minutes"]) == pytest.approx(minutes.max(), abs=0.5)  # whole minutes
+    assert list(albums.columns[:3]) == ["Rank", "Album", "Artist"]
+    assert "Kind" not in albums.columns                      # music chosen: no column repeating it
     at.segmented_control(key="plays_kind").set_value("all").run()
-    assert "kind" in at.dataframe[0].value.columns
+    assert "Kind" in html_tables(at)[0].columns
 
 
 def test_first_and_last_listen_shows_the_chosen_artist(plays_url, plays):

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import re
+from types import SimpleNamespace
 
 import pandas as pd
 import psycopg2
@@ -16,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import plays_data as data
-from tests.helpers import ROOT, figures, open_data, run_page, use_database, vega_lite_errors
+from tests.helpers import ROOT, figures, html_tables, open_data, run_page, use_database, vega_lite_errors
 from ui import charts, tables
 from ui import plays_view as view
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
@@ -85,6 +86,32 @@ def test_a_bar_column_keeps_its_number_and_draws_to_the_largest_value():
     assert config["plays"]["type_config"]["max_value"] == 1.0
 
 
+def test_a_static_table_shows_what_the_data_grid_shows():
+    """tables.table_html (a ranked list as one HTML table): the same headers as shape, ids hidden,
+    whole numbers grouped, minutes whole, shares as percentages, weekday and kind names, times to the
+    minute, None blank; the bar column's cells carry a bar to the column's largest value."""
+    body = tables.table_html(RAW, headers={"name": "Track"}, kinds={"plays": "bar"})
+    shown = html_tables(SimpleNamespace(get=lambda kind: [SimpleNamespace(proto=SimpleNamespace(body=body))]))[0]
+    assert list(shown.columns) == ["Track", "Kind", "Weekday", "Plays", "Minutes", "Skip rate", "First play",
+                                   "Days before newest", "Mystery column"]
+    assert shown.to_dict("list") == {
+        "Track": ["Song", ""], "Kind": ["Music", "Audiobook"], "Weekday": ["Monday", "Sunday"],
+        "Plays": ["1,234", "2"], "Minutes": ["12", "0"], "Skip rate": ["25%", ""],
+        "First play": ["2024-01-02 03:04", ""], "Days before newest": ["3", "4"], "Mystery column": ["x", "y"]}
+    assert "t1" not in body                                                  # ids hidden
+    assert "100.0%" in body and "0.2%" in body                               # 1,234 fills its bar, 2 a sliver
+
+
+@pytest.mark.parametrize("value, kind, expected", [
+    (1234567.0, "count", "1,234,567"), (-1500, "count", "-1,500"), (999.6, "minutes", "1,000"), (2024, "year", "2024"),
+    (1234.56, "number", "1,234.6"), (3.0, "number", "3"), (0.5, "percent", "50%"), (0.12345, "percent", "12.35%"),
+    (pd.Timestamp("2024-03-31 01:59:59"), "datetime", "2024-03-31 01:59"), (pd.Timestamp("2024-03-01"), "month", "Mar 2024"),
+    (True, "check", "✓"), (False, "check", ""), (None, "count", ""), (float("nan"), "percent", ""), (pd.NaT, "date", ""),
+])
+def test_static_table_cells_read_as_the_grid_formats_them(value, kind, expected):
+    assert tables.cell_text(value, kind) == expected
+
+
 @pytest.mark.parametrize("values, expected", [
     ([0, 1, 999], "%d"), ([-999, 5], "%d"), ([None, None], "%d"), ([], "%d"),      # nothing to group
     ([2, 1000], "accounting"), ([0, 1234567.0], "accounting"),                    # grouped, never negative
@@ -131,13 +158,17 @@ def plays_page(params: dict, section: str | None = None, inputs: dict | None = N
 @pytest.mark.parametrize("section", [s for s in PLAYS_SECTIONS if s != "Year in review"])   # lists, no table
 def test_every_plays_table_has_human_headers(plays_url, section):
     at = plays_page({"tz": "UTC", "from": "2024-01-01", "to": "2026-11-23"}, section, SECTION_INPUTS.get(section))
-    assert at.dataframe, "no table in " + section
+    static = html_tables(at)                  # ranked lists drawn as HTML (ui.tables.show_list)
+    assert at.dataframe or static, "no table in " + section
     for element in at.dataframe:
         headers = shown_headers(element)
         assert not snake(headers), headers
         for name, value in element.value.items():
             if value.dtype == object:
                 assert not any(v is None for v in value), f"{name} shows None"
+    for table in static:
+        assert not snake(list(table.columns)), list(table.columns)
+        assert not table.isin(["None", "nan", "NaT", "<NA>"]).any().any(), table
 
 
 def test_heatmap_data_names_weekdays_and_rounds_minutes(plays_url):
@@ -154,7 +185,7 @@ def test_podcasts_are_episodes_and_shows(plays_url):
     labels = list(figures(at))
     assert "Episodes" in labels and "Shows" in labels and "Tracks" not in labels
     assert any(h.value.startswith("Top episodes, shows") for h in at.subheader)
-    assert "Episode" in shown_headers(at.dataframe[0])
+    assert "Episode" in html_tables(at)[0].columns
 
 
 def test_discovery_of_podcasts_counts_new_shows(plays_url):

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import hostile_data as data
 from tests.helpers import FIXTURES, ROOT, nodes, open_data, open_table_tab, pick_result, run_page, use_database
-from ui import common, text
+from ui import common, tables, text
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
 PAGES = os.path.join(ROOT, "app_pages")
@@ -403,6 +403,29 @@ def test_plays_csv_downloads_carry_no_formula(hostile_url, monkeypatch):
     cells = [c for r in rows for c in r]
     assert "'" + data.FORMULA in cells and "'" + data.COMMAND in cells
     assert not [c for c in cells if c.startswith(text.CSV_FORMULA_START) and not re.fullmatch(r"-?[\d.]+", c)]
+
+
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "**bold** $x$",
+                                     "=HYPERLINK(\"https://evil.test\")", "a & b < c", "</td></tr></table><b>x",
+                                     "</style><style>*{display:none}"])
+def test_static_tables_show_their_text_literally(hostile):
+    """ui.tables.table_html draws a ranked list (Top lists) as one HTML table: every name and header
+    is escaped, so it reads as typed and adds no element; a link column links only to Spotify."""
+    from types import SimpleNamespace
+
+    from tests.helpers import html_tables
+
+    df = pd.DataFrame({"rank": [1, 2], "name": [hostile, "B"], "artist": ["A", hostile], "plays": [9, 1],
+                       "spotify": ["javascript:alert(1)", "https://open.spotify.com/track/x"]})
+    body = tables.table_html(df, headers={"artist": hostile}, kinds={"plays": "bar"})
+    assert "<script" not in body and "<img" not in body and "<b>" not in body and "javascript:" not in body
+    assert body.count("<tr>") == 3 and body.count("<td") == 10 and body.count("<style>") == 1
+    assert body.count("<a ") == 1 and 'href="https://open.spotify.com/track/x"' in body
+    at = SimpleNamespace(get=lambda kind: [SimpleNamespace(proto=SimpleNamespace(body=body))] if kind == "html" else [])
+    shown = html_tables(at)[0]
+    assert list(shown.columns) == ["Rank", "Name", hostile, "Plays", "Spotify"]
+    assert shown["Name"].tolist() == [hostile, "B"] and shown[hostile].tolist() == ["A", hostile]
+    assert shown["Spotify"].tolist() == ["", "Open ↗"]
 
 
 @pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "**bold** $x$",

@@ -11,9 +11,12 @@ The CSV download keeps the values as the query returned them (machine-readable: 
 minutes with their decimals, ISO dates, weekdays 1-7) under the same human headers."""
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import pandas as pd
+
+from ui import text
 
 WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday",
                  7: "Sunday"}
@@ -221,6 +224,95 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
     if csv:
         common.download_csv(csv_frame(df, headers, hide), name)
     return shown
+
+
+# STATIC_TABLE_NOTE: a short ranked list (Top lists: 25 rows by default, 200 at most) is drawn as one
+# HTML table (st.html), formatted here as shape's column config has the browser format it. Its rows
+# are already in their order and it fits on the page, so it needs none of st.dataframe's sorting,
+# scrolling or resizing, and an HTML table is several times cheaper for the browser to mount than
+# the data grid (bench.elements, BENCHMARKS.md: "top_list_html" against "top_list_dataframe").
+BAR_COLOUR = "rgba(29, 185, 84, 0.28)"          # the theme's primary colour (Spotify green), light
+TABLE_STYLE = (
+    "<style>.mtm-table{overflow-x:auto}.mtm-table table{width:100%;border-collapse:collapse;font-size:0.875rem;"
+    "line-height:1.4}.mtm-table th{font-weight:600;white-space:nowrap;opacity:0.75;text-align:left}"
+    ".mtm-table th,.mtm-table td{padding:0.3rem 0.6rem;border-bottom:1px solid rgba(128,128,128,0.2);"
+    "vertical-align:top}.mtm-table td{overflow-wrap:anywhere}"
+    ".mtm-table .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    ".mtm-table .bar{min-width:7rem}.mtm-table .time{white-space:nowrap}</style>")
+_NUM, _BAR, _TIME = ' class="num"', ' class="num bar"', ' class="time"'
+_NUMERIC = ("count", "minutes", "bar", "year", "number", "percent")
+_TIMES = ("datetime", "date", "month")
+
+
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def cell_text(value, kind: str) -> str:
+    """`value` (of shown_frame) as its column's format shows it (_typed_column): whole numbers with
+    thousands separators, years plain, other numbers to at most one decimal, shares as percentages to
+    at most two decimals, dates and times to the minute, missing values blank. Plain text, unescaped."""
+    if _blank(value):
+        return ""
+    if kind in ("count", "minutes", "bar"):
+        return f"{round(float(value)):,}"
+    if kind == "year":
+        return str(round(float(value)))
+    if kind == "number":
+        return f"{float(value):,.1f}".removesuffix(".0")
+    if kind == "percent":
+        return f"{float(value) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+    if kind in ("datetime", "date", "month"):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime({"datetime": "%Y-%m-%d %H:%M", "date": "%Y-%m-%d", "month": "%b %Y"}[kind])
+    if kind == "check":
+        return "✓" if bool(value) else ""
+    return str(value)
+
+
+def table_html(df: pd.DataFrame, headers: dict | None = None, kinds: dict | None = None, hide=()) -> str:
+    """`df` as one HTML table (STATIC_TABLE_NOTE): the headers and formats of `shape`, numbers right
+    aligned, a "bar" column's cells with a bar from 0 to the column's largest value, a "link" column
+    as "Open ↗" where the value is a Spotify link (text.spotify_link; else blank). Every text is
+    escaped: names show as typed, never as HTML."""
+    frame = shown_frame(df, kinds, hide)
+    columns = [c for c in frame.columns if not _hidden(c, hide)]
+    col_kinds = {c: _kind(c, kinds) for c in columns}
+    tops = {c: _bar_top(frame[c]) for c in columns if col_kinds[c] == "bar"}
+    head = "".join(f'<th scope="col"{_NUM if col_kinds[c] in _NUMERIC else ""}>{html.escape(header(c, headers))}</th>'
+                   for c in columns)
+    rows = []
+    for record in frame[columns].itertuples(index=False, name=None):
+        cells = []
+        for c, value in zip(columns, record):
+            kind = col_kinds[c]
+            if kind == "link":
+                url = text.spotify_link(value)
+                shown = (f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">Open ↗</a>'
+                         if url else "")
+            else:
+                shown = html.escape(cell_text(value, kind))
+            attrs = _BAR if kind == "bar" else _NUM if kind in _NUMERIC else _TIME if kind in _TIMES else ""
+            if kind == "bar" and not _blank(value):
+                share = max(0.0, min(100.0, float(value) / tops[c] * 100))
+                attrs += (f' style="background:linear-gradient(to right,{BAR_COLOUR} {share:.1f}%,'
+                          f'transparent {share:.1f}%)"')
+            cells.append(f"<td{attrs}>{shown}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (TABLE_STYLE + '<div class="mtm-table"><table><thead><tr>' + head + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></div>")
+
+
+def show_list(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None, hide=(),
+              csv: bool = True) -> None:
+    """Draw a short ranked list (table_html, STATIC_TABLE_NOTE) with its CSV download (csv_frame)."""
+    import streamlit as st
+
+    from ui import common
+
+    st.html(table_html(df, headers, kinds, hide))
+    if csv:
+        common.download_csv(csv_frame(df, headers, hide), name)
 
 
 def lazy_expander(label: str, name: str):

@@ -1,6 +1,7 @@
-"""Top lists: tracks, artists or albums (episodes, shows ...) by plays or minutes: one table whose
+"""Top lists: tracks, artists or albums (episodes, shows ...) by plays or minutes: one ranked table whose
 ordering column carries a bar to the top row's value (the bar chart it replaces drew the same rows a
-second time, and cost the browser as much again when the section opened)."""
+second time, and cost the browser as much again when the section opened), drawn as one HTML table
+(ui.tables.show_list, STATIC_TABLE_NOTE): the data grid took the browser about twice as long to mount."""
 from __future__ import annotations
 
 import streamlit as st
@@ -36,4 +37,4 @@ def render(s: Settings) -> None:
         return
     table = res.df.drop(columns=["track_id"] + (["artist"] if level not in ("track", "album") else [])
                         + (["kind"] if s.kind != "all" else []))     # one kind chosen: every row says it
-    tables.show(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind), kinds={order_by: "bar"})
+    tables.show_list(table, f"plays_top_{level}", headers=view.level_headers(level, s.kind), kinds={order_by: "bar"})
