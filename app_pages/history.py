@@ -99,7 +99,7 @@ def currently_obsessed(f: filters.HistoryFilters) -> None:
     st.caption(f"Snapshot of {df.at[0, 'snapshot_date']}.")
     table = charts.obsessed_table(df)
     table["album_name"] = df["album_name"]
-    tables.show(table, "currently_obsessed", headers={"name": "Track"})
+    tables.show_list(table, "currently_obsessed", headers={"name": "Track"})     # a ranked list (STATIC_TABLE_NOTE)
 
 
 def forgotten_gems(f: filters.HistoryFilters) -> None:

@@ -321,13 +321,14 @@ def hostile_server(hostile_db):
 
 # url path -> (a text input to fill in first (its label) and what to type, or None)
 HOSTILE_PAGES = {
-    "": None, "history": None, f"history?section={quote('Forgotten gems')}": None, "search?q=bold": None, "search?q=click": None,
+    "": None, "history": None, f"history?section={quote('Forgotten gems')}": None,
+    f"history?section={quote('Currently obsessed')}": None, "search?q=bold": None, "search?q=click": None,
     "explorer": ("Track ID, name, artist or album", "bold"), "explorer?source=plays": None, "admin": None,
     **{f"plays?tz=UTC&section={quote(s)}": None for s in SECTIONS},
 }
 # Where a hostile name is page text (not only cells of a canvas-drawn table): it must read literally.
 SHOWS_A_NAME = {"history", "search?q=bold", "search?q=click", "explorer", f"plays?tz=UTC&section={quote('Discovery')}",
-                f"plays?tz=UTC&section={quote('Top lists')}"}
+                f"plays?tz=UTC&section={quote('Top lists')}", f"history?section={quote('Currently obsessed')}"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 

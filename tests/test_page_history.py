@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from migrate import demo
-from tests.helpers import ROOT, open_data, vega_lite_errors
+from tests.helpers import ROOT, html_tables, open_data, vega_lite_errors
 
 PAGE = os.path.join(ROOT, "app_pages", "history.py")
 D = dt.date
@@ -91,12 +91,14 @@ def test_every_section_shows_its_data_on_the_demo(demo_url, section):
     n_charts, n_tables = SECTIONS[section]
     assert len(charts(at)) == n_charts and all(chart_rows(c) > 0 for c in charts(at))
     assert [vega_lite_errors(c) for c in charts(at)] == [[]] * n_charts
-    assert all(len(d.value) > 0 for d in at.dataframe)
-    assert len(at.download_button) == n_tables
+    assert all(len(d.value) > 0 for d in at.dataframe) and all(len(t) > 0 for t in html_tables(at))
+    assert len(at.download_button) == n_tables == len(at.dataframe) + len(html_tables(at))
     assert all(b.label == "Download CSV" for b in at.download_button)
     assert not at.warning
     if section == "Currently obsessed":
-        assert len(frame(at, "change", "album_name")) == 50
+        obsessed = html_tables(at)[0]                                  # a ranked list: one HTML table
+        assert list(obsessed.columns) == ["Rank", "Track", "Artist", "Since last snapshot", "Album"]
+        assert len(obsessed) == 50 and not at.dataframe
     if section == "Forgotten gems":
         gems = frame(at, "track_id", "best_rank", "placements")
         assert len(gems) > 0 and f"{len(gems)} gems." in captions(at)       # the demo plants some
@@ -140,11 +142,11 @@ def test_bump_chart_can_follow_artists(demo_url):
 
 def test_changing_the_time_range_updates_the_url_and_the_lists(demo_url):
     at = run(section="Currently obsessed")
-    short = frame(at, "change", "album_name")["name"].tolist()
+    short = html_tables(at)[0]["Track"].tolist()
     widget(at.segmented_control, "Time range").set_value("long_term").run()
     assert not at.exception
     assert params(at)["time_range"] == "long_term"
-    assert frame(at, "change", "album_name")["name"].tolist() != short
+    assert html_tables(at)[0]["Track"].tolist() != short
     assert "(all time)" in captions(at)
 
 

@@ -16,7 +16,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import hostile_data as data
-from tests.helpers import FIXTURES, ROOT, nodes, open_data, open_table_tab, pick_result, run_page, use_database
+from tests.helpers import (
+    FIXTURES,
+    ROOT,
+    html_tables,
+    nodes,
+    open_data,
+    open_table_tab,
+    pick_result,
+    run_page,
+    use_database,
+)
 from ui import common, tables, text
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
@@ -267,6 +277,8 @@ HISTORY_SECTIONS = ["Rank over time", "Currently obsessed", "Forgotten gems", "M
 def test_history_shows_hostile_names_literally(hostile_url, query_params, state):
     at = run(os.path.join(PAGES, "history.py"), query_params, state)
     check_page(at)
+    if state and state.get("section") == "Currently obsessed":      # a ranked list: one HTML table
+        assert data.BOLD in set(html_tables(at)[0]["Track"]), "hostile names read as typed"
     if state and state.get("section") == "Forgotten gems":
         gems = [d.value for d in at.dataframe if "days_since" in d.value.columns]
         assert gems and data.COMMAND in set(gems[0]["name"])          # the forgotten gem, its link dropped
@@ -277,6 +289,8 @@ def test_history_shows_hostile_names_literally(hostile_url, query_params, state)
 def test_plays_sections_show_hostile_names_literally(hostile_url, section):
     at = open_data(run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": section}))   # expanders' tables too
     texts = check_page(at)
+    if section == "Top lists":                                       # a ranked list: one HTML table
+        assert {t[1] for t in data.TRACKS} & set(html_tables(at)[0]["Track"]), "hostile names read as typed"
     if section == "Discovery":
         artist = at.selectbox(key="plays_first_artist").value
         assert artist in {t[2] for t in data.TRACKS}
