@@ -229,8 +229,8 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
 # STATIC_TABLE_NOTE: a short ranked list (Top lists: 25 rows by default, 200 at most) is drawn as one
 # HTML table (st.html), formatted here as shape's column config has the browser format it. Its rows
 # are already in their order and it fits on the page, so it needs none of st.dataframe's sorting,
-# scrolling or resizing, and an HTML table is several times cheaper for the browser to mount than
-# the data grid (bench.elements, BENCHMARKS.md: "top_list_html" against "top_list_dataframe").
+# scrolling or resizing, and the browser mounts an HTML table in clearly less time than the data
+# grid (bench.elements, BENCHMARKS.md: "top_list_html" against "top_list_dataframe").
 BAR_COLOUR = "rgba(29, 185, 84, 0.28)"          # the theme's primary colour (Spotify green), light
 TABLE_STYLE = (
     "<style>.mtm-table{overflow-x:auto}.mtm-table table{width:100%;border-collapse:collapse;font-size:0.875rem;"

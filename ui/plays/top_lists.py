@@ -1,7 +1,7 @@
 """Top lists: tracks, artists or albums (episodes, shows ...) by plays or minutes: one ranked table whose
 ordering column carries a bar to the top row's value (the bar chart it replaces drew the same rows a
 second time, and cost the browser as much again when the section opened), drawn as one HTML table
-(ui.tables.show_list, STATIC_TABLE_NOTE): the data grid took the browser about twice as long to mount."""
+(ui.tables.show_list, STATIC_TABLE_NOTE): the data grid took the browser longer to mount."""
 from __future__ import annotations
 
 import streamlit as st
