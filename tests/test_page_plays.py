@@ -569,6 +569,16 @@ def test_calendar_year_and_measure_wait_in_a_popover_that_says_them(plays_url):
     assert at.segmented_control(key="plays_measure").value == "plays"
 
 
+def test_calendar_year_outside_the_data_falls_back_to_the_dates_year(plays_url):
+    """A remembered year the data no longer has (another import, another time zone's first day) is
+    not offered: the calendar shows the dates' last year, and the popover says it."""
+    at = run({"tz": "UTC", "from": "2024-01-01", "to": "2025-06-30"}, section="Calendar",
+             inputs={"plays_calendar_year": 1999})
+    assert not at.exception
+    assert at.selectbox(key="plays_calendar_year").value == 2025
+    assert "2025 · minutes" in popover_labels(at)
+
+
 def test_skips_charts_draw_their_own_titles(plays_url):
     at = run({"tz": "UTC"}, section="Skips")
     titles = [json.loads(c.proto.spec).get("title", {}).get("text") for c in at.get("vega_lite_chart")]

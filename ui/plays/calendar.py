@@ -14,7 +14,7 @@ def render(s: Settings) -> None:
     common.subheader("Calendar")
     years = list(range(s.last.year, s.first.year - 1, -1))
     state = st.session_state
-    if state.get(KEY_YEAR) not in years:         # first shown, or the dates' years changed
+    if state.get(KEY_YEAR) not in years:         # first shown, or no longer among the data's years
         state[KEY_YEAR] = s.until.year if s.until.year in years else years[0]
     # the year and the measure in a popover that says them (OPTIONS_NOTE)
     with common.options(f"{state[KEY_YEAR]} · {state.get(KEY_MEASURE, 'minutes')}", "plays_calendar_options",
