@@ -102,6 +102,12 @@ def test_a_static_table_shows_what_the_data_grid_shows():
     assert "100.0%" in body and "0.2%" in body                               # 1,234 fills its bar, 2 a sliver
 
 
+def test_missing_text_shows_blank_and_a_list_in_a_cell_stays():
+    raw = pd.DataFrame({"name": ["Song", None, float("nan"), pd.NA, ["a", "b"]]}, dtype=object)
+    assert tables.shown_frame(raw)["name"].tolist()[:4] == ["Song", "", "", ""]
+    assert tables.shown_frame(raw)["name"].tolist()[4] == ["a", "b"]
+
+
 @pytest.mark.parametrize("value, kind, expected", [
     (1234567.0, "count", "1,234,567"), (-1500, "count", "-1,500"), (999.6, "minutes", "1,000"), (2024, "year", "2024"),
     (1234.56, "number", "1,234.6"), (3.0, "number", "3"), (0.5, "percent", "50%"), (0.12345, "percent", "12.35%"),

@@ -153,6 +153,12 @@ def _typed_column(kind: str, title: str, help_text: str | None, top: float = 1.0
     return cc.TextColumn(title, help=help_text)
 
 
+def _blank(value) -> bool:
+    """A missing value (None, NaN, NaT, pd.NA): shown as an empty cell. A list or an array in a cell
+    is a value, never missing."""
+    return value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
 def shown_frame(df: pd.DataFrame, kinds: dict | None = None, hide=()) -> pd.DataFrame:
     """`df` as the table shows it: numbers as floats (PostgreSQL numerics arrive as Decimal), minutes
     and other measures rounded, weekdays by name, text without None. Dates and times stay as they
@@ -177,7 +183,7 @@ def shown_frame(df: pd.DataFrame, kinds: dict | None = None, hide=()) -> pd.Data
         elif kind == "kind":
             out[col] = values.map(lambda v: KIND_NAMES.get(v, "" if v is None else str(v)))
         elif kind == "text":
-            out[col] = values.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+            out[col] = values.map(lambda v: "" if _blank(v) else v)
     return out
 
 
@@ -242,10 +248,6 @@ TABLE_STYLE = (
 _NUM, _BAR, _TIME = ' class="num"', ' class="num bar"', ' class="time"'
 _NUMERIC = ("count", "minutes", "bar", "year", "number", "percent")
 _TIMES = ("datetime", "date", "month")
-
-
-def _blank(value) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def cell_text(value, kind: str) -> str:
