@@ -27,6 +27,7 @@ from streamlit.testing.v1 import AppTest
 from db import queries, search
 from migrate.api import run_import
 from tests import plays_data as data
+from tests import test_search_queries
 from tests.helpers import (
     ROOT,
     create_database,
@@ -916,3 +917,10 @@ def test_the_links_scope_wins_over_the_busier_side(played_db, monkeypatch):
     assert not at.exception, at.exception
     assert scope_switch(at).value == "library"
     assert "Rank history" in [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("text, without, word", test_search_queries.EXCLUSIONS)
+def test_search_exclusion_only_removes_played_items_the_rest_keep_order_and_score(plays_export_db, text, without,
+                                                                                  word):
+    test_search_queries.exclusion_keeps_the_rest(plays_export_db, "search_play_items", "name_key",
+                                                 ("track", "artist", "album"), text, without, word)

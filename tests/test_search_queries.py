@@ -79,6 +79,21 @@ def test_params_turn_the_fallback_off_for_quotes_and_exclusions():
     assert search.parse("radiohaed -live").params(10)["fuzzy"] == ""
 
 
+@pytest.mark.parametrize("text, rank, exact", [
+    ("radiohead -creep", "'radiohead':*", "'radiohead'"),
+    ('love -"live forever" night', "'love':* & 'night':*", "'love' & 'night'"),
+    ("queen OR -bowie heroes", "'queen':* & 'heroes':*", "'queen' & 'heroes'"),
+    ("-a OR -b love", "'love':*", "'love'"),
+    ("kickstart my", "'kickstart':* & 'my':*", "'kickstart' & 'my'"),
+])
+def test_params_rank_by_the_words_looked_for_not_the_exclusions(text, rank, exact):
+    """What a match is ranked by leaves the -exclusions out (every row found lacks them); what
+    finds the rows keeps them."""
+    params = search.parse(text).params(10)
+    assert (params["tsq_rank"], params["tsq_exact"]) == (rank, exact)
+    assert params["tsq"] == search.parse(text).tsquery()
+
+
 def test_params_look_inside_words_for_chinese_japanese_korean():
     p = search.parse("龍一").params(10)
     assert p["infix"] == "龍一" and p["fuzzy"] == ""
@@ -313,6 +328,32 @@ def test_search_minus_leaves_out_tracks_with_the_word(tiny_url):
     df = find(tiny_url, "forever -live")
     assert "t_live" not in set(df["track_id"]) and {"t_love", "t_lovely"} <= set(df["track_id"])
     assert "t_phrase" not in set(find(tiny_url, 'heart -"go on"')["track_id"])
+
+
+EXCLUSIONS = [("everything", "everything -holy", "holy"), ("summer", "summer -sessions", "sessions"),
+              ("burning", "burning -like", "like"), ("somewhere", 'somewhere -"songs from"', "songs from"),
+              ("everything OR summer", "everything OR summer -the", "the")]
+
+
+def exclusion_keeps_the_rest(url: str, name: str, key: str, fields: tuple, text: str, without: str, word: str):
+    """`without` (text with an exclusion) finds the rows `text` finds, less those holding `word`, in
+    the same order with the same scores: an exclusion takes rows out, it does not rank the rest.
+    Needs `text` to match at most the 200 rows ranked, so both rank the same rows."""
+    full = queries.run(name, search.parse(text).params(1000), url=url).df
+    assert 0 < full["candidates"].max() <= 200, (name, text)
+    folded = full[list(fields)].fillna("").astype(str).map(search.fold).agg(" ".join, axis=1)
+    has = folded.str.contains(rf"\b{word}\b", regex=True)
+    assert 0 < has.sum() < len(full), (name, word)
+    expected = full[~has].reset_index(drop=True)
+    got = queries.run(name, search.parse(without).params(1000), url=url).df
+    assert got[key].tolist() == expected[key].tolist()
+    assert got["score"].tolist() == expected["score"].tolist()
+
+
+@pytest.mark.parametrize("text, without, word", EXCLUSIONS)
+def test_search_exclusion_only_removes_tracks_the_rest_keep_order_and_score(demo_url, text, without, word):
+    exclusion_keeps_the_rest(demo_url, "search_tracks", "track_id", ("name", "artist_name", "album_name"),
+                             text, without, word)
 
 
 def test_search_does_not_fall_back_to_similar_spellings_for_quoted_words(tiny_url):

@@ -8,9 +8,11 @@ select exists (select 1 from tracks) as has_tracks;
 
 -- name: search_tracks
 -- Tracks matching a search, best first; at most :limit rows. :tsq is a tsquery built by db.search
--- (plain words end in :* so they match as prefixes), :tsq_exact the same without the prefixes (a
--- whole-word match ranks above a prefix match), :q the words looked for as typed (bonus for a track
--- name or artist equal to them, a name starting with them).
+-- (plain words end in :* so they match as prefixes), :tsq_rank the same without its -exclusions (what
+-- a match is ranked by: a row found contains no excluded word, and ts_rank_cd takes several times
+-- as long with them), :tsq_exact that without the prefixes (a whole-word match ranks above a prefix
+-- match), :q the words looked for as typed (bonus for a track name or artist equal to them, a name
+-- starting with them).
 -- Full-text matches (match = 'text', tracks_search_idx) rank by ts_rank_cd with name (A) above
 -- artist (B) above album (C). A very broad query (a single letter) is ranked among its first 2,000
 -- matching tracks only, so it stays fast; `candidates` says how many were ranked (2000 = capped).
@@ -21,7 +23,7 @@ select exists (select 1 from tracks) as has_tracks;
 -- Japanese and Korean names, which have no spaces; tracks_cjk_grams_idx). An empty :fuzzy or
 -- :infix turns that part off. Each row: the track, its release year (any date precision), Spotify
 -- link, and the raw_json album images (the page picks the smallest).
--- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
+-- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with matched as (
   select t.track_id, t.name, t.artist_name, t.search
   from tracks t
@@ -29,7 +31,7 @@ with matched as (
   limit 2000
 ), ranked as (
   select m.track_id, m.name, m.artist_name, count(*) over () as candidates,
-         ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq), 1)
+         ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_rank), 1)
          + ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_exact), 1)
            as rank
   from matched m
@@ -133,7 +135,7 @@ select exists (select 1 from play_items) as has_plays;
 -- in the user's time zone), from its all-time row of plays_z_totals (its primary key; null
 -- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
 -- of an artist) tie and the most played comes first.
--- example: {"tsq": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
+-- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with matched as (
   select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search
   from play_items i
@@ -141,7 +143,7 @@ with matched as (
   limit 2000
 ), ranked as (
   select m.item_key, m.group_key, m.kind, m.track, m.artist, m.album, m.uri, count(*) over () as candidates,
-         ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq), 0)
+         ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_rank), 0)
          + ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_exact), 0)
            as rank
   from matched m
