@@ -134,7 +134,9 @@ select exists (select 1 from play_items) as has_plays;
 -- stream), first_played and last_played (its first and last play; timestamptz, the page shows them
 -- in the user's time zone), from its all-time row of plays_z_totals (its primary key; null
 -- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
--- of an artist) tie and the most played comes first.
+-- of an artist) tie and the most played comes first: the most played of the candidates ranked, so
+-- when more than 2,000 items match (an artist with thousands of played items) not necessarily the
+-- most played of all (the page says so: "the best of the first 2,000 are shown").
 -- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with matched as (
   select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search
