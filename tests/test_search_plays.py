@@ -924,3 +924,60 @@ def test_search_exclusion_only_removes_played_items_the_rest_keep_order_and_scor
                                                                                   word):
     test_search_queries.exclusion_keeps_the_rest(plays_export_db, "search_play_items", "name_key",
                                                  ("track", "artist", "album"), text, without, word)
+
+
+PROLIFIC = "Prolific Orchestra"
+
+
+def _prolific_export(folder) -> None:
+    """An artist with more played items than search ranks (2,500 works played once each, written
+    first), and three favourites played most (written last; their names sort last too)."""
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    records = [data.record(start + dt.timedelta(minutes=3 * i), 60_000, f"Work {i:04d}", PROLIFIC, album="Complete")
+               for i in range(2500)]
+    later = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    for n, name in ((5, "Zz Favourite A"), (4, "Zz Favourite B"), (3, "Zz Favourite C")):
+        records += [data.record(later + dt.timedelta(hours=n, minutes=5 * k), 200_000, name, PROLIFIC,
+                                album="Complete") for k in range(n)]
+    data.write(str(folder), "Streaming_History_Audio_2020-2024_prolific.json", records)
+
+
+@pytest.fixture(scope="module")
+def prolific_db(server_url, tmp_path_factory):
+    name = f"mtm_search_prolific_{os.getpid()}"
+    url = create_database(server_url, name)
+    folder = tmp_path_factory.mktemp("prolific")
+    _prolific_export(folder)
+    run_import(str(folder), url)
+    yield url
+    drop_database(server_url, name)
+
+
+def test_search_in_plays_shows_the_most_played_of_an_artist_with_thousands_of_items(prolific_db):
+    """More items match than search ranks (2,000): the ones ranked are the most streamed
+    (PLAY_ITEMS_ORDER), so the artist's favourites come first, most played first, as typed too."""
+    for text in ("prolific", "prolific orch", "pr"):
+        df = find(prolific_db, text)
+        assert df["candidates"].max() == 2000, text
+        assert names(df)[:3] == ["Zz Favourite A", "Zz Favourite B", "Zz Favourite C"], text
+        assert df["plays"].tolist()[:4] == [5, 4, 3, 1], text
+
+
+def streams_by_page(url: str) -> list[int]:
+    """The streams of the most streamed item on each page of play_items, in page order. Items are
+    written most streamed first, and PostgreSQL may put a later (less streamed) row into an earlier
+    page's leftover space, so each page's most streamed item is the measure of the order."""
+    return [s for (s,) in pg_rows(url, """
+        select max(streams) from (
+          select (i.ctid::text::point)[0]::int as page, coalesce(sum(h.plays), 0) as streams
+          from play_items i left join plays_hourly_items h using (item_key)
+          group by i.ctid) x
+        group by page order by page""")]
+
+
+def test_play_items_are_stored_most_streamed_first(prolific_db):
+    """What the search's capped scan relies on: the table's order is most streamed first."""
+    first = [t for (t,) in pg_rows(prolific_db, "select track from play_items order by ctid limit 3")]
+    assert first == ["Zz Favourite A", "Zz Favourite B", "Zz Favourite C"]
+    tops = streams_by_page(prolific_db)
+    assert len(tops) > 10 and tops == sorted(tops, reverse=True)

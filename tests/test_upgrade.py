@@ -285,6 +285,17 @@ def test_migration_0021_reads_a_long_range_of_the_upgraded_database_right(upgrad
         assert got == want > 0 and extra == missing == 0, side
 
 
+def test_migration_0023_puts_the_upgraded_play_items_most_streamed_first(upgraded):
+    """search_play_items ranks the first 2,000 matching items in the table's order: 0023 wrote the
+    previous release's items back most streamed first (no row lost: test_upgrade_loses_no_row), as a
+    fresh import writes them."""
+    from tests.test_search_plays import streams_by_page
+
+    for side in ("a", "b"):
+        tops = streams_by_page(upgraded[side])
+        assert len(tops) > 5 and tops == sorted(tops, reverse=True), side
+
+
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
     """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
     same export imported again (into a copy of A) adds no play and changes no figure."""

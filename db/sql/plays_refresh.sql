@@ -6,6 +6,13 @@
 --   top tracks / artists / albums / shows in a range: sum plays_hourly_items of the range per
 --     item_key (plays: every stream; plays_10s / _30s / _60s: streams of at least that long), then join play_items (kind, track_id, uri, artist, album, track) and group by what
 --     is charted: track_id or (artist, track) for tracks, artist, (artist, album), (kind, artist) for shows.
+-- PLAY_ITEMS_ORDER: play_items are written most streamed first (a build from scratch writes them all
+-- in that order; a later import adds its new items, most streamed first, after them; migration 0023
+-- put an existing table in that order). PostgreSQL may put a row into an earlier page's leftover
+-- space, so the order holds page by page: each page's most streamed item is streamed at least as often
+-- as any item of a later page's. search_play_items takes its candidates in the table's order (a
+-- capped scan, db/sql/search.sql), so when thousands of items match (an artist with thousands of
+-- played items, a two-letter prefix) the ones ranked are those played most.
 
 -- name: plays_rollup_indexes_to_rebuild
 -- The secondary indexes of the rollups that the next refresh builds from scratch, which the importer
@@ -127,6 +134,7 @@ with go as (
   from plays
   where (select full_build from go)
   group by kind, coalesce(uri, ''), coalesce(artist, ''), coalesce(album, ''), coalesce(track, '')
+  order by count(*) desc, 1     -- most streamed first: PLAY_ITEMS_ORDER
   on conflict (item_key) do nothing
 )
 select count(distinct hour_utc) as hours_built from new_totals;
@@ -173,6 +181,7 @@ with emptied as (
          any_value(album), any_value(track)
   from src
   group by item_key
+  order by count(*) desc, item_key     -- PLAY_ITEMS_ORDER
   on conflict (item_key) do nothing
 )
 select count(distinct hour_utc) as hours_rebuilt from plays_dirty_hours;

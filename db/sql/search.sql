@@ -118,7 +118,8 @@ select exists (select 1 from play_items) as has_plays;
 -- and ranking as search_tracks, over play_items (one row per distinct played item: tracks, podcast
 -- episodes, audiobook chapters; db/migrations/0006_plays_search.sql): full-text matches (match = 'text',
 -- play_items_search_idx; track, episode or chapter name A, artist or show B, album or book C),
--- ranked among the first 2,000 matching items (`candidates`), and when under 5 results match, the
+-- ranked among the first 2,000 matching items in the table's order, which is most streamed first
+-- (`candidates`; PLAY_ITEMS_ORDER in db/sql/plays_refresh.sql), and when under 5 results match, the
 -- typo-tolerant and Chinese/Japanese/Korean fallback (match = 'similar', play_items_search_trgm_idx,
 -- play_items_cjk_grams_idx; the closest among the first 500 similar items, so that a typo of a
 -- much-played artist's name stays fast).
@@ -134,12 +135,13 @@ select exists (select 1 from play_items) as has_plays;
 -- stream), first_played and last_played (its first and last play; timestamptz, the page shows them
 -- in the user's time zone), from its all-time row of plays_z_totals (its primary key; null
 -- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
--- of an artist) tie and the most played comes first: the most played of the candidates ranked, so
--- when more than 2,000 items match (an artist with thousands of played items) not necessarily the
--- most played of all (the page says so: "the best of the first 2,000 are shown").
+-- of an artist) tie and the most played comes first: when more than 2,000 items match, the 2,000
+-- ranked are the most streamed ones, and of equal ranks the 200 kept are the most streamed too.
 -- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with matched as (
-  select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search
+  -- the first 2,000 in the table's order, most streamed first (PLAY_ITEMS_ORDER in
+  -- db/sql/plays_refresh.sql); of equal ranks below, the first in that order (ctid) are kept
+  select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search, i.ctid as pos
   from play_items i
   where i.search @@ to_tsquery('simple_unaccent', :tsq)
   limit 2000
@@ -149,7 +151,7 @@ with matched as (
          + ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_exact), 0)
            as rank
   from matched m
-  order by rank desc
+  order by rank desc, m.pos
   limit 200
 ), fts_items as (
   select r.item_key, r.group_key, r.candidates, r.uri is not null as linked,
