@@ -472,6 +472,23 @@ def test_safe_url_accepts_only_plain_http_links(url, safe):
     assert (view.safe_url(url) is not None) == safe
 
 
+def test_safe_url_remembers_answers_per_host_check_and_judges_long_input_alike():
+    """safe_url is memoised: the answer for a URL depends on the host check it was asked with, a
+    repeated question gets the same answer, and a string too long to be remembered is judged as
+    before (whitespace around a URL is stripped, a URL over 2,048 characters refused)."""
+    from ui import text
+
+    url = "https://i.scdn.co/image/ab67616d00004851"
+    for _ in range(2):
+        assert text.image_url(url) == url and text.spotify_link(url) is None
+        assert text.spotify_link("https://open.spotify.com/track/x") == "https://open.spotify.com/track/x"
+        assert text.image_url("https://open.spotify.com/track/x") is None
+    padded = " " * 10_000 + url + "\n" * 10_000
+    assert text.safe_url(padded) == url and text.image_url(padded) == url
+    assert text.safe_url("https://x.y/" + "a" * 3000) is None
+    assert text.safe_url(" " * 10_000 + "https://x.y/" + "a" * 3000) is None
+
+
 def test_safe_url_refuses_every_whitespace_character_python_knows():
     """One regular expression decides it (a check per character was most of a keystroke's link
     work): it refuses exactly what str.isspace and the quote, bracket, backslash and backtick list

@@ -11,6 +11,7 @@ through `literal` before it reaches the first kind.
 """
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -50,13 +51,24 @@ def literal(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
+MAX_URL_CHARS = 2048
+
+
 def safe_url(url: object, hosts=None) -> str | None:
     """`url` when it is a plain http(s) URL (no javascript:, data:, spaces, quotes or backslashes)
-    and, when `hosts` (a predicate on the lower-case host name) is given, its host passes; else None."""
+    and, when `hosts` (a predicate on the lower-case host name) is given, its host passes; else None.
+    Memoised (a search shows the same album images and links again on every keystroke, and each
+    check splits the URL)."""
     if not isinstance(url, str):
         return None
+    # a very long string (whitespace around a URL, or junk) is checked without being remembered
+    return (_safe_url if len(url) <= 4 * MAX_URL_CHARS else _safe_url.__wrapped__)(url, hosts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _safe_url(url: str, hosts) -> str | None:
     url = url.strip()
-    if not url or len(url) > 2048 or _URL_REFUSED.search(url):
+    if not url or len(url) > MAX_URL_CHARS or _URL_REFUSED.search(url):
         return None
     try:
         parts = urlsplit(url)
