@@ -66,9 +66,10 @@ class SearchQuery:
 
     def tsquery(self, prefix: bool = True, exclusions: bool = True) -> str:
         """The tsquery text for to_tsquery('simple_unaccent', ...); '' when empty. Without
-        `exclusions`, the -word / -"phrase" terms are left out: what a match is ranked by (a row
-        found by the whole query contains none of them, and ts_rank_cd ranks such a row the same
-        with or without them, but several times slower with them)."""
+        `exclusions`, the -word / -"phrase" terms are left out: what a match is ranked by, the words
+        looked for (a row found by the whole query holds none of the excluded words; over every
+        keystroke of bench.search ts_rank_cd gave the same ranks without them, and took several
+        times as long with them)."""
         if self.empty:
             return ""
         parts = []
