@@ -111,12 +111,13 @@ EXTENDED = [
 ACCOUNT = [{"endTime": "2025-02-01 12:00", "artistName": "Beyoncé", "trackName": "Crazy in Love", "msPlayed": 150_000}]
 
 
-def _export(folder) -> None:
+def _export(folder) -> str:
     data.write(str(folder), "Streaming_History_Audio_2017-2024_search.json", EXTENDED)
     path = os.path.join(str(folder), ACCOUNT_FILE)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(ACCOUNT, fh, ensure_ascii=False)
+    return str(folder)
 
 
 def _library(folder) -> str:
@@ -125,29 +126,28 @@ def _library(folder) -> str:
     return make_sqlite(folder / "library.db", tracks, snaps)
 
 
+def _imported_db(server_url, tmp_path_factory, name: str, write):
+    """A database of its own holding what `write(folder)` wrote there (the paths it returns), imported
+    in order; dropped after the module."""
+    database = f"{name}_{os.getpid()}"
+    url = create_database(server_url, database)
+    for path in write(tmp_path_factory.mktemp(name)):
+        run_import(path, url)
+    yield url
+    drop_database(server_url, database)
+
+
 @pytest.fixture(scope="module")
 def played_db(server_url, tmp_path_factory):
     """The handmade export and a library holding one of its tracks."""
-    name = f"mtm_search_plays_{os.getpid()}"
-    url = create_database(server_url, name)
-    folder = tmp_path_factory.mktemp("search_plays")
-    run_import(_library(folder), url)
-    _export(folder / "export")
-    run_import(str(folder / "export"), url)
-    yield url
-    drop_database(server_url, name)
+    yield from _imported_db(server_url, tmp_path_factory, "mtm_search_plays",
+                            lambda folder: [_library(folder), _export(folder / "export")])
 
 
 @pytest.fixture(scope="module")
 def played_only_db(server_url, tmp_path_factory):
     """The handmade export alone: plays, no library."""
-    name = f"mtm_search_plays_only_{os.getpid()}"
-    url = create_database(server_url, name)
-    folder = tmp_path_factory.mktemp("search_plays_only")
-    _export(folder)
-    run_import(str(folder), url)
-    yield url
-    drop_database(server_url, name)
+    yield from _imported_db(server_url, tmp_path_factory, "mtm_search_plays_only", lambda folder: [_export(folder)])
 
 
 @pytest.fixture(scope="module")
@@ -929,7 +929,7 @@ def test_search_exclusion_only_removes_played_items_the_rest_keep_order_and_scor
 PROLIFIC = "Prolific Orchestra"
 
 
-def _prolific_export(folder) -> None:
+def _prolific_export(folder) -> str:
     """An artist with more played items than search ranks (2,500 works played once each, written
     first), and three favourites played most (written last; their names sort last too)."""
     start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -940,17 +940,12 @@ def _prolific_export(folder) -> None:
         records += [data.record(later + dt.timedelta(hours=n, minutes=5 * k), 200_000, name, PROLIFIC,
                                 album="Complete") for k in range(n)]
     data.write(str(folder), "Streaming_History_Audio_2020-2024_prolific.json", records)
+    return str(folder)
 
 
 @pytest.fixture(scope="module")
 def prolific_db(server_url, tmp_path_factory):
-    name = f"mtm_search_prolific_{os.getpid()}"
-    url = create_database(server_url, name)
-    folder = tmp_path_factory.mktemp("prolific")
-    _prolific_export(folder)
-    run_import(str(folder), url)
-    yield url
-    drop_database(server_url, name)
+    yield from _imported_db(server_url, tmp_path_factory, "mtm_search_prolific", lambda folder: [_prolific_export(folder)])
 
 
 def test_search_in_plays_shows_the_most_played_of_an_artist_with_thousands_of_items(prolific_db):
