@@ -5,8 +5,9 @@
 -- items were first written (a build's grouping, then each import's new items) the ones ranked were
 -- not the ones played most, so "most played first" held only among an arbitrary 2,000 of them.
 -- The rows are kept as they are (every column the importer wrote; the generated ones are computed
--- again from them) and written back into an emptied table, so none is lost and no free space is left
--- for a later insert to land before them. Streams per item are counted from `plays` itself: an
+-- again from them) and written back into an emptied table, so none is lost, and no deleted row's
+-- space is left for a later insert to fill ahead of them (PostgreSQL still puts a small row into an
+-- earlier page's leftover space: the order holds page by page). Streams per item are counted from `plays` itself: an
 -- earlier migration of the same upgrade may have changed plays whose rollups are rebuilt only after
 -- the batch (db/migrations/README.md).
 create temporary table mtm_play_items_by_streams on commit drop as
