@@ -7,9 +7,9 @@
 -- The rows are kept as they are (every column the importer wrote; the generated ones are computed
 -- again from them) and written back into an emptied table, so none is lost, and no deleted row's
 -- space is left for a later insert to fill ahead of them (PostgreSQL still puts a small row into an
--- earlier page's leftover space: the order holds page by page). Streams per item are counted from `plays` itself: an
--- earlier migration of the same upgrade may have changed plays whose rollups are rebuilt only after
--- the batch (db/migrations/README.md).
+-- earlier page's leftover space: the order holds page by page). Streams per item are counted from
+-- `plays` itself: an earlier migration of the same upgrade may have changed plays whose rollups are
+-- rebuilt only after the batch (db/migrations/README.md).
 create temporary table mtm_play_items_by_streams on commit drop as
 select i.item_key, i.kind, i.track_id, i.uri, i.artist, i.album, i.track, coalesce(s.streams, 0) as streams
 from play_items i
