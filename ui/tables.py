@@ -264,7 +264,7 @@ def cell_text(value, kind: str) -> str:
         return f"{float(value):,.1f}".removesuffix(".0")
     if kind == "percent":
         return f"{float(value) * 100:.2f}".rstrip("0").rstrip(".") + "%"
-    if kind in ("datetime", "date", "month"):
+    if kind in _TIMES:
         stamp = pd.Timestamp(value)
         return stamp.strftime({"datetime": "%Y-%m-%d %H:%M", "date": "%Y-%m-%d", "month": "%b %Y"}[kind])
     if kind == "check":
