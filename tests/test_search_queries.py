@@ -239,6 +239,28 @@ def test_track_rank_history_example_is_a_demo_track_with_history(demo_url):
         f'set its -- example: to {{"track_id": "{kickstart}"}} (Kickstart My Heart) in db/sql/search.sql')
 
 
+RANKED = ["motley c", "daft punk", "bjork OR sigur", '"kickstart my heart"', "love -night", "radiohead",
+          "my heart will", "a b c", "queen OR -bowie heroes", "ra"]
+
+
+@pytest.mark.parametrize("text", RANKED)
+@pytest.mark.parametrize("normalization", [0, 1])
+def test_whole_word_rank_is_zero_where_the_whole_words_do_not_match(demo_url, text, normalization):
+    """EXACT_RANK_NOTE (db/sql/search.sql): the search queries compute the whole-word ts_rank_cd only
+    for rows that match the whole words, and 0 for the rest. That is what PostgreSQL's ts_rank_cd
+    gives such rows anyway (no cover satisfies the query); this checks it on every demo track."""
+    from tests.helpers import pg_rows
+
+    rows = pg_rows(demo_url, """
+        select count(*) filter (where not t.search @@ q),
+               count(*) filter (where not t.search @@ q
+                                  and ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', t.search, q, %(norm)s) <> 0)
+        from tracks t, to_tsquery('simple_unaccent', %(exact)s) q""",
+                   {"exact": search.parse(text).params(51)["tsq_exact"], "norm": normalization})
+    unmatched, ranked_anyway = rows[0]
+    assert unmatched > 0 and ranked_anyway == 0
+
+
 def pg_rows_one(url: str, sql: str):
     from tests.helpers import pg_rows
 
