@@ -242,3 +242,44 @@ def figures(at) -> dict[str, tuple[str, str | None]]:
     for label, value, detail in figure_list(at):
         found.setdefault(label, (value, detail))
     return found
+
+
+def plan_nodes(node):
+    """A JSON plan node and every node under it."""
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def nested_plan_indexes(url: str, name: str, params: dict, function: str) -> set[str]:
+    """Indexes of the plans of the statements `function` runs while the named query `name` runs
+    (auto_explain, its plans sent back as notices): EXPLAIN shows a function as one Function Scan."""
+    import json
+
+    import pytest
+    import sqlalchemy as sa
+    from sqlalchemy.dialects.postgresql import psycopg2 as pg
+
+    from db import queries
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            try:
+                cur.execute("load 'auto_explain'")
+            except psycopg2.Error as exc:           # a server that is not ours (TEST_DATABASE_URL)
+                pytest.skip(f"auto_explain cannot be loaded here: {exc}")
+            for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
+                            "auto_explain.log_format = json", "auto_explain.log_level = notice",
+                            "client_min_messages = notice"):
+                cur.execute("set " + setting)
+            cur.execute(sa.text(queries.get(name).sql).compile(dialect=pg.dialect()).string, params)
+            cur.fetchall()
+    finally:
+        conn.close()
+    out: set[str] = set()
+    for notice in conn.notices:
+        plan = json.loads(notice[notice.index("{"):])
+        if function not in plan.get("Query Text", ""):     # not the query that calls it
+            out |= {n["Index Name"] for n in plan_nodes(plan["Plan"]) if "Index Name" in n}
+    return out

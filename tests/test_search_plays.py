@@ -17,7 +17,6 @@ import re
 import urllib.parse
 
 import pandas as pd
-import psycopg2
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -34,9 +33,11 @@ from tests.helpers import (
     drop_database,
     figures,
     make_sqlite,
+    nested_plan_indexes,
     open_table_tab,
     pg_rows,
     pick_result,
+    plan_nodes,
 )
 from ui import charts, plays_view
 from ui import search_view as view
@@ -383,12 +384,6 @@ def test_play_item_history_of_an_unknown_or_malformed_key_is_empty_or_refused(pl
 # Index use (sequential scans discouraged: the test data is small enough for the planner to prefer them)
 
 
-def _walk(node):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _walk(child)
-
-
 def _plan_indexes(url: str, name: str, params: dict) -> set[str]:
     from db import engine
 
@@ -396,39 +391,7 @@ def _plan_indexes(url: str, name: str, params: dict) -> set[str]:
         c.execute(sa.text("set local enable_seqscan = off"))
         plan = c.execute(sa.text("explain (analyze, format json) " + queries.get(name).sql), params).scalar()
     plan = plan if isinstance(plan, list) else json.loads(plan)
-    return {n["Index Name"] for n in _walk(plan[0]["Plan"]) if "Index Name" in n}
-
-
-def _nested_plan_indexes(url: str, name: str, params: dict) -> set[str]:
-    """Indexes of the plans of statements run inside functions while `name` runs (auto_explain,
-    its plans sent back as notices): EXPLAIN shows a function as one Function Scan node."""
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            try:
-                cur.execute("load 'auto_explain'")
-            except psycopg2.Error as exc:           # a server that is not ours (TEST_DATABASE_URL)
-                pytest.skip(f"auto_explain cannot be loaded here: {exc}")
-            for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
-                            "auto_explain.log_format = json", "auto_explain.log_level = notice",
-                            "client_min_messages = notice"):
-                cur.execute("set " + setting)
-            cur.execute(sa.text(queries.get(name).sql).compile(dialect=psycopg2_dialect()).string, params)
-            cur.fetchall()
-    finally:
-        conn.close()
-    out: set[str] = set()
-    for notice in conn.notices:
-        plan = json.loads(notice[notice.index("{"):])
-        if "play_items_similar" not in plan.get("Query Text", ""):     # not the query itself
-            out |= {n["Index Name"] for n in _walk(plan["Plan"]) if "Index Name" in n}
-    return out
-
-
-def psycopg2_dialect():
-    from sqlalchemy.dialects.postgresql import psycopg2 as pg
-
-    return pg.dialect()
+    return {n["Index Name"] for n in plan_nodes(plan[0]["Plan"]) if "Index Name" in n}
 
 
 @pytest.mark.parametrize("text, index", [
@@ -446,15 +409,19 @@ def test_search_plays_can_use_its_indexes(played_db, text, index):
 def test_the_typo_and_cjk_fallback_reads_its_index_whatever_the_tables_size(played_db, text, index):
     """The fallback is a function planned without sequential scans (db/migrations/0022): its own
     statement's plan, as it runs inside the query, reads the index."""
-    nested = _nested_plan_indexes(played_db, "search_play_items", search.parse(text).params(51))
+    nested = nested_plan_indexes(played_db, "search_play_items", search.parse(text).params(51),
+                                 "play_items_similar")
     assert index in nested
 
 
 def test_the_fallback_runs_only_when_full_text_finds_under_five(plays_export_db):
     assert len(find(plays_export_db, "radiohead")) >= 5
-    assert _nested_plan_indexes(plays_export_db, "search_play_items", search.parse("radiohead").params(51)) == set()
-    assert _nested_plan_indexes(plays_export_db, "search_play_items", search.parse("radiohaed").params(51)) \
-        == {"play_items_search_trgm_idx"}
+    def nested(text: str) -> set[str]:
+        return nested_plan_indexes(plays_export_db, "search_play_items", search.parse(text).params(51),
+                                   "play_items_similar")
+
+    assert nested("radiohead") == set()
+    assert nested("radiohaed") == {"play_items_search_trgm_idx"}
 
 
 def test_play_item_history_reads_its_items_by_index(played_db):

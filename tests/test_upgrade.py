@@ -296,6 +296,16 @@ def test_migration_0023_puts_the_upgraded_play_items_most_streamed_first(upgrade
         assert len(tops) > 5 and tops == sorted(tops, reverse=True), side
 
 
+def test_migration_0024_gives_the_upgraded_library_its_typo_fallback(upgraded):
+    """search_tracks' typo fallback is the function 0024 adds (tracks_similar): on the upgraded
+    database a misspelt artist is found by similar spelling, as on a fresh install."""
+    from db import queries, search
+
+    for side in ("a", "b"):
+        found = queries.run("search_tracks", search.parse("radiohaed").params(51), url=upgraded[side]).df
+        assert "Radiohead" in set(found.loc[found["match"] == "similar", "artist_name"]), side
+
+
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
     """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
     same export imported again (into a copy of A) adds no play and changes no figure."""

@@ -58,18 +58,11 @@ with matched as (
   limit :limit
 ), fuzzy_matched as (
   -- the first 500 similar tracks: a typo of an artist with thousands of tracks in the library
-  -- would otherwise rank every one of them (word distance costs ~15 us a row, its heap page more)
-  select t.track_id, t.name, t.search_text
-  from tracks t
+  -- would otherwise rank every one of them (word distance costs ~15 us a row, its heap page more);
+  -- its own plan, which reads the trigram index (db/migrations/0024_tracks_similar.sql)
+  select s.track_id, s.name, s.search_text
+  from tracks_similar(:fuzzy, :infix, (select array_agg(track_id) from fts), 500) s
   where (select count(*) from fts) < 5
-    and ((:fuzzy <> '' and mtm_fold(:fuzzy) <% t.search_text)
-         or (:infix <> ''
-             and t.search_text ~ '[ぁ-ヿ㐀-䶿一-鿿豈-﫿가-힯𠀀-𿿽]'
-             and mtm_cjk_grams(t.search_text) @> mtm_cjk_grams(mtm_fold(:infix))
-             and t.search_text like '%' || replace(replace(replace(
-                   mtm_fold(:infix), '\', '\\'), '%', '\%'), '_', '\_') || '%'))
-    and t.track_id not in (select track_id from fts)
-  limit 500
 ), fuzzy as (
   -- closest first: word similarity computed once per candidate (ordering by it descending is ordering
   -- by the <<-> distance, 1 - similarity)
