@@ -591,3 +591,11 @@ def test_history_summary_gives_best_and_latest_rank_per_range():
 def test_no_match_text_suggests_what_to_change_and_escapes_the_query():
     text = view.no_match_text(search.parse('"**a**" -b'))
     assert "quotes" in text and "exclusions" in text and "\\*\\*a\\*\\*" in text
+
+
+def test_the_fallback_follows_the_full_text_matches_without_repeating_them(tiny_url):
+    """Under five full-text matches, the similar spellings follow them (tracks_similar, told which
+    tracks full text found): "lovel" is the start of "Lovely Forever" and close to "Love Forever";
+    "Lovely Forever" is close to it too, and listed once, as a full-text match."""
+    got = find(tiny_url, "lovel")
+    assert list(zip(got["track_id"], got["match"])) == [("t_lovely", "text"), ("t_love", "similar")]
