@@ -71,6 +71,35 @@ def round_trips(eng, runs: int, warmups: int = 2) -> list[float]:
     return out[warmups:]
 
 
+# CPU_BASELINE_NOTE: `select 1` measures the round trip (scheduling, the socket), not how fast the
+# machine computes: on 2026-12-06 at 23:00 its p50 was 0.30 ms, below the 0.38 ms of the published
+# plays run, while plays_compare took twice its published time warm. This statement is work of the
+# kind the heavy queries do (300,000 rows streamed into a hash aggregate of 20,000 groups, in memory,
+# no table read), so a figure measured at another hour can be scaled by it.
+CPU_BASELINE_SQL = ("select count(*) from (select i % 20000 as k, sum(i) "
+                    "from (select generate_series(1, 300000) as i) s group by 1) x")
+
+
+def cpu_baseline(eng, runs: int = 9, warmups: int = 1) -> list[float]:
+    """Milliseconds of `runs` runs of CPU_BASELINE_SQL through the pool `eng`, after `warmups`."""
+    import sqlalchemy as sa
+
+    out = []
+    with eng.connect() as c:
+        for _ in range(runs + warmups):
+            t0 = time.perf_counter()
+            c.execute(sa.text(CPU_BASELINE_SQL)).scalar()
+            out.append((time.perf_counter() - t0) * 1000)
+    return out[warmups:]
+
+
+def cpu_text(before: list[float], after: list[float]) -> str:
+    """The CPU baseline's sentence: p50 before and after the timed runs (CPU_BASELINE_NOTE)."""
+    return (f"CPU baseline (CPU_BASELINE_NOTE in bench/common.py: 300,000 generated rows into a hash aggregate "
+            f"of 20,000 groups, no table) p50 {pct(before, .5):.1f} ms before the timed runs and "
+            f"{pct(after, .5):.1f} ms after (min {min(before + after):.1f}, max {max(before + after):.1f})")
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     if not s:

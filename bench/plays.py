@@ -24,7 +24,7 @@ import time
 
 import psycopg2
 
-from bench.common import WORK, pct, round_trips, write_section
+from bench.common import WORK, cpu_baseline, cpu_text, pct, round_trips, write_section
 
 DATABASE = "mtm_bench_plays"
 PLAYS = 1_000_000
@@ -350,6 +350,7 @@ def main() -> int:
     conn2.close()
     eng = engine.reader(url)
     base = round_trips(eng, args.runs)
+    cpu_before = cpu_baseline(eng)
     span = queries.run("plays_overview", {"tz": "Europe/Berlin"}, url=url).df.iloc[0]
     ALL_TIME.update(since=str(span.first_day), until=str(span.last_day))
     middle = span.first_day + (span.last_day - span.first_day) / 2
@@ -380,6 +381,7 @@ def main() -> int:
                     f"{'yes' if seq else 'no'} |")
         print(f"{name:<26} {label[:40]:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  seq-scan-plays={seq}", flush=True)
 
+    cpu_after = cpu_baseline(eng)
     halves = next(overrides for _, label, overrides in VARIANTS if label == "tracks, two halves of all time")
     refresh, rewrite_text = {}, ""
     if cold and not args.no_refresh:
@@ -402,7 +404,8 @@ plays over 15 years ({shape}), imported by the real importer; rollups {n_items:,
 sessions. Every Plays query through the app's read-only pool, {args.runs} runs after 2 warm-ups, with its
 `-- example:` parameters and then the page's costliest variants. Baseline in the same run: a `select 1`
 round trip through the same pool, p50 {pct(base, 0.5):.2f} ms, p95 {pct(base, 0.95):.2f} ms (min {min(base):.2f},
-max {max(base):.2f}: the machine's noise). "All time" is {ALL_TIME["since"]} to {ALL_TIME["until"]}, the page's whole
+max {max(base):.2f}: the machine's noise); {cpu_text(cpu_before, cpu_after)}: the worst p95 below is
+{worst / pct(cpu_before + cpu_after, .5):.1f}x it. "All time" is {ALL_TIME["since"]} to {ALL_TIME["until"]}, the page's whole
 history. PostgreSQL's default memory settings (shared_buffers {shared_buffers}, work_mem {work_mem}); timings are
 warm (after 2 warm-ups), the plans' buffer reads come from EXPLAIN.
 Indexes and whether the plan scans all of `plays` come from EXPLAIN (ANALYZE) of the same statement.

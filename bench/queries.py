@@ -15,7 +15,7 @@ import time
 
 import sqlalchemy as sa
 
-from bench.common import median, pct, round_trips, write_section
+from bench.common import cpu_baseline, cpu_text, median, pct, round_trips, write_section
 from bench.dataset import ensure
 
 BIG_TABLES = {"tracks", "snapshots", "plays"}
@@ -100,6 +100,7 @@ def main() -> int:
     eng = engine.reader(url)
     base = round_trips(eng, args.runs)
     base_p50 = pct(base, 0.5)
+    cpu_before = cpu_baseline(eng)
     from bench.dataset import describe
 
     shape = describe(url)
@@ -120,6 +121,7 @@ def main() -> int:
         rows.append(f"| {q.file} | `{name}` | {p50:.1f} | {p95:.1f} | {', '.join(indexes) or '–'} | "
                     f"{', '.join(seq) or '–'} |")
         print(f"{name:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  idx {indexes}  seq {seq}")
+    cpu_after = cpu_baseline(eng)
     plays_text = f" and {int(n_plays):,} plays" if n_plays else ""
     inventories = inventory_times(url)
     body = f"""## Named queries at {args.tracks:,} tracks{plays_text} (`python -m bench.queries`)
@@ -127,7 +129,7 @@ def main() -> int:
 Every read query (the Plays page's are in their own section, at 1,000,000 plays) with its `-- example:` parameters through the app's read-only pool, {args.runs} runs after 2
 warm-ups. Dataset (bench.dataset, built by this script when missing): {shape}.
 Baseline in the same run: a `select 1` round trip through the same pool, p50 {base_p50:.2f} ms (min {min(base):.2f},
-max {max(base):.2f}: the machine's noise).
+max {max(base):.2f}: the machine's noise); {cpu_text(cpu_before, cpu_after)}.
 Indexes and sequential scans of large tables are read from EXPLAIN (ANALYZE) of the same statement.
 Aim: every page query under 150 ms; search p95 under 30 ms.
 

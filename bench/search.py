@@ -28,7 +28,7 @@ import time
 
 import sqlalchemy as sa
 
-from bench.common import make_cold, pct, write_section
+from bench.common import cpu_baseline, cpu_text, make_cold, pct, write_section
 from bench.dataset import ensure
 
 PAGE_SIZE = 50
@@ -143,6 +143,7 @@ def main() -> int:
     with eng.connect() as c:
         buffers = c.execute(sa.text("select current_setting('shared_buffers')")).scalar()
     load = os.getloadavg()[0]
+    cpu_before = cpu_baseline(eng)
     per: dict[tuple[str, str], list[float]] = {}
     base: list[float] = []
     round_p95: list[float] = []
@@ -155,6 +156,7 @@ def main() -> int:
             page = [v for (t, _), vals in got.items() if t == TOGETHER for v in vals]
             round_p95.append(pct(page, .95))
             walls.append(page)
+    cpu_after = cpu_baseline(eng)
     # each keystroke's median over the rounds: a spike of another process's load on one round is
     # filtered out, a keystroke that is slow every time is not
     typical = [pct(list(k), .5) for k in zip(*walls)]
@@ -176,7 +178,7 @@ query's row is its own time inside it. On the 100,600-track database{plays_text}
 PostgreSQL's shared_buffers {buffers}.
 Noise in the same run: `select 1` on the same pool p50 {pct(base, .5):.2f} ms, p95 {pct(base, .95):.2f}, min
 {min(base):.2f}, max {max(base):.2f}; the together p95 of each round {min(round_p95):.1f}-{max(round_p95):.1f} ms;
-load average {load:.2f} at the start (2 cores, shared). Each keystroke's median over the {args.rounds} rounds (a
+load average {load:.2f} at the start (2 cores, shared); {cpu_text(cpu_before, cpu_after)}. Each keystroke's median over the {args.rounds} rounds (a
 spike of another process on one round filtered out): together p50 {pct(typical, .5):.1f} ms, p95 **{pct(typical, .95):.1f}**,
 max {max(typical):.1f}; its fastest of the rounds (the least disturbed): p50 {pct(fastest, .5):.1f} ms, p95
 {pct(fastest, .95):.1f}, max {max(fastest):.1f}. Against the baseline (BASELINE_RATIO_NOTE): together p95
