@@ -6,6 +6,16 @@
 -- cover satisfies the query; tests/test_search_queries.py checks it), and a `@@` test costs far less
 -- than a ts_rank_cd. While a word is being typed no row has it whole, which made that second
 -- ts_rank_cd a third of a broad multi-word keystroke's time.
+--
+-- CANDIDATES_NOTE: both searches rank the first 2,000 matching rows in table order (`matched`).
+-- Ranking them is most of a broad keystroke's time, yet a smaller cap costs quality. On the
+-- 100,600-track / 999,966-play bench database (a probe, 2026-12-06), for the keystrokes of
+-- bench.search that match more than 500 rows, the share of the top 10 of a ranking of every match
+-- that the results kept:
+--   - library: 38% at 2,000, 17% at 1,000;
+--   - plays: 82% at 2,000, 75% at 1,000. Plays are most streamed first, so the cap drops the least
+--     played.
+-- 1,000 would have cut the p95 of each query by about a third, and was not taken.
 
 -- name: search_has_tracks
 -- Whether there is any track at all (the search page shows the empty state when not).
