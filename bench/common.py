@@ -72,10 +72,10 @@ def round_trips(eng, runs: int, warmups: int = 2) -> list[float]:
 
 
 # CPU_BASELINE_NOTE: `select 1` measures the round trip (scheduling, the socket), not how fast the
-# machine computes: on 2026-12-06 at 23:00 its p50 was 0.30 ms, below the 0.38 ms of the published
-# plays run, while plays_compare took twice its published time warm. This statement is work of the
-# kind the heavy queries do (300,000 rows streamed into a hash aggregate of 20,000 groups, in memory,
-# no table read), so a figure measured at another hour can be scaled by it.
+# machine computes, and on this shared machine the two move apart: a probe at 2026-12-06 23:00 had
+# select 1 at its usual speed while plays_compare ran at twice its published time. This statement is
+# work of the kind the heavy queries do (300,000 rows streamed into a hash aggregate of 20,000
+# groups, in memory, no table read), so a figure measured at another hour can be scaled by it.
 CPU_BASELINE_SQL = ("select count(*) from (select i % 20000 as k, sum(i) "
                     "from (select generate_series(1, 300000) as i) s group by 1) x")
 
