@@ -65,7 +65,10 @@ def import_run(url: str | None, report: Report, size: int, notice: Callable[[str
                 finish_run(cur, report)
             conn.commit()
         except BaseException as exc:
-            conn.rollback()
+            try:
+                conn.rollback()
+            except psycopg2.Error:
+                pass  # the connection died with the error (a full disk, the server stopping): report the error
             fail_run(conn, report, exc)
             raise
     except psycopg2.Error as exc:

@@ -144,6 +144,29 @@ def test_failed_first_import_leaves_the_indexes_and_no_rows(db_url, tmp_path, mo
     assert pg_rows(db_url, "select status from import_runs order by run_id desc limit 1") == [("failed",)]
 
 
+def test_an_import_whose_connection_dies_reports_why_not_the_closed_connection(db_url, tmp_path, monkeypatch):
+    """When the server ends the import's connection (a full disk makes PostgreSQL stop; here the
+    backend is terminated mid-import), the one-line error is PostgreSQL's own, not the "connection
+    already closed" of the rollback after it; nothing is written, and the next import runs."""
+    from migrate import sqlite_import
+    from migrate.errors import ImportFailed
+
+    def die(cur, *args):
+        cur.execute("select pg_terminate_backend(pg_backend_pid())")
+
+    monkeypatch.setattr(sqlite_import, "_import_snapshots", die)
+    path = make_sqlite(tmp_path / "a.db", [track(f"t{i}") for i in range(5)])
+    with pytest.raises(ImportFailed) as err:
+        import_sqlite(path, db_url)
+    message = str(err.value)
+    assert message.startswith("import failed in PostgreSQL: ") and ("terminating connection" in message
+                                                                     or "server closed the connection" in message), message
+    assert "\n" not in message and "already closed" not in message
+    assert pg_rows(db_url, "select count(*) from tracks") == [(0,)]
+    monkeypatch.undo()
+    assert import_sqlite(path, db_url).tables["tracks"].inserted == 5
+
+
 def test_an_import_into_a_table_analysed_empty_leaves_it_analysed_with_its_rows(db_url, tmp_path, monkeypatch):
     """The verify and refresh queries later in the import's transaction are planned from these
     statistics (a table last analysed empty was planned as one row)."""
