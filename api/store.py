@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.listens import NowPlaying, Play
+from db import errors as db_errors
 from db import refresh
 from db.refresh import ROLLUP_LOCK_KEY, lock_rollups
 
@@ -320,7 +321,7 @@ def submit(conn, token_id: int | None, plays: list[Play]) -> Stored:
         conn.rollback()
         raise Busy("the database is busy; try again") from None
     except BaseException:
-        conn.rollback()
+        db_errors.rollback(conn)         # the first error is the one to report
         raise
     return Stored(listens=len(unique), new=new, plays=added, deferred=deferred)
 
@@ -348,7 +349,7 @@ def drain(conn, wait: str = "5s") -> int | None:
         conn.rollback()
         return None
     except BaseException:
-        conn.rollback()
+        db_errors.rollback(conn)         # the first error is the one to report
         raise
 
 

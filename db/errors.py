@@ -46,3 +46,16 @@ def first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", exc)
     text = str(orig).strip()
     return redact_text(text.splitlines()[0]) if text else ""
+
+
+def rollback(conn) -> None:
+    """Roll back the psycopg2 connection `conn` after an error, keeping that error the one reported.
+    When the error ended the connection (PostgreSQL stopping on a full disk, a terminated backend),
+    the rollback fails too ("connection already closed"), and raised from an except block it would
+    take the first error's place: the one that says why."""
+    import psycopg2
+
+    try:
+        conn.rollback()
+    except psycopg2.Error:
+        pass

@@ -124,7 +124,9 @@ def upgrade(conn, notice=None) -> list[Migration]:
                                 (m.version, m.name, m.checksum))
                 conn.commit()
             except Exception as exc:
-                conn.rollback()
+                from db import errors
+
+                errors.rollback(conn)     # the migration's error is the one to report
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise MigrationFailed(f"schema migration {m.version:04d}_{m.name} failed: {first}") from exc
             log.info("applied schema migration %04d_%s", m.version, m.name)
@@ -136,9 +138,10 @@ def upgrade(conn, notice=None) -> list[Migration]:
                 cur.execute(f.read())
         conn.commit()
     finally:
-        with conn.cursor() as cur:
-            cur.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
-        conn.commit()
+        if not conn.closed:      # a connection that died took its session's lock with it
+            with conn.cursor() as cur:
+                cur.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+            conn.commit()
     return done
 
 

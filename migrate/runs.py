@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import orjson
 import psycopg2
 
+from db import errors
 from db.schema import MIGRATION_LOCK_KEY
 from migrate import pgcopy
 from migrate.errors import ImportFailed
@@ -65,10 +66,7 @@ def import_run(url: str | None, report: Report, size: int, notice: Callable[[str
                 finish_run(cur, report)
             conn.commit()
         except BaseException as exc:
-            try:
-                conn.rollback()
-            except psycopg2.Error:
-                pass  # the connection died with the error (a full disk, the server stopping): report the error
+            errors.rollback(conn)         # the first error is the one to report
             fail_run(conn, report, exc)
             raise
     except psycopg2.Error as exc:

@@ -201,6 +201,42 @@ def test_a_failed_migration_names_itself_and_keeps_the_ones_before(server_url, t
         drop_database(server_url, f"mtm_upgrade_fail_{os.getpid()}")
 
 
+def test_a_migration_whose_connection_dies_names_itself_and_why(server_url, tmp_path, monkeypatch):
+    """A migration that ends its connection (PostgreSQL stopping on a full disk; here the backend
+    terminates itself) is named with PostgreSQL's own line, not the "connection already closed" of
+    the rollback after it; the next start applies it."""
+    from db import schema
+
+    name = f"mtm_upgrade_dies_{os.getpid()}"
+    url = _empty_database(server_url, name)
+    try:
+        folder = tmp_path / "migrations"
+        shutil.copytree(schema.MIGRATIONS_DIR, folder)
+        last = len(schema.migrations())
+        step = folder / f"{last + 1:04d}_dies.sql"
+        step.write_text("create table upgrade_dies (x int);\nselect pg_terminate_backend(pg_backend_pid());\n",
+                        encoding="utf-8")
+        monkeypatch.setattr(schema, "MIGRATIONS_DIR", str(folder))
+        conn = psycopg2.connect(url)
+        try:
+            with pytest.raises(schema.MigrationFailed) as err:
+                schema.upgrade(conn)
+        finally:
+            conn.close()
+        assert f"{last + 1:04d}_dies failed: " in str(err.value)
+        assert "terminating connection" in str(err.value) or "server closed the connection" in str(err.value)
+        assert "already closed" not in str(err.value)
+        assert pg_rows(url, "select max(version) from schema_migrations")[0][0] == last
+        step.write_text("create table upgrade_dies (x int);\n", encoding="utf-8")
+        conn = psycopg2.connect(url)
+        try:
+            assert [m.name for m in schema.upgrade(conn)] == ["dies"]
+        finally:
+            conn.close()
+    finally:
+        drop_database(server_url, name)
+
+
 def test_python_m_db_schema_upgrades_and_lists_migrations(server_url):
     url = _empty_database(server_url, f"mtm_upgrade_cli_{os.getpid()}")
     try:
