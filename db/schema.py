@@ -27,6 +27,8 @@ import re
 import threading
 from dataclasses import dataclass
 
+from db import errors
+
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 READER_ROLE_SQL = os.path.join(MIGRATIONS_DIR, "reader_role.sql")
 # The import lock (migrate/runs.py takes the same key): migrations wait for a running import and an
@@ -124,8 +126,6 @@ def upgrade(conn, notice=None) -> list[Migration]:
                                 (m.version, m.name, m.checksum))
                 conn.commit()
             except Exception as exc:
-                from db import errors
-
                 errors.rollback(conn)     # the migration's error is the one to report
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise MigrationFailed(f"schema migration {m.version:04d}_{m.name} failed: {first}") from exc
