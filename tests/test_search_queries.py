@@ -290,6 +290,11 @@ def test_search_can_use_its_full_text_index(demo_url):
     assert "tracks_search_idx" in _plan_indexes(demo_url, "beyonce")
 
 
+def test_search_reads_names_starting_with_the_words_from_their_index(demo_url):
+    """The capped search's candidates by name (NAMED_NOTE) are one range of tracks_name_fold_idx."""
+    assert {"tracks_search_idx", "tracks_name_fold_idx"} <= _plan_indexes(demo_url, "lo")
+
+
 @pytest.mark.parametrize("text, index", [
     ("radiohaed", "tracks_search_trgm_idx"),
     ("radioha", "tracks_search_trgm_idx"),
@@ -599,3 +604,43 @@ def test_the_fallback_follows_the_full_text_matches_without_repeating_them(tiny_
     "Lovely Forever" is close to it too, and listed once, as a full-text match."""
     got = find(tiny_url, "lovel")
     assert list(zip(got["track_id"], got["match"])) == [("t_lovely", "text"), ("t_love", "similar")]
+
+
+# ---------------------------------------------------------------------------------------------
+# A library where more tracks match than the search ranks
+
+
+FILLER = 2100      # tracks matching "love" before the ones named so, more than search ranks (2,000)
+NAMED_LAST = [("z_love", "Love", "Someone"), ("z_love_accent", "Lové Me", "Other"),
+              ("z_lovely", "Lovely Day", "Third")]
+
+
+@pytest.fixture
+def crowded_url(db_url, tmp_path):
+    """FILLER tracks whose artist is "Lovers N" (so they match "love" but are not named so), then a
+    track named exactly "Love" and two whose names start with it."""
+    from migrate.sqlite_import import import_sqlite
+
+    rows = [(f"a{i:05d}", f"Song {i}", f"Lovers {i}", "Album", 200_000, None, "{}") for i in range(FILLER)]
+    rows += [(tid, name, artist, "Album", 200_000, None, "{}") for tid, name, artist in NAMED_LAST]
+    import_sqlite(make_sqlite(tmp_path / "crowded.db", rows, []), db_url)
+    return db_url
+
+
+def test_a_track_named_what_was_typed_is_found_however_many_tracks_match(crowded_url):
+    """More tracks match "love" than the search ranks, and the ones named so come after the first
+    2,000 in the table: they are found by their name (NAMED_NOTE), the exact name first, and the
+    page says the search was capped."""
+    from db import engine
+
+    with engine.reader(crowded_url).connect() as c:
+        first = set(c.execute(sa.text("select track_id from tracks where search @@ to_tsquery('simple_unaccent', "
+                                      "'love:*') limit 2000")).scalars())
+    assert len(first) == 2000 and not first & {tid for tid, _, _ in NAMED_LAST}    # what made them missed
+    got = find(crowded_url, "love")
+    assert got["track_id"].tolist()[:3] == ["z_love", "z_love_accent", "z_lovely"]
+    assert got["candidates"].max() >= view.CANDIDATE_CAP
+    assert "the names starting with your words" in view.status_text(got, True, 1.0)
+    assert set(find(crowded_url, "lov")["track_id"].tolist()[:3]) == {"z_love", "z_love_accent", "z_lovely"}
+    assert find(crowded_url, "love me")["track_id"].tolist()[0] == "z_love_accent"
+    assert "z_love" not in set(find(crowded_url, "love -someone")["track_id"])   # exclusions still hold

@@ -342,6 +342,22 @@ def test_migration_0024_gives_the_upgraded_library_its_typo_fallback(upgraded):
         assert "Radiohead" in set(found.loc[found["match"] == "similar", "artist_name"]), side
 
 
+def test_migration_0025_indexes_the_upgraded_librarys_names_for_search(upgraded):
+    """0025 builds tracks_name_fold_idx over the tracks the previous release imported: every track's
+    folded name is in it, and a search by the start of a name finds the track by it."""
+    from db import queries, search
+
+    for side in ("a", "b"):
+        url = upgraded[side]
+        assert pg_rows(url, "select count(*) from pg_indexes where indexname = 'tracks_name_fold_idx'") == [(1,)], side
+        name = pg_rows(url, "select name from tracks order by track_id limit 1")[0][0]
+        with_index = pg_rows(url, "set enable_seqscan = off; select count(*) from tracks "
+                                  "where mtm_fold(name) collate \"C\" >= '' collate \"C\"")
+        assert with_index == pg_rows(url, "select count(*) from tracks"), side
+        found = queries.run("search_tracks", search.parse(name).params(51), url=url).df
+        assert name in set(found["name"]), side
+
+
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
     """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
     same export imported again (into a copy of A) adds no play and changes no figure."""

@@ -29,7 +29,10 @@ from ui.text import (
 )
 
 MARK_STYLE = "background: rgba(29, 185, 84, 0.35); color: inherit; border-radius: 2px; padding: 0 1px"
-CANDIDATE_CAP = 2000        # search_tracks ranks at most this many full-text matches
+CANDIDATE_CAP = 2000        # the searches rank this many full-text matches (db/sql/search.sql)
+# what a capped search ranks, by `what` (CANDIDATES_NOTE and NAMED_NOTE in db/sql/search.sql)
+CAPPED_TEXT = {"tracks": f"the best of the first {CANDIDATE_CAP:,} and of the names starting with your words",
+               "played items": f"the best of the {CANDIDATE_CAP:,} most streamed"}
 FUZZY_RATIO = 0.75          # a word this close to a query word is highlighted in a 'similar' result
 RANGE_ORDER = list(TIME_RANGE_LABELS.values())
 
@@ -272,7 +275,7 @@ def status_text(df: pd.DataFrame, truncated: bool, elapsed_ms: float, noun: str 
     text += f" in {elapsed_ms:,.1f} ms"
     capped = df["candidates"].dropna()
     if len(capped) and int(capped.max()) >= CANDIDATE_CAP:
-        text += f" · very many {what} match: the best of the first {CANDIDATE_CAP:,} are shown, type more to narrow down"
+        text += f" · very many {what} match: {CAPPED_TEXT[what]} are shown, type more to narrow down"
     elif truncated:
         text += " · the best are shown: type more to narrow down"
     return text

@@ -1,0 +1,9 @@
+-- The library search's candidates by name (db/sql/search.sql, NAMED_NOTE): the tracks whose folded
+-- name starts with what was typed, in name order, so the ones named exactly that come first. A very
+-- broad keystroke ranks only its first 2,000 full-text matches in table order; without this index a
+-- track named exactly what was typed was ranked only if it happened to be among them (on the bench's
+-- 100,600 tracks, "love" matches 4,977).
+--
+-- Byte order ("C") so that a prefix is one range of the index whatever the database's collation.
+-- 100,600 tracks: 1.4 MB, built in 0.25 s (a probe); the import maintains it with the others.
+create index if not exists tracks_name_fold_idx on tracks ((mtm_fold(name)) collate "C");
