@@ -397,6 +397,7 @@ def _plan_indexes(url: str, name: str, params: dict) -> set[str]:
 @pytest.mark.parametrize("text, index", [
     ("beyonce", "play_items_search_idx"),
     ("beyonce", "plays_z_totals_pkey"),          # its plays: one all-time row per result
+    ("be", "play_items_name_fold_idx"),          # the names starting with the words (NAMED_NOTE)
 ])
 def test_search_plays_can_use_its_indexes(played_db, text, index):
     assert index in _plan_indexes(played_db, "search_play_items", search.parse(text).params(51))
@@ -943,3 +944,37 @@ def test_play_items_are_stored_most_streamed_first(prolific_db):
     assert first == ["Zz Favourite A", "Zz Favourite B", "Zz Favourite C"]
     tops = streams_by_page(prolific_db)
     assert len(tops) > 10 and tops == sorted(tops, reverse=True)
+
+
+def _crowded_export(folder) -> str:
+    """2,100 works by "Lovers Orchestra" played twice each (they match "love" and are streamed most),
+    then a song named exactly "Love" and one named "Lové Me", played once each: the most streamed
+    2,000 matches of "love" are all works."""
+    start = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+    records = [data.record(start + dt.timedelta(minutes=7 * i + k), 60_000, f"Work {i:04d}", "Lovers Orchestra",
+                           album="Complete") for i in range(2100) for k in (0, 3)]
+    later = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    records += [data.record(later, 200_000, "Love", "Someone", album="Single"),
+                data.record(later + dt.timedelta(hours=1), 200_000, "Lové Me", "Other", album="Single")]
+    data.write(str(folder), "Streaming_History_Audio_2021-2024_crowded.json", records)
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def crowded_db(server_url, tmp_path_factory):
+    yield from _imported_db(server_url, tmp_path_factory, "mtm_search_crowded", lambda folder: [_crowded_export(folder)])
+
+
+def test_a_played_item_named_what_was_typed_is_found_however_many_items_match(crowded_db):
+    """More items match "love" than search ranks, and the two named so are the least streamed: they
+    are found by their name (NAMED_NOTE), the exact name first, and the page says the search was capped."""
+    first = {t for (t,) in pg_rows(crowded_db, "select track from play_items where search @@ "
+                                               "to_tsquery('simple_unaccent', 'love:*') limit 2000")}
+    assert len(first) == 2000 and not first & {"Love", "Lové Me"}       # what made them missed
+    df = find(crowded_db, "love")
+    assert names(df)[:2] == ["Love", "Lové Me"]
+    assert df["plays"].tolist()[:3] == [1, 1, 2]
+    assert df["candidates"].max() >= view.CANDIDATE_CAP
+    assert "the names starting with your words" in view.plays_status_text(df, True, 1.0)
+    assert names(find(crowded_db, "love me"))[0] == "Lové Me"
+    assert "Love" not in names(find(crowded_db, "love -someone"))          # exclusions still hold

@@ -358,6 +358,19 @@ def test_migration_0025_indexes_the_upgraded_librarys_names_for_search(upgraded)
         assert name in set(found["name"]), side
 
 
+def test_migration_0026_indexes_the_upgraded_played_items_names_for_search(upgraded):
+    """0026 builds play_items_name_fold_idx over the items the previous release imported: a search by
+    the start of a played item's name finds it."""
+    from db import queries, search
+
+    for side in ("a", "b"):
+        url = upgraded[side]
+        assert pg_rows(url, "select count(*) from pg_indexes where indexname = 'play_items_name_fold_idx'") == [(1,)], side
+        track = pg_rows(url, "select track from play_items where kind = 'music' order by item_key limit 1")[0][0]
+        found = queries.run("search_play_items", search.parse(track).params(51), url=url).df
+        assert track in set(found["name"]), side
+
+
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
     """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
     same export imported again (into a copy of A) adds no play and changes no figure."""

@@ -32,7 +32,7 @@ MARK_STYLE = "background: rgba(29, 185, 84, 0.35); color: inherit; border-radius
 CANDIDATE_CAP = 2000        # the searches rank this many full-text matches (db/sql/search.sql)
 # what a capped search ranks, by `what` (CANDIDATES_NOTE and NAMED_NOTE in db/sql/search.sql)
 CAPPED_TEXT = {"tracks": f"the best of the first {CANDIDATE_CAP:,} and of the names starting with your words",
-               "played items": f"the best of the {CANDIDATE_CAP:,} most streamed"}
+               "played items": f"the best of the {CANDIDATE_CAP:,} most streamed and of the names starting with your words"}
 FUZZY_RATIO = 0.75          # a word this close to a query word is highlighted in a 'similar' result
 RANGE_ORDER = list(TIME_RANGE_LABELS.values())
 

@@ -17,13 +17,14 @@
 --     played.
 -- 1,000 would have cut the p95 of each query by about a third, and was not taken.
 --
--- NAMED_NOTE: the library search ranks, besides those 2,000, the first 100 matches whose folded name
--- starts with the words typed (`named`: tracks_name_fold_idx, byte order, so the names equal to the
--- words come first; db/migrations/0025_tracks_name_prefix.sql). They are what the name bonus lifts
--- to the top, and without them a track named exactly what was typed was ranked only when it was
--- among the first 2,000 in table order. They are ranked first among equal scores. When fewer than
--- 2,000 tracks match, they are among the matches already and change nothing. Reading them costs
--- ~0.7 ms (EXPLAIN ANALYZE of "lo" on the bench library, a probe).
+-- NAMED_NOTE: both searches rank, besides those 2,000, the first 100 matches whose folded name
+-- starts with the words typed (`named`, in name order by byte, so the names equal to the words come
+-- first: tracks_name_fold_idx, db/migrations/0025_tracks_name_prefix.sql; play_items_name_fold_idx
+-- over an item's name as shown, mtm_play_item_name(), 0026). They are what the name bonus lifts to
+-- the top, and without them a track or played item named exactly what was typed was ranked only
+-- when it was among the 2,000. They are ranked first among equal scores. When fewer than 2,000 rows
+-- match, they are among the matches already and change nothing. Reading them costs ~0.7 ms (EXPLAIN
+-- ANALYZE of "lo" on the bench library, a probe).
 
 -- name: search_has_tracks
 -- Whether there is any track at all (the search page shows the empty state when not).
@@ -154,7 +155,8 @@ select exists (select 1 from play_items) as has_plays;
 -- episodes, audiobook chapters; db/migrations/0006_plays_search.sql): full-text matches (match = 'text',
 -- play_items_search_idx; track, episode or chapter name A, artist or show B, album or book C),
 -- ranked among the first 2,000 matching items in the table's order, which is most streamed first
--- (`candidates`; PLAY_ITEMS_ORDER in db/sql/plays_refresh.sql), and when under 5 results match, the
+-- (`candidates`, 2,000 or more = capped; PLAY_ITEMS_ORDER in db/sql/plays_refresh.sql), and the
+-- first 100 whose name starts with the words (NAMED_NOTE), and when under 5 results match, the
 -- typo-tolerant and Chinese/Japanese/Korean fallback (match = 'similar', play_items_search_trgm_idx,
 -- play_items_cjk_grams_idx; the closest among the first 500 similar items, so that a typo of a
 -- much-played artist's name stays fast).
@@ -173,22 +175,38 @@ select exists (select 1 from play_items) as has_plays;
 -- of an artist) tie and the most played comes first: when more than 2,000 items match, the 2,000
 -- ranked are the most streamed ones, and of equal ranks the 200 kept are the most streamed too.
 -- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
-with matched as (
+with named as (
+  -- the items whose name starts with the words, first by name (NAMED_NOTE)
+  select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search, i.ctid as pos
+  from play_items i
+  where mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)) collate "C" >= mtm_fold(:q) collate "C"
+    and mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)) collate "C" < (mtm_fold(:q) || chr(1114111)) collate "C"
+    and starts_with(mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)), mtm_fold(:q))
+    and i.search @@ to_tsquery('simple_unaccent', :tsq)
+  order by mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)) collate "C"
+  limit 100
+), matched as (
   -- the first 2,000 in the table's order, most streamed first (PLAY_ITEMS_ORDER in
   -- db/sql/plays_refresh.sql); of equal ranks below, the first in that order (ctid) are kept
   select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search, i.ctid as pos
   from play_items i
   where i.search @@ to_tsquery('simple_unaccent', :tsq)
   limit 2000
+), candidates as (
+  select m.*, 0 as named from matched m where m.item_key not in (select item_key from named)
+  union all
+  select n.*, 1 from named n
 ), ranked as (
-  select m.item_key, m.group_key, m.kind, m.track, m.artist, m.album, m.uri, count(*) over () as candidates,
-         ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_rank), 0)
-         + case when m.search @@ to_tsquery('simple_unaccent', :tsq_exact)   -- else 0 (EXACT_RANK_NOTE)
-                then ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_exact), 0)
-                else 0 end
-           as rank
-  from matched m
-  order by rank desc, m.pos
+  select r.*
+  from (select m.item_key, m.group_key, m.kind, m.track, m.artist, m.album, m.uri, m.pos, m.named,
+               count(*) over () as candidates,
+               ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_rank), 0)
+               + case when m.search @@ to_tsquery('simple_unaccent', :tsq_exact)   -- else 0 (EXACT_RANK_NOTE)
+                      then ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', m.search, to_tsquery('simple_unaccent', :tsq_exact), 0)
+                      else 0 end
+                 as rank
+        from candidates m) r
+  order by r.rank + r.named desc, r.pos
   limit 200
 ), fts_items as (
   select r.item_key, r.group_key, r.candidates, r.uri is not null as linked,
@@ -198,8 +216,7 @@ with matched as (
                 else 0 end
          + case when mtm_fold(coalesce(r.artist, '')) = mtm_fold(:q) then 1 else 0 end as score
   from ranked r
-  cross join lateral (select mtm_fold(case when r.kind = 'audiobook' and r.album is not null then r.album
-                                           else coalesce(r.track, '') end) as name offset 0) n   -- folded once
+  cross join lateral (select mtm_fold(mtm_play_item_name(r.kind, r.track, r.album)) as name offset 0) n   -- folded once
 ), fts as (
   select group_key, max(score) as score, max(candidates) as candidates,
          (array_agg(item_key order by score desc, linked desc, item_key))[1] as best
