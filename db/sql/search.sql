@@ -22,9 +22,10 @@
 -- first: tracks_name_fold_idx, db/migrations/0025_tracks_name_prefix.sql; play_items_name_fold_idx
 -- over an item's name as shown, mtm_play_item_name(), 0026). They are what the name bonus lifts to
 -- the top, and without them a track or played item named exactly what was typed was ranked only
--- when it was among the 2,000. They are ranked first among equal scores. When fewer than 2,000 rows
--- match, they are among the matches already and change nothing. Reading them costs ~0.7 ms (EXPLAIN
--- ANALYZE of "lo" on the bench library, a probe).
+-- when it was among the 2,000. When the 200 best ranks are kept, they count 1 more (the least name
+-- bonus they will get), as their final score does. When fewer than 2,000 rows match, they are among
+-- the matches already. Reading them costs ~0.4-0.7 ms (EXPLAIN ANALYZE of "lo" on the bench
+-- database, a probe).
 
 -- name: search_has_tracks
 -- Whether there is any track at all (the search page shows the empty state when not).
