@@ -978,3 +978,7 @@ def test_a_played_item_named_what_was_typed_is_found_however_many_items_match(cr
     assert "the names starting with your words" in view.plays_status_text(df, True, 1.0)
     assert names(find(crowded_db, "love me"))[0] == "Lové Me"
     assert "Love" not in names(find(crowded_db, "love -someone"))          # exclusions still hold
+
+
+def test_the_ranking_quality_bench_rewrites_the_plays_search_into_queries_that_run(plays_export_db):
+    test_search_queries.quality_variants_hold(plays_export_db, "search_play_items")

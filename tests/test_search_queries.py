@@ -644,3 +644,25 @@ def test_a_track_named_what_was_typed_is_found_however_many_tracks_match(crowded
     assert set(find(crowded_url, "lov")["track_id"].tolist()[:3]) == {"z_love", "z_love_accent", "z_lovely"}
     assert find(crowded_url, "love me")["track_id"].tolist()[0] == "z_love_accent"
     assert "z_love" not in set(find(crowded_url, "love -someone")["track_id"])   # exclusions still hold
+
+
+def quality_variants_hold(url: str, name: str) -> None:
+    """bench.search_quality ranks every match ("uncapped") and turns the name candidates off ("2,000
+    only") by rewriting the search `name`'s limits: each variant still runs and finds something, and
+    none scores above the uncapped one."""
+    from bench.search_quality import variant
+    from db import engine
+
+    params = search.parse("lo").params(51)
+    scores = {}
+    with engine.reader(url).connect() as c:
+        for how in ("uncapped", "served", "2,000 only"):
+            rows = c.execute(sa.text(variant(queries.get(name).sql, how)), params).mappings().fetchall()
+            scores[how] = [float(r["score"]) for r in rows]
+    assert scores["uncapped"], name
+    for how in ("served", "2,000 only"):
+        assert scores[how] and all(g <= b + 1e-4 for g, b in zip(scores[how], scores["uncapped"])), (name, how)
+
+
+def test_the_ranking_quality_bench_rewrites_the_library_search_into_queries_that_run(demo_url):
+    quality_variants_hold(demo_url, "search_tracks")
