@@ -15,7 +15,8 @@
 --   - library: 38% at 2,000, 17% at 1,000;
 --   - plays: 82% at 2,000, 75% at 1,000. Plays are most streamed first, so the cap drops the least
 --     played.
--- 1,000 would have cut the p95 of each query by about a third, and was not taken.
+-- 1,000 would have cut the p95 of each query by about a third, and was not taken. bench.search_quality
+-- measures what the caps cost (BENCHMARKS.md), with and without the name candidates below.
 --
 -- NAMED_NOTE: both searches rank, besides those 2,000, the first 100 matches whose folded name
 -- starts with the words typed (`named`, in name order by byte, so the names equal to the words come
