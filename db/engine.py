@@ -68,7 +68,7 @@ def _make(url: str, *, read_only: bool) -> Engine:
         options.append("-c default_transaction_read_only=on")
         # A sequential scan of a table larger than a quarter of shared_buffers (tracks at 100,000 rows)
         # otherwise starts where another scan of it is: a capped scan (search_tracks ranks the first
-        # 2,000 matches) then finds other rows each time, and reads pages outside the buffers instead
+        # 1,000 matches) then finds other rows each time, and reads pages outside the buffers instead
         # of the table's first pages, which stay cached.
         options.append("-c synchronize_seqscans=off")
     eng = sa.create_engine(

@@ -222,7 +222,7 @@ def test_reader_sessions_are_read_only_with_a_statement_timeout(demo_url):
         assert conn.execute(sa.text("show transaction_read_only")).scalar() == "on"
         assert conn.execute(sa.text("show statement_timeout")).scalar() not in ("0", "0ms")
         assert conn.execute(sa.text("select current_setting('application_name')")).scalar() == "mtm-reader"
-        # a capped scan (search_tracks' first 2,000 matches) finds the same rows every time
+        # a capped scan (search_tracks' first 1,000 matches) finds the same rows every time
         assert conn.execute(sa.text("show synchronize_seqscans")).scalar() == "off"
 
 

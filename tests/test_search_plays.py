@@ -397,7 +397,7 @@ def _plan_indexes(url: str, name: str, params: dict) -> set[str]:
 @pytest.mark.parametrize("text, index", [
     ("beyonce", "play_items_search_idx"),
     ("beyonce", "plays_z_totals_pkey"),          # its plays: one all-time row per result
-    ("be", "play_items_name_fold_idx"),          # the names starting with the words (NAMED_NOTE)
+    ("be", "play_items_name_fold_idx"),          # the names starting with the words (CANDIDATES_NOTE)
 ])
 def test_search_plays_can_use_its_indexes(played_db, text, index):
     assert index in _plan_indexes(played_db, "search_play_items", search.parse(text).params(51))
@@ -917,11 +917,11 @@ def prolific_db(server_url, tmp_path_factory):
 
 
 def test_search_in_plays_shows_the_most_played_of_an_artist_with_thousands_of_items(prolific_db):
-    """More items match than search ranks (2,000): the ones ranked are the most streamed
+    """More items match than search ranks in table order (1,000): the ones ranked are the most streamed
     (PLAY_ITEMS_ORDER), so the artist's favourites come first, most played first, as typed too."""
     for text in ("prolific", "prolific orch", "pr"):
         df = find(prolific_db, text)
-        assert df["candidates"].max() == 2000, text
+        assert df["candidates"].max() == view.CANDIDATE_CAP, text      # no name starts with the words
         assert names(df)[:3] == ["Zz Favourite A", "Zz Favourite B", "Zz Favourite C"], text
         assert df["plays"].tolist()[:4] == [5, 4, 3, 1], text
 
@@ -949,7 +949,7 @@ def test_play_items_are_stored_most_streamed_first(prolific_db):
 def _crowded_export(folder) -> str:
     """2,100 works by "Lovers Orchestra" played twice each (they match "love" and are streamed most),
     then a song named exactly "Love" and one named "Lové Me", played once each: the most streamed
-    2,000 matches of "love" are all works."""
+    matches of "love" in table order are all works."""
     start = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
     records = [data.record(start + dt.timedelta(minutes=7 * i + k), 60_000, f"Work {i:04d}", "Lovers Orchestra",
                            album="Complete") for i in range(2100) for k in (0, 3)]
@@ -967,10 +967,11 @@ def crowded_db(server_url, tmp_path_factory):
 
 def test_a_played_item_named_what_was_typed_is_found_however_many_items_match(crowded_db):
     """More items match "love" than search ranks, and the two named so are the least streamed: they
-    are found by their name (NAMED_NOTE), the exact name first, and the page says the search was capped."""
+    are found by their name (CANDIDATES_NOTE), the exact name first, and the page says the search was capped."""
     first = {t for (t,) in pg_rows(crowded_db, "select track from play_items where search @@ "
-                                               "to_tsquery('simple_unaccent', 'love:*') limit 2000")}
-    assert len(first) == 2000 and not first & {"Love", "Lové Me"}       # what made them missed
+                                               "to_tsquery('simple_unaccent', 'love:*') limit %s",
+                                   (view.CANDIDATE_CAP,))}
+    assert len(first) == view.CANDIDATE_CAP and not first & {"Love", "Lové Me"}       # what made them missed
     df = find(crowded_db, "love")
     assert names(df)[:2] == ["Love", "Lové Me"]
     assert df["plays"].tolist()[:3] == [1, 1, 2]

@@ -291,7 +291,7 @@ def test_search_can_use_its_full_text_index(demo_url):
 
 
 def test_search_reads_names_starting_with_the_words_from_their_index(demo_url):
-    """The capped search's candidates by name (NAMED_NOTE) are one range of tracks_name_fold_idx."""
+    """The capped search's candidates by name (CANDIDATES_NOTE) are one range of tracks_name_fold_idx."""
     assert {"tracks_search_idx", "tracks_name_fold_idx"} <= _plan_indexes(demo_url, "lo")
 
 
@@ -610,7 +610,7 @@ def test_the_fallback_follows_the_full_text_matches_without_repeating_them(tiny_
 # A library where more tracks match than the search ranks
 
 
-FILLER = 2100      # tracks matching "love" before the ones named so, more than search ranks (2,000)
+FILLER = 2100      # tracks matching "love" before the ones named so, more than search ranks in table order
 NAMED_LAST = [("z_love", "Love", "Someone"), ("z_love_accent", "Lové Me", "Other"),
               ("z_lovely", "Lovely Day", "Third")]
 
@@ -629,14 +629,14 @@ def crowded_url(db_url, tmp_path):
 
 def test_a_track_named_what_was_typed_is_found_however_many_tracks_match(crowded_url):
     """More tracks match "love" than the search ranks, and the ones named so come after the first
-    2,000 in the table: they are found by their name (NAMED_NOTE), the exact name first, and the
+    ones ranked in table order: they are found by their name (CANDIDATES_NOTE), the exact name first, and the
     page says the search was capped."""
     from db import engine
 
     with engine.reader(crowded_url).connect() as c:
         first = set(c.execute(sa.text("select track_id from tracks where search @@ to_tsquery('simple_unaccent', "
-                                      "'love:*') limit 2000")).scalars())
-    assert len(first) == 2000 and not first & {tid for tid, _, _ in NAMED_LAST}    # what made them missed
+                                      "'love:*') limit :n"), {"n": view.CANDIDATE_CAP}).scalars())
+    assert len(first) == view.CANDIDATE_CAP and not first & {tid for tid, _, _ in NAMED_LAST}   # what made them missed
     got = find(crowded_url, "love")
     assert got["track_id"].tolist()[:3] == ["z_love", "z_love_accent", "z_lovely"]
     assert got["candidates"].max() >= view.CANDIDATE_CAP
@@ -647,8 +647,8 @@ def test_a_track_named_what_was_typed_is_found_however_many_tracks_match(crowded
 
 
 def quality_variants_hold(url: str, name: str) -> None:
-    """bench.search_quality ranks every match ("uncapped") and turns the name candidates off ("2,000
-    only") by rewriting the search `name`'s limits: each variant still runs and finds something, and
+    """bench.search_quality ranks every match ("uncapped") and turns the name candidates off ("table
+    order only") by rewriting the search `name`'s limits: each variant still runs and finds something, and
     none scores above the uncapped one."""
     from bench.search_quality import variant
     from db import engine
@@ -656,11 +656,11 @@ def quality_variants_hold(url: str, name: str) -> None:
     params = search.parse("lo").params(51)
     scores = {}
     with engine.reader(url).connect() as c:
-        for how in ("uncapped", "served", "2,000 only"):
+        for how in ("uncapped", "served", "table order only"):
             rows = c.execute(sa.text(variant(queries.get(name).sql, how)), params).mappings().fetchall()
             scores[how] = [float(r["score"]) for r in rows]
     assert scores["uncapped"], name
-    for how in ("served", "2,000 only"):
+    for how in ("served", "table order only"):
         assert scores[how] and all(g <= b + 1e-4 for g, b in zip(scores[how], scores["uncapped"])), (name, how)
 
 

@@ -322,7 +322,7 @@ def test_migration_0021_reads_a_long_range_of_the_upgraded_database_right(upgrad
 
 
 def test_migration_0023_puts_the_upgraded_play_items_most_streamed_first(upgraded):
-    """search_play_items ranks the first 2,000 matching items in the table's order: 0023 wrote the
+    """search_play_items ranks the first matching items in the table's order: 0023 wrote the
     previous release's items back most streamed first (no row lost: test_upgrade_loses_no_row), as a
     fresh import writes them."""
     from tests.test_search_plays import streams_by_page

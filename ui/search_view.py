@@ -29,8 +29,8 @@ from ui.text import (
 )
 
 MARK_STYLE = "background: rgba(29, 185, 84, 0.35); color: inherit; border-radius: 2px; padding: 0 1px"
-CANDIDATE_CAP = 2000        # the searches rank this many full-text matches (db/sql/search.sql)
-# what a capped search ranks, by `what` (CANDIDATES_NOTE and NAMED_NOTE in db/sql/search.sql)
+CANDIDATE_CAP = 1000        # the searches rank this many matches in table order, and some by name
+# what a capped search ranks, by `what` (CANDIDATES_NOTE in db/sql/search.sql)
 CAPPED_TEXT = {"tracks": f"the best of the first {CANDIDATE_CAP:,} and of the names starting with your words",
                "played items": f"the best of the {CANDIDATE_CAP:,} most streamed and of the names starting with your words"}
 FUZZY_RATIO = 0.75          # a word this close to a query word is highlighted in a 'similar' result

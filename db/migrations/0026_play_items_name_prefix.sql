@@ -1,7 +1,8 @@
--- The plays search's candidates by name (db/sql/search.sql, NAMED_NOTE), as 0025 gave the library's:
--- the played items whose folded name starts with what was typed, in name order. A keystroke matching
--- more than 2,000 items ranks the 2,000 most streamed; an item named exactly what was typed but
--- played less than those was not ranked at all, though its name would put it first.
+-- The plays search's candidates by name (db/sql/search.sql, CANDIDATES_NOTE), as 0025 gave the
+-- library's: the played items whose folded name starts with what was typed, in name order. A broad
+-- keystroke ranks only its most streamed matches (until this release the 2,000 most streamed); an
+-- item named exactly what was typed but played less than those was not ranked at all, though its
+-- name would put it first.
 --
 -- An item's name as the search shows and scores it: an audiobook's title (its album), else the
 -- track or episode name.

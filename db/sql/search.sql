@@ -7,26 +7,25 @@
 -- than a ts_rank_cd. While a word is being typed no row has it whole, which made that second
 -- ts_rank_cd a third of a broad multi-word keystroke's time.
 --
--- CANDIDATES_NOTE: both searches rank the first 2,000 matching rows in table order (`matched`).
--- Ranking them is most of a broad keystroke's time, yet a smaller cap costs quality. On the
--- 100,600-track / 999,966-play bench database (a probe, 2026-12-06), for the keystrokes of
--- bench.search that match more than 500 rows, the share of the top 10 of a ranking of every match
--- that the results kept:
---   - library: 38% at 2,000, 17% at 1,000;
---   - plays: 82% at 2,000, 75% at 1,000. Plays are most streamed first, so the cap drops the least
---     played.
--- 1,000 would have cut the p95 of each query by about a third, and was not taken. bench.search_quality
--- measures what the caps cost (BENCHMARKS.md), with and without the name candidates below.
---
--- NAMED_NOTE: both searches rank, besides those 2,000, the first 100 matches whose folded name
--- starts with the words typed (`named`, in name order by byte, so the names equal to the words come
--- first: tracks_name_fold_idx, db/migrations/0025_tracks_name_prefix.sql; play_items_name_fold_idx
--- over an item's name as shown, mtm_play_item_name(), 0026). They are what the name bonus lifts to
--- the top, and without them a track or played item named exactly what was typed was ranked only
--- when it was among the 2,000. When the 200 best ranks are kept, they count 1 more (the least name
--- bonus they will get), as their final score does. When fewer than 2,000 rows match, they are among
--- the matches already. Reading them costs ~0.4-0.7 ms (EXPLAIN ANALYZE of "lo" on the bench
--- database, a probe).
+-- CANDIDATES_NOTE: a broad keystroke matches thousands of rows, and ranking them (two ts_rank_cd a
+-- row) is most of its time, so both searches rank two capped sets of candidates:
+--   - `matched`: the first 1,000 matching rows in table order (the library's import order; the
+--     plays' most streamed first, PLAY_ITEMS_ORDER in db/sql/plays_refresh.sql);
+--   - `named`: the first 500 matching rows whose folded name starts with the words typed, in name
+--     order by byte, so the names equal to the words come first (tracks_name_fold_idx, migration
+--     0025; play_items_name_fold_idx over an item's name as shown, mtm_play_item_name(), 0026).
+-- The name candidates are what the name bonus lifts to the top: without them a track or played
+-- item named exactly what was typed was ranked only when it happened to be in `matched`. When the
+-- 200 best ranks are kept, they count 1 more (the least name bonus they will get), as their final
+-- score does. When fewer than 1,000 rows match, every match is in `matched`, so `candidates` (how
+-- many were ranked) reaches 1,000 exactly when the search was capped.
+-- The split was chosen with bench.search_quality (BENCHMARKS.md), on the keystrokes of bench.search
+-- that match more than 2,000 rows: the share of the top 10's positions as good as a ranking of every
+-- match, library / plays, for (table order + by name) candidates:
+--   - 2,000 + 0: 53% / 73%;  2,000 + 100: 62% / 75%;  2,000 + 300: 76% / 90%;
+--   - 1,000 + 300: 74% / 88%;  1,000 + 500: 79% / 91%;  1,000 + 800: 82% / 94%;  1,500 + 500: 80% / 92%.
+-- 1,000 + 500 ranks a quarter fewer rows than 2,000 + 100 and was no slower in interleaved runs of
+-- every keystroke (a probe: p95 search_tracks 19.4 -> 16.9 ms, search_play_items 17.7 -> 15.4 ms).
 
 -- name: search_has_tracks
 -- Whether there is any track at all (the search page shows the empty state when not).
@@ -41,9 +40,9 @@ select exists (select 1 from tracks) as has_tracks;
 -- match), :q the words looked for as typed (bonus for a track name or artist equal to them, a name
 -- starting with them).
 -- Full-text matches (match = 'text', tracks_search_idx) rank by ts_rank_cd with name (A) above
--- artist (B) above album (C). A very broad query (a single letter) is ranked among its first 2,000
--- matching tracks and the first 100 whose name starts with the words (NAMED_NOTE) only, so it stays
--- fast; `candidates` says how many were ranked (2,000 or more = capped).
+-- artist (B) above album (C). A broad query is ranked among its first 1,000 matching tracks and the
+-- first 500 whose name starts with the words only (CANDIDATES_NOTE), so it stays fast; `candidates`
+-- says how many were ranked (1,000 or more = capped).
 -- When there are fewer than 5 full-text matches, the fallback follows as match = 'similar',
 -- closest first among the first 500 such tracks (so that a typo of an artist with thousands of
 -- tracks stays fast): tracks whose folded text has a word similar to :fuzzy (pg_trgm word similarity
@@ -53,7 +52,7 @@ select exists (select 1 from tracks) as has_tracks;
 -- link, and the raw_json album images (the page picks the smallest).
 -- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with named as (
-  -- the matches whose name starts with the words, first by name (NAMED_NOTE)
+  -- the matches whose name starts with the words, first by name (CANDIDATES_NOTE)
   select t.track_id, t.name, t.artist_name, t.search
   from tracks t
   where mtm_fold(t.name) collate "C" >= mtm_fold(:q) collate "C"
@@ -61,12 +60,12 @@ with named as (
     and starts_with(mtm_fold(t.name), mtm_fold(:q))
     and t.search @@ to_tsquery('simple_unaccent', :tsq)
   order by mtm_fold(t.name) collate "C"
-  limit 100
+  limit 500
 ), matched as (
   select t.track_id, t.name, t.artist_name, t.search
   from tracks t
   where t.search @@ to_tsquery('simple_unaccent', :tsq)
-  limit 2000
+  limit 1000
 ), candidates as (
   select m.*, 0 as named from matched m where m.track_id not in (select track_id from named)
   union all
@@ -156,9 +155,9 @@ select exists (select 1 from play_items) as has_plays;
 -- and ranking as search_tracks, over play_items (one row per distinct played item: tracks, podcast
 -- episodes, audiobook chapters; db/migrations/0006_plays_search.sql): full-text matches (match = 'text',
 -- play_items_search_idx; track, episode or chapter name A, artist or show B, album or book C),
--- ranked among the first 2,000 matching items in the table's order, which is most streamed first
--- (`candidates`, 2,000 or more = capped; PLAY_ITEMS_ORDER in db/sql/plays_refresh.sql), and the
--- first 100 whose name starts with the words (NAMED_NOTE), and when under 5 results match, the
+-- ranked among the first 1,000 matching items in the table's order, which is most streamed first,
+-- and the first 500 whose name starts with the words (CANDIDATES_NOTE; `candidates`, 1,000 or more
+-- = capped), and when under 5 results match, the
 -- typo-tolerant and Chinese/Japanese/Korean fallback (match = 'similar', play_items_search_trgm_idx,
 -- play_items_cjk_grams_idx; the closest among the first 500 similar items, so that a typo of a
 -- much-played artist's name stays fast).
@@ -174,11 +173,12 @@ select exists (select 1 from play_items) as has_plays;
 -- stream), first_played and last_played (its first and last play; timestamptz, the page shows them
 -- in the user's time zone), from its all-time row of plays_z_totals (its primary key; null
 -- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
--- of an artist) tie and the most played comes first: when more than 2,000 items match, the 2,000
--- ranked are the most streamed ones, and of equal ranks the 200 kept are the most streamed too.
+-- of an artist) tie and the most played comes first: when more than 1,000 items match, the ones
+-- ranked are the 1,000 most streamed and up to 500 by name, and of equal ranks the 200 kept are the
+-- most streamed.
 -- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with named as (
-  -- the items whose name starts with the words, first by name (NAMED_NOTE)
+  -- the items whose name starts with the words, first by name (CANDIDATES_NOTE)
   select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search, i.ctid as pos
   from play_items i
   where mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)) collate "C" >= mtm_fold(:q) collate "C"
@@ -186,14 +186,14 @@ with named as (
     and starts_with(mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)), mtm_fold(:q))
     and i.search @@ to_tsquery('simple_unaccent', :tsq)
   order by mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)) collate "C"
-  limit 100
+  limit 500
 ), matched as (
-  -- the first 2,000 in the table's order, most streamed first (PLAY_ITEMS_ORDER in
+  -- the first 1,000 in the table's order, most streamed first (PLAY_ITEMS_ORDER in
   -- db/sql/plays_refresh.sql); of equal ranks below, the first in that order (ctid) are kept
   select i.item_key, i.group_key, i.kind, i.track, i.artist, i.album, i.uri, i.search, i.ctid as pos
   from play_items i
   where i.search @@ to_tsquery('simple_unaccent', :tsq)
-  limit 2000
+  limit 1000
 ), candidates as (
   select m.*, 0 as named from matched m where m.item_key not in (select item_key from named)
   union all
