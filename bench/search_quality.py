@@ -3,7 +3,7 @@
     python -m bench.search_quality [--no-write]
 
 Each search ranks at most 1,000 of its full-text matches in table order (the library's first, the
-plays' most streamed) and the first 500 whose name starts with the words typed (CANDIDATES_NOTE in
+plays' most streamed) and the first 300 whose name starts with the words typed (CANDIDATES_NOTE in
 db/sql/search.sql), and keeps the 200 best of those before it adds the name bonuses. For every
 keystroke of bench.search's queries that matches more than 2,000 rows, this compares the top 10
 each search returns with the top 10 of the same query ranking every match (no cap: the baseline,
@@ -27,7 +27,7 @@ from bench.search import PAGE_SIZE, TYPED, keystrokes
 
 TOP = 10
 CAP = 2000             # keystrokes matching more than this many rows are compared
-MATCHED, NAMED = 1000, 500    # the searches' two candidate limits (CANDIDATES_NOTE)
+MATCHED, NAMED = 1000, 300    # the searches' two candidate limits (CANDIDATES_NOTE)
 QUERIES = ("search_tracks", "search_play_items")
 TOLERANCE = 1e-4       # scores come rounded to 4 decimals
 

@@ -11,7 +11,7 @@
 -- row) is most of its time, so both searches rank two capped sets of candidates:
 --   - `matched`: the first 1,000 matching rows in table order (the library's import order; the
 --     plays' most streamed first, PLAY_ITEMS_ORDER in db/sql/plays_refresh.sql);
---   - `named`: the first 500 matching rows whose folded name starts with the words typed, in name
+--   - `named`: the first 300 matching rows whose folded name starts with the words typed, in name
 --     order by byte, so the names equal to the words come first (tracks_name_fold_idx, migration
 --     0025; play_items_name_fold_idx over an item's name as shown, mtm_play_item_name(), 0026).
 -- The name candidates are what the name bonus lifts to the top: without them a track or played
@@ -24,8 +24,13 @@
 -- match, library / plays, for (table order + by name) candidates:
 --   - 2,000 + 0: 53% / 73%;  2,000 + 100: 62% / 75%;  2,000 + 300: 76% / 90%;
 --   - 1,000 + 300: 74% / 88%;  1,000 + 500: 79% / 91%;  1,000 + 800: 82% / 94%;  1,500 + 500: 80% / 92%.
--- 1,000 + 500 ranks a quarter fewer rows than 2,000 + 100 and was no slower in interleaved runs of
--- every keystroke (a probe: p95 search_tracks 19.4 -> 16.9 ms, search_play_items 17.7 -> 15.4 ms).
+-- The first result was as good at 58% / 89% of the keystrokes for 2,000 + 0, 72% / 89% for 2,000 +
+-- 100 and 84% / 89% for 1,000 + 300. Name candidates are read in name order, each from its own heap
+-- page, with no read-ahead: cold from the disk, 28 keystrokes of bench.search's queries took the
+-- library 529 ms at 2,000 + 100, 501 ms at 1,000 + 300 and 576 ms at 1,000 + 500 (a probe, median of
+-- 3, the OS page cache dropped each time). 1,000 + 300 was taken: better than 2,000 + 100 in
+-- quality, and faster warm (interleaved runs of every keystroke, a probe: p95 search_tracks 21.1 ->
+-- 16.1 ms, search_play_items 18.9 -> 15.3 ms) and cold.
 
 -- name: search_has_tracks
 -- Whether there is any track at all (the search page shows the empty state when not).
@@ -41,7 +46,7 @@ select exists (select 1 from tracks) as has_tracks;
 -- starting with them).
 -- Full-text matches (match = 'text', tracks_search_idx) rank by ts_rank_cd with name (A) above
 -- artist (B) above album (C). A broad query is ranked among its first 1,000 matching tracks and the
--- first 500 whose name starts with the words only (CANDIDATES_NOTE), so it stays fast; `candidates`
+-- first 300 whose name starts with the words only (CANDIDATES_NOTE), so it stays fast; `candidates`
 -- says how many were ranked (1,000 or more = capped).
 -- When there are fewer than 5 full-text matches, the fallback follows as match = 'similar',
 -- closest first among the first 500 such tracks (so that a typo of an artist with thousands of
@@ -60,7 +65,7 @@ with named as (
     and starts_with(mtm_fold(t.name), mtm_fold(:q))
     and t.search @@ to_tsquery('simple_unaccent', :tsq)
   order by mtm_fold(t.name) collate "C"
-  limit 500
+  limit 300
 ), matched as (
   select t.track_id, t.name, t.artist_name, t.search
   from tracks t
@@ -156,7 +161,7 @@ select exists (select 1 from play_items) as has_plays;
 -- episodes, audiobook chapters; db/migrations/0006_plays_search.sql): full-text matches (match = 'text',
 -- play_items_search_idx; track, episode or chapter name A, artist or show B, album or book C),
 -- ranked among the first 1,000 matching items in the table's order, which is most streamed first,
--- and the first 500 whose name starts with the words (CANDIDATES_NOTE; `candidates`, 1,000 or more
+-- and the first 300 whose name starts with the words (CANDIDATES_NOTE; `candidates`, 1,000 or more
 -- = capped), and when under 5 results match, the
 -- typo-tolerant and Chinese/Japanese/Korean fallback (match = 'similar', play_items_search_trgm_idx,
 -- play_items_cjk_grams_idx; the closest among the first 500 similar items, so that a typo of a
@@ -174,7 +179,7 @@ select exists (select 1 from play_items) as has_plays;
 -- in the user's time zone), from its all-time row of plays_z_totals (its primary key; null
 -- until the plays rollups are built). Unlike search_tracks, ranks are not normalised by length, so equal matches (every track
 -- of an artist) tie and the most played comes first: when more than 1,000 items match, the ones
--- ranked are the 1,000 most streamed and up to 500 by name, and of equal ranks the 200 kept are the
+-- ranked are the 1,000 most streamed and up to 300 by name, and of equal ranks the 200 kept are the
 -- most streamed.
 -- example: {"tsq": "'radiohaed':*", "tsq_rank": "'radiohaed':*", "tsq_exact": "'radiohaed'", "q": "radiohaed", "fuzzy": "radiohaed", "infix": "", "min_seconds": 30, "limit": 51}
 with named as (
@@ -186,7 +191,7 @@ with named as (
     and starts_with(mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)), mtm_fold(:q))
     and i.search @@ to_tsquery('simple_unaccent', :tsq)
   order by mtm_fold(mtm_play_item_name(i.kind, i.track, i.album)) collate "C"
-  limit 500
+  limit 300
 ), matched as (
   -- the first 1,000 in the table's order, most streamed first (PLAY_ITEMS_ORDER in
   -- db/sql/plays_refresh.sql); of equal ranks below, the first in that order (ctid) are kept
