@@ -22,7 +22,7 @@ import statistics
 import sqlalchemy as sa
 
 from bench.common import write_section
-from bench.dataset import ensure
+from bench.dataset import describe, ensure
 from bench.search import PAGE_SIZE, TYPED, keystrokes
 
 TOP = 10
@@ -53,7 +53,8 @@ def as_good(got: list[float], best: list[float]) -> int:
 
 
 def measure(url: str) -> dict:
-    """{query: {"keystrokes": [...], "matches": [...], how: (positions as good, positions, firsts as good)}}."""
+    """{query: {"keystrokes": [typed], "matches": [rows matched], how: [positions as good, positions,
+    first results as good]}} for how in "served" and "table order only"."""
     from db import engine, queries, search
 
     typed = sorted({k for texts in TYPED.values() for t in texts for k in keystrokes(t)})
@@ -94,8 +95,7 @@ def render(found: dict, shape: str) -> str:
              f"characters on of its {sum(len(t) for t in TYPED.values())} queries).", "",
              f"| query | keystrokes over {CAP:,} matches | median matches | top {TOP} as good as uncapped: the "
              f"{MATCHED:,} in table order alone | as served (with the name candidates) | first result as good: the "
-             f"{MATCHED:,} alone | "
-             "as served |",
+             f"{MATCHED:,} alone | as served |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, got in found.items():
         n = len(got["keystrokes"])
@@ -110,8 +110,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    from bench.dataset import describe
-
     url = ensure()
     body = render(measure(url), describe(url))
     print(body)
