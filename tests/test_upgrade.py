@@ -343,17 +343,14 @@ def test_migration_0024_gives_the_upgraded_library_its_typo_fallback(upgraded):
 
 
 def test_migration_0025_indexes_the_upgraded_librarys_names_for_search(upgraded):
-    """0025 builds tracks_name_fold_idx over the tracks the previous release imported: every track's
-    folded name is in it, and a search by the start of a name finds the track by it."""
+    """0025 builds tracks_name_fold_idx over the tracks the previous release imported, and a search
+    by the start of a track's name finds it."""
     from db import queries, search
 
     for side in ("a", "b"):
         url = upgraded[side]
         assert pg_rows(url, "select count(*) from pg_indexes where indexname = 'tracks_name_fold_idx'") == [(1,)], side
         name = pg_rows(url, "select name from tracks order by track_id limit 1")[0][0]
-        with_index = pg_rows(url, "set enable_seqscan = off; select count(*) from tracks "
-                                  "where mtm_fold(name) collate \"C\" >= '' collate \"C\"")
-        assert with_index == pg_rows(url, "select count(*) from tracks"), side
         found = queries.run("search_tracks", search.parse(name).params(51), url=url).df
         assert name in set(found["name"]), side
 
