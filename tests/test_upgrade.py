@@ -342,30 +342,22 @@ def test_migration_0024_gives_the_upgraded_library_its_typo_fallback(upgraded):
         assert "Radiohead" in set(found.loc[found["match"] == "similar", "artist_name"]), side
 
 
-def test_migration_0025_indexes_the_upgraded_librarys_names_for_search(upgraded):
-    """0025 builds tracks_name_fold_idx over the tracks the previous release imported, and a search
-    by the start of a track's name finds it."""
+@pytest.mark.parametrize("index, query, first_name", [
+    ("tracks_name_fold_idx", "search_tracks", "select name from tracks order by track_id limit 1"),              # 0025
+    ("play_items_name_fold_idx", "search_play_items",                                                             # 0026
+     "select track from play_items where kind = 'music' order by item_key limit 1"),
+])
+def test_migrations_0025_and_0026_index_the_upgraded_names_for_search(upgraded, index, query, first_name):
+    """0025 and 0026 build the name indexes over the tracks and played items the previous release
+    imported, and a search by a name finds its row."""
     from db import queries, search
 
     for side in ("a", "b"):
         url = upgraded[side]
-        assert pg_rows(url, "select count(*) from pg_indexes where indexname = 'tracks_name_fold_idx'") == [(1,)], side
-        name = pg_rows(url, "select name from tracks order by track_id limit 1")[0][0]
-        found = queries.run("search_tracks", search.parse(name).params(51), url=url).df
+        assert pg_rows(url, "select count(*) from pg_indexes where indexname = %s", (index,)) == [(1,)], side
+        name = pg_rows(url, first_name)[0][0]
+        found = queries.run(query, search.parse(name).params(51), url=url).df
         assert name in set(found["name"]), side
-
-
-def test_migration_0026_indexes_the_upgraded_played_items_names_for_search(upgraded):
-    """0026 builds play_items_name_fold_idx over the items the previous release imported: a search by
-    the start of a played item's name finds it."""
-    from db import queries, search
-
-    for side in ("a", "b"):
-        url = upgraded[side]
-        assert pg_rows(url, "select count(*) from pg_indexes where indexname = 'play_items_name_fold_idx'") == [(1,)], side
-        track = pg_rows(url, "select track from play_items where kind = 'music' order by item_key limit 1")[0][0]
-        found = queries.run("search_play_items", search.parse(track).params(51), url=url).df
-        assert track in set(found["name"]), side
 
 
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
