@@ -208,7 +208,7 @@ def list_blocks(at) -> dict[str, list[str]]:
             for element in at.get("html") for title, lines in _LIST.findall(element.proto.body)}
 
 
-_TABLE = re.compile(r'<div class="mtm-table"><table><thead><tr>(.*?)</tr></thead><tbody>(.*?)</tbody></table></div>')
+_TABLE = re.compile(r'<div class="mtm-table[^"]*"><table><thead><tr>(.*?)</tr></thead><tbody>(.*?)</tbody></table></div>')
 _HEAD = re.compile(r"<th[^>]*>(.*?)</th>")
 _ROW = re.compile(r"<tr>(.*?)</tr>")
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>")

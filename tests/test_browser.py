@@ -404,6 +404,13 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         assert table.locator("th").first.inner_text() == "Rank"
         bars = table.locator("td.bar").evaluate_all("cells => cells.map(c => getComputedStyle(c).backgroundImage)")
         assert len(bars) == 25 and all("linear-gradient" in b for b in bars)
+        # numbers right aligned, names and times left (the table's own rules, ui.tables._column_rules)
+        heads = table.locator("th").all_inner_texts()
+        aligned = table.locator("tbody tr").first.locator("td").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c).textAlign)")
+        align = dict(zip(heads, aligned))
+        assert align["Rank"] == align["Plays"] == align["Skip rate"] == "right"
+        assert align["Track or episode"] in ("left", "start") and align["First play"] in ("left", "start")
         assert charts_drawn(page) == 0
         assert main.locator('[data-testid="stDownloadButton"]').count() == 1
         section_button(page, "Over time").click()

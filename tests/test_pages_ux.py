@@ -102,6 +102,19 @@ def test_a_static_table_shows_what_the_data_grid_shows():
     assert "100.0%" in body and "0.2%" in body                               # 1,234 fills its bar, 2 a sliver
 
 
+def test_a_static_tables_alignment_rules_reach_only_tables_of_its_columns():
+    """table_html aligns columns by rules on a class named for its columns' kinds: two tables of the
+    same columns share it, a table of other columns gets another, and only numeric columns are
+    right aligned."""
+    same = tables.table_html(RAW.head(1), kinds={"plays": "bar"})
+    other = tables.table_html(RAW[["plays", "name"]], kinds={"plays": "bar"})
+    name = re.search(r'class="mtm-table (mtm-cols-\w+)"', same).group(1)
+    assert name in tables.table_html(RAW.tail(1), kinds={"plays": "bar"})
+    assert name not in other and 'class="mtm-table mtm-cols-nx"' in other
+    right = re.search(r"\}([^{}]*)\{text-align:right", other).group(1)
+    assert right == ".mtm-cols-nx :is(td,th):nth-child(1)"
+
+
 def test_missing_text_shows_blank_and_a_list_in_a_cell_stays():
     raw = pd.DataFrame({"name": ["Song", None, float("nan"), pd.NA, ["a", "b"]]}, dtype=object)
     assert tables.shown_frame(raw)["name"].tolist()[:4] == ["Song", "", "", ""]

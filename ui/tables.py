@@ -156,34 +156,41 @@ def _typed_column(kind: str, title: str, help_text: str | None, top: float = 1.0
 def _blank(value) -> bool:
     """A missing value (None, NaN, NaT, pd.NA): shown as an empty cell. A list or an array in a cell
     is a value, never missing."""
-    return value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    if value is None:
+        return True
+    if isinstance(value, (str, int)):        # never missing (bool is an int); most cells: no pandas call
+        return False
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
+
+
+def shown_column(values: pd.Series, kind: str) -> pd.Series:
+    """One column as the table shows it (shown_frame): numbers as floats (PostgreSQL numerics arrive
+    as Decimal), minutes and other measures rounded, weekdays by name, text without None."""
+    if kind in ("count", "year"):
+        return pd.to_numeric(values, errors="coerce").round().astype("Int64")
+    if kind in ("minutes", "bar"):
+        return pd.to_numeric(values, errors="coerce").astype("float64").round(0)
+    if kind == "number":
+        return pd.to_numeric(values, errors="coerce").astype("float64").round(1)
+    if kind == "percent":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if kind == "weekday":
+        return pd.to_numeric(values, errors="coerce").map(WEEKDAY_NAMES).fillna("")
+    if kind == "kind":
+        return values.map(lambda v: KIND_NAMES.get(v, "" if v is None else str(v)))
+    if kind == "text":
+        return values.map(lambda v: "" if _blank(v) else v)
+    return values
 
 
 def shown_frame(df: pd.DataFrame, kinds: dict | None = None, hide=()) -> pd.DataFrame:
-    """`df` as the table shows it: numbers as floats (PostgreSQL numerics arrive as Decimal), minutes
-    and other measures rounded, weekdays by name, text without None. Dates and times stay as they
-    are (DateColumn and DatetimeColumn format them). Hidden columns stay in the frame (ids a test or a
-    selection may need); the column config hides them."""
+    """`df` as the table shows it (shown_column). Dates and times stay as they are (DateColumn and
+    DatetimeColumn format them). Hidden columns stay in the frame (ids a test or a selection may
+    need); the column config hides them."""
     out = df.copy()
     for col in out.columns:
-        if _hidden(col, hide):
-            continue
-        kind = _kind(col, kinds)
-        values = out[col]
-        if kind in ("count", "year"):
-            out[col] = pd.to_numeric(values, errors="coerce").round().astype("Int64")
-        elif kind in ("minutes", "bar"):
-            out[col] = pd.to_numeric(values, errors="coerce").astype("float64").round(0)
-        elif kind == "number":
-            out[col] = pd.to_numeric(values, errors="coerce").astype("float64").round(1)
-        elif kind == "percent":
-            out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
-        elif kind == "weekday":
-            out[col] = pd.to_numeric(values, errors="coerce").map(WEEKDAY_NAMES).fillna("")
-        elif kind == "kind":
-            out[col] = values.map(lambda v: KIND_NAMES.get(v, "" if v is None else str(v)))
-        elif kind == "text":
-            out[col] = values.map(lambda v: "" if _blank(v) else v)
+        if not _hidden(col, hide):
+            out[col] = shown_column(out[col], _kind(col, kinds))
     return out
 
 
@@ -238,14 +245,12 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
 # scrolling or resizing, and the browser mounts an HTML table in clearly less time than the data
 # grid (bench.elements, BENCHMARKS.md: "top_list_html" against "top_list_dataframe").
 BAR_COLOUR = "rgba(29, 185, 84, 0.28)"          # the theme's primary colour (Spotify green), light
-TABLE_STYLE = (
-    "<style>.mtm-table{overflow-x:auto}.mtm-table table{width:100%;border-collapse:collapse;font-size:0.875rem;"
+TABLE_CSS = (
+    ".mtm-table{overflow-x:auto}.mtm-table table{width:100%;border-collapse:collapse;font-size:0.875rem;"
     "line-height:1.4}.mtm-table th{font-weight:600;white-space:nowrap;opacity:0.75;text-align:left}"
     ".mtm-table th,.mtm-table td{padding:0.3rem 0.6rem;border-bottom:1px solid rgba(128,128,128,0.2);"
     "vertical-align:top}.mtm-table td{overflow-wrap:anywhere}"
-    ".mtm-table .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    ".mtm-table .bar{min-width:7rem}.mtm-table .time{white-space:nowrap}</style>")
-_NUM, _BAR, _TIME = ' class="num"', ' class="num bar"', ' class="time"'
+    ".mtm-table .bar{min-width:7rem}")
 _NUMERIC = ("count", "minutes", "bar", "year", "number", "percent")
 _TIMES = ("datetime", "date", "month")
 
@@ -276,33 +281,49 @@ def table_html(df: pd.DataFrame, headers: dict | None = None, kinds: dict | None
     """`df` as one HTML table (STATIC_TABLE_NOTE): the headers and formats of `shape`, numbers right
     aligned, a "bar" column's cells with a bar from 0 to the column's largest value, a "link" column
     as "Open ↗" where the value is a Spotify link (text.spotify_link; else blank). Every text is
-    escaped: names show as typed, never as HTML."""
-    frame = shown_frame(df, kinds, hide)
-    columns = [c for c in frame.columns if not _hidden(c, hide)]
-    col_kinds = {c: _kind(c, kinds) for c in columns}
-    tops = {c: _bar_top(frame[c]) for c in columns if col_kinds[c] == "bar"}
-    head = "".join(f'<th scope="col"{_NUM if col_kinds[c] in _NUMERIC else ""}>{html.escape(header(c, headers))}</th>'
-                   for c in columns)
+    escaped: names show as typed, never as HTML. Columns are aligned by the table's own style
+    (_column_rules), not by an attribute on each of its cells: fewer attributes for the browser to
+    sanitise and match (st.html sanitises its HTML before drawing it)."""
+    columns = [c for c in df.columns if not _hidden(c, hide)]
+    col_kinds = [_kind(c, kinds) for c in columns]
+    shown = [shown_column(df[c], kind) for c, kind in zip(columns, col_kinds)]
+    tops = [_bar_top(values) if kind == "bar" else 1.0 for values, kind in zip(shown, col_kinds)]
+    name, rules = _column_rules(col_kinds)
+    head = "".join(f'<th scope="col">{html.escape(header(c, headers))}</th>' for c in columns)
     rows = []
-    for record in frame[columns].itertuples(index=False, name=None):
+    for record in zip(*(values.tolist() for values in shown)):
         cells = []
-        for c, value in zip(columns, record):
-            kind = col_kinds[c]
+        for value, kind, top in zip(record, col_kinds, tops):
             if kind == "link":
                 url = text.spotify_link(value)
-                shown = (f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">Open ↗</a>'
-                         if url else "")
+                cells.append(f'<td><a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">Open ↗</a></td>'
+                             if url else "<td></td>")
+            elif kind == "bar" and not _blank(value):
+                share = max(0.0, min(100.0, float(value) / top * 100))
+                cells.append(f'<td class="bar" style="background:linear-gradient(to right,{BAR_COLOUR} {share:.1f}%,'
+                             f'transparent {share:.1f}%)">{html.escape(cell_text(value, kind))}</td>')
             else:
-                shown = html.escape(cell_text(value, kind))
-            attrs = _BAR if kind == "bar" else _NUM if kind in _NUMERIC else _TIME if kind in _TIMES else ""
-            if kind == "bar" and not _blank(value):
-                share = max(0.0, min(100.0, float(value) / tops[c] * 100))
-                attrs += (f' style="background:linear-gradient(to right,{BAR_COLOUR} {share:.1f}%,'
-                          f'transparent {share:.1f}%)"')
-            cells.append(f"<td{attrs}>{shown}</td>")
+                cells.append(f"<td>{html.escape(cell_text(value, kind))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (TABLE_STYLE + '<div class="mtm-table"><table><thead><tr>' + head + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></div>")
+    return (f'<style>{TABLE_CSS}{rules}</style><div class="mtm-table {name}"><table><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _column_rules(col_kinds: list[str]) -> tuple[str, str]:
+    """(class, CSS rules) aligning a table's columns by their kinds: numbers right aligned in tabular
+    figures, times unbroken. The class names the kinds' sequence, so two tables of the same columns
+    share one set of rules and tables of other columns are not touched by it."""
+    letters = "".join("n" if kind in _NUMERIC else "t" if kind in _TIMES else "x" for kind in col_kinds)
+    name = f"mtm-cols-{letters}"
+    numeric = [i + 1 for i, letter in enumerate(letters) if letter == "n"]
+    times = [i + 1 for i, letter in enumerate(letters) if letter == "t"]
+    rules = []
+    if numeric:
+        rules.append(",".join(f".{name} :is(td,th):nth-child({i})" for i in numeric)
+                     + "{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}")
+    if times:
+        rules.append(",".join(f".{name} td:nth-child({i})" for i in times) + "{white-space:nowrap}")
+    return name, "".join(rules)
 
 
 def show_list(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None, hide=(),
