@@ -672,6 +672,28 @@ def test_two_periods_count_new_and_dropped_artists_in_their_expanders_like_panda
     assert at.session_state["data-plays_new"] and at.session_state["data-plays_dropped"]
 
 
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_two_periods_table_ranks_the_artists_of_both_periods_like_pandas(plays_url, plays, tz):
+    """The comparison (one HTML table, ui.tables.show_list): every artist in the top 20 of A or B by
+    plays (30 s or more, music, local days), ranked by plays in B, with its plays in each period."""
+    at = run({"tz": tz, "from": "2025-06-01", "to": "2025-12-31"}, section="Two periods",
+             inputs={"plays_compare_with": "year"})
+    df = data.local(plays, tz)
+    df = df[(df["kind"] == "music") & (df["ms_played"] >= 30000)]
+    a = df[(df["day"] >= D(2024, 6, 1)) & (df["day"] <= D(2024, 12, 31))]["artist"].value_counts()
+    b = df[(df["day"] >= D(2025, 6, 1)) & (df["day"] <= D(2025, 12, 31))]["artist"].value_counts()
+    rank_a, rank_b = a.rank(method="min", ascending=False), b.rank(method="min", ascending=False)
+    expected = set(rank_a[rank_a <= 20].index) | set(rank_b[rank_b <= 20].index)
+    [table] = html_tables(at)
+    assert list(table.columns[:5]) == ["Rank in B", "Rank in A", "Artist", "Plays in B", "Plays in A"]
+    assert set(table["Artist"]) == expected and not at.dataframe
+    for row in table.itertuples(index=False):
+        assert row[3] == (f"{b[row[2]]:,}" if row[2] in b else "0") and row[4] == (f"{a[row[2]]:,}" if row[2] in a else "0")
+        assert row[0] == (f"{int(rank_b[row[2]]):,}" if row[2] in b else "")
+    ranks_b = [int(r.replace(",", "")) for r in table["Rank in B"] if r]
+    assert ranks_b == sorted(ranks_b) and ranks_b[0] == 1
+
+
 def test_two_periods_compare_the_pages_dates_with_the_period_before_unless_told_otherwise(plays_url):
     """B is the page's dates; A is the period of the same length before them, or the same dates a
     year earlier, or dates picked (the only time the section shows a date picker of its own)."""

@@ -47,7 +47,8 @@ def render(s: Settings) -> None:
         table = view.compare_table(cmp).drop(columns=["change", "status"])
         if level == "artist":
             table = table.drop(columns=["artist"])
-        tables.show(table, "plays_compare", headers=view.level_headers(level, s.kind))
+        # a ranked list of up to twice `top` rows: one HTML table (ui.tables.STATIC_TABLE_NOTE)
+        tables.show_list(table, "plays_compare", headers=view.level_headers(level, s.kind))
     for status, title in (("new", "New in B"), ("dropped", "Dropped in B")):
         part = parts[status]
         # a fixed label: an expander whose label changes is a new one, closed (the counts are above)
