@@ -19,6 +19,10 @@ gives the medians and the ratio app / floor for the same kind of gesture:
   after another gesture);
 - open a section: each section of the Plays page, from its section picker (floor: its radio after
   another gesture).
+FLOOR_SAMPLES_NOTE: every app gesture's ratio divides by one of the floor's medians, so the floor
+is timed twice a round, before the app's gestures and after them (its radio and redraw twice each
+time): a few more samples, and on both sides of the app's gestures in time, so that a load that
+changes during a round weighs on both.
 A page's first gesture is slower than its later ones on both servers (the browser's first rerun of
 the page: code not yet optimised, first updates of each element), so each gesture is compared with
 the floor's gesture at the same point in its page's life.
@@ -153,12 +157,15 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple]:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="Europe/Berlin")
         context.add_init_script(PROBE)
-        for r in range(rounds + 1):
-            warm[0] = r == 0
+
+        def floor_gestures(r: int) -> None:
+            """The floor's gestures, taken twice a round: before the app's and after them
+            (FLOOR_SAMPLES_NOTE)."""
             page, done = _open(context, floor + "/")
             add(flo, "open", done)
             add(flo, "type", _type(page, '[data-testid="stTextInputField"]'))
             add(flo, "radio", _radio(page, "Pick", 1 + r % 2))           # after another gesture
+            add(flo, "radio", _radio(page, "Pick", 2 - r % 2))
             page.close()
             page, _ = _open(context, floor + "/")
             add(flo, "radio first", _radio(page, "Pick", 1 + r % 2))     # the page's first gesture
@@ -166,7 +173,12 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple]:
             page, _ = _open(context, floor + "/?redraw=1")
             add(flo, "redraw first", _radio(page, "Pick", 1 + r % 2))
             add(flo, "redraw", _radio(page, "Pick", 2 - r % 2))
+            add(flo, "redraw", _radio(page, "Pick", 1 + r % 2))
             page.close()
+
+        for r in range(rounds + 1):
+            warm[0] = r == 0
+            floor_gestures(r)
             for path, name in (("", "Overview"), ("history", "Listening history"), ("plays", "Plays"),
                                ("search", "Search"), ("explorer", "raw_json explorer")):
                 page, done = _open(context, f"{base}/{path}")
@@ -182,6 +194,7 @@ def measure(base: str, floor: str, rounds: int) -> list[tuple]:
                 if path == "search":
                     add(app, "Search: type, last key -> results", _type(page, '[data-testid="stMain"] [data-testid="stTextInputField"]'))
                 page.close()
+            floor_gestures(r)
         browser.close()
     def floor_of(name: str) -> tuple[str, str | None]:
         """The floor's gesture of the same kind at the same point in its page's life, and its
@@ -273,7 +286,7 @@ def main() -> int:
             f"Headless Chromium at 1400 x 900, median of {args.rounds} rounds after a warm-up round. A gesture's time runs from its first DOM "
             "event (pointer or key down; for opening, the navigation's start) to Streamlit's script state back to `notRunning` and "
             f"quiet for {QUIET_MS} ms (a run too quick to paint 'running': the page's last change). Floor: bench/_floor_app.py (title, live text box, radio, 100-row table, "
-            "one Altair chart) served by the same venv in the same run; each gesture is compared with the "
+            "one Altair chart) served by the same venv in the same run, timed twice a round (before the dashboard's gestures and after them; its radio twice each time); each gesture is compared with the "
             "floor's gesture of the same kind (open, type, radio) at the same point in its page's life: a filter's first "
             "change with the floor's radio as the first gesture after its page opened (a page's first gesture is slower on "
             "both servers), a filter's next change and a section with the floor's radio after another gesture. The floor's radio leaves its chart as it was; "
