@@ -189,6 +189,17 @@ def test_enable_theme_is_idempotent_and_applies_the_house_theme():
     assert charts.theme()["config"]["mark"]["color"] == charts.SPOTIFY_GREEN
 
 
+def test_charts_leave_out_the_per_mark_aria_descriptions_a_canvas_never_shows():
+    """Streamlit draws Vega-Lite on a canvas, where a mark's ARIA description (SVG output only) is
+    never shown, yet the browser evaluated one for every mark on every redraw (THEME_ARIA_NOTE):
+    the house theme turns them off, and every drawn spec carries the theme."""
+    charts.enable_theme()
+    df = pd.DataFrame({"snapshot_date": pd.to_datetime(["2024-01-01", "2024-02-01"]), "rank": [1, 2],
+                       "label": ["A", "A"]})
+    drawn = charts.spec(charts.bump_chart(df))
+    assert drawn["config"]["aria"] is False
+
+
 def test_explorer_count_axes_show_whole_numbers():
     """A path seen once must not draw 0.2, 0.4 ... on the explorer's count axes."""
     from ui import explorer_view

@@ -11,8 +11,15 @@ TIME_RANGE_LABELS = {"short_term": "Last 4 weeks", "medium_term": "Last 6 months
 
 
 def theme() -> dict:
+    """The house theme. THEME_ARIA_NOTE: "aria": False. Streamlit draws every chart on a canvas,
+    and Vega-Lite's ARIA attributes are for SVG output only; with them on, each mark's encoding
+    also built a description ("Snapshot: Mar 2024; Rank: 3; Track: ...", dates and numbers
+    formatted) through Vega's expression interpreter, for every mark on every redraw. A probe of
+    History's time-range change (JS CPU profile, 6 rounds): the interpreter's time 26-28 -> 17 ms
+    a gesture."""
     return {"config": {
         "view": {"stroke": None},
+        "aria": False,
         "range": {"category": {"scheme": "tableau10"}},
         "mark": {"color": SPOTIFY_GREEN},
         "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridOpacity": 0.4},
