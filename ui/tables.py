@@ -239,7 +239,8 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
     return shown
 
 
-# STATIC_TABLE_NOTE: a short ranked list (Top lists: 25 rows by default, 200 at most) is drawn as one
+# STATIC_TABLE_NOTE: a short ranked list (Top lists: 25 rows by default, 200 at most; Two periods'
+# comparison: twice its top, 40 rows by default; History's Currently obsessed: 50) is drawn as one
 # HTML table (st.html), formatted here as shape's column config has the browser format it. Its rows
 # are already in their order and it fits on the page, so it needs none of st.dataframe's sorting,
 # scrolling or resizing, and the browser mounts an HTML table in clearly less time than the data
