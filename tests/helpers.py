@@ -110,6 +110,19 @@ def vega_lite_errors(chart) -> list[str]:
             for e in validator.iter_errors(json.loads(chart.proto.spec))]
 
 
+TEXT_KINDS = ("markdown", "info", "error", "warning", "success", "caption")
+
+
+def page_texts(at, kinds=TEXT_KINDS) -> str:
+    """What a page run under AppTest says in its text elements (`kinds`), one element a line, as sent."""
+    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+
+
+def html_bodies(at) -> str:
+    """Every st.html element's body of a page run under AppTest, one a line."""
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
 def nodes(node):
     """Every node of an AppTest element tree (`at._tree`), depth first, blocks and elements alike."""
     yield node

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT, figures, make_sqlite, pg_rows
+from tests.helpers import ROOT, TEXT_KINDS, figures, make_sqlite, page_texts, pg_rows
 from ui import admin_view as view
 
 PAGE = os.path.join(ROOT, "app_pages", "admin.py")
@@ -39,12 +39,6 @@ def admin_app(monkeypatch) -> AppTest:
     at.button[0].click().run()
     assert not at.exception, at.exception
     return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "info", "error", "warning", "success", "caption", "text", "code")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 def frame_with(at: AppTest, column: str):
@@ -76,7 +70,7 @@ def test_page_is_locked_on_a_configured_database_without_password(empty_url, mon
     assert not at.exception
     assert "ADMIN_PASSWORD" in at.error[0].value
     assert not at.tabs and not at.button
-    assert "postgresql://" not in texts(at)
+    assert "postgresql://" not in page_texts(at, TEXT_KINDS + ("text", "code"))
 
 
 def test_database_is_shown_without_its_password(empty_url, monkeypatch):
@@ -138,7 +132,7 @@ def test_unusable_file_shows_one_line_and_writes_nothing(empty_url, monkeypatch,
     import_path(at, str(path))
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and message in errors[0] and errors[0].startswith("Nothing was imported")
-    assert "\n" not in errors[0] and "Traceback" not in texts(at)
+    assert "\n" not in errors[0] and "Traceback" not in page_texts(at, TEXT_KINDS + ("text", "code"))
     assert not [d for d in at.dataframe if "inserted" in d.value.columns]
     assert pg_rows(empty_url, "select count(*) from import_runs") == [(0,)]
     assert pg_rows(empty_url, "select count(*) from tracks") == [(0,)]
@@ -180,7 +174,7 @@ def test_upload_that_is_not_sqlite_is_refused_before_any_work(empty_url, monkeyp
 
 def test_runs_list_is_empty_on_a_fresh_database(empty_url, monkeypatch):
     at = admin_app(monkeypatch)
-    assert "No imports have run on this database yet." in texts(at)
+    assert "No imports have run on this database yet." in page_texts(at, TEXT_KINDS + ("text", "code"))
 
 
 def test_explain_section_shows_the_plan_tree(demo_url, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from db import search
-from tests.helpers import ROOT, make_sqlite, open_table_tab, pick_result, vega_lite_errors
+from tests.helpers import ROOT, html_bodies, make_sqlite, open_table_tab, page_texts, pick_result, vega_lite_errors
 from ui import common
 from ui import search_view as view
 
@@ -28,16 +28,6 @@ def app(query: str | None = None, url_q: str | None = None) -> AppTest:
     return at
 
 
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "info", "error", "warning", "success", "caption")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
-
-
-def results_html(at: AppTest) -> str:
-    return "\n".join(h.proto.body for h in at.get("html"))
-
-
 def results_table(at: AppTest):
     open_table_tab(at)
     frames = [d.value for d in at.dataframe if "artist_name" in d.value.columns]
@@ -54,14 +44,14 @@ def charts(at: AppTest) -> list[dict]:
 def test_search_page_query_box_is_the_first_text_input(demo_url):
     at = app()
     assert at.text_input[0].label == "Search tracks, artists and albums"
-    assert "Type to search" in texts(at)
+    assert "Type to search" in page_texts(at)
 
 
 def test_search_page_finds_beyonce_when_typing_beyonce(demo_url):
     at = app("beyonce")
     table = results_table(at)
     assert "Beyoncé" in set(table["artist_name"])
-    assert '<mark style="' + view.MARK_STYLE + '">Beyoncé</mark>' in results_html(at)
+    assert '<mark style="' + view.MARK_STYLE + '">Beyoncé</mark>' in html_bodies(at)
 
 
 def test_search_page_shows_result_count_and_query_time(demo_url):
@@ -77,7 +67,7 @@ def test_search_page_shows_year_spotify_link_and_album_image(demo_url):
     assert row["name"] == "Kickstart My Heart" and row["year"] == 1989
     assert row["spotify"].startswith("https://open.spotify.com/track/")
     assert row["image"].startswith("https://i.scdn.co/image/")
-    body = results_html(at)
+    body = html_bodies(at)
     assert 'href="https://open.spotify.com/track/' in body and "url('https://i.scdn.co/image/" in body
 
 
@@ -91,7 +81,7 @@ def test_album_tile_keeps_unsafe_urls_out_of_the_css(url):
 def test_search_page_finds_misspelt_artist_and_says_it_is_a_similar_spelling(demo_url):
     at = app("radiohaed")
     assert "Radiohead" in set(results_table(at)["artist_name"])
-    assert "similar spelling" in texts(at)
+    assert "similar spelling" in page_texts(at)
 
 
 def test_search_page_shows_rank_history_of_the_chosen_result(demo_url):
@@ -136,7 +126,7 @@ def test_search_page_survives_hostile_input_with_results_or_a_friendly_message(d
 
 def test_search_page_says_long_input_is_cut(demo_url):
     at = app("radiohead " * 600)
-    assert f"Only the first {search.MAX_QUERY_CHARS} characters are searched." in texts(at)
+    assert f"Only the first {search.MAX_QUERY_CHARS} characters are searched." in page_texts(at)
 
 
 def test_search_page_reads_the_query_from_the_url(demo_url):
@@ -168,14 +158,14 @@ def hostile_names_url(db_url, tmp_path):
 
 def test_search_page_shows_hostile_track_names_literally(hostile_names_url):
     at = app("script")
-    body = results_html(at)
+    body = html_bodies(at)
     assert "&lt;" in body and "<script" not in body and "<b>Album" not in body
     assert "javascript:" not in body
     assert "**bold** $x$" in body
     table = results_table(at)
     assert table.iloc[0]["name"] == "<script>alert(1)</script>"
     assert table.iloc[0]["spotify"] is None and table.iloc[0]["image"] is None
-    assert "not been in any snapshot" in texts(at)
+    assert "not been in any snapshot" in page_texts(at)
 
 
 def test_search_page_history_of_a_charted_track(hostile_names_url):

@@ -32,9 +32,11 @@ from tests.helpers import (
     create_database,
     drop_database,
     figures,
+    html_bodies,
     make_sqlite,
     nested_plan_indexes,
     open_table_tab,
+    page_texts,
     pg_rows,
     pick_result,
     plan_nodes,
@@ -576,16 +578,6 @@ def app(url: str, monkeypatch, query: str | None = None) -> AppTest:
     return at
 
 
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "info", "error", "warning", "success", "caption")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
-
-
-def html_of(at: AppTest) -> str:
-    return "\n".join(h.proto.body for h in at.get("html"))
-
-
 def plays_table(at: AppTest) -> pd.DataFrame:
     open_table_tab(at)
     frames = [d.value for d in at.dataframe if "first_played" in d.value.columns]
@@ -605,7 +597,7 @@ def scope_switch(at: AppTest):
 def test_page_with_plays_keeps_the_query_box_first(played_db, monkeypatch):
     at = app(played_db, monkeypatch)
     assert at.text_input[0].label == "Search tracks, artists and albums"
-    assert "Type to search" in texts(at)
+    assert "Type to search" in page_texts(at)
 
 
 def test_page_offers_library_and_plays_with_their_counts(played_db, monkeypatch):
@@ -613,7 +605,7 @@ def test_page_offers_library_and_plays_with_their_counts(played_db, monkeypatch)
     switch = scope_switch(at)
     assert switch is not None and switch.value == "plays"          # the side that found more
     assert any("In your plays · 2" in o for o in switch.options) and any("Library · 1" in o for o in switch.options)
-    assert "Crazy in Love" in html_of(at)
+    assert "Crazy in Love" in html_bodies(at)
 
 
 def test_page_shows_played_items_with_counts_history_and_rank_history(played_db, monkeypatch):
@@ -623,7 +615,7 @@ def test_page_shows_played_items_with_counts_history_and_rank_history(played_db,
     table = plays_table(at)
     assert table["name"].tolist() == ["Crazy in Love", "Halo"]
     assert table.iloc[0]["plays"] == 5 and bool(table.iloc[0]["in_library"])
-    body = html_of(at)
+    body = html_bodies(at)
     assert "5 plays" in body and '<mark style="' + view.MARK_STYLE + '">Beyoncé</mark>' in body
     assert not figures(at) and not chart_specs(at), "two results: no history until one is chosen"
     pick_result(at, "plays-pick")
@@ -653,7 +645,7 @@ def test_page_switches_to_plays_when_only_plays_match(played_db, monkeypatch):
     at = app(played_db, monkeypatch, "kickst")
     assert scope_switch(at).value == "plays"
     assert "Kickstart My Heart" in set(plays_table(at)["name"])
-    assert "in your library" not in html_of(at)
+    assert "in your library" not in html_bodies(at)
 
 
 def test_page_shows_podcasts_and_audiobooks_with_their_kind(played_db, monkeypatch):
@@ -663,15 +655,15 @@ def test_page_shows_podcasts_and_audiobooks_with_their_kind(played_db, monkeypat
     assert set(table["name"]) == {"Pride and Prejudice", "Der Zauberberg"}
     at.text_input[0].input("zwei stuhle").run()
     assert plays_table(at).iloc[0]["kind"] == "Podcast episode"
-    assert 'href="https://open.spotify.com/episode/' in html_of(at)
+    assert 'href="https://open.spotify.com/episode/' in html_bodies(at)
 
 
 def test_page_with_only_plays_searches_them_without_a_switch(played_only_db, monkeypatch):
     at = app(played_only_db, monkeypatch, "radiohaed")
     assert scope_switch(at) is None
-    assert "Searching everything you played" in texts(at)
+    assert "Searching everything you played" in page_texts(at)
     assert plays_table(at)["name"].tolist() == ["Karma Police"]
-    assert "similar spelling" in texts(at) + html_of(at)
+    assert "similar spelling" in page_texts(at) + html_bodies(at)
 
 
 def test_page_no_played_match_is_a_friendly_message(played_only_db, monkeypatch):
@@ -682,7 +674,7 @@ def test_page_no_played_match_is_a_friendly_message(played_only_db, monkeypatch)
 def test_page_without_plays_looks_as_before(demo_url, monkeypatch):
     at = app(demo_url, monkeypatch, "beyonce")
     assert scope_switch(at) is None
-    assert "In your plays" not in texts(at) and "played item" not in texts(at)
+    assert "In your plays" not in page_texts(at) and "played item" not in page_texts(at)
     assert not [d for d in at.dataframe if "first_played" in d.value.columns]
     assert at.selectbox(key="search-pick") is not None
 
@@ -701,7 +693,7 @@ def test_page_with_plays_survives_hostile_input(played_only_db, monkeypatch, tex
 
 def test_page_shows_hostile_played_names_literally(played_only_db, monkeypatch):
     at = app(played_only_db, monkeypatch, "script")
-    body = html_of(at)
+    body = html_bodies(at)
     assert "&lt;" in body and "<script" not in body and "javascript:" not in body
     assert plays_table(at).iloc[0]["spotify"] is None
 
@@ -794,7 +786,7 @@ def test_page_shows_played_times_and_months_in_the_links_time_zone(played_db, mo
     months, first, last = MIDNIGHT[zone]
     at = zoned_app(played_db, monkeypatch, tz)
     assert at.text_input[0].label == "Search tracks, artists and albums"
-    assert f"times in {zone} (the link)" in texts(at)
+    assert f"times in {zone} (the link)" in page_texts(at)
     row = plays_table(at).iloc[0]
     assert (row["name"], row["first_played"], row["last_played"]) == ("Midnight City", pd.Timestamp(first),
                                                                       pd.Timestamp(last))
@@ -806,15 +798,15 @@ def test_page_shows_played_times_and_months_in_the_links_time_zone(played_db, mo
 
 def test_page_uses_the_tz_setting_without_a_link_zone(played_db, monkeypatch):
     at = zoned_app(played_db, monkeypatch, None, env_tz="America/Los_Angeles")
-    assert "times in America/Los_Angeles (the server's TZ setting)" in texts(at)
+    assert "times in America/Los_Angeles (the server's TZ setting)" in page_texts(at)
     assert bar_months(at) == MIDNIGHT["America/Los_Angeles"][0]
 
 
 def test_page_says_months_are_by_hour_in_a_half_hour_zone(played_db, monkeypatch):
     at = zoned_app(played_db, monkeypatch, "Asia/Kolkata")
-    assert "times in Asia/Kolkata (the link)" in texts(at)
-    assert "Months are local to Asia/Kolkata, built from hourly counts" in texts(at)
-    assert "hourly counts" not in texts(zoned_app(played_db, monkeypatch, "Europe/Berlin"))
+    assert "times in Asia/Kolkata (the link)" in page_texts(at)
+    assert "Months are local to Asia/Kolkata, built from hourly counts" in page_texts(at)
+    assert "hourly counts" not in page_texts(zoned_app(played_db, monkeypatch, "Europe/Berlin"))
 
 
 @pytest.mark.parametrize("tz", ["'; drop table plays; --", "UTC' or '1'='1", "Europe/Berlin\x00", "x" * 5000,
@@ -822,7 +814,7 @@ def test_page_says_months_are_by_hour_in_a_half_hour_zone(played_db, monkeypatch
                          ids=lambda t: repr(t[:20]))
 def test_page_with_a_hostile_link_zone_falls_back_to_the_default(played_db, monkeypatch, tz):
     at = zoned_app(played_db, monkeypatch, tz)
-    shown = texts(at)
+    shown = page_texts(at)
     assert "times in UTC (the default)" in shown
     assert bar_months(at) == MIDNIGHT["UTC"][0]
     assert plays_table(at).iloc[0]["first_played"] == pd.Timestamp(MIDNIGHT["UTC"][1])
@@ -849,13 +841,13 @@ def test_page_counts_plays_as_the_plays_page_and_says_how(played_db, monkeypatch
     assert (row["plays"], row["streams"]) == (plays, 6)
     assert figures(at)["Plays"][0] == str(plays)
     threshold = {None: 30, "30": 30, "0": 0, "10": 10, "60": 60}[min_s]
-    assert f"{plays_view.threshold_text(threshold)}, as on the Plays page" in texts(at)
-    assert (f"{plays} plays (6 streams)" if plays != 6 else "6 plays ·") in html_of(at)
+    assert f"{plays_view.threshold_text(threshold)}, as on the Plays page" in page_texts(at)
+    assert (f"{plays} plays (6 streams)" if plays != 6 else "6 plays ·") in html_bodies(at)
 
 
 def test_a_clicked_result_links_to_this_search_with_it_chosen(played_db, monkeypatch):
     at = app(played_db, monkeypatch, "beyonce")
-    body = html_of(at)
+    body = html_bodies(at)
     links = re.findall(r'<a class="mtm-pick" href="\?([^"]+)"', body)
     assert links, body
     params = dict(urllib.parse.parse_qsl(html.unescape(links[-1])))
