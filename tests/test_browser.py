@@ -328,7 +328,8 @@ HOSTILE_PAGES = {
 }
 # Where a hostile name is page text (not only cells of a canvas-drawn table): it must read literally.
 SHOWS_A_NAME = {"history", "search?q=bold", "search?q=click", "explorer", f"plays?tz=UTC&section={quote('Discovery')}",
-                f"plays?tz=UTC&section={quote('Top lists')}", f"history?section={quote('Currently obsessed')}"}
+                f"plays?tz=UTC&section={quote('Top lists')}", f"plays?tz=UTC&section={quote('On this day')}",
+                f"plays?tz=UTC&section={quote('Forgotten gems')}", f"history?section={quote('Currently obsessed')}"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 

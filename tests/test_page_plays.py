@@ -211,7 +211,7 @@ def test_every_section_renders_with_content(plays_url, section):
     assert all(chart_rows(c) > 0 for c in charts)
     assert [vega_lite_errors(c) for c in charts] == [[]] * len(charts)
     static = html_tables(at)                 # ranked lists drawn as HTML (ui.tables.show_list)
-    assert len(charts) + len(at.dataframe) + len(static) > 0
+    assert len(charts) + len(at.dataframe) + len(static) + len(list_blocks(at)) > 0   # lists: On this day
     assert all(len(d.value) > 0 for d in at.dataframe) and all(len(t) > 0 for t in static)
     assert len(at.download_button) == len(at.dataframe) + len(static)
     assert "None." not in captions(at) or section == "Two periods"
@@ -506,9 +506,11 @@ def test_on_this_day_says_each_years_plays_and_every_streams_minutes(plays_url, 
     df = data.local(plays, "Europe/Berlin")
     df = df[(df["kind"] == "music") & (df["day"] == D(2024, 6, 1))]
     minutes = df["ms_played"].sum() / 60000
-    assert f"2024: 1 play, {minutes:,.0f} min" in captions(at)
-    assert "minutes count every stream" in captions(at)
-    table = at.dataframe[0].value
+    blocks = list_blocks(at)
+    assert f"2024 · 1 play, {minutes:,.0f} min" in blocks
+    assert "Minutes count every stream" in captions(at)
+    assert not at.dataframe                      # every track waits in its expander, unbuilt
+    table = open_data(at).dataframe[0].value
     assert table["plays"].tolist() == [1] and table["minutes"].sum() < minutes
 
 
@@ -538,7 +540,7 @@ def test_on_this_day_is_today_until_another_day_is_picked_in_its_popover(plays_u
     at.date_input(key="plays_on_day").set_value(None).run()         # the picker emptied: today again
     assert not at.exception
     assert "Pick a day" in popover_labels(at)
-    assert f"Nothing played on {today:%d %B} in earlier years." in captions(at) or at.dataframe
+    assert f"Nothing played on {today:%d %B} in earlier years." in captions(at) or list_blocks(at)
 
 
 def test_sessions_say_what_length_and_played_mean_and_played_never_exceeds_length(plays_url):
@@ -692,6 +694,55 @@ def test_two_periods_table_ranks_the_artists_of_both_periods_like_pandas(plays_u
         assert row[0] == (f"{int(rank_b[row[2]]):,}" if row[2] in b else "")
     ranks_b = [int(r.replace(",", "")) for r in table["Rank in B"] if r]
     assert ranks_b == sorted(ranks_b) and ranks_b[0] == 1
+
+
+@pytest.mark.parametrize("tz, day", [("Europe/Berlin", D(2026, 3, 31)), ("Europe/Berlin", D(2026, 10, 27)),
+                                     ("America/New_York", D(2026, 10, 26)), ("America/New_York", D(2026, 6, 1))])
+def test_on_this_day_lists_each_years_most_played_tracks_like_pandas(plays_url, plays, tz, day):
+    """A list per earlier year with a play that day (local days, across daylight-saving days), newest
+    first: its title the day's plays (30 s or more, music) and minutes (every stream), its lines the
+    five most played tracks of the day, ties by the first play of the day."""
+    at = run({"tz": tz}, section="On this day", inputs={"plays_on_day": day})
+    df = data.local(plays, tz)
+    df = df[(df["kind"] == "music") & (df["local"].dt.month == day.month) & (df["local"].dt.day == day.day)
+            & (df["local"].dt.year < day.year)]
+    df = df.assign(year=df["local"].dt.year, counted=df["ms_played"] >= 30000)
+    expected = {}
+    for year, rows in sorted(df.groupby("year"), key=lambda kv: -kv[0]):
+        if not rows["counted"].any():
+            continue
+        played = rows[rows["counted"]]
+        per_track = played.groupby(["track", "artist"]).agg(plays=("counted", "sum"), first=("local", "min"))
+        top = per_track.reset_index().sort_values(["plays", "first"], ascending=[False, True]).head(5)
+        title = (f"{year} · {view.count_text(rows['counted'].sum(), 'play')}, "
+                 f"{view.hours_text(rows['ms_played'].sum() / 60000)}")
+        expected[title] = [f"{view.label(r.track, r.artist)} · {view.count_text(r.plays, 'play')}"
+                           for r in top.itertuples()]
+    assert expected, "the day must have plays in an earlier year"
+    assert list_blocks(at) == expected
+    assert list(expected) == sorted(expected, reverse=True)          # newest year first
+    assert not at.dataframe and not at.exception
+
+
+def test_forgotten_gems_list_the_most_played_tracks_absent_lately_like_pandas(plays_url, plays):
+    """One HTML table (most played first), 25 rows until "How many" says otherwise: tracks with at
+    least the chosen plays (30 s or more, music) and no stream at all in the days before the newest."""
+    at = run({"tz": "UTC"}, section="Forgotten gems", inputs={"plays_gems_days": 30, "plays_gems_min": 2})
+    df = plays[plays["kind"] == "music"]
+    newest = plays["ended_at"].max()
+    counted = df[df["ms_played"] >= 30000].groupby(["track", "artist"]).size()
+    last = df.groupby(["track", "artist"])["ended_at"].max()
+    gems = counted[(counted >= 2) & (last.reindex(counted.index) < newest - pd.Timedelta(days=30))]
+    assert len(gems) > 0
+    [table] = html_tables(at)
+    assert not at.dataframe
+    assert len(table) == min(25, len(gems))
+    shown = [int(v.replace(",", "")) for v in table["Plays"]]
+    assert shown == sorted(gems.tolist(), reverse=True)[:len(table)]
+    for row in table.itertuples(index=False):
+        assert gems[(row[0], row[1])] == int(row[2].replace(",", ""))
+    at.number_input(key="plays_gems_n").set_value(5).run()
+    assert len(html_tables(at)[0]) == min(5, len(gems)) and "top 5" in " ".join(popover_labels(at))
 
 
 def test_two_periods_compare_the_pages_dates_with_the_period_before_unless_told_otherwise(plays_url):

@@ -514,6 +514,11 @@ def test_on_this_day_matches_pandas(plays_db, plays, day, tz, min_seconds):
     assert totals["day_plays"].tolist() == per_year["plays"].tolist()
     assert totals["day_minutes"].tolist() == pytest.approx(per_year["minutes"].tolist())
     assert got["year"].is_monotonic_decreasing
+    # within a year, by first play as an instant (the local clock repeats an hour when it goes back)
+    instants = df[df["counted"]].groupby(["year", "track", "artist"])["ended_at"].min()
+    for _, rows in got.groupby("year", sort=False):
+        order = [instants[(r.year, r.track, r.artist)] for r in rows.itertuples()]
+        assert order == sorted(order)
 
 
 def test_on_this_day_minutes_count_the_short_streams_of_a_day(plays_db, plays):

@@ -20,6 +20,7 @@ from tests.helpers import (
     FIXTURES,
     ROOT,
     html_tables,
+    list_blocks,
     nodes,
     open_data,
     open_table_tab,
@@ -27,7 +28,7 @@ from tests.helpers import (
     run_page,
     use_database,
 )
-from ui import common, tables, text
+from ui import common, plays_view, tables, text
 from ui.plays import SECTIONS as _PLAYS_SECTIONS
 
 PAGES = os.path.join(ROOT, "app_pages")
@@ -289,8 +290,12 @@ def test_history_shows_hostile_names_literally(hostile_url, query_params, state)
 def test_plays_sections_show_hostile_names_literally(hostile_url, section):
     at = open_data(run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": section}))   # expanders' tables too
     texts = check_page(at)
-    if section == "Top lists":                                       # a ranked list: one HTML table
+    if section in ("Top lists", "Forgotten gems"):                   # a ranked list: one HTML table
         assert {t[1] for t in data.TRACKS} & set(html_tables(at)[0]["Track"]), "hostile names read as typed"
+    if section == "On this day":                                     # short lists: one HTML element
+        lines = [line for lines in list_blocks(at).values() for line in lines]
+        assert any(line.startswith(plays_view.label(t[1], t[2]) + " · ") for t in data.TRACKS for line in lines), \
+            "hostile names read as typed"
     if section == "Discovery":
         artist = at.selectbox(key="plays_first_artist").value
         assert artist in {t[2] for t in data.TRACKS}

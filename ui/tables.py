@@ -239,12 +239,12 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
     return shown
 
 
-# STATIC_TABLE_NOTE: a short ranked list (Top lists: 25 rows by default, 200 at most; Two periods'
-# comparison: twice its top, 40 rows by default; History's Currently obsessed: 50) is drawn as one
-# HTML table (st.html), formatted here as shape's column config has the browser format it. Its rows
-# are already in their order and it fits on the page, so it needs none of st.dataframe's sorting,
-# scrolling or resizing, and the browser mounts an HTML table in clearly less time than the data
-# grid (bench.elements, BENCHMARKS.md: "top_list_html" against "top_list_dataframe").
+# STATIC_TABLE_NOTE: a short ranked list (Top lists and Plays' Forgotten gems: 25 rows by default, 200
+# at most; Two periods' comparison: twice its top, 40 rows by default; History's Currently obsessed:
+# 50) is drawn as one HTML table (st.html), formatted here as shape's column config has the browser
+# format it. Its rows are already in their order and it fits on the page, so it needs none of
+# st.dataframe's sorting, scrolling or resizing, and the browser mounts an HTML table in clearly less
+# time than the data grid (bench.elements, BENCHMARKS.md: "top_list_html" against "top_list_dataframe").
 BAR_COLOUR = "rgba(29, 185, 84, 0.28)"          # the theme's primary colour (Spotify green), light
 TABLE_CSS = (
     ".mtm-table{overflow-x:auto}.mtm-table table{width:100%;border-collapse:collapse;font-size:0.875rem;"

@@ -954,8 +954,8 @@ order by x.status desc, x.plays desc, n.name, n.artist;
 -- What was played on the local month and day of :day in each earlier year (since 2000): per year
 -- and track with a play that day (a stream of at least :min_seconds), its plays, its minutes (every
 -- stream of it that day, however short) and its first play's local time; with each year's plays
--- and minutes that day (every stream of every track, as "Listened" counts). Newest year first. A
--- 29 February is only found in leap years.
+-- and minutes that day (every stream of every track, as "Listened" counts). Newest year first,
+-- then by first play. A 29 February is only found in leap years.
 -- example: {"tz": "Europe/Berlin", "day": "2026-03-31", "kind": "music", "min_seconds": 30, "limit": 500}
 with d as (
   select cast(:day as date) as day
@@ -985,5 +985,5 @@ select year, day, track, artist, plays, minutes, first_at at time zone :tz as fi
        day_plays::bigint as day_plays, day_minutes
 from per_track
 where plays > 0
-order by year desc, first_play, track
+order by year desc, first_at, track     -- the instant: a day's repeated hour (clocks back) keeps its order
 limit :limit;
