@@ -20,6 +20,7 @@ import psycopg2
 
 from bench.common import ROOT, WORK, serve, write_section
 from bench.dataset import ensure
+from ui import cached
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -127,7 +128,7 @@ def main() -> int:
 on the 100,600-track database with {plays:,} plays: **{views} page views, {exceptions} exception boxes,
 {len(failures)} pages that did not render**{(": " + "; ".join(failures[:5])) if failures else ""}.
 Streamlit process memory (RSS): {idle:,.0f} MB idle after start, **peak {peak:,.0f} MB**, {samples[-1] if samples else idle:,.0f} MB at the end.
-Caches are capped: `st.cache_data` with ttl 300 s and at most 256 entries per function (ui/cached.py).
+Caches are capped: `st.cache_data` with ttl {cached.TTL_S:,} s and at most {cached.MAX_ENTRIES} entries per function (ui/cached.py).
 """
     print(body)
     if not args.no_write:
