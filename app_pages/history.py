@@ -15,6 +15,8 @@ TOP_CHOICES = 200          # tracks / artists offered in the bump chart's picker
 DEFAULT_PICKS = 5          # preselected: the strongest ones in the filtered snapshots
 ARTIST_CHOICES = 2000      # artists in the artist filter
 SERIES_ROWS = 5000         # row cap of one bump chart's data
+GEM_ROWS = 500             # forgotten gems listed at most
+# (a query asks for one row more than it shows: common.truncated_note and the '+' say rows were cut)
 # PICKER_NOTE: the bump chart's picker sits in a popover. Its options are the filtered top list, so
 # a filter change makes it a new widget, and a mounted multiselect of up to TOP_CHOICES options was a
 # large part of the browser's work on every time-range change; closed, it is not drawn.
@@ -60,7 +62,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("Pick at least one artist.")
             return
         with common.guard():
-            res = cached.query("artist_rank_over_time", artists=json.dumps(picked), limit=SERIES_ROWS,
+            res = cached.query("artist_rank_over_time", artists=json.dumps(picked), limit=SERIES_ROWS + 1, cap=SERIES_ROWS,
                                **f.params(artist=False))
         charts.draw(charts.bump_chart, res.df, label="artist_name", legend_title="Artist")
         data, name = res.df, "artist_rank_over_time"
@@ -78,7 +80,7 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("Pick at least one track.")
             return
         with common.guard():
-            res = cached.query("track_rank_over_time", track_ids=json.dumps(picked), limit=SERIES_ROWS,
+            res = cached.query("track_rank_over_time", track_ids=json.dumps(picked), limit=SERIES_ROWS + 1, cap=SERIES_ROWS,
                                **f.params(artist=False))
         data = res.df.assign(label=res.df["track_id"].map(labels))
         charts.draw(charts.bump_chart, data)
@@ -116,7 +118,7 @@ def forgotten_gems(f: filters.HistoryFilters) -> None:
     with common.guard():
         res = cached.query("forgotten_gems", time_range=f.time_range if only_range else None, until=f.until,
                            recent_snapshots=int(recent), window_start_days=90, window_end_days=365,
-                           artist=f.artist, limit=500)
+                           artist=f.artist, limit=GEM_ROWS + 1, cap=GEM_ROWS)
     if res.df.empty:
         st.caption("No forgotten gems with these filters.")
         return

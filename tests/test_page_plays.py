@@ -314,6 +314,18 @@ def test_first_and_last_listen_shows_the_chosen_artist(plays_url, plays):
     assert at.dataframe, "another artist: the opened expander stays open"
 
 
+def test_first_and_last_listen_says_when_its_rows_were_cut(plays_url, monkeypatch):
+    """The query asks for one row more than the section shows: with more tracks than that, the line
+    says "N tracks+" and the opened list says it is cut."""
+    from ui.plays import discovery
+
+    monkeypatch.setattr(discovery, "TABLE_ROWS", 2)               # the artist's row and one track
+    at = run({"from": "2024-01-01", "to": "2026-12-31"}, section="Discovery")
+    at.selectbox(key="plays_first_artist").set_value(at.selectbox(key="plays_first_artist").options[1]).run()
+    assert any(" of 1 track+, " in m.value for m in at.markdown)
+    assert "Showing the first 2 rows" in captions(open_data(at))
+
+
 def test_first_and_last_listen_finds_an_artist_by_typed_name(plays_url, plays, monkeypatch):
     """The picker lists only the most played; any other artist is typed, case and accents aside."""
     import unicodedata
@@ -722,6 +734,17 @@ def test_on_this_day_lists_each_years_most_played_tracks_like_pandas(plays_url, 
     assert list_blocks(at) == expected
     assert list(expected) == sorted(expected, reverse=True)          # newest year first
     assert not at.dataframe and not at.exception
+
+
+def test_on_this_day_says_when_its_rows_were_cut(plays_url, monkeypatch):
+    """The lists come from the query's first rows (newest year first): a cut leaves out the oldest
+    years, and the section says so beside the lists, not only in the expander."""
+    from ui.plays import on_this_day
+
+    monkeypatch.setattr(on_this_day, "TABLE_ROWS", 1)
+    at = run({"tz": "Europe/Berlin"}, section="On this day", inputs={"plays_on_day": D(2026, 10, 27)})
+    assert "Showing the first 1 rows" in captions(at)
+    assert sum(len(lines) for lines in list_blocks(at).values()) == 1
 
 
 def test_forgotten_gems_list_the_most_played_tracks_absent_lately_like_pandas(plays_url, plays):

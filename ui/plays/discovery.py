@@ -46,7 +46,7 @@ def render(s: Settings) -> None:
         return
     with common.guard():
         res = cached.query("plays_first_last", tz=s.tz, artist=artist, kind=s.kind, min_seconds=s.min_seconds,
-                           limit=TABLE_ROWS)
+                           limit=TABLE_ROWS + 1, cap=TABLE_ROWS)     # one more row: says whether rows were cut
     df = res.df
     if df.empty:
         st.caption("No play of this artist.")

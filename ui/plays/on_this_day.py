@@ -23,6 +23,8 @@ def render(s: Settings) -> None:
     if KEY_DAY not in st.session_state:
         st.session_state[KEY_DAY] = view.today_in(s.tz)
     shown = st.session_state[KEY_DAY]
+    # Today unless another day is picked: the date picker waits in a popover labelled with the day.
+    # Closed, it is not drawn, and a date picker was the costliest element this section mounted.
     with st.popover(f"{shown.day} {shown:%B %Y}" if isinstance(shown, dt.date) else "Pick a day",
                     icon=":material/calendar_month:", help="Pick another day"):
         day = st.date_input("Date", key=KEY_DAY, format="YYYY-MM-DD",
@@ -31,19 +33,19 @@ def render(s: Settings) -> None:
         day = view.today_in(s.tz)
     with common.guard():
         res = cached.query("plays_on_this_day", tz=s.tz, day=day, kind=s.kind, min_seconds=s.min_seconds,
-                           limit=TABLE_ROWS)
+                           limit=TABLE_ROWS + 1, cap=TABLE_ROWS)      # one more row: says whether rows were cut
     if res.df.empty:
         st.caption(f"Nothing played on {day:%d %B} in earlier years.")
         return
     common.lists(year_lists(res.df), columns=4)
     st.caption(f"{day:%d %B} of each earlier year with a play: that day's plays and minutes, and its most "
                f"played tracks. Minutes count every stream ({view.threshold_text(s.min_seconds)}).")
+    common.truncated_note(res)          # the oldest years' rows are the ones a cut leaves out
     box = tables.lazy_expander("Every track of those days", "plays_on_this_day")
     if box is not None:
         with box:
             tables.show(res.df.drop(columns=["day", "day_plays", "day_minutes"]), "plays_on_this_day",
                         headers=view.level_headers("track", s.kind, column="track"))
-            common.truncated_note(res)
 
 
 def year_lists(df) -> list[tuple[str, list[str]]]:
