@@ -41,6 +41,11 @@ def admin_app(monkeypatch) -> AppTest:
     return at
 
 
+def texts(at: AppTest) -> str:
+    """The admin page's texts, its plain text and code blocks too (page_texts of TEXT_KINDS and those)."""
+    return page_texts(at, TEXT_KINDS + ("text", "code"))
+
+
 def frame_with(at: AppTest, column: str):
     frames = [d.value for d in at.dataframe if column in d.value.columns]
     assert frames, f"no dataframe with column {column!r}"
@@ -70,7 +75,7 @@ def test_page_is_locked_on_a_configured_database_without_password(empty_url, mon
     assert not at.exception
     assert "ADMIN_PASSWORD" in at.error[0].value
     assert not at.tabs and not at.button
-    assert "postgresql://" not in page_texts(at, TEXT_KINDS + ("text", "code"))
+    assert "postgresql://" not in texts(at)
 
 
 def test_database_is_shown_without_its_password(empty_url, monkeypatch):
@@ -132,7 +137,7 @@ def test_unusable_file_shows_one_line_and_writes_nothing(empty_url, monkeypatch,
     import_path(at, str(path))
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and message in errors[0] and errors[0].startswith("Nothing was imported")
-    assert "\n" not in errors[0] and "Traceback" not in page_texts(at, TEXT_KINDS + ("text", "code"))
+    assert "\n" not in errors[0] and "Traceback" not in texts(at)
     assert not [d for d in at.dataframe if "inserted" in d.value.columns]
     assert pg_rows(empty_url, "select count(*) from import_runs") == [(0,)]
     assert pg_rows(empty_url, "select count(*) from tracks") == [(0,)]
@@ -174,7 +179,7 @@ def test_upload_that_is_not_sqlite_is_refused_before_any_work(empty_url, monkeyp
 
 def test_runs_list_is_empty_on_a_fresh_database(empty_url, monkeypatch):
     at = admin_app(monkeypatch)
-    assert "No imports have run on this database yet." in page_texts(at, TEXT_KINDS + ("text", "code"))
+    assert "No imports have run on this database yet." in texts(at)
 
 
 def test_explain_section_shows_the_plan_tree(demo_url, monkeypatch):
