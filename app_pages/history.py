@@ -16,7 +16,6 @@ DEFAULT_PICKS = 5          # preselected: the strongest ones in the filtered sna
 ARTIST_CHOICES = 2000      # artists in the artist filter
 SERIES_ROWS = 5000         # row cap of one bump chart's data
 GEM_ROWS = 500             # forgotten gems listed at most
-# (a query asks for one row more than it shows: common.truncated_note and the '+' say rows were cut)
 # PICKER_NOTE: the bump chart's picker sits in a popover. Its options are the filtered top list, so
 # a filter change makes it a new widget, and a mounted multiselect of up to TOP_CHOICES options was a
 # large part of the browser's work on every time-range change; closed, it is not drawn.
@@ -62,8 +61,8 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("Pick at least one artist.")
             return
         with common.guard():
-            res = cached.query("artist_rank_over_time", artists=json.dumps(picked), limit=SERIES_ROWS + 1, cap=SERIES_ROWS,
-                               **f.params(artist=False))
+            res = cached.query_rows("artist_rank_over_time", SERIES_ROWS, artists=json.dumps(picked),
+                                    **f.params(artist=False))
         charts.draw(charts.bump_chart, res.df, label="artist_name", legend_title="Artist")
         data, name = res.df, "artist_rank_over_time"
     else:
@@ -80,8 +79,8 @@ def rank_over_time(f: filters.HistoryFilters) -> None:
             st.caption("Pick at least one track.")
             return
         with common.guard():
-            res = cached.query("track_rank_over_time", track_ids=json.dumps(picked), limit=SERIES_ROWS + 1, cap=SERIES_ROWS,
-                               **f.params(artist=False))
+            res = cached.query_rows("track_rank_over_time", SERIES_ROWS, track_ids=json.dumps(picked),
+                                    **f.params(artist=False))
         data = res.df.assign(label=res.df["track_id"].map(labels))
         charts.draw(charts.bump_chart, data)
         data, name = data[["label", *[c for c in data.columns if c != "label"]]], "track_rank_over_time"
@@ -116,9 +115,9 @@ def forgotten_gems(f: filters.HistoryFilters) -> None:
                f"the last {int(recent)} snapshots{'' if only_range else ', in any time range'}. "
                "Best rank and placements are counted in that window.")
     with common.guard():
-        res = cached.query("forgotten_gems", time_range=f.time_range if only_range else None, until=f.until,
-                           recent_snapshots=int(recent), window_start_days=90, window_end_days=365,
-                           artist=f.artist, limit=GEM_ROWS + 1, cap=GEM_ROWS)
+        res = cached.query_rows("forgotten_gems", GEM_ROWS, time_range=f.time_range if only_range else None,
+                                until=f.until, recent_snapshots=int(recent), window_start_days=90,
+                                window_end_days=365, artist=f.artist)
     if res.df.empty:
         st.caption("No forgotten gems with these filters.")
         return

@@ -736,6 +736,24 @@ def test_on_this_day_lists_each_years_most_played_tracks_like_pandas(plays_url, 
     assert not at.dataframe and not at.exception
 
 
+def test_query_rows_says_a_result_was_cut_only_when_rows_were_left_out(plays_url):
+    """cached.query_rows asks for one row more than it keeps: a result of exactly `rows` rows is
+    whole, one with more is cut to `rows` and says so."""
+    from db import queries
+    from ui import cached
+
+    params = {**{k: v for k, v in queries.get("plays_top").example.items() if k != "limit"},
+              "level": "track", "since": "2020-01-01", "until": "2026-12-31"}
+    every = cached.query_rows("plays_top", 10_000, **params)
+    n = len(every.df)
+    assert n > 2 and not every.truncated
+    exact = cached.query_rows("plays_top", n, **params)
+    assert len(exact.df) == n and not exact.truncated
+    cut = cached.query_rows("plays_top", n - 1, **params)
+    assert len(cut.df) == n - 1 and cut.truncated
+    assert cut.df.equals(every.df.head(n - 1))
+
+
 def test_on_this_day_says_when_its_rows_were_cut(plays_url, monkeypatch):
     """The lists come from the query's first rows (newest year first): a cut leaves out the oldest
     years, and the section says so beside the lists, not only in the expander."""

@@ -133,6 +133,13 @@ def _chart_spec(*, key: str, _call: tuple) -> dict:
     return spec
 
 
+def query_rows(name: str, rows: int, **params) -> queries.Result:
+    """At most `rows` rows of named query `name`, whose SQL takes :limit (cached, as `query`). It asks
+    for one row more, so that `truncated` says whether rows were cut (common.truncated_note, the "+"
+    after a count): with :limit = rows the cut could not be told from a result of exactly that size."""
+    return query(name, limit=rows + 1, cap=rows, **params)
+
+
 def uncached(name: str, *, cap: int = queries.DEFAULT_ROW_CAP, **params) -> queries.Result:
     """Run without the cache (as-you-type search, where every keystroke is new anyway)."""
     return queries.run(name, params, cap=cap)

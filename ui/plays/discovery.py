@@ -45,8 +45,8 @@ def render(s: Settings) -> None:
         st.caption(f"No {artist_one} with a play is called {literal(shown)}.")
         return
     with common.guard():
-        res = cached.query("plays_first_last", tz=s.tz, artist=artist, kind=s.kind, min_seconds=s.min_seconds,
-                           limit=TABLE_ROWS + 1, cap=TABLE_ROWS)     # one more row: says whether rows were cut
+        res = cached.query_rows("plays_first_last", TABLE_ROWS, tz=s.tz, artist=artist, kind=s.kind,
+                                min_seconds=s.min_seconds)
     df = res.df
     if df.empty:
         st.caption("No play of this artist.")

@@ -32,8 +32,8 @@ def render(s: Settings) -> None:
     if not isinstance(day, dt.date):
         day = view.today_in(s.tz)
     with common.guard():
-        res = cached.query("plays_on_this_day", tz=s.tz, day=day, kind=s.kind, min_seconds=s.min_seconds,
-                           limit=TABLE_ROWS + 1, cap=TABLE_ROWS)      # one more row: says whether rows were cut
+        res = cached.query_rows("plays_on_this_day", TABLE_ROWS, tz=s.tz, day=day, kind=s.kind,
+                                min_seconds=s.min_seconds)
     if res.df.empty:
         st.caption(f"Nothing played on {day:%d %B} in earlier years.")
         return
