@@ -593,6 +593,19 @@ def test_calendar_year_outside_the_data_falls_back_to_the_dates_year(plays_url):
     assert "2025 · minutes" in popover_labels(at)
 
 
+def test_year_in_review_year_waits_in_a_popover_that_says_it(plays_url):
+    """Year in review's year (OPTIONS_NOTE): the popover's label says it and follows it; a remembered
+    year the data does not have falls back to the last year with a play."""
+    at = run({"tz": "UTC"}, section="Year in review", inputs={"plays_review_year": 1999})
+    assert not at.exception
+    box = at.selectbox(key="plays_review_year")
+    assert str(box.value) == max(box.options, key=int) and str(box.value) in popover_labels(at)
+    at.selectbox(key="plays_review_year").set_value(2024).run()
+    assert not at.exception
+    assert "2024" in popover_labels(at)
+    assert "1 January to 31 December 2024" in captions(at)
+
+
 def test_skips_charts_draw_their_own_titles(plays_url):
     at = run({"tz": "UTC"}, section="Skips")
     titles = [json.loads(c.proto.spec).get("title", {}).get("text") for c in at.get("vega_lite_chart")]

@@ -7,11 +7,18 @@ from ui import cached, charts, common, tables
 from ui import plays_view as view
 from ui.plays.settings import Settings
 
+KEY_YEAR = "plays_review_year"
+
 
 def render(s: Settings) -> None:
     common.subheader("Year in review")
     years = list(range(s.last.year, s.first.year - 1, -1))
-    year = int(st.selectbox("Year", years, key="plays_review_year"))
+    state = st.session_state
+    if state.get(KEY_YEAR) not in years:         # first shown, or no longer among the data's years
+        state[KEY_YEAR] = years[0]
+    # the year in a popover that says it (OPTIONS_NOTE): the section opens on its figures
+    with common.options(str(state[KEY_YEAR]), "plays_review_options", "Which year"):
+        year = int(st.selectbox("Year", years, key=KEY_YEAR))
     since, until = view.year_bounds(year)
     span = (f"1 January to 31 December {year}, in your time zone"
             + (f" (your plays end on {s.last})" if s.last < until else "")
