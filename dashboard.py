@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from db.zones import rollup_params
 from ui import cached, charts, common, plays_view, tables
 from ui.text import literal
 
@@ -76,9 +77,8 @@ def minutes_per_month() -> bool:
     first, last = span.at[0, "first_day"], span.at[0, "last_day"]
     with common.guard():
         info = cached.query("plays_time_zone", tz=tz).df
-        quarter = bool(info.at[0, "quarter"]) if len(info) else False
         months = cached.query("plays_timeline", grain="month", limit=1200, tz=tz, since=first, until=last,
-                              kind="all", quarter=quarter, min_seconds=plays_view.DEFAULT_THRESHOLD).df
+                              kind="all", min_seconds=plays_view.DEFAULT_THRESHOLD, **rollup_params(info)).df
     charts.draw(plays_view.timeline_chart, months, "month")
     st.caption(f"Every stream of every kind (music, podcasts, audiobooks), {first} to {last}, months in "
                f"{literal(tz)}. The **Plays** page breaks it down.")

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from api import store, tokens
 from api.ratelimit import DEFAULT, DEFAULT_ANONYMOUS, RateLimiter
-from db import settings
+from db import settings, zones
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000
@@ -148,7 +148,7 @@ class ReadAPI:
                  anonymous: RateLimiter | None = None, public: bool | None = None):
         self.url = url
         self.public = public
-        self._zones: dict[tuple, bool] = {}      # (tz, data version) -> plays_time_zone's `quarter`
+        self._zones: dict[tuple, dict] = {}      # (tz, data version) -> db.zones.rollup_params
         self.limiter = limiter or RateLimiter.from_env("MTM_API_RATE_LIMIT", DEFAULT)
         self.anonymous = anonymous or RateLimiter.from_env("MTM_API_RATE_LIMIT_ANONYMOUS", DEFAULT_ANONYMOUS)
 
@@ -243,17 +243,17 @@ class ReadAPI:
         if since > until:
             raise Invalid("since must not be after until")
         key = (args["tz"], args.get("_version"))
-        quarter = self._zones.get(key)
-        if quarter is None:     # the zone's check reads every day of the data's span: once per data version
+        rollups = self._zones.get(key)
+        if rollups is None:     # the zone's check reads every day of the data's span: once per data version
             zone = self._run("plays_time_zone", {"tz": args["tz"]}, 1).df
             if zone.empty:
                 raise Invalid(f"unknown time zone {args['tz']!r}")
-            quarter = bool(zone.iloc[0]["quarter"])
+            rollups = zones.rollup_params(zone)
             if len(self._zones) > 1000:
                 self._zones.clear()
-            self._zones[key] = quarter
+            self._zones[key] = rollups
         return {"since": since, "until": until, "tz": args["tz"], "kind": args["kind"],
-                "min_seconds": args["min_seconds"], "quarter": quarter}
+                "min_seconds": args["min_seconds"], **rollups}
 
     # -- endpoints --------------------------------------------------------------------------
 

@@ -252,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
             ("/api/plays/timeline", {"since": "2024-01-01", "until": "2024-12-31", "tz": "Europe/Berlin",
                                      "limit": 500},
              "plays_timeline", {"since": "2024-01-01", "until": "2024-12-31", "tz": "Europe/Berlin", "kind": "music",
-                                "min_seconds": 30, "grain": "day", "quarter": False, "limit": 501}),
+                                "min_seconds": 30, "grain": "day", "quarter": False, "fixed_offset": None,
+                                "limit": 501}),
             ("/api/search", {"q": "radiohead", "limit": 20}, "search_play_items", search.parse("radiohead").params(21)),
             ("/api/import-runs", {"limit": 20}, "import_runs_recent", {"limit": 21}),
         ]

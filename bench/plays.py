@@ -147,7 +147,9 @@ def _ensure_rollups(url: str) -> None:
 # the page sends for it: the first and last local day with a play (main() sets them from
 # plays_overview); a range wider than that is clamped by the page.
 ALL_TIME = {"since": "2011-01-01", "until": "2026-12-31"}
-KOLKATA = {"tz": "Asia/Kolkata", "quarter": True}
+# quarter and fixed_offset as plays_time_zone gives them for these zones (one offset since 1945 and 1986)
+KOLKATA = {"tz": "Asia/Kolkata", "quarter": True, "fixed_offset": 19_800}
+KATHMANDU = {"tz": "Asia/Kathmandu", "quarter": True, "fixed_offset": 20_700}
 VARIANTS = [
     ("plays_totals", "all time", ALL_TIME),
     ("plays_totals", "all time, Asia/Kolkata", {**ALL_TIME, **KOLKATA}),
@@ -155,7 +157,7 @@ VARIANTS = [
     ("plays_timeline", "all time per day, Asia/Kolkata", {**ALL_TIME, **KOLKATA, "grain": "day"}),
     ("plays_timeline", "all time per week, every kind", {**ALL_TIME, "grain": "week", "kind": "all"}),
     ("plays_heatmap", "all time", ALL_TIME),
-    ("plays_heatmap", "all time, Asia/Kathmandu", {**ALL_TIME, "tz": "Asia/Kathmandu", "quarter": True}),
+    ("plays_heatmap", "all time, Asia/Kathmandu", {**ALL_TIME, **KATHMANDU}),
     ("plays_by_hour", "all time, Asia/Kolkata", {**ALL_TIME, **KOLKATA}),
     ("plays_streaks", "all time", ALL_TIME),
     ("plays_streaks", "all time, Asia/Kolkata", {**ALL_TIME, **KOLKATA}),

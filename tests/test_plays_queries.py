@@ -62,8 +62,9 @@ def naive(ts: pd.Series) -> pd.Series:
 EVER = (D(2000, 1, 1), D(2099, 12, 31))
 
 
-def timed(tz=TZ, since=EVER[0], until=EVER[1], kind="music", min_seconds=30, quarter=False):
-    return {"tz": tz, "since": since, "until": until, "kind": kind, "min_seconds": min_seconds, "quarter": quarter}
+def timed(tz=TZ, since=EVER[0], until=EVER[1], kind="music", min_seconds=30, quarter=False, fixed_offset=None):
+    return {"tz": tz, "since": since, "until": until, "kind": kind, "min_seconds": min_seconds, "quarter": quarter,
+            "fixed_offset": fixed_offset}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,18 +117,54 @@ def test_minutes_per_week_and_month_match_pandas(plays_db, plays, grain, tz):
     assert_frames_match(got, ref_periods(data.local(plays, tz), grain, 10), "period")
 
 
-@pytest.mark.parametrize("tz, quarter", [("Asia/Kolkata", True), ("Asia/Kathmandu", True),
-                                         ("Australia/Adelaide", True), ("Europe/Berlin", False),
-                                         ("America/New_York", False), ("UTC", False)])
-def test_time_zone_says_when_the_quarter_hour_rollup_is_needed(plays_db, tz, quarter):
+@pytest.mark.parametrize("tz, quarter, fixed_offset", [
+    ("Asia/Kolkata", True, 19_800), ("Asia/Kathmandu", True, 20_700), ("Australia/Adelaide", True, None),
+    ("Europe/Berlin", False, None), ("America/New_York", False, None), ("UTC", False, 0), ("Asia/Tokyo", False, 32_400)])
+def test_time_zone_says_which_rollup_and_whether_one_offset_held(plays_db, tz, quarter, fixed_offset):
+    """`quarter`: a :30 / :45 offset on some day of the data (quarter-hour rollup); `fixed_offset`: the
+    offset in seconds when it was the same on every day of the data (Adelaide and the daylight-saving
+    zones: null). What db.zones hands the queries over time."""
+    from db import zones
+
     info = q(plays_db, "plays_time_zone", tz=tz)
-    assert info.at[0, "name"] == tz and bool(info.at[0, "quarter"]) is quarter
+    assert info.at[0, "name"] == tz
+    assert zones.rollup_params(info) == {"quarter": quarter, "fixed_offset": fixed_offset}
 
 
-@pytest.mark.parametrize("tz", ["Asia/Kolkata", "Asia/Kathmandu"])
-def test_minutes_per_day_in_a_half_hour_zone_match_pandas_with_quarter_hours(plays_db, plays, tz):
-    got = q(plays_db, "plays_timeline", grain="day", limit=100_000, **timed(tz=tz, quarter=True))
+@pytest.mark.parametrize("tz, fixed_offset", [("Asia/Kolkata", None), ("Asia/Kolkata", 19_800),
+                                              ("Asia/Kathmandu", None), ("Asia/Kathmandu", 20_700)])
+def test_minutes_per_day_in_a_half_hour_zone_match_pandas_with_quarter_hours(plays_db, plays, tz, fixed_offset):
+    """Either way to the local day (a conversion per row, or the zone's one offset added: 0027) gives
+    pandas' days."""
+    got = q(plays_db, "plays_timeline", grain="day", limit=100_000, **timed(tz=tz, quarter=True, fixed_offset=fixed_offset))
     assert_frames_match(got, ref_periods(data.of_kind(data.local(plays, tz), "music"), "day", 30), "period")
+
+
+@pytest.mark.parametrize("tz, quarter, fixed_offset", [
+    ("Asia/Kolkata", True, 19_800), ("Asia/Kathmandu", True, 20_700), ("UTC", False, 0), ("Asia/Tokyo", False, 32_400),
+    ("Asia/Kolkata", True, None), ("Australia/Adelaide", True, None), ("America/New_York", False, None)])
+def test_weekday_hours_and_days_by_either_way_to_local_time_match_pandas(plays_db, plays, tz, quarter, fixed_offset):
+    """The heatmap (weekday x hour), the hours of day, the totals and the streaks, with the zone's one
+    offset added (0027) or converted row by row (Adelaide and New York cross daylight saving), against
+    pandas' zoneinfo conversion."""
+    params = timed(tz=tz, quarter=quarter, fixed_offset=fixed_offset)
+    df = data.of_kind(data.local(plays, tz), "music")
+    want = df.assign(weekday=df["local"].dt.isocalendar().day.astype(int), hour=df["local"].dt.hour,
+                     counted=df["ms_played"] >= 30000).groupby(["weekday", "hour"]).agg(
+        minutes=("ms_played", lambda s: s.sum() / 60000), plays=("counted", "sum")).reset_index()
+    assert_frames_match(q(plays_db, "plays_heatmap", **params), want, ["weekday", "hour"])
+    by_hour = q(plays_db, "plays_by_hour", **{k: v for k, v in params.items() if k != "min_seconds"})
+    assert by_hour.set_index("hour")["streams"].to_dict() == df.groupby(df["local"].dt.hour).size().to_dict()
+    counted = df[df["ms_played"] >= 30000]
+    totals = q(plays_db, "plays_totals", **params).iloc[0]
+    assert (totals.plays, totals.days, totals.first_day, totals.last_day) == (
+        len(counted), counted["day"].nunique(), counted["day"].min(), counted["day"].max())
+    longest = q(plays_db, "plays_streaks", limit=1, **params).iloc[0]
+    days = sorted(counted["day"].unique())
+    runs, run = [], 1
+    for a, b in zip(days, days[1:]):
+        run = run + 1 if (b - a).days == 1 else (runs.append(run) or 1)
+    assert int(longest.days) == max([*runs, run])
 
 
 def test_hour_buckets_would_put_kolkata_plays_on_the_wrong_day(plays_db, plays):

@@ -360,6 +360,23 @@ def test_migrations_0025_and_0026_index_the_upgraded_names_for_search(upgraded, 
         assert name in set(found["name"]), side
 
 
+@pytest.mark.parametrize("name", ["plays_totals", "plays_timeline", "plays_heatmap", "plays_by_hour", "plays_streaks"])
+def test_migration_0027_gives_the_upgraded_database_local_time_by_arithmetic(upgraded, name):
+    """0027's plays_z_local_day and plays_z_week_hour: on the upgraded database (A) as on a fresh one
+    (B), a zone with one offset (Kolkata) gives the same rows with its offset added as converted row
+    by row."""
+    from db import queries, zones
+
+    for side in ("a", "b"):
+        url = upgraded[side]
+        params = {**queries.get(name).example, "tz": "Asia/Kolkata", "since": "2000-01-01", "until": "2099-12-31"}
+        rollups = zones.rollup_params(queries.run("plays_time_zone", {"tz": "Asia/Kolkata"}, url=url).df)
+        assert rollups == {"quarter": True, "fixed_offset": 19_800}, side
+        added = queries.run(name, {**params, **rollups}, url=url).df
+        converted = queries.run(name, {**params, **rollups, "fixed_offset": None}, url=url).df
+        assert len(added) > 0 and added.equals(converted), side
+
+
 def test_the_export_imported_again_after_the_upgrade_adds_nothing(upgraded, server_url):
     """The previous release's plays, keyed anew by 0010, are recognised by the current importer: the
     same export imported again (into a copy of A) adds no play and changes no figure."""

@@ -4,6 +4,9 @@
 --                week and month is the user's, converted from UTC with AT TIME ZONE.
 --   quarter      true when the zone has a :30 / :45 offset in the data's years (plays_time_zone
 --                says): hour buckets would straddle its local hours, so 15-minute buckets are read.
+--   fixed_offset the zone's offset in seconds when it had one offset on every day of the data, else
+--                null (plays_time_zone says): buckets then get their local day and hour by arithmetic,
+--                not by a conversion per row (plays_z_local_day, 0027_plays_local_time.sql).
 --   since, until local dates, inclusive.
 --   kind         music | podcast | audiobook | unknown | all (every kind).
 --   min_seconds  what counts as a play: 0 (every stream), 10, 30 or 60 seconds or more.
@@ -473,32 +476,35 @@ where left(name, 6) <> 'posix/'
 order by name;
 
 -- name: plays_time_zone
--- The zone :tz when PostgreSQL knows it (exact name; no row otherwise), its offset now, and
--- `quarter`: whether its offset is not a whole number of hours on some day between the first and
--- the last stream, in which case the timelines read the 15-minute rollup.
+-- The zone :tz when PostgreSQL knows it (exact name; no row otherwise), its offset now, `quarter`:
+-- whether its offset is not a whole number of hours on some day between the first and the last
+-- stream, in which case the timelines read the 15-minute rollup, and `fixed_offset`: its offset in
+-- seconds when it was the same on every one of those days, else null (the offset is looked at once a
+-- day: no zone changes its offset and back within a day).
 -- example: {"tz": "Asia/Kolkata"}
 with z as (
   select name, abbrev, utc_offset, is_dst from pg_timezone_names where name = :tz
 ), span as (
   select coalesce(min(ended_at), now()) as lo, coalesce(max(ended_at), now()) as hi from plays
+), looks as (
+  select extract(epoch from (d at time zone z.name) - (d at time zone 'UTC'))::integer as off
+  from z, span, generate_series(span.lo, span.hi + interval '1 day', interval '1 day') as d
 )
 select z.name, z.abbrev, z.utc_offset::text as utc_offset, z.is_dst,
-       exists (select 1
-               from span, generate_series(span.lo, span.hi + interval '1 day', interval '1 day') as d
-               where mod(extract(epoch from (d at time zone z.name) - (d at time zone 'UTC'))::bigint, 3600) <> 0)
-         as quarter
+       exists (select 1 from looks where mod(off, 3600) <> 0) as quarter,
+       (select case when min(off) = max(off) then min(off) end from looks) as fixed_offset
 from z;
 
 -- name: plays_totals
 -- One row for the local dates since..until: minutes listened, plays (streams of at least
 -- :min_seconds), every stream, skips and the streams that say whether they were skipped, days with
 -- a play, and the first and last of those days.
--- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
+-- example: {"tz": "Europe/Berlin", "quarter": false, "fixed_offset": null, "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), days as (
-  select (b.bucket_utc at time zone :tz)::date as day, sum(b.ms_played) as ms_played,
+  select plays_z_local_day(b.bucket_utc, :tz, :fixed_offset) as day, sum(b.ms_played) as ms_played,
          sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s)) as plays,
          sum(b.plays) as streams, sum(b.skips) as skips, sum(b.skip_known) as skip_known
   from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
@@ -518,17 +524,23 @@ from days;
 -- Minutes, plays (streams of at least :min_seconds), every stream and skips per local day, ISO week
 -- (starting Monday) or month (:grain = day | week | month | year) between since and until;
 -- periods without a stream are left out.
--- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2024-01-01", "until": "2024-12-31", "kind": "music", "min_seconds": 30, "grain": "day", "limit": 10000}
+-- example: {"tz": "Europe/Berlin", "quarter": false, "fixed_offset": null, "since": "2024-01-01", "until": "2024-12-31", "kind": "music", "min_seconds": 30, "grain": "day", "limit": 10000}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
+), days as (
+  select plays_z_local_day(b.bucket_utc, :tz, :fixed_offset) as day, sum(b.ms_played) as ms_played,
+         sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s)) as plays,
+         sum(b.plays) as streams, sum(b.skips) as skips
+  from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+  group by 1
 )
-select date_trunc(:grain, b.bucket_utc at time zone :tz)::date as period,
-       sum(b.ms_played)::float8 / 60000 as minutes,
-       sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s))::bigint as plays,
-       sum(b.plays)::bigint as streams,
-       sum(b.skips)::bigint as skips
-from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+select date_trunc(:grain, day::timestamp)::date as period,
+       sum(ms_played)::float8 / 60000 as minutes,
+       sum(plays)::bigint as plays,
+       sum(streams)::bigint as streams,
+       sum(skips)::bigint as skips
+from days
 group by 1
 order by 1
 limit :limit;
@@ -536,30 +548,31 @@ limit :limit;
 -- name: plays_heatmap
 -- Minutes and plays (streams of at least :min_seconds) per local weekday (ISO: 1 = Monday) and hour
 -- of day between since and until: at most 7 x 24 rows.
--- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2024-01-01", "until": "2024-12-31", "kind": "music", "min_seconds": 30}
+-- example: {"tz": "Europe/Berlin", "quarter": false, "fixed_offset": null, "since": "2024-01-01", "until": "2024-12-31", "kind": "music", "min_seconds": 30}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
-), b as (
-  select b.bucket_utc at time zone :tz as local_at, b.*
+), w as (
+  select plays_z_week_hour(b.bucket_utc, :tz, :fixed_offset) as week_hour, sum(b.ms_played) as ms_played,
+         sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s)) as plays
   from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
+  group by 1
 )
-select extract(isodow from local_at)::int as weekday, extract(hour from local_at)::int as hour,
-       sum(ms_played)::float8 / 60000 as minutes,
-       sum(plays_z_pick(:min_seconds, plays, plays_10s, plays_30s, plays_60s))::bigint as plays
-from b
-group by 1, 2
+select week_hour / 24 + 1 as weekday, week_hour % 24 as hour,
+       ms_played::float8 / 60000 as minutes,
+       plays::bigint as plays
+from w
 order by 1, 2;
 
 -- name: plays_by_hour
 -- Per local hour of day (0-23) between since and until: minutes, every stream, skips, the streams
 -- that say whether they were skipped, and the skip rate (null without such streams).
--- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2024-01-01", "until": "2024-12-31", "kind": "music"}
+-- example: {"tz": "Europe/Berlin", "quarter": false, "fixed_offset": null, "since": "2024-01-01", "until": "2024-12-31", "kind": "music"}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 )
-select extract(hour from b.bucket_utc at time zone :tz)::int as hour,
+select plays_z_week_hour(b.bucket_utc, :tz, :fixed_offset) % 24 as hour,
        sum(b.ms_played)::float8 / 60000 as minutes,
        sum(b.plays)::bigint as streams,
        sum(b.skips)::bigint as skips,
@@ -573,12 +586,12 @@ order by 1;
 -- Daily streaks between since and until: runs of consecutive local days with at least one play
 -- (a stream of at least :min_seconds), longest first; `latest` marks the run that ends on the
 -- range's last day with a play.
--- example: {"tz": "Europe/Berlin", "quarter": false, "since": "2011-01-01", "until": "2026-12-31", "kind": "music", "min_seconds": 30, "limit": 10}
+-- example: {"tz": "Europe/Berlin", "quarter": false, "fixed_offset": null, "since": "2011-01-01", "until": "2026-12-31", "kind": "music", "min_seconds": 30, "limit": 10}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), days as (
-  select (b.bucket_utc at time zone :tz)::date as day
+  select plays_z_local_day(b.bucket_utc, :tz, :fixed_offset) as day
   from r cross join lateral plays_z_buckets(:quarter, r.lo, r.hi, :kind) b
   group by 1
   having sum(plays_z_pick(:min_seconds, b.plays, b.plays_10s, b.plays_30s, b.plays_60s)) > 0

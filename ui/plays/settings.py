@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from db.zones import rollup_params
 from ui import cached, common
 from ui import plays_view as view
 from ui.filters import date_range, url_param, write_url_params
@@ -25,6 +26,7 @@ KEY_MEASURE = "plays_measure_choice"     # minutes or plays, shared by the Over 
 class Settings:
     tz: str
     quarter: bool              # the zone has a :30 / :45 offset: timelines read 15-minute rollups
+    fixed_offset: int | None   # its offset in seconds when it had one on every day of the data (db.zones)
     since: dt.date
     until: dt.date
     kind: str
@@ -38,7 +40,8 @@ class Settings:
 
     def timed(self, since: dt.date | None = None, until: dt.date | None = None) -> dict:
         """Parameters of the queries over time (they also need the rollup and the threshold)."""
-        return {**self.span(since, until), "quarter": self.quarter, "min_seconds": self.min_seconds}
+        return {**self.span(since, until), "quarter": self.quarter, "fixed_offset": self.fixed_offset,
+                "min_seconds": self.min_seconds}
 
 
 def settings() -> Settings | None:
@@ -107,8 +110,7 @@ def settings() -> Settings | None:
                                    format_func=lambda s: view.THRESHOLDS.get(s, str(s)),
                                    help="Most trackers count streams of 30 seconds or more.")
     since, until = date_range(picked, first, last)
-    quarter = bool(zone_info.iloc[0].quarter) if len(zone_info) else False
-    chosen = Settings(tz=tz, quarter=quarter, since=since, until=until, kind=st.session_state[KEY_KIND],
+    chosen = Settings(tz=tz, **rollup_params(zone_info), since=since, until=until, kind=st.session_state[KEY_KIND],
                       min_seconds=int(min_seconds if min_seconds is not None else view.DEFAULT_THRESHOLD),
                       first=first, last=last)
     write_url_params({"tz": chosen.tz, "from": since.isoformat(), "to": until.isoformat(),
