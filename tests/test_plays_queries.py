@@ -167,6 +167,20 @@ def test_weekday_hours_and_days_by_either_way_to_local_time_match_pandas(plays_d
     assert int(longest.days) == max([*runs, run])
 
 
+@pytest.mark.parametrize("name", ["plays_totals", "plays_heatmap", "plays_by_hour", "plays_streaks", "plays_timeline"])
+def test_a_zone_with_one_offset_is_not_converted_row_by_row(plays_db, name):
+    """0027: given the zone's one offset, the plan converts nothing per row (the range's bounds are
+    folded to constants while planning); without it, the rows are converted with AT TIME ZONE."""
+    from db import explain
+
+    extra = {"grain": "day", "limit": 100_000} if name == "plays_timeline" else {"limit": 10} if name == "plays_streaks" \
+        else {}
+    plans = {offset: explain.explain(name, {**timed(tz="Asia/Kathmandu", quarter=True, fixed_offset=offset), **extra},
+                                     url=plays_db).json_text
+             for offset in (20_700, None)}
+    assert "AT TIME ZONE" not in plans[20_700] and "AT TIME ZONE" in plans[None]
+
+
 def test_hour_buckets_would_put_kolkata_plays_on_the_wrong_day(plays_db, plays):
     """Why the quarter-hour rollup exists: 18:00-19:00 UTC holds Kolkata's midnight."""
     params = timed(tz="Asia/Kolkata", since=D(2024, 4, 10), until=D(2024, 4, 11))
