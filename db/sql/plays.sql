@@ -767,17 +767,20 @@ limit :limit;
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
-), bands (band, label, lo_min, hi_min) as (
-  values (1, 'under 15 min', 0, 15), (2, '15-30 min', 15, 30), (3, '30-60 min', 30, 60),
-         (4, '1-2 h', 60, 120), (5, '2-4 h', 120, 240), (6, '4 h and more', 240, null)
-), s as (
-  select extract(epoch from s.last_end - s.started_at) / 60 as minutes
+), bands (band, label) as (
+  values (1, 'under 15 min'), (2, '15-30 min'), (3, '30-60 min'), (4, '1-2 h'), (5, '2-4 h'), (6, '4 h and more')
+), counts as (
+  -- the band of each session by one binary search over the lower edges in minutes (each edge belongs
+  -- to the band it starts: width_bucket gives 0 under 15, 1 from 15 to under 30 ... 5 from 240 on)
+  select width_bucket(date_part('epoch', s.last_end - s.started_at) / 60, array[15, 30, 60, 120, 240]::float8[]) + 1
+           as band,
+         count(*) as sessions
   from r join plays_z_sessions s on s.kind = :kind and s.started_at >= r.lo and s.started_at < r.hi
+  group by 1
 )
-select b.band, b.label, count(s.minutes) as sessions
+select b.band, b.label, coalesce(c.sessions, 0) as sessions
 from bands b
-left join s on s.minutes >= b.lo_min and (b.hi_min is null or s.minutes < b.hi_min)
-group by b.band, b.label
+left join counts c using (band)
 order by b.band;
 
 -- name: plays_new_artists
