@@ -732,7 +732,7 @@ with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), s as (
-  select extract(epoch from s.last_end - s.started_at) / 60 as minutes, s.plays, s.ms_played, s.ms_heard
+  select date_part('epoch', s.last_end - s.started_at) / 60 as minutes, s.plays, s.ms_played, s.ms_heard
   from r join plays_z_sessions s on s.kind = :kind and s.started_at >= r.lo and s.started_at < r.hi
 )
 select count(*) as sessions, coalesce(sum(ms_played), 0)::float8 / 3600000 as hours,
