@@ -26,6 +26,7 @@ from db import settings
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_S = 1.0     # how often the background drain tries the rollup lock while listens wait
+DRAIN_BACKOFF_MAX_S = 60.0   # while the database fails, the drain waits twice as long each time, up to this
 
 
 class Refused(Exception):
@@ -226,15 +227,25 @@ class ListenBrainzAPI:
         threading.Thread(target=self._drain_loop, name="mtm-listen-drain", daemon=True).start()
 
     def _drain_loop(self) -> None:
+        pause, failures = DRAIN_EVERY_S, 0
         while True:
-            time.sleep(DRAIN_EVERY_S)
+            time.sleep(pause)
             with self._drain_lock:
                 self._drain_wanted = False
             try:
                 done = self._db(store.drain)
-            except Exception:   # noqa: BLE001 - the database is away: try again later
-                log.exception("draining deferred listens failed")
+            except Exception as exc:   # noqa: BLE001 - the database is away: try again later, less often
+                failures += 1
+                if failures == 1:      # one traceback per outage, then a line at each (rarer) retry
+                    log.exception("draining deferred listens failed; retrying")
+                else:
+                    log.warning("draining deferred listens failed again (%d times; retrying in %.0f s): %s",
+                                failures, min(pause * 2, DRAIN_BACKOFF_MAX_S), type(exc).__name__)
+                pause = min(pause * 2, DRAIN_BACKOFF_MAX_S)
                 continue
+            if failures:
+                log.info("draining deferred listens works again after %d failures", failures)
+            pause, failures = DRAIN_EVERY_S, 0
             if done == 0:
                 with self._drain_lock:
                     if not self._drain_wanted:

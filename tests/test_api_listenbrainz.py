@@ -331,3 +331,43 @@ def test_any_payload_gets_200_or_400(base, db_url, token):
     check()
     total, _ = rolled(db_url)
     assert total == plays(db_url)             # whatever was stored, the rollups agree
+
+
+def test_a_drain_that_keeps_failing_backs_off_and_logs_one_traceback(monkeypatch, caplog):
+    """The background drain of deferred listens, while its database is away: it retries less and
+    less often (up to DRAIN_BACKOFF_MAX_S), logs the outage's first failure with its traceback and
+    each later one as a line, says when it works again, and stops once nothing is pending. No
+    database: the drain's own database call is replaced."""
+    import logging
+    import threading
+    import types
+
+    from api import listenbrainz
+
+    monkeypatch.setattr(listenbrainz, "DRAIN_EVERY_S", 0.001)
+    monkeypatch.setattr(listenbrainz, "DRAIN_BACKOFF_MAX_S", 0.004)
+    api = ListenBrainzAPI(url="postgresql://nowhere/none")
+    calls, done = [], threading.Event()
+
+    def db(fn, *args):
+        calls.append(fn)
+        if len(calls) <= 6:
+            raise OSError("the database is away")
+        done.set()
+        return 0                                     # nothing pending: the thread ends
+
+    monkeypatch.setattr(api, "_db", db)
+    pauses = []
+    monkeypatch.setattr(listenbrainz, "time", types.SimpleNamespace(sleep=pauses.append))   # this module's only
+    with caplog.at_level(logging.INFO, logger="api.listenbrainz"):
+        api.schedule_drain()
+        assert done.wait(10)
+        for _ in range(100):
+            if not api._draining:
+                break
+            threading.Event().wait(0.01)
+    records = [r for r in caplog.records if r.name == "api.listenbrainz"]
+    assert [r.levelname for r in records] == ["ERROR"] + ["WARNING"] * 5 + ["INFO"]
+    assert records[0].exc_info and not any(r.exc_info for r in records[1:])
+    assert "6 failures" in records[-1].getMessage() and not api._draining
+    assert pauses == [0.001, 0.002, 0.004, 0.004, 0.004, 0.004, 0.004]     # doubled up to the cap, then as before
