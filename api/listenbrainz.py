@@ -236,12 +236,12 @@ class ListenBrainzAPI:
                 done = self._db(store.drain)
             except Exception as exc:   # noqa: BLE001 - the database is away: try again later, less often
                 failures += 1
+                pause = min(pause * 2, DRAIN_BACKOFF_MAX_S)
                 if failures == 1:      # one traceback per outage, then a line at each (rarer) retry
                     log.exception("draining deferred listens failed; retrying")
                 else:
                     log.warning("draining deferred listens failed again (%d times; retrying in %.0f s): %s",
-                                failures, min(pause * 2, DRAIN_BACKOFF_MAX_S), type(exc).__name__)
-                pause = min(pause * 2, DRAIN_BACKOFF_MAX_S)
+                                failures, pause, type(exc).__name__)
                 continue
             if failures:
                 log.info("draining deferred listens works again after %d failures", failures)

@@ -129,6 +129,8 @@ def test_time_zone_says_which_rollup_and_whether_one_offset_held(plays_db, tz, q
     info = q(plays_db, "plays_time_zone", tz=tz)
     assert info.at[0, "name"] == tz
     assert zones.rollup_params(info) == {"quarter": quarter, "fixed_offset": fixed_offset}
+    unknown = q(plays_db, "plays_time_zone", tz="Mars/Olympus_Mons")    # no row: hourly rollups, converted
+    assert unknown.empty and zones.rollup_params(unknown) == {"quarter": False, "fixed_offset": None}
 
 
 @pytest.mark.parametrize("tz, fixed_offset", [("Asia/Kolkata", None), ("Asia/Kolkata", 19_800),
