@@ -32,10 +32,18 @@ def server_uri() -> str:
     return server.get_uri()
 
 
+_ENSURED: set[tuple[str, str]] = set()   # (server URI, database) this process made sure of
+
+
 def database_url(dbname: str) -> str:
-    """URL of database `dbname` on the embedded server, creating the database if missing."""
+    """URL of database `dbname` on the embedded server, creating the database if missing. ENSURE_NOTE:
+    checked once per process (drop_database forgets it): every cached read of the dashboard asks for
+    the URL, and a connection of its own to check the database (a new server process each time) was
+    half the server's time of a History time-range change (py-spy of the running server)."""
     uri = server_uri()
-    ensure_database(uri, dbname)
+    if (uri, dbname) not in _ENSURED:
+        ensure_database(uri, dbname)
+        _ENSURED.add((uri, dbname))
     return uri.replace("/postgres?", f"/{dbname}?", 1)
 
 
@@ -61,7 +69,9 @@ def drop_database(dbname: str) -> None:
     import psycopg2
     from psycopg2 import sql
 
-    conn = psycopg2.connect(server_uri())
+    uri = server_uri()
+    _ENSURED.discard((uri, dbname))
+    conn = psycopg2.connect(uri)
     try:
         conn.autocommit = True
         with conn.cursor() as cur:

@@ -1,6 +1,7 @@
 """The PostgreSQL layer: configuration, named SQL, the bulk COPY path."""
 from __future__ import annotations
 
+import os
 import re
 
 import psycopg2
@@ -165,3 +166,28 @@ def test_a_connection_left_in_a_failed_transaction_is_replaced_not_handed_to_the
     with eng.connect() as c:
         assert c.connection.dbapi_connection is not raw
         assert c.execute(sa.text("select 1")).scalar() == 1
+
+
+@pytest.mark.db
+def test_the_embedded_database_is_made_sure_of_once_per_process_and_again_after_a_drop(monkeypatch):
+    """ENSURE_NOTE (db/embedded.py): every cached read asks for the URL; the check that the database
+    exists (a connection of its own) runs once, and again after embedded.drop_database."""
+    from db import embedded
+    from tests.helpers import pg_rows
+
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("the embedded server is not the test server")
+    name = f"mtm_ensure_{os.getpid()}"
+    checks, real = [], embedded.ensure_database
+    monkeypatch.setattr(embedded, "ensure_database", lambda uri, db: (checks.append(db), real(uri, db)))
+    try:
+        url = embedded.database_url(name)
+        assert embedded.database_url(name) == url
+        assert checks == [name]
+        assert pg_rows(url, "select current_database()") == [(name,)]
+        embedded.drop_database(name)
+        assert embedded.database_url(name) == url
+        assert checks == [name, name]
+        assert pg_rows(url, "select current_database()") == [(name,)]
+    finally:
+        embedded.drop_database(name)
