@@ -125,3 +125,8 @@ def test_streamlit_applies_the_file(tmp_path):
         'primaryColor = "#1DB954"',
     ):
         assert expected in effective, f"{expected!r} not in effect"
+
+
+def test_no_magic(config):
+    # the pages draw only through st.* calls; magic would rewrite every script on each compile
+    assert config["runner"]["magicEnabled"] is False
