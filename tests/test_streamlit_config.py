@@ -123,6 +123,7 @@ def test_streamlit_applies_the_file(tmp_path):
         'toolbarMode = "minimal"',
         "disableDataExport = true",
         'primaryColor = "#1DB954"',
+        "magicEnabled = false",
     ):
         assert expected in effective, f"{expected!r} not in effect"
 
