@@ -436,6 +436,35 @@ def test_plays_sections_settings_data_and_csv_work_in_chromium(plays_server, bro
         page.close()
 
 
+ARIA_JS = """chart => ({
+    axes: Array.from(chart.querySelectorAll('svg [aria-roledescription="axis"][aria-label]')).length,
+    labelled: Array.from(chart.querySelectorAll('svg path[role="graphics-symbol"][aria-label]')).length,
+    svg: chart.querySelectorAll('svg.marks').length})"""
+
+
+def test_charts_are_svg_with_labelled_axes_and_marks_labelled_where_few(plays_server, browser):
+    """THEME_ARIA_NOTE: Streamlit draws the charts as SVG, which a screen reader reads. Every chart
+    keeps its axes' ARIA labels; a chart of a few marks (platforms) labels each mark, a chart of
+    hundreds of marks (Over time per day) leaves the marks' labels out."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{plays_server}/plays?tz=UTC&section=Over+time", wait_until="domcontentloaded")
+        wait_for_run(page)
+        main = page.locator('[data-testid="stMain"]')
+        page.get_by_role("radiogroup", name="Per").get_by_role("radio", name="Day", exact=True).click()
+        wait_for_run(page)
+        assert charts_drawn(page) == 1
+        timeline = main.locator('[data-testid="stVegaLiteChart"]').first.evaluate(ARIA_JS)
+        assert timeline == {"axes": 2, "labelled": 0, "svg": 1}, timeline
+        section_button(page, "Platforms & countries").click()
+        wait_for_run(page)
+        assert charts_drawn(page) >= 1
+        platforms = main.locator('[data-testid="stVegaLiteChart"]').first.evaluate(ARIA_JS)
+        assert platforms["svg"] == 1 and platforms["axes"] == 2 and platforms["labelled"] >= 1, platforms
+    finally:
+        page.close()
+
+
 def test_history_picker_in_its_popover_follows_the_chosen_tracks(server, browser):
     """The bump chart's picker sits in a popover (app_pages/history.py, PICKER_NOTE): opened, it holds
     the preselected tracks; taking one out redraws the chart with one line fewer in its legend."""

@@ -38,7 +38,7 @@ def test_bump_chart_puts_rank_one_at_the_top_with_a_line_per_track():
     assert e["y"]["scale"]["reverse"] is True
     assert (e["color"]["field"], e["color"]["type"]) == ("label", "nominal")
     assert [t["field"] for t in e["tooltip"]] == ["label", "snapshot_date", "rank"]
-    assert spec(chart)["mark"]["type"] == "line" and spec(chart)["mark"]["point"] is True
+    assert spec(chart)["mark"]["type"] == "line" and spec(chart)["mark"]["point"] == {"aria": False}   # dots drawn
 
 
 def test_bump_chart_highlights_the_track_clicked_in_the_legend():
@@ -189,15 +189,29 @@ def test_enable_theme_is_idempotent_and_applies_the_house_theme():
     assert charts.theme()["config"]["mark"]["color"] == charts.SPOTIFY_GREEN
 
 
-def test_charts_leave_out_the_per_mark_aria_descriptions_a_canvas_never_shows():
-    """Streamlit draws Vega-Lite on a canvas, where a mark's ARIA description (SVG output only) is
-    never shown, yet the browser evaluated one for every mark on every redraw (THEME_ARIA_NOTE):
-    the house theme turns them off, and every drawn spec carries the theme."""
+def test_only_charts_of_hundreds_of_marks_leave_out_the_marks_aria_labels():
+    """Streamlit draws these charts as SVG, where Vega-Lite's ARIA labels reach a screen reader
+    (THEME_ARIA_NOTE): charts of a few dozen marks keep a label per mark, and every chart keeps its
+    axes' and legend's; the charts of hundreds of marks leave out the marks' labels (built for every
+    mark on every redraw), as Streamlit itself does past 5,000 values."""
+    from ui import plays_view as view
+
     charts.enable_theme()
-    df = pd.DataFrame({"snapshot_date": pd.to_datetime(["2024-01-01", "2024-02-01"]), "rank": [1, 2],
-                       "label": ["A", "A"]})
-    drawn = charts.spec(charts.bump_chart(df))
-    assert drawn["config"]["aria"] is False
+    assert "aria" not in charts.theme()["config"]        # guides keep theirs everywhere
+    bump = pd.DataFrame({"snapshot_date": pd.to_datetime(["2024-01-01", "2024-02-01"]), "rank": [1, 2],
+                         "label": ["A", "A"]})
+    days = pd.DataFrame({"period": [D(2024, 3, 1)], "minutes": [60.0], "plays": [2], "streams": [2], "skips": [0]})
+    many = {"bump": charts.spec(charts.bump_chart(bump)),
+            "timeline": charts.spec(view.timeline_chart(days, "day")),
+            "calendar": charts.spec(view.calendar_chart(days, 2024)),
+            "heatmap": charts.spec(view.heatmap_chart(pd.DataFrame({"weekday": [1], "hour": [9], "minutes": [60.0],
+                                                                   "plays": [2]})))}
+    for name, drawn in many.items():
+        assert drawn["mark"]["aria"] is False, name
+        assert "aria" not in drawn["config"], name
+    assert many["bump"]["mark"]["point"]["aria"] is False              # the dots too
+    few = charts.spec(view.year_months_chart(days[["period", "minutes", "plays"]], 2024))
+    assert "aria" not in few["mark"] and "aria" not in few["config"]
 
 
 def test_explorer_count_axes_show_whole_numbers():

@@ -11,21 +11,30 @@ TIME_RANGE_LABELS = {"short_term": "Last 4 weeks", "medium_term": "Last 6 months
 
 
 def theme() -> dict:
-    """The house theme. THEME_ARIA_NOTE: "aria": False. Streamlit draws every chart on a canvas,
-    and Vega-Lite's ARIA attributes are for SVG output only; with them on, each mark's encoding
-    also built a description ("Snapshot: Mar 2024; Rank: 3; Track: ...", dates and numbers
-    formatted) through Vega's expression interpreter, for every mark on every redraw. A probe of
-    History's time-range change (JS CPU profile, 6 rounds): the interpreter's time 26-28 -> 17 ms
-    a gesture."""
+    """The house theme. Charts keep Vega-Lite's ARIA defaults (THEME_ARIA_NOTE at MANY_MARKS)."""
     return {"config": {
         "view": {"stroke": None},
-        "aria": False,
         "range": {"category": {"scheme": "tableau10"}},
         "mark": {"color": SPOTIFY_GREEN},
         "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridOpacity": 0.4},
         "legend": {"labelFontSize": 12, "titleFontSize": 12},
         "title": {"fontSize": 15, "anchor": "start"},
     }}
+
+
+# THEME_ARIA_NOTE: Streamlit draws a Vega-Lite chart as SVG (a canvas only past 2,000 values a datum),
+# and Vega-Lite gives each mark an ARIA label that a screen reader steps through ("Month: Mar 2026;
+# Minutes: 1,234"), and each axis and legend a description. The mark labels are built in the browser
+# by Vega's expression interpreter (Streamlit's CSP-safe build), for every mark on every redraw: on
+# History's time-range change, where the bump chart has two marks per point (its line and its dot),
+# that was a third of the interpreter's time (a probe, commit 634b7f9). Charts of a few dozen marks
+# keep their labels; the charts of hundreds of marks (rank over time, the timeline's days, the
+# calendar, the hour-by-weekday heatmap) leave out the marks' labels with MANY_MARKS, as Streamlit
+# itself does past 5,000 values, and keep their axes' and legend's. Their rows are in the Data
+# expander under them, a table a screen reader reads (Year in review's calendar: its days are the
+# Calendar section's table). (Until this note, the theme turned ARIA off for every chart and every
+# guide, on the mistaken belief that Streamlit always draws on a canvas.)
+MANY_MARKS = {"aria": False}
 
 
 def count_axis(**kw) -> alt.Axis:
@@ -234,7 +243,7 @@ def bump_chart(df: pd.DataFrame, label: str = "label", legend_title: str = "Trac
         tooltip.append(alt.Tooltip("tracks:Q", title="Tracks ranked"))
     return (
         alt.Chart(df)
-        .mark_line(point=True, strokeWidth=2.5, interpolate="monotone")
+        .mark_line(point=alt.OverlayMarkDef(**MANY_MARKS), strokeWidth=2.5, interpolate="monotone", **MANY_MARKS)
         .encode(
             x=alt.X("snapshot_date:T", title="Snapshot", axis=date_axis(df["snapshot_date"]) if len(df) else alt.Axis()),
             y=alt.Y("rank:Q", title="Rank", scale=alt.Scale(reverse=True, zero=False, domainMin=1, nice=False),

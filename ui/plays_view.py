@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import altair as alt
 import pandas as pd
 
-from ui.charts import SPOTIFY_GREEN, _numeric, count_axis, count_legend, date_axis, month_axis
+from ui.charts import MANY_MARKS, SPOTIFY_GREEN, _numeric, count_axis, count_legend, date_axis, month_axis
 from ui.text import literal
 
 # ---------------------------------------------------------------------------------------------
@@ -270,7 +270,8 @@ def timeline_chart(df: pd.DataFrame, grain: str, measure: str = "minutes") -> al
     months = (data["period_end"].max().to_period("M") - data["period"].min().to_period("M")).n if len(data) else 1
     return (
         alt.Chart(data)
-        .mark_bar(color=SPOTIFY_GREEN, stroke="white", strokeWidth=0.5 if grain != "day" else 0)
+        .mark_bar(color=SPOTIFY_GREEN, stroke="white", strokeWidth=0.5 if grain != "day" else 0,
+                  **MANY_MARKS)
         .encode(
             x=alt.X("period:T", title=GRAINS.get(grain, grain),
                     axis=month_axis(months) if grain == "month" else date_axis(data["period"])),
@@ -330,7 +331,7 @@ def heatmap_chart(df: pd.DataFrame, measure: str = "minutes") -> alt.Chart:
     title = "Minutes" if measure == "minutes" else "Plays"
     return (
         alt.Chart(data)
-        .mark_rect(cornerRadius=2)
+        .mark_rect(cornerRadius=2, **MANY_MARKS)
         .encode(
             x=alt.X("hour:O", title="Hour of day"),
             y=alt.Y("day:O", title=None, sort=WEEKDAYS),
@@ -400,7 +401,7 @@ def calendar_chart(df: pd.DataFrame, year: int, measure: str = "minutes", first:
                           orient="bottom", direction="horizontal", gradientLength=220, titleOrient="left",
                           titleAnchor="start", titleBaseline="middle", offset=8))
     return alt.Chart(data[["week", "day", measure, "covered", "tip"]]).mark_rect(
-        cornerRadius=2, stroke="white", strokeWidth=1).encode(
+        cornerRadius=2, stroke="white", strokeWidth=1, **MANY_MARKS).encode(
         x=alt.X("week:O", title=None, axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("day:O", title=None, sort=WEEKDAYS),
         color=alt.condition("datum.covered", color, alt.value(NO_DATA_COLOR)),
