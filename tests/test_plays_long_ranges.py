@@ -70,8 +70,16 @@ RANGES = [((D(2010, 3, 7), D(2018, 7, 3)), (D(2018, 7, 4), D(2026, 11, 1))),
           ((D(2016, 2, 29), D(2017, 8, 1)), (D(2020, 1, 1), D(2023, 12, 31)))]
 
 
+# Two periods that meet and hold every play (db/migrations/0028_plays_two_periods.sql: the longer one
+# is read as all time less the other): A first and B first, either one the longer, ends past the data.
+COVERING = [((D(2010, 3, 7), D(2018, 7, 3)), (D(2018, 7, 4), D(2026, 11, 1))),    # also RANGES[0]
+            ((D(2018, 7, 4), D(2030, 1, 1)), (D(2001, 1, 1), D(2018, 7, 3))),
+            ((D(2010, 1, 1), D(2024, 2, 29)), (D(2024, 3, 1), D(2026, 12, 31))),
+            ((D(2022, 10, 30), D(2026, 11, 1)), (D(2010, 3, 7), D(2022, 10, 29)))]
+
+
 @pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York"])
-@pytest.mark.parametrize("a, b", RANGES)
+@pytest.mark.parametrize("a, b", RANGES + COVERING[1:])
 @pytest.mark.parametrize("level", ["track", "artist"])
 def test_two_long_periods_match_pandas(long_db, plays, tz, a, b, level):
     got = q(long_db, "plays_compare", tz=tz, since_a=a[0], until_a=a[1], since_b=b[0], until_b=b[1], kind="music",
@@ -88,6 +96,47 @@ def test_two_long_periods_match_pandas(long_db, plays, tz, a, b, level):
     assert merged["rank_b"].fillna(-1).tolist() == merged["rank_b_want"].fillna(-1).tolist()
     assert merged["plays_a"].tolist() == merged["plays_a_want"].fillna(0).astype(int).tolist()
     assert merged["plays_b"].tolist() == merged["plays_b_want"].fillna(0).astype(int).tolist()
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York"])
+@pytest.mark.parametrize("a, b", RANGES + COVERING[1:])
+def test_new_and_dropped_over_long_periods_match_pandas(long_db, plays, tz, a, b):
+    got = q(long_db, "plays_compare_changes", tz=tz, since_a=a[0], until_a=a[1], since_b=b[0], until_b=b[1],
+            kind="music", level="track", min_seconds=30, limit=100_000)
+    df = data.local(plays, tz)
+    df = df[df["ms_played"] >= 30000]
+    in_a = set(data.in_range(df, *a)[["artist", "track"]].itertuples(index=False, name=None))
+    in_b = set(data.in_range(df, *b)[["artist", "track"]].itertuples(index=False, name=None))
+    assert in_a ^ in_b
+    for status, want in (("new", in_b - in_a), ("dropped", in_a - in_b)):
+        part = got[got["status"] == status]
+        assert set(zip(part["artist"], part["name"])) == want
+        assert (part["of_total"] == len(want)).all()
+
+
+@pytest.mark.parametrize("a, b", COVERING)
+def test_covering_periods_read_the_shorter_one_and_the_totals(long_db, a, b):
+    """0028: two periods that meet and hold every play read plays_z_totals and the shorter period's
+    rows only (the longer period's whole years are never read), in a serial plan; two periods that
+    do not (RANGES[1]) read both and not the totals."""
+    from db import explain
+
+    def plan(a, b):
+        params = {"tz": "Europe/Berlin", "since_a": a[0], "until_a": a[1], "since_b": b[0], "until_b": b[1],
+                  "kind": "music", "level": "track", "min_seconds": 30, "top": 20, "limit": 40}
+        return explain.explain("plays_compare", params, url=long_db).nodes
+
+    def years_read(nodes):      # the conditions of the year rows' index scans that ran
+        return [n.condition or "" for n in nodes
+                if n.relation == "plays_z_items" and n.loops and n.index_name == "plays_z_items_year_idx"]
+
+    nodes = plan(a, b)
+    assert any(n.relation == "plays_z_totals" and n.loops for n in nodes)
+    assert not any(n.node_type.startswith("Gather") for n in nodes)
+    longer = b if (b[1] - b[0]) >= (a[1] - a[0]) else a
+    assert not any(str(y) in d for d in years_read(nodes) for y in range(longer[0].year + 1, longer[1].year))
+    apart = plan(*RANGES[1])
+    assert not any(n.relation == "plays_z_totals" and n.loops for n in apart)
 
 
 @pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York"])

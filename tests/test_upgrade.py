@@ -9,6 +9,7 @@ answer the same on A as on B, every row that existed must still be there, and ev
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -454,3 +455,26 @@ def test_two_databases_of_one_server_set_up_the_reader_role_at_once(session_db):
         a.commit()
         a.close()
         b.close()
+
+
+def test_migration_0028_reads_two_periods_that_hold_every_play_as_all_time_less_one(upgraded):
+    """0028's plays_z_two_periods on the upgraded database (A) as on a fresh one (B): the data's two
+    halves (they meet and hold every play, so the later one is all time less the earlier) rank the
+    same artists with the same plays as each half's own top list (plays_top, which reads each range
+    from its rows)."""
+    from db import queries
+
+    for side in ("a", "b"):
+        url = upgraded[side]
+        span = queries.run("plays_overview", {"tz": "Europe/Berlin"}, url=url).df.iloc[0]
+        middle = span.first_day + (span.last_day - span.first_day) / 2
+        a, b = (span.first_day, middle), (middle + dt.timedelta(days=1), span.last_day)
+        params = {"tz": "Europe/Berlin", "kind": "music", "level": "artist", "min_seconds": 30}
+        got = queries.run("plays_compare", {**params, "since_a": a[0], "until_a": a[1], "since_b": b[0],
+                                            "until_b": b[1], "top": 10, "limit": 100}, url=url).df
+        assert len(got) >= 10, side
+        for period, (since, until) in (("a", a), ("b", b)):
+            top = queries.run("plays_top", {**params, "since": since, "until": until, "order_by": "plays",
+                                            "limit": 10_000}, url=url).df.set_index("name")["plays"]
+            for r in got.itertuples():
+                assert getattr(r, f"plays_{period}") == top.get(r.name, 0), (side, period, r.name)

@@ -903,25 +903,22 @@ with r as not materialized (
          (cast(:until_a as date) + 1)::timestamp at time zone :tz as hi_a,
          cast(:since_b as date)::timestamp at time zone :tz as lo_b,
          (cast(:until_b as date) + 1)::timestamp at time zone :tz as hi_b
-), a as (
-  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
-         sum(i.ms_played) as ms_played
-  from r cross join lateral plays_z_totals_between(r.lo_a, r.hi_a, :level, :kind) i
+), s as (
+  -- each item's plays in both periods, one read of the rollups (db/migrations/0028_plays_two_periods.sql:
+  -- when the periods meet and hold every play, the longer one is all time less the other)
+  select i.name_key, sum(i.plays_a) as plays_a, sum(i.plays_b) as plays_b
+  from r cross join lateral plays_z_two_periods(r.lo_a, r.hi_a, r.lo_b, r.hi_b, :level, :kind, :min_seconds) i
   group by i.name_key
-), b as (
-  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
-         sum(i.ms_played) as ms_played
-  from r cross join lateral plays_z_totals_between(r.lo_b, r.hi_b, :level, :kind) i
-  group by i.name_key
-), ra as (
-  select name_key, plays, rank() over (order by plays desc) as rank from a where plays > 0
-), rb as (
-  select name_key, plays, rank() over (order by plays desc) as rank from b where plays > 0
+), ranked as (
+  -- an item's rank in a period among the items played in it (items not played there sort after them)
+  select name_key, plays_a, plays_b,
+         case when plays_a > 0 then rank() over (order by plays_a desc) end as rank_a,
+         case when plays_b > 0 then rank() over (order by plays_b desc) end as rank_b
+  from s
 ), both_ as (
-  select coalesce(ra.name_key, rb.name_key) as name_key, ra.rank as rank_a, rb.rank as rank_b,
-         coalesce(ra.plays, 0) as plays_a, coalesce(rb.plays, 0) as plays_b
-  from ra full join rb on rb.name_key = ra.name_key
-  where ra.rank <= :top or rb.rank <= :top
+  select name_key, rank_a, rank_b, plays_a, plays_b
+  from ranked
+  where rank_a <= :top or rank_b <= :top
 )
 select x.rank_b, x.rank_a, n.name, n.artist, x.plays_b::bigint as plays_b, x.plays_a::bigint as plays_a,
        x.rank_a - x.rank_b as change,
@@ -941,20 +938,15 @@ with r as not materialized (
          (cast(:until_a as date) + 1)::timestamp at time zone :tz as hi_a,
          cast(:since_b as date)::timestamp at time zone :tz as lo_b,
          (cast(:until_b as date) + 1)::timestamp at time zone :tz as hi_b
-), a as (
-  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
-  from r cross join lateral plays_z_totals_between(r.lo_a, r.hi_a, :level, :kind) i
-  group by i.name_key
-), b as (
-  select i.name_key, sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays
-  from r cross join lateral plays_z_totals_between(r.lo_b, r.hi_b, :level, :kind) i
+), s as (
+  -- one read of the rollups for both periods (plays_z_two_periods, as plays_compare)
+  select i.name_key, sum(i.plays_a) as plays_a, sum(i.plays_b) as plays_b
+  from r cross join lateral plays_z_two_periods(r.lo_a, r.hi_a, r.lo_b, r.hi_b, :level, :kind, :min_seconds) i
   group by i.name_key
 ), changes as (
-  select coalesce(a.name_key, b.name_key) as name_key,
-         case when coalesce(a.plays, 0) = 0 then 'new' else 'dropped' end as status,
-         greatest(coalesce(a.plays, 0), coalesce(b.plays, 0)) as plays
-  from a full join b on b.name_key = a.name_key
-  where (coalesce(a.plays, 0) = 0) <> (coalesce(b.plays, 0) = 0)
+  select name_key, case when plays_a = 0 then 'new' else 'dropped' end as status, greatest(plays_a, plays_b) as plays
+  from s
+  where (plays_a = 0) <> (plays_b = 0)
 ), numbered as (
   select *, row_number() over (partition by status order by plays desc, name_key) as nth,
          count(*) over (partition by status) as of_total
