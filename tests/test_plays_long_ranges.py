@@ -163,3 +163,19 @@ def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz,
     assert sorted(skipped["name"]) == sorted(ref.index[ref["skip_known"] >= 1])
     for r in skipped.itertuples():
         assert (r.skips, r.skip_known) == (ref.loc[r.name, "skips"], ref.loc[r.name, "skip_known"])
+
+
+def test_top_list_first_and_last_plays_come_from_year_rows_and_short_reads_of_plays(long_db):
+    """plays_top's first and last plays (checked against pandas above) for a range whose ends fall
+    inside years the listed tracks were played in before and after them: the listed tracks' year
+    rows by their key, and for the ends a read of `plays` per listed track that needs one (a scan
+    of `plays` that runs more than once)."""
+    from db import explain
+
+    a = RANGES[1][0]                      # 20 May 2011 to 14 February 2021
+    params = {"tz": "Europe/Berlin", "since": a[0], "until": a[1], "kind": "music", "min_seconds": 30,
+              "level": "track", "order_by": "plays", "limit": 20}
+    nodes = explain.explain("plays_top", params, url=long_db).nodes
+    assert any(n.relation == "plays" and n.loops > 1 for n in nodes)
+    assert any(n.relation == "plays_z_items" and n.index_name == "plays_z_items_year_key_idx" and n.loops > 1
+               for n in nodes)
