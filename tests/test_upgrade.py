@@ -478,3 +478,11 @@ def test_migration_0028_reads_two_periods_that_hold_every_play_as_all_time_less_
                                             "limit": 10_000}, url=url).df.set_index("name")["plays"]
             for r in got.itertuples():
                 assert getattr(r, f"plays_{period}") == top.get(r.name, 0), (side, period, r.name)
+
+
+def test_migration_0029_keys_the_year_rows_by_item_and_year(upgraded):
+    """0029 re-creates plays_z_items_year_key_idx on (name_key, period_start) over the previous
+    release's rows, on the upgraded database (A) as on a fresh one (B)."""
+    for side in ("a", "b"):
+        rows = pg_rows(upgraded[side], "select indexdef from pg_indexes where indexname = 'plays_z_items_year_key_idx'")
+        assert len(rows) == 1 and "(name_key, period_start)" in rows[0][0] and "'year'" in rows[0][0], side

@@ -613,10 +613,11 @@ limit :limit;
 -- The sums come from the rollups' indexes alone (plays_z_totals_between, as plays_counts): first and
 -- last times do not add up, and reading them for every item of a long range meant a heap visit per
 -- year row (2012-2025 of 999,966 plays: ~226,000). They are looked up for the listed items only:
--- from the item's year rows (plays_z_items_year_key_idx) for the years inside the range, and at the
--- range's ends from the year row of lo's (hi's) year when that year's first (last) play falls in the
--- range; when the item was played in that year both before and after lo (hi), from `plays`, reading
--- forward from lo (back from hi) to the item's first such play, within that year.
+-- from the item's first (last) year row inside the range (plays_z_items_year_key_idx, by item and
+-- year: db/migrations/0029_plays_items_year_key_by_year.sql), and at the range's ends from the year
+-- row of lo's (hi's) year when that year's first (last) play falls in the range; when the item was
+-- played in that year both before and after lo (hi), from `plays`, reading forward from lo (back
+-- from hi) to the item's first such play, within that year.
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "level": "artist", "min_seconds": 30, "order_by": "plays", "limit": 50}
 with r as not materialized (
   select cast(:since as date)::timestamp at time zone :tz as lo,
@@ -660,11 +661,12 @@ with r as not materialized (
                and plays_z_level_artist(:level, p.artist) is not distinct from n.artist
              order by p.ended_at limit 1)
       end,
-      (select min(plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at))
+      (select plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at)
        from plays_z_items y
        where y.name_key = k.name_key and y.period = 'year' and y.period_start > date_trunc('year', r.lo, 'UTC')
          and y.period_start < r.hi
-         and plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at) < r.hi)) as first_at
+         and plays_z_pick(:min_seconds, y.first_at, y.first_10s_at, y.first_30s_at, y.first_60s_at) < r.hi
+       order by y.period_start limit 1)) as first_at
   ) f
   cross join lateral (
     select coalesce(
@@ -677,11 +679,12 @@ with r as not materialized (
                and plays_z_level_artist(:level, p.artist) is not distinct from n.artist
              order by p.ended_at desc limit 1)
       end,
-      (select max(plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at))
+      (select plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at)
        from plays_z_items y
        where y.name_key = k.name_key and y.period = 'year'
          and y.period_start < date_trunc('year', r.hi - interval '1 microsecond', 'UTC')
-         and plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at) >= r.lo)) as last_at
+         and plays_z_pick(:min_seconds, y.last_at, y.last_10s_at, y.last_30s_at, y.last_60s_at) >= r.lo
+       order by y.period_start desc limit 1)) as last_at
   ) l
 )
 select k.rank, n.name, n.artist, n.kind, k.plays::bigint as plays, k.ms_played::float8 / 60000 as minutes,
