@@ -294,7 +294,6 @@ def test_distinct_counts_match_pandas(plays_db, plays, since, until):
     df = data.in_range(data.of_kind(data.local(plays, TZ), "music"), since, until)
     df = df[df["ms_played"] >= 30000]
     assert got.tracks == len(df.groupby(["artist", "track"], dropna=False))
-    assert got.albums == len(df.dropna(subset=["album"]).groupby(["artist", "album"]))
     assert got.artists == df["artist"].nunique()
 
 
