@@ -179,3 +179,17 @@ def test_top_list_first_and_last_plays_come_from_year_rows_and_short_reads_of_pl
     assert any(n.relation == "plays" and n.loops > 1 for n in nodes)
     assert any(n.relation == "plays_z_items" and n.index_name == "plays_z_items_year_key_idx" and n.loops > 1
                for n in nodes)
+
+
+
+@pytest.mark.parametrize("since, until", [r for pair in RANGES for r in pair])
+def test_the_most_skipped_list_cut_short_is_the_start_of_the_whole_list(long_db, since, until):
+    """plays_most_skipped's first n rows are the first n of the whole list, ties at the cut included
+    (items with the same rate and skips are ordered by name), whatever order the rows are read in."""
+    params = {"tz": "Europe/Berlin", "since": since, "until": until, "kind": "music", "level": "track",
+              "min_streams": 1}
+    whole = q(long_db, "plays_most_skipped", **params, limit=100_000)
+    assert whole.duplicated(["skip_rate", "skips"]).any()          # ties to cut through
+    for n in (1, 3, 7, 10, 25):
+        cut = q(long_db, "plays_most_skipped", **params, limit=n)
+        assert cut.equals(whole.head(n).reset_index(drop=True)), n

@@ -720,7 +720,8 @@ select (select count(*) from (
 -- name: plays_most_skipped
 -- Tracks or artists (:level) skipped most often between the local dates since and until: skip rate
 -- over the streams that say whether they were skipped, for items with at least :min_streams such
--- streams; highest rate first.
+-- streams; highest rate first, then most skips, then by name: the first :limit of that order, whatever
+-- order the rows are read in (the items tied with the last one are kept until they are ordered by name).
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "level": "track", "min_streams": 5, "limit": 20}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
@@ -731,13 +732,14 @@ with r as (
   group by i.name_key
   having sum(i.skip_known) >= greatest(cast(:min_streams as int), 1)
   order by sum(i.skips)::float8 / sum(i.skip_known) desc, sum(i.skips) desc
-  limit :limit
+  fetch first (cast(:limit as int)) rows with ties
 )
 select n.name, n.artist, t.streams::bigint as streams, t.skip_known::bigint as skip_known,
        t.skips::bigint as skips, t.skips::float8 / t.skip_known as skip_rate
 from t
 join plays_z_names n using (name_key)
-order by skip_rate desc, t.skips desc, n.name, n.artist;
+order by skip_rate desc, t.skips desc, n.name, n.artist
+limit :limit;
 
 -- name: plays_platforms
 -- Plays (streams of at least :min_seconds), minutes, every stream and skips per platform family
