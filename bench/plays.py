@@ -184,6 +184,10 @@ VARIANTS = [
                                                          "since_b": "2019-07-01", "until_b": "2026-12-31",
                                                          "level": "track"}),
     ("plays_compare_changes", "tracks, 2024 vs 2025", {"level": "track"}),
+    # the page's default "period before" for dates of seven whole years: two long periods that meet
+    # but leave the data's first and last years outside (set in main from the data's span)
+    ("plays_compare", "tracks, seven years vs the seven before", {"level": "track"}),
+    ("plays_compare_changes", "tracks, seven years vs the seven before", {"level": "track"}),
     ("plays_forgotten_gems", "every kind", {"kind": "all"}),
 ]
 
@@ -364,6 +368,10 @@ def main() -> int:
     for _, label, overrides in VARIANTS:
         if label.startswith("all but the first and last years"):
             overrides.update(since=f"{span.first_day.year + 1}-01-01", until=f"{span.last_day.year - 1}-12-31")
+        if label == "tracks, seven years vs the seven before":
+            last = span.last_day.year - 1
+            overrides.update(since_a=f"{last - 13}-01-01", until_a=f"{last - 7}-12-31",
+                             since_b=f"{last - 6}-01-01", until_b=f"{last}-12-31")
         if label == "tracks, two halves of all time":
             overrides.update(since_a=str(span.first_day), until_a=str(middle),
                              since_b=str(middle + dt.timedelta(days=1)), until_b=str(span.last_day))
