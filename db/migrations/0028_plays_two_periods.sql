@@ -15,8 +15,8 @@
 --
 -- PARALLEL UNSAFE on purpose: the planner cannot know which side is derived (the test reads the
 -- first and last play when the query runs), so it sizes the plan for reading both, and then picks
--- a parallel aggregate that is slower on this data (two workers merging ~40,000 groups: 92-104 ms
--- against 72-77 ms serial over the two halves, bench database, interleaved runs). The function is
+-- a parallel aggregate (two workers merging ~40,000 groups) that was slower than the serial plan
+-- over the two halves of the bench database in interleaved probes. The function is
 -- inlined like plays_z_totals_between, and a parallel-unsafe function in a query keeps the whole
 -- query serial.
 create or replace function plays_z_two_periods(lo_a timestamptz, hi_a timestamptz, lo_b timestamptz,

@@ -637,7 +637,7 @@ with r as not materialized (
   limit :limit
 ), spans as (
   -- the first and last play in the range of each listed item (see above)
-  select k.name_key, f.first_at, l.last_at
+  select k.name_key, n.name, n.artist, n.kind, n.track_id, f.first_at, l.last_at
   from ranked k
   cross join r
   join plays_z_names n using (name_key)
@@ -687,14 +687,13 @@ with r as not materialized (
        order by y.period_start desc limit 1)) as last_at
   ) l
 )
-select k.rank, n.name, n.artist, n.kind, k.plays::bigint as plays, k.ms_played::float8 / 60000 as minutes,
+select k.rank, s.name, s.artist, s.kind, k.plays::bigint as plays, k.ms_played::float8 / 60000 as minutes,
        k.streams::bigint as streams, k.skips::bigint as skips,
        k.skips::float8 / nullif(k.skip_known, 0) as skip_rate,
-       s.first_at at time zone :tz as first_play, s.last_at at time zone :tz as last_play, n.track_id
+       s.first_at at time zone :tz as first_play, s.last_at at time zone :tz as last_play, s.track_id
 from ranked k
 join spans s using (name_key)
-join plays_z_names n using (name_key)
-order by k.rank, k.plays desc, k.ms_played desc, n.name, n.artist;
+order by k.rank, k.plays desc, k.ms_played desc, s.name, s.artist;
 
 -- name: plays_counts
 -- How many distinct tracks and artists had a play (a stream of at least :min_seconds) between the
