@@ -17,6 +17,7 @@ PostgreSQL's jsonpath language, which PostgreSQL itself validates (query `jsonpa
 """
 from __future__ import annotations
 
+import decimal
 import json
 import re
 from dataclasses import dataclass
@@ -231,7 +232,9 @@ def parse_containment(text: str) -> str:
     if not text:
         raise InputError('Type a JSON object to look for, such as {"explicit": true}.')
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        # integers as Decimal: Python refuses to turn more than 4,300 digits into an int (a ValueError
+        # that is not a JSONDecodeError); PostgreSQL's numeric takes them
+        doc = json.loads(text, parse_constant=_reject_constant, parse_int=decimal.Decimal)
     except json.JSONDecodeError as exc:
         hint = (" Keys and strings need double quotes." if "'" in text or "property name" in exc.msg else "")
         raise InputError(f"That is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).{hint}") from None

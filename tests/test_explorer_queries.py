@@ -495,7 +495,7 @@ def test_bad_paths_get_a_friendly_message(text, fragment):
 @pytest.mark.parametrize("text", [
     '{"explicit": true}', ' {"album": {"album_type": "single"}} ', "[1, 2]", "{}", "[]",
     '{"a": 1e400}', '{"a": 123456789012345678901234567890}', '{"k": "🎧 שלום"}', '{"a": "\\\\u0000"}',
-    '[' * 60 + ']' * 60,
+    '[' * 60 + ']' * 60, '{"a": ' + "1" * 4301 + '}', "[" + "9" * 19_990 + "]",
 ])
 def test_containment_accepts_json_objects_and_arrays_as_typed(text):
     assert jsonpaths.parse_containment(text) == text.strip()
@@ -509,6 +509,7 @@ def test_containment_accepts_json_objects_and_arrays_as_typed(text):
     ('{"a": 1,}', "not valid JSON"),
     ('"just a string"', "this is a JSON string"),
     ("42", "this is a JSON number"),
+    ("1" * 4301, "this is a JSON number"),        # beyond Python's 4,300-digit int conversion
     ("true", "this is a JSON boolean"),
     ("null", "this is a JSON null"),
     ('{"a": NaN}', "NaN is not JSON"),
