@@ -296,6 +296,13 @@ def test_bad_json_parameter_is_a_readable_error():
         view.parse_field("json", "[1, 2")
 
 
+def test_json_parameter_with_a_huge_integer_is_a_readable_error():
+    # json.loads raises a plain ValueError (Python's int conversion limit), not a JSONDecodeError
+    with pytest.raises(ValueError, match="^not usable here: a number of more than 4,300 digits$"):
+        view.parse_field("json", "[" + "9" * 4_301 + "]")
+    assert view.parse_field("json", "[" + "9" * 4_300 + "]") == [int("9" * 4_300)]
+
+
 def test_spotify_export_zip_uploaded_on_the_admin_page_imports_every_play_and_reruns_add_nothing(
         empty_url, monkeypatch, tmp_path):
     """The zip as Spotify sends it (files in a nested folder, other files beside them) through the

@@ -227,6 +227,8 @@ def parse_field(kind: str, raw):
             raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
         except RecursionError:
             raise ValueError("not valid JSON here (nested too deeply)") from None
+        except ValueError:   # not a JSONDecodeError: an integer past Python's 4,300-digit conversion limit
+            raise ValueError("not usable here: a number of more than 4,300 digits") from None
     return "" if raw is None else str(raw)
 
 
