@@ -376,6 +376,14 @@ def main() -> int:
             overrides.update(since_a=str(span.first_day), until_a=str(middle),
                              since_b=str(middle + dt.timedelta(days=1)), until_b=str(span.last_day))
 
+    from ui.plays.settings import reads_outside
+
+    for name, _, overrides in VARIANTS:
+        if name in ("plays_top", "plays_counts"):     # the plan the page picks for these dates
+            overrides["outside"] = reads_outside(span.first_day, span.last_day,
+                                                 dt.date.fromisoformat(overrides["since"]),
+                                                 dt.date.fromisoformat(overrides["until"]))
+
     cases = [(name, "example", {}) for name, q in sorted(queries.all_queries().items())
              if q.file == "plays.sql" and not name.startswith("refresh_")]
     cases += VARIANTS

@@ -409,7 +409,7 @@ class Explained:
 
 def bind_params(query, params: dict | None) -> dict:
     """The values for `query`'s parameters from `params` (others dropped); ExplainError if any is missing."""
-    params = params or {}
+    params = {**query.defaults, **(params or {})}
     missing = [p for p in query.params if p not in params]
     if missing:
         raise ExplainError(f"{query.name}: missing parameter(s) {', '.join(missing)}")

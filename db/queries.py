@@ -8,7 +8,9 @@
 Parameters are SQLAlchemy `:name` binds (write a literal colon inside a string as `\\:`), so values
 always travel as bound parameters. `example` gives parameters that make the query meaningful on the
 demo data: the EXPLAIN page starts from them, the benchmarks use them and a test runs every query
-with them.
+with them. An optional `-- defaults: {...}` line gives values for parameters a caller may leave out
+(plays_top's `outside`, a choice of plan: psycopg2 binds values as literals, so the planner drops a
+branch a boolean switches off); the example holds them too.
 
 `run()` executes a named query on the read-only engine with a row cap and a statement timeout and
 reports whether the result was cut short; `run_many()` runs several at once, each on its own pooled
@@ -41,6 +43,7 @@ class Query:
     sql: str
     file: str
     example: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)     # `-- defaults: {...}`: values of parameters a caller may omit
 
     @property
     def params(self) -> list[str]:
@@ -76,7 +79,7 @@ def parse(text: str, file: str = "<string>") -> dict[str, Query]:
         name = header.strip()
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
             raise ValueError(f"{file}: bad query name {name!r}")
-        doc_lines, example, body = [], {}, []
+        doc_lines, example, defaults, body = [], {}, {}, []
         in_header = True
         for line in rest.splitlines():
             stripped = line.strip()
@@ -84,6 +87,8 @@ def parse(text: str, file: str = "<string>") -> dict[str, Query]:
                 comment = stripped[2:].strip()
                 if comment.startswith("example:"):
                     example = json.loads(comment[len("example:"):])
+                elif comment.startswith("defaults:"):
+                    defaults = json.loads(comment[len("defaults:"):])
                 else:
                     doc_lines.append(comment)
                 continue
@@ -92,7 +97,8 @@ def parse(text: str, file: str = "<string>") -> dict[str, Query]:
         sql = "\n".join(body).strip().rstrip(";").strip()
         if name in out:
             raise ValueError(f"{file}: query {name!r} defined twice")
-        out[name] = Query(name=name, doc=" ".join(doc_lines).strip(), sql=sql, file=file, example=example)
+        out[name] = Query(name=name, doc=" ".join(doc_lines).strip(), sql=sql, file=file,
+                          example={**defaults, **example}, defaults=defaults)
     return out
 
 
@@ -121,7 +127,7 @@ def run(name: str, params: dict | None = None, *, url: str | None = None,
     from db.schema import ensure_schema
 
     q = get(name)
-    bound = {k: v for k, v in (params or {}).items() if k in q.params}
+    bound = {k: v for k, v in {**q.defaults, **(params or {})}.items() if k in q.params}
     missing = [p for p in q.params if p not in bound]
     if missing:
         raise ValueError(f"query {name}: missing parameters {', '.join(missing)}")

@@ -75,6 +75,21 @@ select 1
     assert parsed["two"].sql == "select 1"
 
 
+def test_a_query_parameter_with_a_default_may_be_left_out(demo_url, monkeypatch):
+    """`-- defaults: {...}`: values of parameters a caller may omit (plays_top's `outside`); the
+    example holds them too, and a caller's value wins."""
+    parsed = queries.parse("""-- name: _d
+-- Defaults.
+-- defaults: {"b": 2}
+-- example: {"a": 1}
+select :a as a, :b as b
+""")
+    assert parsed["_d"].example == {"a": 1, "b": 2} and parsed["_d"].defaults == {"b": 2}
+    monkeypatch.setitem(queries.all_queries(), "_d", parsed["_d"])
+    assert queries.run("_d", {"a": 1}, url=demo_url).df.iloc[0].tolist() == [1, 2]
+    assert queries.run("_d", {"a": 1, "b": 3}, url=demo_url).df.iloc[0].tolist() == [1, 3]
+
+
 def test_run_caps_rows_and_says_it_truncated(demo_url, monkeypatch):
     monkeypatch.setitem(queries.all_queries(), "_t", queries.Query(
         "_t", "test", "select g from generate_series(1, :n) g", "test", {"n": 10}))

@@ -141,9 +141,12 @@ def test_covering_periods_read_the_shorter_one_and_the_totals(long_db, a, b):
 
 @pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York"])
 @pytest.mark.parametrize("since, until", [r for pair in RANGES for r in pair])
-def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz, since, until):
+@pytest.mark.parametrize("outside", [False, True])
+def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz, since, until, outside):
+    """Either plan of plays_top and plays_counts (`outside`: all time less the rows outside the
+    range, db/migrations/0030_plays_long_ranges.sql) gives pandas' figures."""
     df = data.in_range(data.local(plays, tz), since, until)
-    params = {"tz": tz, "since": since, "until": until, "kind": "music", "min_seconds": 30}
+    params = {"tz": tz, "since": since, "until": until, "kind": "music", "min_seconds": 30, "outside": outside}
     top = q(long_db, "plays_top", **params, level="track", order_by="plays", limit=100_000)
     want = data.ranked(data.ref_items(df, "track", 30), "plays")
     merged = top.merge(want, on=["name", "artist"], suffixes=("", "_want"), how="outer", indicator=True)
@@ -157,7 +160,7 @@ def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz,
         assert (r.first_play, r.last_play) == (firsts[(r.artist, r.name)], lasts[(r.artist, r.name)])
     counts = q(long_db, "plays_counts", **params).iloc[0]
     assert (counts.tracks, counts.artists) == (len(played.groupby(["artist", "track"])), played["artist"].nunique())
-    skipped = q(long_db, "plays_most_skipped", **{k: v for k, v in params.items() if k != "min_seconds"},
+    skipped = q(long_db, "plays_most_skipped", **{k: v for k, v in params.items() if k not in ("min_seconds", "outside")},
                 level="artist", min_streams=1, limit=100_000)
     ref = data.ref_items(df, "artist", 30).set_index("name")
     assert sorted(skipped["name"]) == sorted(ref.index[ref["skip_known"] >= 1])
@@ -193,3 +196,46 @@ def test_the_most_skipped_list_cut_short_is_the_start_of_the_whole_list(long_db,
     for n in (1, 3, 7, 10, 25):
         cut = q(long_db, "plays_most_skipped", **params, limit=n)
         assert cut.equals(whole.head(n).reset_index(drop=True)), n
+
+
+@pytest.mark.parametrize("kind", ["music", "all"])
+@pytest.mark.parametrize("since, until", [(D(2010, 1, 1), D(2030, 1, 1)), (D(2010, 3, 8), D(2026, 10, 31)),
+                                          (D(2011, 3, 27), D(2025, 10, 26)), (D(2026, 3, 29), D(2026, 10, 25)),
+                                          (D(2001, 1, 1), D(2010, 3, 7)), (D(2026, 11, 2), D(2027, 1, 1))])
+def test_either_plan_of_a_range_gives_the_same_rows(long_db, since, until, kind):
+    """plays_top and plays_counts read as all time less the rest (outside) give the same rows as read
+    from the range's rows, for ranges that hold the data, start or end on a daylight-saving change
+    day, or lie before or after the data (nothing in them), at every level and threshold."""
+    base = {"tz": "Europe/Berlin", "since": since, "until": until, "kind": kind, "order_by": "minutes", "limit": 10_000}
+    for level in ("track", "album", "artist", "platform", "country"):
+        for min_seconds in (0, 30):
+            params = {**base, "level": level, "min_seconds": min_seconds}
+            top = [q(long_db, "plays_top", **params, outside=o) for o in (False, True)]
+            assert top[1].equals(top[0]), (level, min_seconds)
+    for min_seconds in (0, 10, 60):
+        counts = [q(long_db, "plays_counts", **base, min_seconds=min_seconds, outside=o) for o in (False, True)]
+        assert counts[1].equals(counts[0]), min_seconds
+
+
+def test_a_long_range_read_as_all_time_less_the_rest_reads_the_totals_not_its_years(long_db):
+    """With outside, plays_top over 2012-2015 sums the all-time totals less the rows outside the range
+    (plays_z_totals is read); without, it reads the range's own rows and not the totals."""
+    from db import explain
+
+    a = RANGES[1][1]                      # 1 January 2012 to 31 December 2015
+    params = {"tz": "America/New_York", "since": a[0], "until": a[1], "kind": "music", "min_seconds": 30,
+              "level": "track", "order_by": "plays", "limit": 20}
+    reads = {o: {n.relation for n in explain.explain("plays_top", {**params, "outside": o}, url=long_db).nodes
+                 if n.loops > 0} for o in (False, True)}
+    assert "plays_z_totals" in reads[True] and "plays_z_totals" not in reads[False]
+
+
+@pytest.mark.parametrize("since, until, want", [
+    (D(2020, 1, 1), D(2020, 12, 31), False), (D(2011, 1, 1), D(2025, 12, 31), True),
+    (D(2000, 1, 1), D(2030, 1, 1), True), (D(2010, 3, 7), D(2018, 7, 3), False),
+    (D(2010, 3, 7), D(2018, 7, 10), True), (D(2027, 1, 1), D(2028, 1, 1), False)])
+def test_which_ranges_are_read_as_all_time_less_the_rest(since, until, want):
+    """ui.plays.settings.reads_outside: when fewer of the data's days are outside the range than in it."""
+    from ui.plays.settings import reads_outside
+
+    assert reads_outside(D(2010, 3, 7), D(2026, 11, 1), since, until) is want

@@ -486,3 +486,21 @@ def test_migration_0029_keys_the_year_rows_by_item_and_year(upgraded):
     for side in ("a", "b"):
         rows = pg_rows(upgraded[side], "select indexdef from pg_indexes where indexname = 'plays_z_items_year_key_idx'")
         assert len(rows) == 1 and "(name_key, period_start)" in rows[0][0] and "'year'" in rows[0][0], side
+
+
+def test_migration_0030_reads_a_long_range_as_all_time_less_the_rest(upgraded):
+    """0030's plays_z_outside_between on the upgraded database (A) as on a fresh one (B): over the data
+    less its first and last months, plays_top and plays_counts read as all time less the rest
+    (outside) give the same rows as read from the range's own rows."""
+    from db import queries
+
+    for side in ("a", "b"):
+        url = upgraded[side]
+        span = queries.run("plays_overview", {"tz": "Europe/Berlin"}, url=url).df.iloc[0]
+        params = {"tz": "Europe/Berlin", "kind": "music", "level": "artist", "min_seconds": 30, "order_by": "plays",
+                  "limit": 10_000, "since": span.first_day + dt.timedelta(days=31),
+                  "until": span.last_day - dt.timedelta(days=31)}
+        for name in ("plays_top", "plays_counts"):
+            inside = queries.run(name, {**params, "outside": False}, url=url).df
+            outside = queries.run(name, {**params, "outside": True}, url=url).df
+            assert len(inside) > 0 and outside.equals(inside), (side, name)

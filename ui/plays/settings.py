@@ -35,13 +35,25 @@ class Settings:
     last: dt.date
 
     def span(self, since: dt.date | None = None, until: dt.date | None = None) -> dict:
-        """Parameters of the item and session queries."""
-        return {"tz": self.tz, "since": since or self.since, "until": until or self.until, "kind": self.kind}
+        """Parameters of the item and session queries (`outside`: reads_outside, for the queries that
+        take it; the others ignore it)."""
+        since, until = since or self.since, until or self.until
+        return {"tz": self.tz, "since": since, "until": until, "kind": self.kind,
+                "outside": reads_outside(self.first, self.last, since, until)}
 
     def timed(self, since: dt.date | None = None, until: dt.date | None = None) -> dict:
         """Parameters of the queries over time (they also need the rollup and the threshold)."""
         return {**self.span(since, until), "quarter": self.quarter, "fixed_offset": self.fixed_offset,
                 "min_seconds": self.min_seconds}
+
+
+def reads_outside(first: dt.date, last: dt.date, since: dt.date, until: dt.date) -> bool:
+    """Whether plays_top and plays_counts read the dates since..until as all time less the days
+    outside them (db/migrations/0030_plays_long_ranges.sql): when fewer of the data's days (first..last)
+    are outside the range than inside it. Only a choice of plan: their figures are the same either way."""
+    inside = (min(until, last) - max(since, first)).days + 1
+    outside = max((since - first).days, 0) + max((last - until).days, 0)
+    return inside > 0 and outside < inside
 
 
 def settings() -> Settings | None:
