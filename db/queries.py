@@ -98,7 +98,8 @@ def parse(text: str, file: str = "<string>") -> dict[str, Query]:
         if name in out:
             raise ValueError(f"{file}: query {name!r} defined twice")
         out[name] = Query(name=name, doc=" ".join(doc_lines).strip(), sql=sql, file=file,
-                          example={**defaults, **example}, defaults=defaults)
+                          example={**example, **{k: v for k, v in defaults.items() if k not in example}},
+                          defaults=defaults)
     return out
 
 
