@@ -23,6 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import pandas as pd
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -148,7 +149,7 @@ class ReadAPI:
                  anonymous: RateLimiter | None = None, public: bool | None = None):
         self.url = url
         self.public = public
-        self._zones: dict[tuple, dict] = {}      # (tz, data version) -> db.zones.rollup_params
+        self._zones: dict[tuple, tuple] = {}     # (tz, data version) -> (rollup_params, (first, last day) or None)
         self.limiter = limiter or RateLimiter.from_env("MTM_API_RATE_LIMIT", DEFAULT)
         self.anonymous = anonymous or RateLimiter.from_env("MTM_API_RATE_LIMIT_ANONYMOUS", DEFAULT_ANONYMOUS)
 
@@ -243,17 +244,21 @@ class ReadAPI:
         if since > until:
             raise Invalid("since must not be after until")
         key = (args["tz"], args.get("_version"))
-        rollups = self._zones.get(key)
-        if rollups is None:     # the zone's check reads every day of the data's span: once per data version
+        known = self._zones.get(key)
+        if known is None:     # the zone's check reads every day of the data's span: once per data version
             zone = self._run("plays_time_zone", {"tz": args["tz"]}, 1).df
             if zone.empty:
                 raise Invalid(f"unknown time zone {args['tz']!r}")
-            rollups = zones.rollup_params(zone)
+            first, last = zone.at[0, "first_day"], zone.at[0, "last_day"]
+            known = (zones.rollup_params(zone), None if pd.isna(first) else (first, last))
             if len(self._zones) > 1000:
                 self._zones.clear()
-            self._zones[key] = rollups
+            self._zones[key] = known
+        rollups, span = known
+        outside = span is not None and zones.reads_outside(*span, dt.date.fromisoformat(since),
+                                                            dt.date.fromisoformat(until))
         return {"since": since, "until": until, "tz": args["tz"], "kind": args["kind"],
-                "min_seconds": args["min_seconds"], **rollups}
+                "min_seconds": args["min_seconds"], "outside": outside, **rollups}
 
     # -- endpoints --------------------------------------------------------------------------
 

@@ -376,7 +376,7 @@ def main() -> int:
             overrides.update(since_a=str(span.first_day), until_a=str(middle),
                              since_b=str(middle + dt.timedelta(days=1)), until_b=str(span.last_day))
 
-    from ui.plays.settings import reads_outside
+    from db.zones import reads_outside
 
     for name, _, overrides in VARIANTS:
         if name in ("plays_top", "plays_counts"):     # the plan the page picks for these dates

@@ -1,7 +1,10 @@
-"""What the Plays queries over time take from a time zone: named query plays_time_zone's `quarter` and
-`fixed_offset` (db/sql/plays.sql's shared parameters). One reader for the Plays page, the Overview's
+"""What the Plays queries take from a time zone: named query plays_time_zone's `quarter` and
+`fixed_offset` (db/sql/plays.sql's shared parameters), and for a range of dates whether the item
+queries read it as all time less the rest (`outside`). One reader for the Plays page, the Overview's
 chart and the read API."""
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 
@@ -14,3 +17,12 @@ def rollup_params(info: pd.DataFrame) -> dict:
     row = info.iloc[0]
     offset = row.get("fixed_offset")
     return {"quarter": bool(row["quarter"]), "fixed_offset": None if pd.isna(offset) else int(offset)}
+
+
+def reads_outside(first: dt.date, last: dt.date, since: dt.date, until: dt.date) -> bool:
+    """Whether plays_top and plays_counts read the dates since..until as all time less the days
+    outside them (db/migrations/0030_plays_long_ranges.sql): when fewer of the data's days (first..last)
+    are outside the range than inside it. Only a choice of plan: their figures are the same either way."""
+    inside = (min(until, last) - max(since, first)).days + 1
+    outside = max((since - first).days, 0) + max((last - until).days, 0)
+    return inside > 0 and outside < inside

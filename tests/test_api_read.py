@@ -49,6 +49,20 @@ def test_top_is_the_named_query(plays_api, level):
     assert body["level"] == level and body["tz"] == "Europe/Berlin"
 
 
+def test_top_of_most_of_the_history_is_the_named_query_read_either_way(plays_api):
+    """A range of most of the data (read as all time less the rest: db.zones.reads_outside) lists
+    what plays_top lists when it reads the range's own rows."""
+    base, db = plays_api
+    span = pg_rows(db, "select (min(ended_at) at time zone 'Europe/Berlin')::date + 40, "
+                       "(max(ended_at) at time zone 'Europe/Berlin')::date - 40 from plays")[0]
+    params = {**RANGE, "since": span[0].isoformat(), "until": span[1].isoformat()}
+    body = get(base, "/api/top/artist", **params, limit=50).json()
+    direct = queries.run("plays_top", {**params, "level": "artist", "order_by": "plays", "limit": 50,
+                                       "outside": False}, url=db).df
+    assert len(direct) > 5
+    assert [(row["name"], row["plays"]) for row in body["items"]] == list(zip(direct["name"], direct["plays"]))
+
+
 def test_pages_join_up_to_the_whole_list(plays_api):
     base, _ = plays_api
     span = {**RANGE, "since": "2010-01-01", "until": "2026-12-31"}

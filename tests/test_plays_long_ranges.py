@@ -235,7 +235,7 @@ def test_a_long_range_read_as_all_time_less_the_rest_reads_the_totals_not_its_ye
     (D(2000, 1, 1), D(2030, 1, 1), True), (D(2010, 3, 7), D(2018, 7, 3), False),
     (D(2010, 3, 7), D(2018, 7, 10), True), (D(2027, 1, 1), D(2028, 1, 1), False)])
 def test_which_ranges_are_read_as_all_time_less_the_rest(since, until, want):
-    """ui.plays.settings.reads_outside: when fewer of the data's days are outside the range than in it."""
-    from ui.plays.settings import reads_outside
+    """db.zones.reads_outside: when fewer of the data's days are outside the range than in it."""
+    from db.zones import reads_outside
 
     assert reads_outside(D(2010, 3, 7), D(2026, 11, 1), since, until) is want

@@ -10,7 +10,7 @@
 -- that an item's sums over its rows are its sums in [lo, hi). Callers sum the rows per name_key
 -- and keep the items whose sums pass a threshold above zero, as they do with
 -- plays_z_totals_between. They choose between the two with a parameter bound as a literal
--- (`:outside` in db/sql/plays.sql: the page passes it, ui.plays.settings.reads_outside), so the
+-- (`:outside` in db/sql/plays.sql: the page passes it, db.zones.reads_outside), so the
 -- planner drops the branch not taken and a short range plans as before; either choice gives the
 -- same figures (tests/test_plays_long_ranges.py checks both against pandas).
 --

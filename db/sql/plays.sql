@@ -480,7 +480,8 @@ order by name;
 -- whether its offset is not a whole number of hours on some day between the first and the last
 -- stream, in which case the timelines read the 15-minute rollup, and `fixed_offset`: its offset in
 -- seconds when it was the same on every one of those days, else null (the offset is looked at once a
--- day: no zone changes its offset and back within a day).
+-- day: no zone changes its offset and back within a day). `first_day`, `last_day`: the local dates of
+-- the first and last stream (null without plays; db.zones.reads_outside).
 -- example: {"tz": "Asia/Kolkata"}
 with z as (
   select name, abbrev, utc_offset, is_dst from pg_timezone_names where name = :tz
@@ -492,7 +493,9 @@ with z as (
 )
 select z.name, z.abbrev, z.utc_offset::text as utc_offset, z.is_dst,
        exists (select 1 from looks where mod(off, 3600) <> 0) as quarter,
-       (select case when min(off) = max(off) then min(off) end from looks) as fixed_offset
+       (select case when min(off) = max(off) then min(off) end from looks) as fixed_offset,
+       ((select min(ended_at) from plays) at time zone z.name)::date as first_day,
+       ((select max(ended_at) from plays) at time zone z.name)::date as last_day
 from z;
 
 -- name: plays_totals
@@ -618,7 +621,7 @@ limit :limit;
 -- row of lo's (hi's) year when that year's first (last) play falls in the range; when the item was
 -- played in that year both before and after lo (hi), from `plays`, reading forward from lo (back
 -- from hi) to the item's first such play, within that year.
--- With :outside (the caller's choice, bound as a literal: ui.plays.settings.reads_outside), the sums
+-- With :outside (the caller's choice, bound as a literal: db.zones.reads_outside), the sums
 -- are all time less the rows outside the range (plays_z_outside_between,
 -- db/migrations/0030_plays_long_ranges.sql): fewer rows for a range of most of the history, the
 -- same figures either way.

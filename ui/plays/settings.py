@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from db.zones import rollup_params
+from db.zones import reads_outside, rollup_params
 from ui import cached, common
 from ui import plays_view as view
 from ui.filters import date_range, url_param, write_url_params
@@ -35,7 +35,7 @@ class Settings:
     last: dt.date
 
     def span(self, since: dt.date | None = None, until: dt.date | None = None) -> dict:
-        """Parameters of the item and session queries (`outside`: reads_outside, for the queries that
+        """Parameters of the item and session queries (`outside`: db.zones.reads_outside, for the queries that
         take it; the others ignore it)."""
         since, until = since or self.since, until or self.until
         return {"tz": self.tz, "since": since, "until": until, "kind": self.kind,
@@ -45,15 +45,6 @@ class Settings:
         """Parameters of the queries over time (they also need the rollup and the threshold)."""
         return {**self.span(since, until), "quarter": self.quarter, "fixed_offset": self.fixed_offset,
                 "min_seconds": self.min_seconds}
-
-
-def reads_outside(first: dt.date, last: dt.date, since: dt.date, until: dt.date) -> bool:
-    """Whether plays_top and plays_counts read the dates since..until as all time less the days
-    outside them (db/migrations/0030_plays_long_ranges.sql): when fewer of the data's days (first..last)
-    are outside the range than inside it. Only a choice of plan: their figures are the same either way."""
-    inside = (min(until, last) - max(since, first)).days + 1
-    outside = max((since - first).days, 0) + max((last - until).days, 0)
-    return inside > 0 and outside < inside
 
 
 def settings() -> Settings | None:
