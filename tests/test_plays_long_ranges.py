@@ -239,3 +239,20 @@ def test_which_ranges_are_read_as_all_time_less_the_rest(since, until, want):
     from db.zones import reads_outside
 
     assert reads_outside(D(2010, 3, 7), D(2026, 11, 1), since, until) is want
+
+
+@pytest.mark.parametrize("top", [1, 2, 3, 5, 8])
+def test_two_periods_keep_every_item_ranked_within_the_top_of_either_period(long_db, plays, top):
+    """plays_compare's cut (ranks counted per number of plays, the fewest plays that still rank within
+    :top): every item whose rank (pandas, ties sharing the lower rank) is within :top in A or in B, no other."""
+    a, b = RANGES[2]
+    got = q(long_db, "plays_compare", tz="Europe/Berlin", since_a=a[0], until_a=a[1], since_b=b[0], until_b=b[1],
+            kind="music", level="track", min_seconds=30, top=top, limit=100_000)
+    df = data.local(plays, "Europe/Berlin")
+    ra = data.ranked(data.ref_items(data.in_range(df, *a), "track", 30), "plays")[["name", "artist", "rank"]]
+    rb = data.ranked(data.ref_items(data.in_range(df, *b), "track", 30), "plays")[["name", "artist", "rank"]]
+    want = ra.merge(rb, on=["name", "artist"], how="outer", suffixes=("_a", "_b"))
+    want = want[(want["rank_a"] <= top) | (want["rank_b"] <= top)]
+    assert want["rank_a"].duplicated().any() or want["rank_b"].duplicated().any() or top == 1
+    assert sorted(zip(got["name"], got["artist"], got["rank_a"].fillna(-1), got["rank_b"].fillna(-1))) == \
+        sorted(zip(want["name"], want["artist"], want["rank_a"].fillna(-1), want["rank_b"].fillna(-1)))
