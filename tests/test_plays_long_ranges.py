@@ -213,8 +213,11 @@ def test_either_plan_of_a_range_gives_the_same_rows(long_db, since, until, kind)
             top = [q(long_db, "plays_top", **params, outside=o) for o in (False, True)]
             assert top[1].equals(top[0]), (level, min_seconds)
     for min_seconds in (0, 10, 60):
-        counts = [q(long_db, "plays_counts", **base, min_seconds=min_seconds, outside=o) for o in (False, True)]
-        assert counts[1].equals(counts[0]), min_seconds
+        counts = [q(long_db, "plays_counts", **base, min_seconds=min_seconds, outside=o) for o in (False, True, None)]
+        assert counts[1].equals(counts[0]) and counts[2].equals(counts[0]), min_seconds
+    # no choice given (None) reads the range's own rows, never nothing
+    assert q(long_db, "plays_top", **base, level="track", min_seconds=30, outside=None).equals(
+        q(long_db, "plays_top", **base, level="track", min_seconds=30, outside=False))
 
 
 def test_a_long_range_read_as_all_time_less_the_rest_reads_the_totals_not_its_years(long_db):

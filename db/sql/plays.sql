@@ -632,9 +632,9 @@ with r as not materialized (
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), i as (
   -- the range's rollup rows, or all time less the rows outside the range (see above)
-  select i.* from r cross join lateral plays_z_totals_between(r.lo, r.hi, :level, :kind) i where not :outside
+  select i.* from r cross join lateral plays_z_totals_between(r.lo, r.hi, :level, :kind) i where :outside is not true
   union all
-  select i.* from r cross join lateral plays_z_outside_between(r.lo, r.hi, :level, :kind) i where :outside
+  select i.* from r cross join lateral plays_z_outside_between(r.lo, r.hi, :level, :kind) i where :outside is true
 ), t as (
   select i.name_key,
          sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
@@ -725,22 +725,22 @@ with r as not materialized (
 )
 select (select count(*) from (
           select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'track', :kind) i
-          where not :outside
+          where :outside is not true
           group by i.name_key
           having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
           union all
           select i.name_key from r cross join lateral plays_z_outside_between(r.lo, r.hi, 'track', :kind) i
-          where :outside
+          where :outside is true
           group by i.name_key
           having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as tracks,
        (select count(*) from (
           select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'artist', :kind) i
-          where not :outside
+          where :outside is not true
           group by i.name_key
           having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
           union all
           select i.name_key from r cross join lateral plays_z_outside_between(r.lo, r.hi, 'artist', :kind) i
-          where :outside
+          where :outside is true
           group by i.name_key
           having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as artists;
 
