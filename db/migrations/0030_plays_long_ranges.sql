@@ -7,12 +7,13 @@
 --
 -- plays_z_outside_between returns those rows: the totals, and the rows of [-infinity, lo) and
 -- [hi, infinity) with negative counts (plays_z_totals_between, 0021_plays_partial_years.sql), so
--- that an item's sums over its rows are its sums in [lo, hi). Callers sum the rows per name_key
--- and keep the items whose sums pass a threshold above zero, as they do with
--- plays_z_totals_between. They choose between the two with a parameter bound as a literal
--- (`:outside` in db/sql/plays.sql: the page passes it, db.zones.reads_outside), so the
--- planner drops the branch not taken and a short range plans as before; either choice gives the
--- same figures (tests/test_plays_long_ranges.py checks both against pandas).
+-- that an item's sums over its rows are its sums in [lo, hi). plays_z_range_rows chooses between
+-- it and plays_z_totals_between by its `outside` argument, which the callers (plays_top and
+-- plays_counts in db/sql/plays.sql) bind as a literal (`:outside`: the page passes it,
+-- db.zones.reads_outside), so the planner drops the branch not taken and a short range plans as
+-- before; NULL reads the range's own rows. Callers sum the rows per name_key and keep the items
+-- whose sums pass a threshold above zero. Either choice gives the same figures
+-- (tests/test_plays_long_ranges.py checks both against pandas).
 --
 -- PARALLEL UNSAFE for the reason 0028_plays_two_periods.sql gives: the planner sizes the plan for
 -- reading all its branches, and a parallel aggregate over them was slower than the serial plan
@@ -31,4 +32,15 @@ as $$
   union all
   select b.name_key, b.kind, -b.plays, -b.plays_10s, -b.plays_30s, -b.plays_60s, -b.ms_played, -b.skips, -b.skip_known
   from plays_z_totals_between(hi, 'infinity', want_level, want_kind) b
+$$;
+
+create or replace function plays_z_range_rows(lo timestamptz, hi timestamptz, want_level text, want_kind text,
+                                              outside boolean)
+returns table (name_key uuid, kind text, plays integer, plays_10s integer, plays_30s integer, plays_60s integer,
+               ms_played bigint, skips integer, skip_known integer)
+language sql stable parallel unsafe
+as $$
+  select i.* from plays_z_totals_between(lo, hi, want_level, want_kind) i where outside is not true
+  union all
+  select o.* from plays_z_outside_between(lo, hi, want_level, want_kind) o where outside is true
 $$;

@@ -622,7 +622,7 @@ limit :limit;
 -- played in that year both before and after lo (hi), from `plays`, reading forward from lo (back
 -- from hi) to the item's first such play, within that year.
 -- With :outside (the caller's choice, bound as a literal: db.zones.reads_outside), the sums
--- are all time less the rows outside the range (plays_z_outside_between,
+-- are all time less the rows outside the range (plays_z_range_rows,
 -- db/migrations/0030_plays_long_ranges.sql): fewer rows for a range of most of the history, the
 -- same figures either way.
 -- defaults: {"outside": false}
@@ -630,17 +630,12 @@ limit :limit;
 with r as not materialized (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
-), i as (
-  -- the range's rollup rows, or all time less the rows outside the range (see above)
-  select i.* from r cross join lateral plays_z_totals_between(r.lo, r.hi, :level, :kind) i where :outside is not true
-  union all
-  select i.* from r cross join lateral plays_z_outside_between(r.lo, r.hi, :level, :kind) i where :outside is true
 ), t as (
   select i.name_key,
          sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) as plays,
          sum(i.plays) as streams, sum(i.ms_played)::bigint as ms_played, sum(i.skips) as skips,
          sum(i.skip_known) as skip_known
-  from i
+  from r cross join lateral plays_z_range_rows(r.lo, r.hi, :level, :kind, :outside) i
   group by i.name_key
 ), ranked as (
   select t.*, rank() over (order by case when :order_by = 'minutes' then t.ms_played else t.plays end desc) as rank
@@ -714,8 +709,7 @@ order by k.rank, k.plays desc, k.ms_played desc, s.name, s.artist;
 -- per level (small hash tables, not one large one that spills to disk under the default work_mem),
 -- each read from the indexes alone (plays_z_totals_between). No album count: no page shows one, and
 -- over a long range albums were two fifths of the rows read. With :outside, all time less the rows
--- outside the range, as plays_top (each level's two branches: the one not taken is dropped when
--- the query is planned).
+-- outside the range, as plays_top.
 -- defaults: {"outside": false}
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "min_seconds": 30}
 with r as not materialized (
@@ -724,23 +718,11 @@ with r as not materialized (
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 )
 select (select count(*) from (
-          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'track', :kind) i
-          where :outside is not true
-          group by i.name_key
-          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
-          union all
-          select i.name_key from r cross join lateral plays_z_outside_between(r.lo, r.hi, 'track', :kind) i
-          where :outside is true
+          select i.name_key from r cross join lateral plays_z_range_rows(r.lo, r.hi, 'track', :kind, :outside) i
           group by i.name_key
           having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as tracks,
        (select count(*) from (
-          select i.name_key from r cross join lateral plays_z_totals_between(r.lo, r.hi, 'artist', :kind) i
-          where :outside is not true
-          group by i.name_key
-          having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0
-          union all
-          select i.name_key from r cross join lateral plays_z_outside_between(r.lo, r.hi, 'artist', :kind) i
-          where :outside is true
+          select i.name_key from r cross join lateral plays_z_range_rows(r.lo, r.hi, 'artist', :kind, :outside) i
           group by i.name_key
           having sum(plays_z_pick(:min_seconds, i.plays, i.plays_10s, i.plays_30s, i.plays_60s)) > 0) x) as artists;
 
