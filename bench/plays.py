@@ -174,6 +174,7 @@ VARIANTS = [
     ("plays_counts", "all but the first and last years", INNER_YEARS),
     ("plays_top", "all but the first and last years, tracks", {**INNER_YEARS, "level": "track"}),
     ("plays_most_skipped", "all time, tracks", {**ALL_TIME, "level": "track"}),
+    ("plays_most_skipped", "all but the first and last years, tracks", {**INNER_YEARS, "level": "track"}),
     ("plays_platforms", "all time", ALL_TIME),
     ("plays_sessions_summary", "all time", ALL_TIME),
     ("plays_longest_sessions", "all time, every kind", {**ALL_TIME, "kind": "all"}),
@@ -379,7 +380,7 @@ def main() -> int:
     from db.zones import reads_outside
 
     for name, _, overrides in VARIANTS:
-        if name in ("plays_top", "plays_counts"):     # the plan the page picks for these dates
+        if "outside" in queries.get(name).params:     # the plan the page picks for these dates
             overrides["outside"] = reads_outside(span.first_day, span.last_day,
                                                  dt.date.fromisoformat(overrides["since"]),
                                                  dt.date.fromisoformat(overrides["until"]))

@@ -143,7 +143,7 @@ def test_covering_periods_read_the_shorter_one_and_the_totals(long_db, a, b):
 @pytest.mark.parametrize("since, until", [r for pair in RANGES for r in pair])
 @pytest.mark.parametrize("outside", [False, True])
 def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz, since, until, outside):
-    """Either plan of plays_top and plays_counts (`outside`: all time less the rows outside the
+    """Either plan of plays_top, plays_counts and plays_most_skipped (`outside`: all time less the rows outside the
     range, db/migrations/0030_plays_long_ranges.sql) gives pandas' figures."""
     df = data.in_range(data.local(plays, tz), since, until)
     params = {"tz": tz, "since": since, "until": until, "kind": "music", "min_seconds": 30, "outside": outside}
@@ -160,7 +160,7 @@ def test_long_ranges_top_lists_counts_and_skips_match_pandas(long_db, plays, tz,
         assert (r.first_play, r.last_play) == (firsts[(r.artist, r.name)], lasts[(r.artist, r.name)])
     counts = q(long_db, "plays_counts", **params).iloc[0]
     assert (counts.tracks, counts.artists) == (len(played.groupby(["artist", "track"])), played["artist"].nunique())
-    skipped = q(long_db, "plays_most_skipped", **{k: v for k, v in params.items() if k not in ("min_seconds", "outside")},
+    skipped = q(long_db, "plays_most_skipped", **{k: v for k, v in params.items() if k != "min_seconds"},
                 level="artist", min_streams=1, limit=100_000)
     ref = data.ref_items(df, "artist", 30).set_index("name")
     assert sorted(skipped["name"]) == sorted(ref.index[ref["skip_known"] >= 1])
@@ -203,7 +203,7 @@ def test_the_most_skipped_list_cut_short_is_the_start_of_the_whole_list(long_db,
                                           (D(2011, 3, 27), D(2025, 10, 26)), (D(2026, 3, 29), D(2026, 10, 25)),
                                           (D(2001, 1, 1), D(2010, 3, 7)), (D(2026, 11, 2), D(2027, 1, 1))])
 def test_either_plan_of_a_range_gives_the_same_rows(long_db, since, until, kind):
-    """plays_top and plays_counts read as all time less the rest (outside) give the same rows as read
+    """plays_top, plays_counts and plays_most_skipped read as all time less the rest (outside) give the same rows as read
     from the range's rows, for ranges that hold the data, start or end on a daylight-saving change
     day, or lie before or after the data (nothing in them), at every level and threshold."""
     base = {"tz": "Europe/Berlin", "since": since, "until": until, "kind": kind, "order_by": "minutes", "limit": 10_000}
@@ -212,6 +212,11 @@ def test_either_plan_of_a_range_gives_the_same_rows(long_db, since, until, kind)
             params = {**base, "level": level, "min_seconds": min_seconds}
             top = [q(long_db, "plays_top", **params, outside=o) for o in (False, True)]
             assert top[1].equals(top[0]), (level, min_seconds)
+    for level in ("track", "artist"):
+        for min_streams in (1, 3):
+            skipped = [q(long_db, "plays_most_skipped", **base, level=level, min_streams=min_streams, outside=o)
+                       for o in (False, True, None)]
+            assert skipped[1].equals(skipped[0]) and skipped[2].equals(skipped[0]), (level, min_streams)
     for min_seconds in (0, 10, 60):
         counts = [q(long_db, "plays_counts", **base, min_seconds=min_seconds, outside=o) for o in (False, True, None)]
         assert counts[1].equals(counts[0]) and counts[2].equals(counts[0]), min_seconds
@@ -221,16 +226,17 @@ def test_either_plan_of_a_range_gives_the_same_rows(long_db, since, until, kind)
 
 
 def test_a_long_range_read_as_all_time_less_the_rest_reads_the_totals_not_its_years(long_db):
-    """With outside, plays_top over 2012-2015 sums the all-time totals less the rows outside the range
+    """With outside, plays_top (and plays_most_skipped) over 2012-2015 sums the all-time totals less the rows outside the range
     (plays_z_totals is read); without, it reads the range's own rows and not the totals."""
     from db import explain
 
     a = RANGES[1][1]                      # 1 January 2012 to 31 December 2015
     params = {"tz": "America/New_York", "since": a[0], "until": a[1], "kind": "music", "min_seconds": 30,
               "level": "track", "order_by": "plays", "limit": 20}
-    reads = {o: {n.relation for n in explain.explain("plays_top", {**params, "outside": o}, url=long_db).nodes
-                 if n.loops > 0} for o in (False, True)}
-    assert "plays_z_totals" in reads[True] and "plays_z_totals" not in reads[False]
+    for name, extra in (("plays_top", {}), ("plays_most_skipped", {"min_streams": 5})):
+        reads = {o: {n.relation for n in explain.explain(name, {**params, **extra, "outside": o}, url=long_db).nodes
+                     if n.loops > 0} for o in (False, True)}
+        assert "plays_z_totals" in reads[True] and "plays_z_totals" not in reads[False], name
 
 
 @pytest.mark.parametrize("since, until, want", [

@@ -731,13 +731,16 @@ select (select count(*) from (
 -- over the streams that say whether they were skipped, for items with at least :min_streams such
 -- streams; highest rate first, then most skips, then by name: the first :limit of that order, whatever
 -- order the rows are read in (the items tied with the last one are kept until they are ordered by name).
+-- With :outside, all time less the rows outside the range, as plays_top (an item with no stream
+-- in the range sums to 0 and fails the threshold of at least one).
+-- defaults: {"outside": false}
 -- example: {"tz": "Europe/Berlin", "since": "2025-01-01", "until": "2025-12-31", "kind": "music", "level": "track", "min_streams": 5, "limit": 20}
 with r as (
   select cast(:since as date)::timestamp at time zone :tz as lo,
          (cast(:until as date) + 1)::timestamp at time zone :tz as hi
 ), t as (
   select i.name_key, sum(i.plays) as streams, sum(i.skips) as skips, sum(i.skip_known) as skip_known
-  from r cross join lateral plays_z_totals_between(r.lo, r.hi, :level, :kind) i
+  from r cross join lateral plays_z_range_rows(r.lo, r.hi, :level, :kind, :outside) i
   group by i.name_key
   having sum(i.skip_known) >= greatest(cast(:min_streams as int), 1)
   order by sum(i.skips)::float8 / sum(i.skip_known) desc, sum(i.skips) desc
