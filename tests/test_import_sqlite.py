@@ -61,6 +61,34 @@ def test_rerun_of_same_file_changes_nothing(db_url, tmp_path):
     assert report.tables["snapshots"].written == 0 and report.tables["snapshots"].unchanged == 2
 
 
+def test_verification_counts_every_row_and_reads_the_payloads_this_run_wrote(db_url, tmp_path):
+    """The counts cover every row the source holds, on every run; the payloads' shape and nested
+    field are checked over the rows the run wrote (VERIFY_NOTE in migrate/sqlite_import.py): all on
+    a first import, none on an unchanged rerun, the edited one after an edit."""
+    no_date = json.dumps({"id": "t3", "name": "Song", "album": {"id": "al2", "name": "Alb"},
+                          "artists": [{"name": "Artist"}]})
+    path = make_sqlite(tmp_path / "a.db", [track("t1"), track("t2"), track("t3", raw=no_date)],
+                       [("t1", "2024-01-01", "short_term", 1)])
+
+    def checks(report):
+        assert report.verified
+        return {c["check"]: c["detail"] for c in report.checks}
+
+    first = checks(import_sqlite(path, db_url))
+    assert first["nested field album.release_date"] == "extractable from 2 of the 3 payloads written"
+    assert first["tracks count"].endswith("in PostgreSQL 3")
+    again = checks(import_sqlite(path, db_url))
+    assert again["nested field album.release_date"] == "no payload written in this run"
+    assert again["tracks count"].endswith("in PostgreSQL 3") and again["snapshots count"].endswith("in PostgreSQL 1")
+    con = sqlite3.connect(path)
+    con.execute("update tracks set name = 'New name' where track_id = 't3'")
+    con.commit()
+    con.close()
+    edited = checks(import_sqlite(path, db_url))
+    assert edited["nested field album.release_date"] == "extractable from 0 of the 1 payloads written"
+    assert edited["tracks count"].endswith("in PostgreSQL 3")
+
+
 def test_row_edited_in_sqlite_is_updated_on_next_run(db_url, tmp_path):
     path = make_sqlite(tmp_path / "a.db", [track("t1", name="Old name")], [("t1", "2024-01-01", "short_term", 5)])
     import_sqlite(path, db_url)
