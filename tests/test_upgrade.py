@@ -262,6 +262,31 @@ def test_migrations_are_numbered_without_gaps():
     assert ms[0].name == "core" and all(m.checksum for m in ms)
 
 
+def test_every_migration_file_is_its_recorded_text():
+    """db/migrations/released.sha256 records each migration's checksum: a released migration's file
+    never changes (a database that has it would not run it again), so a change to one fails here. A
+    new migration is recorded when it is written (`sha256sum NNNN_name.sql >> released.sha256`)."""
+    from db import schema
+
+    with open(os.path.join(os.path.dirname(schema.READER_ROLE_SQL), "released.sha256"), encoding="utf-8") as f:
+        recorded = dict(reversed(line.split()) for line in f if line.strip())
+    files = {os.path.basename(m.path): m.checksum for m in schema.migrations()}
+    assert files == recorded
+
+
+def test_an_earlier_released_text_of_a_migration_is_not_an_edit():
+    """0028's comment changed after its release (EARLIER_TEXTS_NOTE in db/schema.py): a database that
+    applied either released text is not warned; any other checksum is an edit, and warned."""
+    from db import schema
+
+    current = {m.version: m.checksum for m in schema.migrations()}
+    earlier = next(iter(schema.EARLIER_TEXTS[28]))
+    assert earlier != current[28]
+    assert schema.edited_after_applied(current) == []
+    assert schema.edited_after_applied({**current, 28: earlier}) == []
+    assert [m.version for m in schema.edited_after_applied({**current, 28: "0" * 64, 5: earlier})] == [5, 28]
+
+
 def test_migration_0010_gives_old_plays_the_record_key_the_importer_gives_new_ones(upgraded):
     """record_key filled from raw_json by the migration (A) equals what the current importer
     computes from the same records (B), play for play; and the offline plays have one."""
