@@ -31,14 +31,16 @@ def bump_df():
 
 def test_bump_chart_puts_rank_one_at_the_top_with_a_line_per_track():
     chart = charts.bump_chart(bump_df())
-    assert isinstance(chart, alt.Chart)
-    e = enc(chart)
-    assert (e["x"]["field"], e["x"]["type"]) == ("snapshot_date", "temporal")
-    assert (e["y"]["field"], e["y"]["type"]) == ("rank", "quantitative")
-    assert e["y"]["scale"]["reverse"] is True
-    assert (e["color"]["field"], e["color"]["type"]) == ("label", "nominal")
-    assert [t["field"] for t in e["tooltip"]] == ["label", "snapshot_date", "rank"]
-    assert spec(chart)["mark"]["type"] == "line" and spec(chart)["mark"]["point"] == {"aria": False}   # dots drawn
+    line, points = spec(chart)["layer"]
+    assert (line["mark"]["type"], points["mark"]["type"]) == ("line", "point")     # a line, and dots on it
+    for e in (line["encoding"], points["encoding"]):
+        assert (e["x"]["field"], e["x"]["type"]) == ("snapshot_date", "temporal")
+        assert (e["y"]["field"], e["y"]["type"]) == ("rank", "quantitative")
+        assert e["y"]["scale"]["reverse"] is True
+        assert (e["color"]["field"], e["color"]["type"]) == ("label", "nominal")
+    # the dots say where a rank held; the line has no tooltip (Vega gives a line's first row for it)
+    assert [t["field"] for t in points["encoding"]["tooltip"]] == ["label", "rank", "held"]
+    assert "tooltip" not in line["encoding"]
 
 
 def test_bump_chart_highlights_the_track_clicked_in_the_legend():
@@ -46,15 +48,50 @@ def test_bump_chart_highlights_the_track_clicked_in_the_legend():
     (param,) = s["params"]
     assert param["select"]["type"] == "point" and param["select"]["fields"] == ["label"]
     assert param["bind"] == "legend"
-    assert s["encoding"]["opacity"]["condition"]["param"] == param["name"]
+    for layer in s["layer"]:
+        assert layer["encoding"]["opacity"]["condition"]["param"] == param["name"]
 
 
 def test_bump_chart_for_artists_adds_their_best_track_and_count_to_the_tooltip():
     df = pd.DataFrame({"snapshot_date": [D(2025, 1, 6)], "rank": [1], "artist_name": ["Björk"],
                        "best_rank": [1], "tracks": [2]})
-    e = enc(charts.bump_chart(df, label="artist_name", legend_title="Artist"))
+    line, points = spec(charts.bump_chart(df, label="artist_name", legend_title="Artist"))["layer"]
+    e = points["encoding"]
     assert e["color"]["field"] == "artist_name" and e["color"]["title"] == "Artist"
-    assert [t["field"] for t in e["tooltip"]] == ["artist_name", "snapshot_date", "rank", "best_rank", "tracks"]
+    assert [t["field"] for t in e["tooltip"]] == ["artist_name", "rank", "held", "best_rank", "tracks"]
+
+
+def test_bump_chart_sends_the_same_spec_whatever_its_rows():
+    """A new time range or pick gives the chart new rows only: the browser then updates the drawn
+    chart's data instead of building a new chart (charts.spec). Altair names a layered view with
+    a selection by a digest of the whole chart, data included, unless it is named."""
+    other = bump_df().assign(rank=[4, 4, 7, 9], label=["x", "x", "y", "y"])
+    specs = [charts.spec(charts.bump_chart(df)) for df in (bump_df(), other, bump_df().head(1))]
+    for s in specs:
+        s.pop("datasets")
+    assert specs[0] == specs[1] == specs[2]
+
+
+def test_rank_runs_keep_the_ends_of_each_stretch_at_one_rank_and_say_how_long_it_held():
+    dates = [D(2025, 1, 6) + dt.timedelta(weeks=i) for i in range(6)]
+    df = pd.DataFrame({"snapshot_date": dates + [dates[0], dates[3], dates[5]],
+                       "rank": [1, 1, 1, 2, 2, 1, 5, 4, 4],
+                       "label": ["a"] * 6 + ["b"] * 3})
+    runs = charts.rank_runs(charts.with_gaps(charts._numeric(df, "rank")))
+    got = [(r.label, r.snapshot_date, None if pd.isna(r.rank) else int(r.rank), r.held) for r in runs.itertuples()]
+    assert got == [
+        ("a", dates[0], 1, "2025-01-06 to 2025-01-20, 3 snapshots"),
+        ("a", dates[2], 1, "2025-01-06 to 2025-01-20, 3 snapshots"),
+        ("a", dates[3], 2, "2025-01-27 to 2025-02-03, 2 snapshots"),
+        ("a", dates[4], 2, "2025-01-27 to 2025-02-03, 2 snapshots"),
+        ("a", dates[5], 1, "2025-02-10"),
+        ("b", dates[0], 5, "2025-01-06"),
+        ("b", dates[1], None, "2025-01-13 to 2025-01-20, 2 snapshots"),   # out of the list: one row breaks the line
+        ("b", dates[3], 4, "2025-01-27"),
+        ("b", dates[4], None, "2025-02-03"),
+        ("b", dates[5], 4, "2025-02-10"),                                  # 4 again after a break: a stretch of its own
+    ]
+    assert charts.rank_runs(charts.with_gaps(df.head(0))).empty
 
 
 def test_bump_chart_breaks_a_line_for_the_weeks_a_track_was_out_of_the_list():
@@ -172,7 +209,7 @@ def test_builders_accept_an_empty_result(build):
     columns = ["snapshot_date", "rank", "label", "time_range", "previous_date", "tracks", "new_tracks", "turnover",
                "month", "position", "artist_name", "score", "placements", "artist_shift", "avg_release_year",
                "dated_tracks", "year", "content", "share", "bin_start", "bin_end", "shared_artists"]
-    assert isinstance(build(pd.DataFrame(columns=columns)), alt.Chart)
+    assert isinstance(build(pd.DataFrame(columns=columns)), (alt.Chart, alt.LayerChart))
 
 
 def test_obsessed_table_marks_new_risen_fallen_and_unchanged_tracks():
@@ -207,9 +244,9 @@ def test_only_charts_of_hundreds_of_marks_leave_out_the_marks_aria_labels():
             "heatmap": charts.spec(view.heatmap_chart(pd.DataFrame({"weekday": [1], "hour": [9], "minutes": [60.0],
                                                                    "plays": [2]})))}
     for name, drawn in many.items():
-        assert drawn["mark"]["aria"] is False, name
+        for layer in drawn.get("layer", [drawn]):
+            assert layer["mark"]["aria"] is False, name                  # the bump chart's dots too
         assert "aria" not in drawn["config"], name
-    assert many["bump"]["mark"]["point"]["aria"] is False              # the dots too
     few = charts.spec(view.year_months_chart(days[["period", "minutes", "plays"]], 2024))
     assert "aria" not in few["mark"] and "aria" not in few["config"]
 
@@ -284,7 +321,7 @@ def test_spec_sends_only_the_columns_the_chart_names():
                        "minutes": [3.5], "weight": [2.0]})
     out = charts.spec(charts.bump_chart(df))
     (data,) = out["datasets"].values()
-    assert list(data.columns) == ["snapshot_date", "rank", "label"]
+    assert list(data.columns) == ["snapshot_date", "rank", "label", "held"]
 
     chart = (alt.Chart(df).transform_calculate(hours="datum.minutes / 60")
              .transform_filter(alt.datum.weight > 1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 
@@ -121,11 +122,14 @@ def test_bump_chart_follows_the_top_five_tracks_by_default_and_the_picked_ones_a
     tracks = widget(at.multiselect, "Tracks")
     assert len(tracks.value) == 5
     bump = charts(at)[0]
-    assert json.loads(bump.proto.spec)["encoding"]["color"]["field"] == "label"
+    assert json.loads(bump.proto.spec)["layer"][0]["encoding"]["color"]["field"] == "label"
     tracks.set_value(tracks.value[:1]).run()
     one = frame(at, "track_id", "rank", "snapshot_date")
     assert one["track_id"].nunique() == 1
-    assert chart_rows(charts(at)[0]) == len(one)
+    # the chart draws the two ends of each stretch at one rank (charts.rank_runs); the table has every row
+    ranks = one.sort_values("snapshot_date")["rank"].tolist()
+    stretches = [len(list(run)) for _, run in itertools.groupby(ranks)]
+    assert chart_rows(charts(at)[0]) == sum(min(n, 2) for n in stretches) < len(one)
 
 
 def test_bump_chart_can_follow_artists(demo_url):

@@ -364,7 +364,7 @@ def test_rank_charts_label_dates_one_way():
     for df, fmt in ((long, "%b %Y"), (short, "%d %b %Y")):
         assert sv.rank_history_chart(df).to_dict()["encoding"]["x"]["axis"]["format"] == fmt
         bump = charts.bump_chart(df.assign(label="A"))
-        assert bump.to_dict()["encoding"]["x"]["axis"]["format"] == fmt
+        assert bump.to_dict()["layer"][0]["encoding"]["x"]["axis"]["format"] == fmt
 
 
 def test_play_history_axis_names_years():

@@ -228,34 +228,60 @@ def with_gaps(df: pd.DataFrame, label: str = "label") -> pd.DataFrame:
                                                                                ignore_index=True)
 
 
-def bump_chart(df: pd.DataFrame, label: str = "label", legend_title: str = "Track") -> alt.Chart:
-    """Rank over time: a line per `label` with points, rank 1 at the top, broken where the track
-    (or artist) was out of the list; click the legend to highlight one line. Expects columns
-    snapshot_date, rank and `label`."""
-    df = with_gaps(_numeric(df, "rank", "best_rank", "tracks"), label)
+RUN_VALUES = ("rank", "best_rank", "tracks")     # what a bump chart's point says: a run keeps them all
+
+
+def rank_runs(df: pd.DataFrame, label: str = "label") -> pd.DataFrame:
+    """A bump chart's rows (with_gaps already applied) as runs: consecutive snapshots of one `label`
+    with the same rank (and best_rank and tracks, where present) become their first and last rows,
+    each with `held` ("2025-01-06 to 2025-03-10, 10 snapshots"; one date for a run of one). The line through a run is flat, so it is drawn the same from its
+    two ends; a point per snapshot repeated what the line showed, and each was a mark the browser
+    built on every redraw (RANK_RUNS_NOTE in BENCHMARKS.md: History's time-range change). An empty
+    rank (a week out of the list) stays as one row that breaks the line."""
+    if df.empty:
+        return df.assign(held=pd.Series(dtype="object"))
+    df = df.sort_values([label, "snapshot_date"], ignore_index=True)
+    keys = [c for c in RUN_VALUES if c in df.columns]
+    values = df[keys].astype("object").where(df[keys].notna(), "missing")
+    starts = (df[label] != df[label].shift()) | (values != values.shift()).any(axis=1)
+    run = starts.cumsum()
+    ends = run != run.shift(-1)
+    size = run.map(run.value_counts())
+    dates = pd.to_datetime(df["snapshot_date"]).dt.strftime("%Y-%m-%d")
+    first = dates.groupby(run).transform("first")
+    last = dates.groupby(run).transform("last")
+    held = first.where(size == 1, first + " to " + last + ", " + size.astype(str) + " snapshots")
+    return df.assign(held=held)[starts | (ends & df["rank"].notna())].reset_index(drop=True)
+
+
+def bump_chart(df: pd.DataFrame, label: str = "label", legend_title: str = "Track") -> alt.LayerChart:
+    """Rank over time: a line per `label` with a point where its rank changed (rank_runs), rank 1 at
+    the top, broken where the track (or artist) was out of the list; click the legend to highlight
+    one line. The points carry the tooltips (a line's own tooltip is its first row wherever it is
+    pointed at). Expects columns snapshot_date, rank and `label`."""
+    df = rank_runs(with_gaps(_numeric(df, *RUN_VALUES), label), label)
     highlight = alt.selection_point(fields=[label], bind="legend", name="pick")
     tooltip = [alt.Tooltip(f"{label}:N", title=legend_title),
-               alt.Tooltip("snapshot_date:T", title="Snapshot", format="%Y-%m-%d"),
-               alt.Tooltip("rank:Q", title="Rank")]
+               alt.Tooltip("rank:Q", title="Rank"),
+               alt.Tooltip("held:N", title="Snapshots")]
     if "best_rank" in df.columns:
         tooltip.append(alt.Tooltip("best_rank:Q", title="Best track's rank"))
     if "tracks" in df.columns:
         tooltip.append(alt.Tooltip("tracks:Q", title="Tracks ranked"))
-    return (
-        alt.Chart(df)
-        .mark_line(point=alt.OverlayMarkDef(**MANY_MARKS), strokeWidth=2.5, interpolate="monotone", **MANY_MARKS)
-        .encode(
-            x=alt.X("snapshot_date:T", title="Snapshot", axis=date_axis(df["snapshot_date"]) if len(df) else alt.Axis()),
-            y=alt.Y("rank:Q", title="Rank", scale=alt.Scale(reverse=True, zero=False, domainMin=1, nice=False),
-                    axis=count_axis()),
-            color=alt.Color(f"{label}:N", title=legend_title,
-                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=320, symbolLimit=0)),
-            opacity=alt.condition(highlight, alt.value(1.0), alt.value(0.15)),
-            tooltip=tooltip,
-        )
-        .add_params(highlight)
-        .properties(height=380)
+    base = alt.Chart(df).encode(
+        x=alt.X("snapshot_date:T", title="Snapshot", axis=date_axis(df["snapshot_date"]) if len(df) else alt.Axis()),
+        y=alt.Y("rank:Q", title="Rank", scale=alt.Scale(reverse=True, zero=False, domainMin=1, nice=False),
+                axis=count_axis()),
+        color=alt.Color(f"{label}:N", title=legend_title,
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=320, symbolLimit=0)),
+        opacity=alt.condition(highlight, alt.value(1.0), alt.value(0.15)),
     )
+    # named: Altair would name the view by a digest of the chart, data included, and a spec that
+    # changes with its data is built anew in the browser instead of updated (charts.spec)
+    line = (base.mark_line(strokeWidth=2.5, interpolate="monotone", **MANY_MARKS)
+            .add_params(highlight).properties(name="bump_lines"))
+    points = base.mark_point(filled=True, **MANY_MARKS).encode(tooltip=tooltip)
+    return alt.layer(line, points).properties(height=380)
 
 
 def turnover_chart(df: pd.DataFrame, highlight_range: str | None = None) -> alt.Chart:
