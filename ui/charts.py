@@ -234,10 +234,12 @@ RUN_VALUES = ("rank", "best_rank", "tracks")     # what a bump chart's point say
 def rank_runs(df: pd.DataFrame, label: str = "label") -> pd.DataFrame:
     """A bump chart's rows (with_gaps already applied) as runs: consecutive snapshots of one `label`
     with the same rank (and best_rank and tracks, where present) become their first and last rows,
-    each with `held` ("2025-01-06 to 2025-03-10, 10 snapshots"; one date for a run of one). The line through a run is flat, so it is drawn the same from its
-    two ends; a point per snapshot repeated what the line showed, and each was a mark the browser
-    built on every redraw (BENCHMARKS.md, the browser section: History's time-range change). An empty
-    rank (a week out of the list) stays as one row that breaks the line."""
+    each with `held` ("2025-01-06 to 2025-03-10, 10 snapshots"; one date for a run of one). The line
+    through a run is flat, so it is drawn the same from its two ends (monotone interpolation too: a
+    flat neighbour gives a point a flat tangent either way); a point per snapshot repeated what the
+    line showed, and each was a mark the browser built on every redraw (BENCHMARKS.md, the browser
+    section: History's time-range change). An empty rank (a week out of the list) stays as one row
+    that breaks the line."""
     if df.empty:
         return df.assign(held=pd.Series(dtype="object"))
     df = df.sort_values([label, "snapshot_date"], ignore_index=True)
