@@ -21,8 +21,9 @@ def rollup_params(info: pd.DataFrame) -> dict:
 
 def reads_outside(first: dt.date, last: dt.date, since: dt.date, until: dt.date) -> bool:
     """Whether plays_top, plays_counts and plays_most_skipped read the dates since..until as all time
-    less the days outside them (db/migrations/0030_plays_long_ranges.sql): when fewer of the data's days (first..last)
-    are outside the range than inside it. Only a choice of plan: their figures are the same either way."""
+    less the days outside them (db/migrations/0030_plays_long_ranges.sql): when fewer of the data's
+    days (first..last) are outside the range than inside it. Only a choice of plan: their figures are
+    the same either way."""
     inside = (min(until, last) - max(since, first)).days + 1
     outside = max((since - first).days, 0) + max((last - until).days, 0)
     return inside > 0 and outside < inside
