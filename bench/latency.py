@@ -10,22 +10,28 @@ A gesture's time runs from its first DOM event (the pointer going down, the last
 opening a page, the navigation's start) to the moment Streamlit reports the script run finished
 (`stApp[data-test-script-state]` back to `notRunning`) and stays so for QUIET_MS (a widget that
 writes the URL may cause a second run: that counts). A run too quick for the browser to ever paint the
-"running" state ends when the page last changed. Each gesture is timed ROUNDS times; the table
-gives the medians and the ratio app / floor for the same kind of gesture:
-- open a page: a fresh tab on the page's URL (floor: its only page);
+"running" state ends when the page last changed. Each gesture is timed ROUNDS times, each time paired
+with the floor's gesture of the same kind at the same point in its page's life:
+- open a page: a fresh tab on the page's URL (floor: a fresh tab on its only page);
 - type a search: "radiohead" typed one key at a time, last keystroke -> results (floor: its live box);
 - change the main filter: History's time range, Plays' kind, the first gesture after the page opened
   (floor: its radio, also the first gesture after its page opened), then once more (floor: its radio
   after another gesture);
 - open a section: each section of the Plays page, from its section picker (floor: its radio after
   another gesture).
-FLOOR_SAMPLES_NOTE: every app gesture's ratio divides by one of the floor's medians, so the floor
-is timed twice a round, before the app's gestures and after them (its radio and redraw twice each
-time): a few more samples, and on both sides of the app's gestures in time, so that a load that
-changes during a round weighs on both.
+PAIRED_FLOOR_NOTE: this machine is shared, and how fast it runs changes from one minute to the
+next. A gesture and its floor are therefore timed back to back, in tabs open side by side (the
+app's first in even rounds, the floor's first in odd ones), and a gesture's ratio is the median over
+the rounds of app / floor within each pair: a slow minute weighs on both sides of a pair. The tab a
+gesture acts in is brought to the front first: in a probe, the floor's radio in a tab behind
+another took about half as long again as in the front tab. (Until
+2026-12-07 the floor was timed in blocks before and after the app's gestures, and the ratio was of
+the medians.) Filter and section gestures are also paired with the floor's radio when it redraws its
+chart (`/?redraw=1`, a third tab): every such gesture of the dashboard draws at least one chart with
+new data.
 A page's first gesture is slower than its later ones on both servers (the browser's first rerun of
-the page: code not yet optimised, first updates of each element), so each gesture is compared with
-the floor's gesture at the same point in its page's life.
+the page: code not yet optimised, first updates of each element), hence the pairing by point in the
+page's life.
 
 Datasets: `demo` = what `make run` loads (600 tracks, 40,000-record export), built from scratch in
 `mtm_bench_latency_demo`; `bench` = the 100,000-track database of bench.dataset with a
@@ -41,7 +47,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import ROOT, scratch_database, serve, write_section
+from bench.common import ROOT, cpu_baseline, cpu_text, scratch_database, serve, write_section
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -138,77 +144,72 @@ def _tab(page, name: str) -> float | None:
 
 
 def measure(base: str, floor: str, rounds: int) -> list[tuple]:
-    """[(gesture, the app's times s, the floor's times s for the same kind of gesture, the floor's
-    radio times s when it also redraws its chart (for filter and section gestures, else None))]."""
+    """[(gesture, the app's times s, the floor's paired times s, the floor's paired times s when it
+    also redraws its chart (filter and section gestures, else None))], each list in round order
+    (PAIRED_FLOOR_NOTE)."""
     from playwright.sync_api import sync_playwright
 
     app: dict[str, list[float]] = {}
     flo: dict[str, list[float]] = {}
+    red: dict[str, list[float]] = {}
 
-    warm = [True]
-
-    def add(store, name, ms):
-        if ms is None:                   # no run followed the gesture: said, not counted as 0
-            print(f"no run after: {name}", file=sys.stderr)
-        elif not warm[0]:                # round 0 warms both servers (first compile, first queries)
-            store.setdefault(name, []).append(ms / 1000)
+    def pair(r: int, name: str, sides: list[tuple]) -> list:
+        """Time each side's gesture back to back, the app's first in even rounds and last in odd
+        ones; a side is (store, page or None, act(page) -> ms, or for opening: (page, ms)). Keeps the
+        samples when every side ran (a gesture that no run followed is said, never counted as 0;
+        round 0 warms both servers: first compile, first queries). Returns each side's page."""
+        out: dict[int, tuple] = {}
+        for k in (range(len(sides)) if r % 2 == 0 else [*range(1, len(sides)), 0]):
+            store, page, act = sides[k]
+            if page is not None:
+                page.bring_to_front()
+            res = act(page)
+            out[k] = res if isinstance(res, tuple) else (page, res)
+        if any(ms is None for _, ms in out.values()):
+            print(f"no run after: {name} (round {r})", file=sys.stderr)
+        elif r > 0:
+            for k, (store, _, _) in enumerate(sides):
+                store.setdefault(name, []).append(out[k][1] / 1000)
+        return [out[k][0] for k in range(len(sides))]
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="Europe/Berlin")
         context.add_init_script(PROBE)
 
-        def floor_gestures(r: int) -> None:
-            """The floor's gestures, taken twice a round: before the app's and after them
-            (FLOOR_SAMPLES_NOTE)."""
-            page, done = _open(context, floor + "/")
-            add(flo, "open", done)
-            add(flo, "type", _type(page, '[data-testid="stTextInputField"]'))
-            add(flo, "radio", _radio(page, "Pick", 1 + r % 2))           # after another gesture
-            add(flo, "radio", _radio(page, "Pick", 2 - r % 2))
-            page.close()
-            page, _ = _open(context, floor + "/")
-            add(flo, "radio first", _radio(page, "Pick", 1 + r % 2))     # the page's first gesture
-            page.close()
-            page, _ = _open(context, floor + "/?redraw=1")
-            add(flo, "redraw first", _radio(page, "Pick", 1 + r % 2))
-            add(flo, "redraw", _radio(page, "Pick", 2 - r % 2))
-            add(flo, "redraw", _radio(page, "Pick", 1 + r % 2))
-            page.close()
+        def opener(url: str):
+            return lambda _: _open(context, url)
 
         for r in range(rounds + 1):
-            warm[0] = r == 0
-            floor_gestures(r)
+            flip = [1 + r % 2, 2 - r % 2]        # the options the radios pick, alternating by round
             for path, name in (("", "Overview"), ("history", "Listening history"), ("plays", "Plays"),
                                ("search", "Search"), ("explorer", "raw_json explorer")):
-                page, done = _open(context, f"{base}/{path}")
-                add(app, f"open {name}", done)
-                if path == "history":
-                    add(app, "History: change the time range", _radio(page, "Time range", 1 + r % 2))
-                    add(app, "History: change the time range again", _radio(page, "Time range", 2 - r % 2))
-                if path == "plays":
-                    add(app, "Plays: change the kind", _radio(page, "Kind", 1 + r % 2))
-                    add(app, "Plays: change the kind again", _radio(page, "Kind", 2 - r % 2))
-                    for section in _sections(page).get_by_role("radio").all_inner_texts()[1:]:
-                        add(app, f"Plays: open {section.strip()}", _tab(page, section.strip()))
+                ap, fp = pair(r, f"open {name}", [(app, None, opener(f"{base}/{path}")),
+                                                  (flo, None, opener(floor + "/"))])
+                if path in ("history", "plays"):
+                    fr, _ = _open(context, floor + "/?redraw=1")
+                    group, label = (("Time range", "History: change the time range") if path == "history"
+                                    else ("Kind", "Plays: change the kind"))
+                    for i, gesture in ((flip[0], label), (flip[1], label + " again")):   # the first after opening
+                        pair(r, gesture, [(app, ap, lambda pg, i=i, g=group: _radio(pg, g, i)),
+                                          (flo, fp, lambda pg, i=i: _radio(pg, "Pick", i)),
+                                          (red, fr, lambda pg, i=i: _radio(pg, "Pick", i))])
+                    if path == "plays":
+                        names = [s.strip() for s in _sections(ap).get_by_role("radio").all_inner_texts()[1:]]
+                        for k, section in enumerate(names):
+                            pair(r, f"Plays: open {section}",
+                                 [(app, ap, lambda pg, s=section: _tab(pg, s)),
+                                  (flo, fp, lambda pg, i=flip[k % 2]: _radio(pg, "Pick", i)),
+                                  (red, fr, lambda pg, i=flip[k % 2]: _radio(pg, "Pick", i))])
+                    fr.close()
                 if path == "search":
-                    add(app, "Search: type, last key -> results", _type(page, '[data-testid="stMain"] [data-testid="stTextInputField"]'))
-                page.close()
-            floor_gestures(r)
+                    pair(r, "Search: type, last key -> results",
+                         [(app, ap, lambda pg: _type(pg, '[data-testid="stMain"] [data-testid="stTextInputField"]')),
+                          (flo, fp, lambda pg: _type(pg, '[data-testid="stTextInputField"]'))])
+                ap.close()
+                fp.close()
         browser.close()
-    def floor_of(name: str) -> tuple[str, str | None]:
-        """The floor's gesture of the same kind at the same point in its page's life, and its
-        chart-redrawing counterpart (filter and section gestures)."""
-        if name.startswith("open"):
-            return "open", None
-        if "type" in name:
-            return "type", None
-        if name.startswith("Plays: open") or name.endswith(" again"):
-            return "radio", "redraw"
-        return "radio first", "redraw first"          # a filter change, the page's first gesture
-
-    return [(name, v, flo[same], flo[redraw] if redraw else None)
-            for name, v in app.items() for same, redraw in [floor_of(name)]]
+    return [(name, v, flo[name], red.get(name)) for name, v in app.items()]
 
 
 def demo_database() -> str:
@@ -229,35 +230,46 @@ def bench_database() -> tuple[str, int]:
     return url, with_plays(url, 1_000_000)
 
 
-def run(url: str, rounds: int) -> list[tuple]:
+def run(url: str, rounds: int) -> tuple[list[tuple], str]:
+    """The rows of measure() and the CPU baseline's sentence (CPU_BASELINE_NOTE: how fast this shared
+    machine computed before and after the gestures, a figure to compare hours by)."""
+    from db import engine
+
     env = dict(os.environ, DATABASE_URL=url, MTM_NO_DEMO="1")
     app, base = serve(["bash", "scripts/serve.sh"], env)
     floor, floor_base = serve([sys.executable, "-m", "streamlit", "run", "bench/_floor_app.py",
                                 "--server.port", "{port}", "--server.address", "127.0.0.1",
                                 "--server.headless", "true"], env)
     try:
+        cpu_before = cpu_baseline(engine.reader(url))
         rows = measure(base, floor_base, rounds)
-        for name, a, f, _ in rows:         # every round, in order, for the log (the table has medians)
-            print(f"{name}: app {[round(x * 1000) for x in a]} ms, floor {[round(x * 1000) for x in f]} ms",
-                  file=sys.stderr)
-        return rows
+        cpu_after = cpu_baseline(engine.reader(url))
+        for name, a, f, _ in rows:         # every pair, in round order, for the log (the table has medians)
+            print(f"{name}: app {[round(x * 1000) for x in a]} ms, floor {[round(x * 1000) for x in f]} ms, "
+                  f"paired ratio {_ratio(a, f):.2f}x, ratio of the medians "
+                  f"{statistics.median(a) / statistics.median(f):.2f}x", file=sys.stderr)
+        return rows, cpu_text(cpu_before, cpu_after)
     finally:
         for proc in (app, floor):
             proc.terminate()
             proc.wait(20)
 
 
+def _ratio(a: list[float], f: list[float]) -> float:
+    """The median over the rounds of app / floor within each pair (PAIRED_FLOOR_NOTE)."""
+    return statistics.median(x / y for x, y in zip(a, f))
+
+
 def table(rows: list[tuple]) -> str:
-    """Medians, their ratio, and each side's range over the rounds (the machine's noise); for the
-    gestures that redraw charts, also the floor's radio when it redraws its one chart."""
+    """Medians, the paired ratio, and each side's range over the rounds (the machine's noise); for
+    the gestures that redraw charts, also the floor's radio when it redraws its one chart."""
     lines = ["| gesture | app | floor | ratio | app range | floor range | floor redrawing its chart | ratio to it |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, a, f, redraw in rows:
-        am, fm = statistics.median(a), statistics.median(f)
-        extra = (f"{statistics.median(redraw):.2f} s | {am / statistics.median(redraw):.2f}x" if redraw else "– | –")
-        lines.append(f"| {name} | {am:.2f} s | {fm:.2f} s | {am / fm:.2f}x | {min(a):.2f}-{max(a):.2f} s | "
-                     f"{min(f):.2f}-{max(f):.2f} s | {extra} |")
-    worst = max(statistics.median(a) / statistics.median(f) for _, a, f, _ in rows)
+        extra = (f"{statistics.median(redraw):.2f} s | {_ratio(a, redraw):.2f}x" if redraw else "– | –")
+        lines.append(f"| {name} | {statistics.median(a):.2f} s | {statistics.median(f):.2f} s | {_ratio(a, f):.2f}x | "
+                     f"{min(a):.2f}-{max(a):.2f} s | {min(f):.2f}-{max(f):.2f} s | {extra} |")
+    worst = max(_ratio(a, f) for _, a, f, _ in rows)
     lines.append(f"\nWorst ratio: **{worst:.2f}x** (aim: every gesture at most 1.5x its floor).")
     return "\n".join(lines)
 
@@ -274,24 +286,27 @@ def main() -> int:
     parts = []
     load = os.getloadavg()[0]
     if args.dataset in ("demo", "both"):
-        rows = run(demo_database(), args.rounds)
+        rows, cpu = run(demo_database(), args.rounds)
         parts.append("### Demo data (what `make run` loads: 600 tracks by 119 artists, 110 weekly snapshots x 3 "
-                     "time ranges, a 40,000-record export)\n\n" + table(rows))
+                     f"time ranges, a 40,000-record export)\n\n{cpu}.\n\n" + table(rows))
     if args.dataset in ("bench", "both"):
         url, plays = bench_database()
-        rows = run(url, args.rounds)
-        parts.append(f"### Bench database (100,600 tracks with Spotify-shaped raw_json, {plays:,} plays)\n\n"
+        rows, cpu = run(url, args.rounds)
+        parts.append(f"### Bench database (100,600 tracks with Spotify-shaped raw_json, {plays:,} plays)\n\n{cpu}.\n\n"
                      + table(rows))
     body = ("## In the browser: gesture to finished render (`python -m bench.latency`)\n\n"
-            f"Headless Chromium at 1400 x 900, median of {args.rounds} rounds after a warm-up round. A gesture's time runs from its first DOM "
+            f"Headless Chromium at 1400 x 900, {args.rounds} rounds after a warm-up round. A gesture's time runs from its first DOM "
             "event (pointer or key down; for opening, the navigation's start) to Streamlit's script state back to `notRunning` and "
             f"quiet for {QUIET_MS} ms (a run too quick to paint 'running': the page's last change). Floor: bench/_floor_app.py (title, live text box, radio, 100-row table, "
-            "one Altair chart) served by the same venv in the same run, timed twice a round (before the dashboard's gestures and after them; its radio twice each time); each gesture is compared with the "
-            "floor's gesture of the same kind (open, type, radio) at the same point in its page's life: a filter's first "
+            "one Altair chart) served by the same venv in the same run. Each gesture is paired with the floor's gesture of the same kind (open, type, radio) "
+            "at the same point in its page's life, timed right before or after it in a tab open beside it: a filter's first "
             "change with the floor's radio as the first gesture after its page opened (a page's first gesture is slower on "
-            "both servers), a filter's next change and a section with the floor's radio after another gesture. The floor's radio leaves its chart as it was; "
-            "every filter and section gesture of the dashboard draws at least one chart with new data, so those "
-            "rows also give the floor's radio when it redraws its chart (`/?redraw=1`: new data, same spec). The ranges are the lowest and highest of "
+            "both servers), a filter's next change and a section with the floor's radio after another gesture. "
+            "The ratio is the median over the rounds of app / floor within each pair (PAIRED_FLOOR_NOTE in bench/latency.py: "
+            "a slow minute of this shared machine weighs on both sides of a pair); app and floor are the medians of each side. "
+            "The floor's radio leaves its chart as it was; every filter and section gesture of the dashboard draws at least one "
+            "chart with new data, so those gestures are also paired with the floor's radio when it redraws its chart "
+            "(`/?redraw=1`: new data, same spec). The ranges are the lowest and highest of "
             f"the rounds: the machine's noise (load average {load:.1f} when the run started).\n\n"
             + "\n\n".join(parts))
     print(body)
