@@ -181,7 +181,7 @@ def library(query: search.SearchQuery, result, links: dict | None = None) -> Non
             st.dataframe(view.table_frame(df), hide_index=True, width="stretch",
                          column_config=view.table_column_config(), key="search-table",
                          on_select=_pick_from_table, selection_mode="single-row")
-    common.download_csv(df.drop(columns=["image", "spotify", "score", "candidates"]), "search_results")
+    common.download_csv(lambda: df.drop(columns=["image", "spotify", "score", "candidates"]), "search_results")
     rank_history(df)
 
 
@@ -207,7 +207,7 @@ def plays(query: search.SearchQuery, result, min_seconds: int, links: dict | Non
             st.dataframe(frame, hide_index=True, width="stretch",
                          column_config=view.plays_table_column_config(zone.name, min_seconds, frame),
                          key="plays-table", on_select=_pick_play_from_table, selection_mode="single-row")
-    common.download_csv(df.drop(columns=["spotify", "score", "candidates"]), "search_plays")
+    common.download_csv(lambda: df.drop(columns=["spotify", "score", "candidates"]), "search_plays")
     play_history(df, zone, min_seconds)
 
 

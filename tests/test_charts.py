@@ -289,6 +289,23 @@ def test_chart_spec_is_built_once_per_builder_and_arguments_and_refuses_lambdas(
         cached.chart_spec(lambda d: _counted_bars(d), df)
 
 
+def test_table_html_is_formatted_once_per_rows_and_arguments(monkeypatch):
+    """cached.table_html: the same rows under the same headers and kinds are formatted once; other
+    rows, or another header, are formatted anew (a digest of every argument keys the result)."""
+    from ui import cached, tables
+
+    cached.clear()
+    real, calls = tables.table_html, []
+    monkeypatch.setattr(tables, "table_html", lambda *a: calls.append(a) or real(*a))
+    df = pd.DataFrame({"rank": [1, 2], "name": ["A", "B"], "plays": [9, 1]})
+    first = cached.table_html(df, {"name": "Track"}, {"plays": "bar"})
+    again = cached.table_html(df.copy(), {"name": "Track"}, {"plays": "bar"})     # same rows, same arguments
+    other = cached.table_html(df.assign(plays=[9, 2]), {"name": "Track"}, {"plays": "bar"})
+    header = cached.table_html(df, {"name": "Artist"}, {"plays": "bar"})
+    assert len(calls) == 3 and first == again == real(df, {"name": "Track"}, {"plays": "bar"})
+    assert other != first and "Artist" in header and "Artist" not in first
+
+
 def test_cache_keys_tell_every_parameter_apart_and_refuse_values_without_a_faithful_repr():
     """ui.cached keys a call by the repr of its plain values (CACHE_KEY_NOTE): values that print alike
     in other ways (a number and its text, a date and its ISO text, a list and a tuple) must give

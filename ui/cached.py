@@ -133,6 +133,25 @@ def _chart_spec(*, key: str, _call: tuple) -> dict:
     return spec
 
 
+def table_html(df, headers: dict | None = None, kinds: dict | None = None, hide=()) -> str:
+    """ui.tables.table_html of these arguments, cached on a digest of them (chart_spec's way): a run
+    that shows the same rows again (a section opened once more, a filter of another section changed
+    and back) formats no cell again: a profile of Top lists had its 25 rows' formatting at about a
+    third of the section's run on the server."""
+    import hashlib
+    import pickle
+
+    content = hashlib.blake2b(pickle.dumps((df, headers, kinds, tuple(hide)), protocol=5)).hexdigest()
+    return _table_html(key=content, _call=(df, headers, kinds, hide))
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _table_html(*, key: str, _call: tuple) -> str:
+    from ui import tables
+
+    return tables.table_html(*_call)
+
+
 def query_rows(name: str, rows: int, **params) -> queries.Result:
     """At most `rows` rows of named query `name`, whose SQL takes :limit (cached, as `query`). It asks
     for one row more, so that `truncated` says whether rows were cut (common.truncated_note, the "+"

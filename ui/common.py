@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -227,10 +228,12 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return csv_safe(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
-def download_csv(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
-    """A CSV download of `df` (csv_bytes). The file is made when the button is clicked, not on every
-    run that draws the button, and the click does not rerun the page."""
-    st.download_button(label, lambda: csv_bytes(df), file_name=f"{name}.csv",
+def download_csv(df: pd.DataFrame | Callable[[], pd.DataFrame], name: str, label: str = "Download CSV") -> None:
+    """A CSV download of `df` (csv_bytes), or of the frame a function `df` returns. The file is made
+    when the button is clicked, not on every run that draws the button, and the click does not rerun
+    the page; a function, too, runs only then (a run that draws a table and its button does not
+    also shape the CSV's frame)."""
+    st.download_button(label, lambda: csv_bytes(df() if callable(df) else df), file_name=f"{name}.csv",
                        mime="text/csv", key=f"csv-{name}", on_click="ignore")
 
 

@@ -11,6 +11,7 @@ The CSV download keeps the values as the query returned them (machine-readable: 
 minutes with their decimals, ISO dates, weekdays 1-7) under the same human headers."""
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 
@@ -235,7 +236,7 @@ def show(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict |
     frame, config = shape(df, headers, kinds, hide, helps, widths)
     shown = st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **dataframe_kw)
     if csv:
-        common.download_csv(csv_frame(df, headers, hide), name)
+        common.download_csv(functools.partial(csv_frame, df, headers, hide), name)
     return shown
 
 
@@ -329,14 +330,15 @@ def _column_rules(col_kinds: list[str]) -> tuple[str, str]:
 
 def show_list(df: pd.DataFrame, name: str, headers: dict | None = None, kinds: dict | None = None, hide=(),
               csv: bool = True) -> None:
-    """Draw a short ranked list (table_html, STATIC_TABLE_NOTE) with its CSV download (csv_frame)."""
+    """Draw a short ranked list (table_html, STATIC_TABLE_NOTE; cached.table_html: the same rows are
+    formatted once) with its CSV download (csv_frame)."""
     import streamlit as st
 
-    from ui import common
+    from ui import cached, common
 
-    st.html(table_html(df, headers, kinds, hide))
+    st.html(cached.table_html(df, headers, kinds, hide))
     if csv:
-        common.download_csv(csv_frame(df, headers, hide), name)
+        common.download_csv(functools.partial(csv_frame, df, headers, hide), name)
 
 
 def lazy_expander(label: str, name: str):
