@@ -236,12 +236,12 @@ def run(url: str, rounds: int) -> tuple[list[tuple], str]:
     from db import engine
 
     env = dict(os.environ, DATABASE_URL=url, MTM_NO_DEMO="1")
+    cpu_before = cpu_baseline(engine.reader(url))        # before the servers start: their start-up is not the machine
     app, base = serve(["bash", "scripts/serve.sh"], env)
     floor, floor_base = serve([sys.executable, "-m", "streamlit", "run", "bench/_floor_app.py",
                                 "--server.port", "{port}", "--server.address", "127.0.0.1",
                                 "--server.headless", "true"], env)
     try:
-        cpu_before = cpu_baseline(engine.reader(url))
         rows = measure(base, floor_base, rounds)
         cpu_after = cpu_baseline(engine.reader(url))
         for name, a, f, _ in rows:         # every pair, in round order, for the log (the table has medians)
