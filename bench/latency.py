@@ -24,9 +24,9 @@ next. A gesture and its floor are therefore timed back to back, in tabs open sid
 app's first in even rounds, the floor's first in odd ones), and a gesture's ratio is the median over
 the rounds of app / floor within each pair: a slow minute weighs on both sides of a pair. The tab a
 gesture acts in is brought to the front first: in a probe, the floor's radio in a tab behind
-another took about half as long again as in the front tab. (Until
-2026-12-07 the floor was timed in blocks before and after the app's gestures, and the ratio was of
-the medians.) Filter and section gestures are also paired with the floor's radio when it redraws its
+another took about half as long again as in the front tab. (Until commit
+e91889c the floor was timed in blocks before and after the app's gestures, and the ratio was of the
+medians.) Filter and section gestures are also paired with the floor's radio when it redraws its
 chart (`/?redraw=1`, a third tab): every such gesture of the dashboard draws at least one chart with
 new data.
 A page's first gesture is slower than its later ones on both servers (the browser's first rerun of
