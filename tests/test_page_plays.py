@@ -39,7 +39,7 @@ SECTIONS = {  # section -> its subheaders
     "Top lists": ["Top tracks, artists and albums"],
     "Skips": ["Skips"],
     "Sessions & streaks": ["Sessions and streaks"],
-    "Discovery": ["New artists per month", "First and last listen"],
+    "Discovery": ["New artists per month"],      # First and last listen: an expander (FIRST_LAST_NOTE)
     "Two periods": ["Two periods side by side"],
     "On this day": ["On this day"],
     "Forgotten gems": ["Forgotten gems"],
@@ -302,16 +302,22 @@ def test_top_list_follows_level_and_order(plays_url, plays):
 
 def test_first_and_last_listen_shows_the_chosen_artist(plays_url, plays):
     at = run({"from": "2024-01-01", "to": "2026-12-31"}, section="Discovery")
+    assert "plays_first_artist" not in [b.key for b in at.selectbox]          # a lookup, one click away
+    assert not at.dataframe                                                  # (FIRST_LAST_NOTE)
+    assert [e.label for e in at.expander] == ["Data", "First and last listen"]
+    at = open_data(at)
     artist = at.selectbox(key="plays_first_artist").options[1]
     at.selectbox(key="plays_first_artist").set_value(artist).run()
-    assert not at.dataframe                                  # the tracks wait in their expander
-    tracks = open_data(at).dataframe[-1].value
+    tracks = at.dataframe[-1].value
     mine = plays[(plays["artist"] == artist) & (plays["kind"] == "music") & (plays["ms_played"] >= 30000)]
     assert set(tracks["name"]) == set(mine["track"])
     assert any(f"of {view.count_text(len(tracks), 'track')}, " in m.value for m in at.markdown)
     assert any(artist in m.value for m in at.markdown)
-    at.selectbox(key="plays_first_artist").set_value(at.selectbox(key="plays_first_artist").options[2]).run()
+    other = at.selectbox(key="plays_first_artist").options[2]
+    at.selectbox(key="plays_first_artist").set_value(other).run()
     assert at.dataframe, "another artist: the opened expander stays open"
+    assert set(at.dataframe[-1].value["name"]) == set(plays.loc[(plays["artist"] == other) & (plays["kind"] == "music")
+                                                                & (plays["ms_played"] >= 30000), "track"])
 
 
 def test_first_and_last_listen_says_when_its_rows_were_cut(plays_url, monkeypatch):
@@ -320,10 +326,10 @@ def test_first_and_last_listen_says_when_its_rows_were_cut(plays_url, monkeypatc
     from ui.plays import discovery
 
     monkeypatch.setattr(discovery, "TABLE_ROWS", 2)               # the artist's row and one track
-    at = run({"from": "2024-01-01", "to": "2026-12-31"}, section="Discovery")
+    at = open_data(run({"from": "2024-01-01", "to": "2026-12-31"}, section="Discovery"))
     at.selectbox(key="plays_first_artist").set_value(at.selectbox(key="plays_first_artist").options[1]).run()
     assert any(" of 1 track+, " in m.value for m in at.markdown)
-    assert "Showing the first 2 rows" in captions(open_data(at))
+    assert "Showing the first 2 rows" in captions(at)
 
 
 def test_first_and_last_listen_finds_an_artist_by_typed_name(plays_url, plays, monkeypatch):
@@ -334,22 +340,23 @@ def test_first_and_last_listen_finds_an_artist_by_typed_name(plays_url, plays, m
 
     monkeypatch.setattr(discovery, "ARTIST_CHOICES", 2)
     params = {"from": "2024-01-01", "to": "2026-12-31"}
-    listed = run(params, section="Discovery").selectbox(key="plays_first_artist").options
+    opened = {"data-plays_first_last": True}
+    listed = run(params, section="Discovery", inputs=opened).selectbox(key="plays_first_artist").options
     music = plays[(plays["kind"] == "music") & (plays["ms_played"] >= 30000)]
     unlisted = [a for a in music["artist"].value_counts().index if a not in listed and a.strip()]
     accented = [a for a in unlisted if unicodedata.normalize("NFKD", a) != a]
     artist = (accented or unlisted)[0]
     typed = "  " + "".join(c for c in unicodedata.normalize("NFKD", artist) if not unicodedata.combining(c)).upper()
-    at = run(params, section="Discovery", inputs={"plays_first_artist": typed, "data-plays_first_last": True})
+    at = run(params, section="Discovery", inputs={"plays_first_artist": typed, **opened})
     assert not at.exception
     assert set(at.dataframe[-1].value["name"]) == set(music.loc[music["artist"] == artist, "track"])
     assert any(artist in m.value for m in at.markdown), "the line names the artist as the export spells it"
 
-    at = run(params, section="Discovery", inputs={"plays_first_artist": None})     # the box emptied
+    at = run(params, section="Discovery", inputs={"plays_first_artist": None, **opened})     # the box emptied
     assert not at.exception and any(c.value == "Pick a name, or type one." for c in at.caption)
 
     for nobody in ("no such artist ever", "x" * 5000, "a\x00b"):
-        at = run(params, section="Discovery", inputs={"plays_first_artist": nobody})
+        at = run(params, section="Discovery", inputs={"plays_first_artist": nobody, **opened})
         assert not at.exception
         assert any(c.value.startswith("No artist with a play is called") for c in at.caption)
         assert all(len(c.value) < 1000 for c in at.caption)

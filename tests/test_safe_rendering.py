@@ -304,7 +304,7 @@ def test_plays_sections_show_hostile_names_literally(hostile_url, section):
 
 
 def test_plays_discovery_of_every_hostile_artist_is_literal(hostile_url):
-    at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": "Discovery"})
+    at = run(os.path.join(PAGES, "plays.py"), {"tz": "UTC"}, {"section": "Discovery", "data-plays_first_last": True})
     for artist in at.selectbox(key="plays_first_artist").options:
         at.selectbox(key="plays_first_artist").set_value(artist).run()
         texts = check_page(open_data(at))

@@ -1,4 +1,4 @@
-"""Discovery: new artists per month, and one artist's first and last listens."""
+"""Discovery: new artists per month, and one artist's first and last listens (one click away)."""
 from __future__ import annotations
 
 from functools import partial
@@ -27,7 +27,19 @@ def render(s: Settings) -> None:
                               f"No {artist_one} heard for the first time in these dates."):
         st.caption(f"{view.count_text(new['new_artists'].sum(), 'new ' + artist_one, 'new ' + view.level_name('artist', s.kind).lower())} in these dates.")
 
-    common.subheader("First and last listen")
+    # FIRST_LAST_NOTE: an artist's first and last listen is a lookup, built only when its expander is
+    # opened (tables.lazy_expander): its picker, its line and its table were most of what the browser
+    # mounted when the section opened (a probe: the section's opening took about 0.7 of its time
+    # without them), for a question the chart above does not need answered
+    box = tables.lazy_expander("First and last listen", "plays_first_last")
+    if box is not None:
+        with box:
+            first_and_last(s, artist_one)
+
+
+def first_and_last(s: Settings, artist_one: str) -> None:
+    """One artist's first and last listen: a picker (the most played, or any name typed), a line
+    with the artist's first and last play, and each of its tracks' first and last listen."""
     with common.guard():
         artists = cached.query("plays_artists", kind=s.kind, min_seconds=s.min_seconds, limit=ARTIST_CHOICES).df
     if artists.empty:
@@ -60,14 +72,8 @@ def render(s: Settings) -> None:
         st.markdown(f"**{literal(view.label(artist))}**: first played {h.first_play:%Y-%m-%d %H:%M}, last played "
                     f"{h.last_play:%Y-%m-%d %H:%M}; {view.count_text(h.plays, 'play')} of "
                     f"{of}{'+' if res.truncated else ''}, {view.hours_text(h.minutes)}.")
-    # the line above answers the question; each track's own first and last listen (hundreds of rows
-    # for a favourite artist) are built only when asked for, under a fixed label (an expander whose
-    # label changes, as with another artist's name or the kind's word in it, is a new one, closed)
-    box = tables.lazy_expander("One by one", "plays_first_last")
-    if box is not None:
-        with box:
-            tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
-            common.truncated_note(res)
+    tables.show(tracks, "plays_first_last", headers=view.level_headers("track", s.kind))
+    common.truncated_note(res)
 
 
 def typed_artist(name: object, s: Settings) -> str | None:
