@@ -29,8 +29,8 @@ def render(s: Settings) -> None:
 
     # FIRST_LAST_NOTE: an artist's first and last listen is a lookup, built only when its expander is
     # opened (tables.lazy_expander): its picker, its line and its table were most of what the browser
-    # mounted when the section opened (a probe: the section's opening took about 0.7 of its time
-    # without them), for a question the chart above does not need answered
+    # mounted when the section opened (bench.latency, BENCHMARKS.md: Discovery), for a question the
+    # chart above does not need answered
     box = tables.lazy_expander("First and last listen", "plays_first_last")
     if box is not None:
         with box:
